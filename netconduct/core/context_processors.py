@@ -1,0 +1,27 @@
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from . import scoping
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    path = request.path
+    items = [(_("首页"), reverse("home"), None)]
+    if scoping.has_any(user, "org.view"):
+        items.append((_("组织"), reverse("org:tree"), "org.view"))
+    if scoping.has_any(user, "person.view"):
+        items.append((_("人员"), reverse("org:people"), "person.view"))
+    if scoping.has_any(user, "roster.import"):
+        items.append((_("花名册导入"), reverse("org:roster_import"), "roster.import"))
+    if scoping.has_any(user, "account.activate"):
+        items.append((_("账号开通"), reverse("accounts:activation_units"), "account.activate"))
+    if scoping.has_any(user, "audit.view"):
+        items.append((_("审计日志"), reverse("audit:list"), "audit.view"))
+    nav = []
+    for label, url, _action in items:
+        active = path == url if url == "/" else path.startswith(url)
+        nav.append({"label": label, "url": url, "active": active})
+    return {"nav_items": nav}

@@ -1,0 +1,31 @@
+"""Which roles may do what. A grant (account, role, unit) reaches the unit's whole subtree."""
+
+from __future__ import annotations
+
+from netconduct.org.choices import Role
+
+R = Role
+STAFF = frozenset({R.SYSADMIN, R.UNIT_ADMIN})
+
+# action -> the roles whose grants give it, over the granted unit's subtree
+ACTIONS: dict[str, frozenset[str]] = {
+    "org.view": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY, R.INSPECTOR}),
+    "org.manage": STAFF,
+    "person.view": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY, R.INSPECTOR}),
+    "person.change": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY}),
+    "person.reveal_id": STAFF,
+    "roster.import": STAFF,
+    "grant.manage": STAFF,
+    "account.activate": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY}),
+    "audit.view": STAFF,
+}
+
+# Roles only a system administrator may hand out.
+RESTRICTED_ROLES = frozenset({R.SYSADMIN})
+
+
+def roles_for(action: str) -> frozenset[str]:
+    try:
+        return ACTIONS[action]
+    except KeyError:
+        raise KeyError(f"unknown action {action!r}; add it to netconduct.core.permissions.ACTIONS") from None

@@ -1,0 +1,173 @@
+"""The organisation tree, the people in it, and the role grants that give accounts reach over a subtree."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+from netconduct.core import crypto
+
+from .choices import CATEGORY_FIELDS, Category, Gender, PersonStatus, PoliticalStatus, Role, UnitKind
+
+ID_CONTEXT = "person.id_number"
+
+
+class OrgUnitQuerySet(MP_NodeQuerySet):
+    def subtree_of(self, unit: OrgUnit) -> OrgUnitQuerySet:
+        """The unit and everything below it, in one query on the materialised path."""
+        return self.filter(path__startswith=unit.path)
+
+
+class OrgUnitManager(MP_NodeManager):
+    def get_queryset(self) -> OrgUnitQuerySet:
+        return OrgUnitQuerySet(self.model, using=self._db).order_by("path")
+
+
+class OrgUnit(MP_Node):
+    """A unit of the organisation: 集团, 公司, 党委, 党总支, 党支部, 部门 or 党小组.
+
+    Units are never deleted: a closed unit keeps its people's history and its audit trail, and its path keeps
+    it in its place so that old records still show where they belonged.
+    """
+
+    steplen = 4
+    node_order_by = None
+
+    name = models.CharField("名称", max_length=100)
+    short_name = models.CharField("简称", max_length=50, blank=True)
+    kind = models.CharField("类型", max_length=20, choices=UnitKind.choices)
+    code = models.CharField("代字", max_length=30, blank=True, help_text="发文代字、备案编号等使用的简称，如“西北能化党”")
+    is_active = models.BooleanField("启用", default=True)
+    closed_on = models.DateField("撤销日期", null=True, blank=True)
+    closed_reason = models.CharField("撤销原因", max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrgUnitManager()
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = "组织"
+        verbose_name_plural = "组织"
+        indexes = [models.Index(fields=["kind", "is_active"], name="orgunit_kind_active_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(is_active=True) | models.Q(closed_on__isnull=False),
+                name="orgunit_closed_has_date",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def parent_path(self) -> str:
+        return self.path[: -self.steplen]
+
+    @property
+    def is_branch(self) -> bool:
+        return self.kind == UnitKind.BRANCH
+
+
+class PersonQuerySet(models.QuerySet):
+    def in_subtree(self, unit: OrgUnit) -> PersonQuerySet:
+        return self.filter(unit__path__startswith=unit.path)
+
+    def with_category(self, category: str) -> PersonQuerySet:
+        return self.filter(**{CATEGORY_FIELDS[Category(category)]: True})
+
+    def current(self) -> PersonQuerySet:
+        return self.filter(status=PersonStatus.ACTIVE)
+
+
+class Person(models.Model):
+    """A party member, cadre or employee as the HR roster knows them.
+
+    The resident ID number is personal information (article 6 of the norms): it is kept encrypted, matched by a
+    keyed hash and shown masked; gender and birth date are derived from it.
+    """
+
+    unit = models.ForeignKey(OrgUnit, verbose_name="所属组织", on_delete=models.PROTECT, related_name="people")
+    name = models.CharField("姓名", max_length=50)
+    name_initials = models.CharField("拼音首字母", max_length=50, db_index=True, editable=False)
+    name_pinyin = models.CharField("拼音", max_length=200, editable=False)
+    employee_no = models.CharField("工号", max_length=30, null=True, blank=True, unique=True)
+    id_number_enc = models.TextField("身份证号（密文）", editable=False)
+    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_masked = models.CharField("身份证号", max_length=18, editable=False)
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices)
+    birth_date = models.DateField("出生日期")
+    mobile = models.CharField("手机号码", max_length=11, blank=True, db_index=True)
+    is_party_member = models.BooleanField("中共党员", default=False)
+    is_probationary = models.BooleanField("预备党员", default=False)
+    is_cadre = models.BooleanField("干部", default=False)
+    is_employee = models.BooleanField("职工", default=True)
+    political_status = models.CharField(
+        "政治面貌", max_length=20, choices=PoliticalStatus.choices, default=PoliticalStatus.NONE
+    )
+    position = models.CharField("职务/岗位", max_length=100, blank=True)
+    status = models.CharField("状态", max_length=16, choices=PersonStatus.choices, default=PersonStatus.ACTIVE)
+    status_since = models.DateField("状态日期", null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name="登录账号", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="person",
+    )
+    is_demo = models.BooleanField("演示数据", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = "人员"
+        verbose_name_plural = "人员"
+        indexes = [
+            models.Index(fields=["unit", "name"], name="person_unit_name_idx"),
+            models.Index(fields=["status", "name"], name="person_status_name_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(employee_no=""), name="person_employee_no_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def id_number(self) -> str:
+        """The clear ID number; read it only where a role needs it, and never log it."""
+        return crypto.decrypt(self.id_number_enc, context=ID_CONTEXT)
+
+    @property
+    def categories(self) -> list[str]:
+        return [str(Category(c).label) for c, field in CATEGORY_FIELDS.items() if getattr(self, field)]
+
+    @property
+    def mobile_masked(self) -> str:
+        return crypto.mask_mobile(self.mobile) if self.mobile else ""
+
+
+class RoleGrant(models.Model):
+    """(account, role, unit): the role reaches the unit's whole subtree."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants")
+    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    unit = models.ForeignKey(OrgUnit, verbose_name="范围", on_delete=models.PROTECT, related_name="grants")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["unit__path", "role"]
+        verbose_name = "角色授权"
+        verbose_name_plural = "角色授权"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "unit"], name="rolegrant_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.unit}"

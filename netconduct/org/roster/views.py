@@ -1,0 +1,6 @@
+def roster_upload(request):
+    raise NotImplementedError
+
+
+def roster_preview(request, token):
+    raise NotImplementedError

@@ -1,0 +1,134 @@
+"""Reads of the organisation and people, always through the viewer's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from netconduct.core import scoping
+
+from .choices import CATEGORY_FIELDS, Category, PersonStatus
+from .models import OrgUnit, Person, RoleGrant
+from .validation import to_halfwidth
+
+
+def unit_list(*, viewer, action: str = "org.view") -> QuerySet[OrgUnit]:
+    return scoping.visible(OrgUnit.objects.all(), viewer, action, path_field="path")
+
+
+def unit_get_for(*, viewer, pk, action: str = "org.view") -> OrgUnit:
+    return scoping.get_visible_or_404(OrgUnit.objects.all(), viewer, action, path_field="path", pk=pk)
+
+
+def unit_tree(*, viewer, include_closed: bool = False) -> list[OrgUnit]:
+    """The visible units in tree order, each with `n_people` (active people in the unit itself), in two queries."""
+    visible_units = unit_list(viewer=viewer)
+    if not include_closed:
+        visible_units = visible_units.filter(is_active=True)
+    units = list(visible_units.order_by("path"))
+    counts = dict(
+        Person.objects.filter(unit__in=visible_units.values("pk"), status=PersonStatus.ACTIVE)
+        .values("unit").annotate(n=Count("pk")).values_list("unit", "n")
+    )
+    for unit in units:
+        unit.n_people = counts.get(unit.pk, 0)
+    return units
+
+
+def unit_ancestors(unit: OrgUnit) -> list[OrgUnit]:
+    """The unit's ancestors from the root down, in one query."""
+    steplen = unit.steplen
+    paths = [unit.path[:i] for i in range(steplen, len(unit.path), steplen)]
+    return list(OrgUnit.objects.filter(path__in=paths).order_by("depth")) if paths else []
+
+
+def unit_children(*, viewer, unit: OrgUnit) -> QuerySet[OrgUnit]:
+    return unit_list(viewer=viewer).filter(path__startswith=unit.path, depth=unit.depth + 1).order_by("path")
+
+
+@dataclass
+class UnitFigures:
+    people: int
+    party_members: int
+    cadres: int
+    branches: int
+    accounts: int
+
+
+def unit_figures(*, unit: OrgUnit) -> UnitFigures:
+    """Headcounts over the unit's subtree, in two aggregate queries whatever the size."""
+    people = Person.objects.filter(unit__path__startswith=unit.path, status=PersonStatus.ACTIVE).aggregate(
+        people=Count("pk"),
+        party_members=Count("pk", filter=Q(is_party_member=True) | Q(is_probationary=True)),
+        cadres=Count("pk", filter=Q(is_cadre=True)),
+        accounts=Count("pk", filter=Q(user__isnull=False)),
+    )
+    branches = OrgUnit.objects.filter(path__startswith=unit.path, kind="branch", is_active=True).count()
+    return UnitFigures(branches=branches, **people)
+
+
+PERSON_LIST_FIELDS = (
+    "pk", "name", "employee_no", "id_number_masked", "mobile", "gender", "position", "status", "is_party_member",
+    "is_probationary", "is_cadre", "is_employee", "is_demo", "user_id", "unit_id", "unit__name", "unit__path",
+)
+
+
+def person_list(
+    *,
+    viewer,
+    unit: OrgUnit | None = None,
+    direct_only: bool = False,
+    q: str = "",
+    category: str = "",
+    status: str = PersonStatus.ACTIVE,
+    has_account: str = "",
+) -> QuerySet[Person]:
+    """People the viewer may see, filtered; search by name, pinyin initials or employee number."""
+    people = scoping.visible(Person.objects.all(), viewer, "person.view", path_field="unit__path")
+    if unit is not None:
+        people = people.filter(unit=unit) if direct_only else people.filter(unit__path__startswith=unit.path)
+    query = to_halfwidth(q).strip()
+    if query:
+        lowered = query.lower()
+        cond = Q(name__contains=query) | Q(employee_no__startswith=query)
+        if lowered.isascii() and lowered.isalpha():
+            cond |= Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered)
+        if query.isdigit() and len(query) >= 4:
+            cond |= Q(mobile__endswith=query)
+        people = people.filter(cond)
+    if category and category in Category.values:
+        people = people.filter(**{CATEGORY_FIELDS[Category(category)]: True})
+    if status and status in PersonStatus.values:
+        people = people.filter(status=status)
+    if has_account == "yes":
+        people = people.filter(user__isnull=False)
+    elif has_account == "no":
+        people = people.filter(user__isnull=True)
+    return people.select_related("unit").order_by("name", "pk")
+
+
+def person_get_for(*, viewer, pk, action: str = "person.view") -> Person:
+    """A person in the viewer's scope, or the viewer's own record; anything else is a 404."""
+    qs = Person.objects.select_related("unit", "user")
+    own = getattr(viewer, "person", None) if viewer.is_authenticated else None
+    if own is not None and str(own.pk) == str(pk) and action == "person.view":
+        return qs.get(pk=pk)
+    return scoping.get_visible_or_404(qs, viewer, action, path_field="unit__path", pk=pk)
+
+
+def grant_list_for_unit(*, viewer, unit: OrgUnit) -> QuerySet[RoleGrant]:
+    """Grants on this unit and its ancestors (which also reach it), for those who manage grants."""
+    paths = [unit.path[:i] for i in range(unit.steplen, len(unit.path) + 1, unit.steplen)]
+    return (
+        RoleGrant.objects.filter(unit__path__in=paths)
+        .select_related("user", "user__person", "unit")
+        .order_by("unit__path", "role", "user__username")
+    )
+
+
+def home_summary(*, viewer) -> dict:
+    """What the landing page shows: the viewer's own record and, for those with reach, their units."""
+    person = getattr(viewer, "person", None)
+    grants = list(RoleGrant.objects.filter(user=viewer).select_related("unit").order_by("unit__path"))
+    return {"person": person, "grants": grants}

@@ -1,0 +1,389 @@
+"""Writes to the organisation tree, people and role grants. Each: permission, validation, one audit event, one
+transaction; after the write the object must still be inside the writer's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from netconduct.core import crypto, scoping
+from netconduct.core.audit import Change, audit_record
+from netconduct.core.exceptions import ApplicationError, PermissionRefused
+
+from . import validation
+from .choices import CATEGORY_FIELDS, Category, PersonStatus, PoliticalStatus, Role, UnitKind
+from .models import ID_CONTEXT, OrgUnit, Person, RoleGrant
+
+# ---------------------------------------------------------------------------------------------------- audit views
+
+
+def unit_snapshot(unit: OrgUnit) -> dict[str, Any]:
+    parent = OrgUnit.objects.filter(path=unit.parent_path).first() if unit.depth > 1 else None
+    return {
+        "name": unit.name,
+        "short_name": unit.short_name,
+        "kind": unit.kind,
+        "code": unit.code,
+        "parent": parent.name if parent else None,
+        "path": unit.path,
+        "is_active": unit.is_active,
+        "closed_on": unit.closed_on,
+        "closed_reason": unit.closed_reason,
+    }
+
+
+PERSON_AUDIT_FIELDS = (
+    "name", "employee_no", "gender", "birth_date", "mobile", "is_party_member", "is_probationary", "is_cadre",
+    "is_employee", "political_status", "position", "status", "status_since", "is_demo",
+)
+
+
+def person_snapshot(person: Person, *, unit_name: str | None = None) -> dict[str, Any]:
+    """The person as the audit log records them: ID number and mobile masked, never in clear."""
+    data = {field: getattr(person, field) for field in PERSON_AUDIT_FIELDS}
+    data["mobile"] = person.mobile_masked
+    data["id_number"] = person.id_number_masked
+    data["unit"] = unit_name if unit_name is not None else person.unit.name
+    data["unit_id"] = person.unit_id
+    return data
+
+
+def _diff(before: dict, after: dict) -> tuple[dict, dict]:
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+def _raise_validation(exc: ValidationError, field: str | None = None) -> None:
+    raise ApplicationError("；".join(exc.messages), field=field) from exc
+
+
+# ---------------------------------------------------------------------------------------------------- units
+
+_CHILD_RULES: dict[str, set[str]] = {
+    UnitKind.PARTY_GROUP: {UnitKind.BRANCH},
+    UnitKind.BRANCH: {UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH, UnitKind.COMPANY, UnitKind.GROUP},
+    UnitKind.GENERAL_BRANCH: {UnitKind.COMMITTEE, UnitKind.COMPANY, UnitKind.GROUP},
+}
+
+
+def _check_placement(*, kind: str, parent: OrgUnit | None) -> None:
+    if parent is None:
+        if kind != UnitKind.GROUP and kind != UnitKind.COMPANY:
+            raise ApplicationError("只有集团或公司可以作为最上级组织。", field="parent")
+        return
+    if not parent.is_active:
+        raise ApplicationError(f"上级组织“{parent.name}”已撤销，不能在其下设置组织。", field="parent")
+    allowed = _CHILD_RULES.get(kind)
+    if allowed is not None and parent.kind not in allowed:
+        raise ApplicationError(
+            f"{UnitKind(kind).label}不能设在{UnitKind(parent.kind).label}之下。", field="parent"
+        )
+
+
+def _check_sibling_name(*, parent: OrgUnit | None, name: str, exclude: OrgUnit | None = None) -> None:
+    siblings = OrgUnit.objects.get_children(parent) if parent is not None else OrgUnit.objects.get_root_nodes()
+    clash = siblings.filter(name=name, is_active=True)
+    if exclude is not None:
+        clash = clash.exclude(pk=exclude.pk)
+    if clash.exists():
+        raise ApplicationError(f"同一上级下已有名为“{name}”的组织。", field="name")
+
+
+def _clean_unit_name(name: str) -> str:
+    value = validation.to_halfwidth(name).strip()
+    if not value:
+        raise ApplicationError("组织名称不能为空。", field="name")
+    if "/" in value:
+        raise ApplicationError("组织名称中不能含有“/”（它用于分隔组织路径）。", field="name")
+    if len(value) > 100:
+        raise ApplicationError("组织名称不能超过100个字。", field="name")
+    return value
+
+
+@transaction.atomic
+def unit_create(
+    *, actor, parent: OrgUnit | None, name: str, kind: str, short_name: str = "", code: str = ""
+) -> OrgUnit:
+    if kind not in UnitKind.values:
+        raise ApplicationError("组织类型不正确。", field="kind")
+    if parent is None:
+        if not scoping.scope_for(actor, "org.manage").everything:
+            raise PermissionRefused("只有系统管理员可以建立最上级组织。")
+    else:
+        parent = OrgUnit.objects.select_for_update().get(pk=parent.pk)
+        scoping.require(actor, "org.manage", parent.path)
+    name = _clean_unit_name(name)
+    _check_placement(kind=kind, parent=parent)
+    _check_sibling_name(parent=parent, name=name)
+    fields = {"name": name, "kind": kind, "short_name": short_name.strip(), "code": code.strip()}
+    unit = (
+        OrgUnit.objects.add_child(parent, create_kwargs=fields)
+        if parent is not None
+        else OrgUnit.objects.add_root(create_kwargs=fields)
+    )
+    audit_record(
+        actor=actor,
+        change=Change("unit.create", "org.orgunit", unit.pk, unit.name, unit.path, None, unit_snapshot(unit)),
+    )
+    return unit
+
+
+@transaction.atomic
+def unit_update(*, actor, unit: OrgUnit, name: str, short_name: str = "", code: str = "") -> OrgUnit:
+    """Rename a unit (or change its short name and code); the audit trail keeps the former name."""
+    unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+    scoping.require(actor, "org.manage", unit.path)
+    before = unit_snapshot(unit)
+    name = _clean_unit_name(name)
+    parent = OrgUnit.objects.filter(path=unit.parent_path).first() if unit.depth > 1 else None
+    _check_sibling_name(parent=parent, name=name, exclude=unit)
+    unit.name, unit.short_name, unit.code = name, short_name.strip(), code.strip()
+    unit.full_clean()
+    unit.save(update_fields=["name", "short_name", "code", "updated_at"])
+    old, new = _diff(before, unit_snapshot(unit))
+    if new:
+        audit_record(actor=actor, change=Change("unit.update", "org.orgunit", unit.pk, unit.name, unit.path, old, new))
+    return unit
+
+
+@transaction.atomic
+def unit_move(*, actor, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
+    """Move a unit with its whole subtree under another parent; people and records move with it."""
+    unit = OrgUnit.objects.get(pk=unit.pk)
+    new_parent = OrgUnit.objects.get(pk=new_parent.pk)
+    scoping.require(actor, "org.manage", unit.path)
+    scoping.require(actor, "org.manage", new_parent.path)
+    if unit.depth == 1:
+        raise ApplicationError("最上级组织不能移动。", field="parent")
+    if new_parent.path.startswith(unit.path):
+        raise ApplicationError("不能把组织移到它自己或它的下级组织之下。", field="parent")
+    _check_placement(kind=unit.kind, parent=new_parent)
+    _check_sibling_name(parent=new_parent, name=unit.name, exclude=unit)
+    before = unit_snapshot(unit)
+    OrgUnit.objects.move(unit, new_parent, pos="last-child")
+    unit.refresh_from_db()
+    after = unit_snapshot(unit)
+    audit_record(
+        actor=actor,
+        change=Change("unit.move", "org.orgunit", unit.pk, unit.name, unit.path,
+                      {"parent": before["parent"], "path": before["path"]},
+                      {"parent": after["parent"], "path": after["path"]}),
+    )
+    scoping.require(actor, "org.manage", unit.path)
+    return unit
+
+
+@transaction.atomic
+def unit_close(*, actor, unit: OrgUnit, closed_on: dt.date, reason: str) -> OrgUnit:
+    """Close (撤销) a unit; it stays in the tree, with its history, but takes no new people or sub-units."""
+    unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+    scoping.require(actor, "org.manage", unit.path)
+    if not unit.is_active:
+        raise ApplicationError(f"“{unit.name}”已于{unit.closed_on}撤销。")
+    if not reason.strip():
+        raise ApplicationError("请填写撤销原因。", field="reason")
+    open_children = OrgUnit.objects.filter(path__startswith=unit.path, is_active=True).exclude(pk=unit.pk).count()
+    if open_children:
+        raise ApplicationError(f"“{unit.name}”下还有{open_children}个未撤销的组织，请先撤销或移走。")
+    people = Person.objects.filter(unit=unit, status=PersonStatus.ACTIVE).count()
+    if people:
+        raise ApplicationError(f"“{unit.name}”还有{people}名在岗人员，请先把他们调整到其他组织。")
+    before = unit_snapshot(unit)
+    unit.is_active, unit.closed_on, unit.closed_reason = False, closed_on, reason.strip()[:200]
+    unit.save(update_fields=["is_active", "closed_on", "closed_reason", "updated_at"])
+    old, new = _diff(before, unit_snapshot(unit))
+    audit_record(actor=actor, change=Change("unit.close", "org.orgunit", unit.pk, unit.name, unit.path, old, new))
+    return unit
+
+
+# ---------------------------------------------------------------------------------------------------- people
+
+
+def apply_person_fields(person: Person, data: dict[str, Any]) -> None:
+    """Set cleaned values on a person and derive what follows from them (pinyin, ID facts, encryption).
+
+    The one place where a person's fields are assigned: the person services and the roster import both use it.
+    `data` holds clean values only (see `validation`); keys absent from `data` leave the field as it is.
+    """
+    if "name" in data:
+        person.name = data["name"]
+        person.name_initials, person.name_pinyin = validation.name_pinyin(data["name"])
+    if "id_number" in data:
+        id_number = data["id_number"]
+        person.id_number_enc = crypto.encrypt(id_number, context=ID_CONTEXT)
+        person.id_number_hash = id_number_hash(id_number)
+        person.id_number_masked = crypto.mask_id_number(id_number)
+        person.gender, person.birth_date = validation.id_number_facts(id_number)
+    if "categories" in data:
+        chosen = {Category(c) for c in data["categories"]}
+        for category, field in CATEGORY_FIELDS.items():
+            setattr(person, field, category in chosen)
+    for field in ("employee_no", "mobile", "political_status", "position", "status", "status_since", "is_demo"):
+        if field in data:
+            setattr(person, field, data[field])
+    if "unit" in data:
+        person.unit = data["unit"]
+
+
+def id_number_hash(id_number: str) -> str:
+    return crypto.keyed_hash(id_number, context=ID_CONTEXT)
+
+
+def clean_person_data(raw: dict[str, Any]) -> dict[str, Any]:
+    """Validate a person's fields as typed into a form or an API body; raises ApplicationError naming the field."""
+    cleaners = {
+        "name": validation.clean_name,
+        "id_number": validation.clean_id_number,
+        "mobile": validation.clean_mobile,
+        "employee_no": validation.clean_employee_no,
+    }
+    data: dict[str, Any] = {}
+    for key, value in raw.items():
+        cleaner = cleaners.get(key)
+        if cleaner is None:
+            data[key] = value
+            continue
+        try:
+            data[key] = cleaner(value or "")
+        except ValidationError as exc:
+            _raise_validation(exc, key)
+    if "political_status" in data and data["political_status"] not in PoliticalStatus.values:
+        raise ApplicationError("政治面貌不正确。", field="political_status")
+    if "status" in data and data["status"] not in PersonStatus.values:
+        raise ApplicationError("人员状态不正确。", field="status")
+    if "categories" in data and not set(data["categories"]) <= set(Category.values):
+        raise ApplicationError("人员类别不正确。", field="categories")
+    if "position" in data:
+        data["position"] = (data["position"] or "").strip()[:100]
+    return data
+
+
+def _check_unique(person: Person) -> None:
+    clash = Person.objects.exclude(pk=person.pk)
+    if clash.filter(id_number_hash=person.id_number_hash).exists():
+        raise ApplicationError("已有人员使用该身份证号。", field="id_number")
+    if person.employee_no and clash.filter(employee_no=person.employee_no).exists():
+        raise ApplicationError(f"工号“{person.employee_no}”已被其他人员使用。", field="employee_no")
+
+
+def _check_unit_open(unit: OrgUnit) -> None:
+    if not unit.is_active:
+        raise ApplicationError(f"组织“{unit.name}”已撤销，不能再调入人员。", field="unit")
+
+
+@transaction.atomic
+def person_create(*, actor, unit: OrgUnit, **fields: Any) -> Person:
+    scoping.require(actor, "person.change", unit.path)
+    _check_unit_open(unit)
+    data = clean_person_data(fields)
+    if not data.get("name"):
+        raise ApplicationError("姓名为必填项。", field="name")
+    if not data.get("id_number"):
+        raise ApplicationError("身份证号为必填项。", field="id_number")
+    person = Person(unit=unit)
+    apply_person_fields(person, data)
+    if person.status != PersonStatus.ACTIVE and not person.status_since:
+        person.status_since = timezone.localdate()
+    _check_unique(person)
+    person.full_clean(exclude=["id_number_enc", "id_number_hash", "name_initials", "name_pinyin"])
+    try:
+        person.save()
+    except IntegrityError as exc:
+        raise ApplicationError("身份证号或工号与已有人员重复。") from exc
+    audit_record(
+        actor=actor,
+        change=Change("person.create", "org.person", person.pk, person.name, unit.path, None, person_snapshot(person)),
+    )
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor, person: Person, **fields: Any) -> Person:
+    """Change a person's fields; a new `unit` moves them (the writer needs scope over both units)."""
+    person = Person.objects.select_for_update().select_related("unit").get(pk=person.pk)
+    scoping.require(actor, "person.change", person.unit.path)
+    data = clean_person_data(fields)
+    if "unit" in data and data["unit"].pk != person.unit_id:
+        scoping.require(actor, "person.change", data["unit"].path)
+        _check_unit_open(data["unit"])
+    before = person_snapshot(person)
+    old_status = person.status
+    apply_person_fields(person, data)
+    if person.status != old_status and "status_since" not in data:
+        person.status_since = timezone.localdate()
+    _check_unique(person)
+    person.full_clean(exclude=["id_number_enc", "id_number_hash", "name_initials", "name_pinyin"])
+    person.save()
+    old, new = _diff(before, person_snapshot(person, unit_name=person.unit.name))
+    if new:
+        audit_record(
+            actor=actor,
+            change=Change("person.update", "org.person", person.pk, person.name, person.unit.path, old, new),
+        )
+    return person
+
+
+@transaction.atomic
+def person_reveal_id_number(*, actor, person: Person) -> str:
+    """The clear ID number, for a role that needs it; every reveal is itself an audit event."""
+    scoping.require(actor, "person.reveal_id", person.unit.path)
+    audit_record(
+        actor=actor,
+        change=Change("person.reveal_id", "org.person", person.pk, person.name, person.unit.path, None,
+                      {"id_number": person.id_number_masked}),
+    )
+    return person.id_number
+
+
+# ---------------------------------------------------------------------------------------------------- grants
+
+
+@transaction.atomic
+def grant_create(*, actor, user, role: str, unit: OrgUnit) -> RoleGrant:
+    from netconduct.core.permissions import RESTRICTED_ROLES
+
+    if role not in Role.values:
+        raise ApplicationError("角色不正确。", field="role")
+    scoping.require(actor, "grant.manage", unit.path)
+    if role in RESTRICTED_ROLES and not scoping.scope_for(actor, "grant.manage").everything:
+        raise PermissionRefused("只有系统管理员可以授予系统管理员角色。")
+    grant, created = RoleGrant.objects.get_or_create(
+        user=user, role=role, unit=unit, defaults={"granted_by": actor if actor and actor.pk else None}
+    )
+    if not created:
+        raise ApplicationError("该账号在此组织已有这一角色。", field="role")
+    audit_record(
+        actor=actor,
+        change=Change("grant.create", "org.rolegrant", grant.pk, str(grant), unit.path, None,
+                      {"user": user.get_username(), "role": role, "unit": unit.name}),
+    )
+    scoping.forget_grants(user)
+    return grant
+
+
+@transaction.atomic
+def grant_revoke(*, actor, grant: RoleGrant) -> None:
+    scoping.require(actor, "grant.manage", grant.unit.path)
+    if grant.role == Role.SYSADMIN and not scoping.scope_for(actor, "grant.manage").everything:
+        raise PermissionRefused("只有系统管理员可以撤销系统管理员角色。")
+    if grant.user_id == getattr(actor, "pk", None) and grant.role == Role.SYSADMIN:
+        others = RoleGrant.objects.filter(role=Role.SYSADMIN).exclude(pk=grant.pk).exists()
+        if not others:
+            raise ApplicationError("这是最后一个系统管理员授权，不能撤销。")
+    audit_record(
+        actor=actor,
+        change=Change("grant.revoke", "org.rolegrant", grant.pk, str(grant), grant.unit.path,
+                      {"user": grant.user.get_username(), "role": grant.role, "unit": grant.unit.name}, None),
+    )
+    user = grant.user
+    grant.delete()
+    scoping.forget_grants(user)
+
+
+def grants_for(user) -> Iterable[RoleGrant]:
+    return RoleGrant.objects.filter(user=user).select_related("unit")

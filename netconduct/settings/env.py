@@ -1,0 +1,74 @@
+"""Everything the settings read from the environment, read here and nowhere else."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+def get(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def get_bool(name: str, default: bool = False) -> bool:
+    value = get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def get_list(name: str, default: list[str] | None = None) -> list[str]:
+    value = get(name)
+    if value is None:
+        return list(default or [])
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def require(name: str, why: str) -> str:
+    value = get(name)
+    if value is None:
+        raise ImproperlyConfigured(f"{name} must be set: {why}")
+    return value
+
+
+def data_dir() -> Path:
+    path = Path(get("NETCONDUCT_DATA_DIR", "./netconduct-data")).expanduser().resolve()
+    return path
+
+
+def embedded_keys(directory: Path) -> dict[str, str]:
+    """Keys of an embedded installation: made once, kept in the data folder, never printed.
+
+    The secret key signs sessions; the field key encrypts personal data (ID numbers); the hash key makes the
+    keyed hashes through which encrypted values are matched. Losing this file loses the encrypted fields, which
+    is why it lives beside the database it belongs to.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "keys.json"
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    keys = {
+        "secret_key": secrets.token_urlsafe(50),
+        "field_keys": {"k1": secrets.token_hex(32)},
+        "hash_key": secrets.token_hex(32),
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(keys, handle)
+    return keys
+
+
+def parse_field_keys(value: str) -> dict[str, str]:
+    """`FIELD_ENCRYPTION_KEYS=k2:<64 hex>,k1:<64 hex>`: the first key encrypts, all of them decrypt."""
+    keys: dict[str, str] = {}
+    for part in value.split(","):
+        kid, _, hexkey = part.strip().partition(":")
+        if not kid or len(hexkey) != 64:
+            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS: each entry is <id>:<64 hex digits>")
+        keys[kid] = hexkey
+    return keys

@@ -1,0 +1,32 @@
+"""Tests: SQLite in memory by default, PostgreSQL when DATABASE_URL is set (CI runs both)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import dj_database_url
+
+from .base import *  # noqa: F403
+from . import env
+
+DATA_DIR = Path(tempfile.mkdtemp(prefix="netconduct-test-"))
+MEDIA_ROOT = DATA_DIR / "media"
+STATIC_ROOT = DATA_DIR / "static"
+SECRET_KEY = "test-secret-key-not-for-production-0123456789-abcdefghijklmnop"
+NETCONDUCT_FIELD_KEYS = {"k2": "22" * 32, "k1": "11" * 32}
+NETCONDUCT_HASH_KEY = "33" * 32
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; argon2 is tested explicitly
+
+_url = env.get("DATABASE_URL")
+if _url:
+    DATABASES = {"default": dj_database_url.parse(_url)}
+else:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

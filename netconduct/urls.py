@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from netconduct.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("netconduct.accounts.urls")),
+    path("org/", include("netconduct.org.urls")),
+    path("audit/", include("netconduct.core.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
