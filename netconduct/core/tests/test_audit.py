@@ -12,10 +12,10 @@ pytestmark = pytest.mark.django_db
 def _raw(sql: str, params=()) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE core_auditevent DISABLE TRIGGER USER")
+            cursor.execute("SET LOCAL session_replication_role = replica")  # what a DB owner bypassing triggers does
         cursor.execute(sql, params)
         if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE core_auditevent ENABLE TRIGGER USER")
+            cursor.execute("SET LOCAL session_replication_role = origin")
 
 
 def test_every_service_write_is_a_chained_event(org):
@@ -71,9 +71,9 @@ def test_audit_verify_command_exits_non_zero_and_names_the_event(org, capsys):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only trigger exists on PostgreSQL")
 def test_postgresql_refuses_updates_of_events(org):
-    from django.db.utils import InternalError
+    from django.db import DatabaseError
 
-    with pytest.raises(InternalError), transaction.atomic():
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.update(action="x")
 
 
