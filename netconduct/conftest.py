@@ -26,8 +26,11 @@ class RoleAccounts:
 
     def all(self) -> dict[str, object]:
         return {
-            "sysadmin": self.sysadmin, "unit_admin": self.unit_admin, "secretary": self.secretary,
-            "inspector": self.inspector, "member": self.member,
+            "sysadmin": self.sysadmin,
+            "unit_admin": self.unit_admin,
+            "secretary": self.secretary,
+            "inspector": self.inspector,
+            "member": self.member,
         }
 
 
@@ -38,13 +41,15 @@ def accounts(org) -> RoleAccounts:
     unit_admin = testing.make_account("unitadmin")
     testing.grant(unit_admin, Role.UNIT_ADMIN, org.committee)
     secretary = testing.make_account(
-        "secretary", person=testing.make_person(org.branch1, name="李书记", categories=["party_member", "cadre"])
+        "secretary",
+        person=testing.make_person(org.branch1, name="李书记", categories=["party_member", "cadre"]),
     )
     testing.grant(secretary, Role.SECRETARY, org.branch1)
     inspector = testing.make_account("inspector")
     testing.grant(inspector, Role.INSPECTOR, org.committee)
     member = testing.make_account(
-        "member", person=testing.make_person(org.branch1, name="王职工", employee_no="A1001", mobile="13912345678")
+        "member",
+        person=testing.make_person(org.branch1, name="王职工", employee_no="A1001", mobile="13912345678"),
     )
     outsider = testing.make_account("secretary2")
     testing.grant(outsider, Role.SECRETARY, org.branch2)

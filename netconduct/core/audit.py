@@ -163,12 +163,16 @@ def audit_verify() -> VerifyResult:
             if event.prev_hash != prev:
                 return VerifyResult(False, checked, event.seq, f"事件 #{event.seq} 的前序哈希与上一事件不符")
             if compute_hash(event) != event.hash:
-                return VerifyResult(False, checked, event.seq, f"事件 #{event.seq} 的内容与其哈希不符（被修改）")
+                return VerifyResult(
+                    False, checked, event.seq, f"事件 #{event.seq} 的内容与其哈希不符（被修改）"
+                )
             prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
         head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
         if head_seq != checked or head_hash != prev:
             return VerifyResult(
-                False, checked, checked + 1 if head_seq > checked else head_seq,
+                False,
+                checked,
+                checked + 1 if head_seq > checked else head_seq,
                 f"链头记录为 #{head_seq}，而链上最后一个事件为 #{checked}（末尾事件被删除或链头被改动）",
             )
     return VerifyResult(True, checked)

@@ -12,7 +12,11 @@ class AuditEvent(models.Model):
     seq = models.PositiveBigIntegerField("序号", unique=True, editable=False)
     created_at = models.DateTimeField("时间", editable=False, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     actor_label = models.CharField("操作人（记录时）", max_length=150, blank=True)

@@ -6,8 +6,9 @@ from . import scoping
 from .models import AuditEvent
 
 
-def audit_event_list(*, viewer, object_type: str | None = None, object_id: str | None = None,
-                     action: str | None = None) -> QuerySet[AuditEvent]:
+def audit_event_list(
+    *, viewer, object_type: str | None = None, object_id: str | None = None, action: str | None = None
+) -> QuerySet[AuditEvent]:
     """Events of the viewer's subtree (events of no unit only for those who see everything)."""
     scope = scoping.scope_for(viewer, "audit.view")
     qs = AuditEvent.objects.all()

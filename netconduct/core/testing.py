@@ -12,8 +12,13 @@ from stdnum.cn import ric
 _counter = itertools.count(1)
 
 
-def make_id_number(seq: int | None = None, *, birth: dt.date = dt.date(1985, 3, 14), region: str = "150602",
-                   female: bool = False) -> str:
+def make_id_number(
+    seq: int | None = None,
+    *,
+    birth: dt.date = dt.date(1985, 3, 14),
+    region: str = "150602",
+    female: bool = False,
+) -> str:
     """A resident ID number with a valid checksum; `seq` makes it unique (up to 999 per birth date)."""
     n = next(_counter) if seq is None else seq
     birth = birth + dt.timedelta(days=n // 499)

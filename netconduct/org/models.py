@@ -37,7 +37,9 @@ class OrgUnit(MP_Node):
     name = models.CharField("名称", max_length=100)
     short_name = models.CharField("简称", max_length=50, blank=True)
     kind = models.CharField("类型", max_length=20, choices=UnitKind.choices)
-    code = models.CharField("代字", max_length=30, blank=True, help_text="发文代字、备案编号等使用的简称，如“西北能化党”")
+    code = models.CharField(
+        "代字", max_length=30, blank=True, help_text="发文代字、备案编号等使用的简称，如“西北能化党”"
+    )
     is_active = models.BooleanField("启用", default=True)
     closed_on = models.DateField("撤销日期", null=True, blank=True)
     closed_reason = models.CharField("撤销原因", max_length=200, blank=True)
@@ -88,7 +90,9 @@ class Person(models.Model):
     keyed hash and shown masked; gender and birth date are derived from it.
     """
 
-    unit = models.ForeignKey(OrgUnit, verbose_name="所属组织", on_delete=models.PROTECT, related_name="people")
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name="所属组织", on_delete=models.PROTECT, related_name="people"
+    )
     name = models.CharField("姓名", max_length=50)
     name_initials = models.CharField("拼音首字母", max_length=50, db_index=True, editable=False)
     name_pinyin = models.CharField("拼音", max_length=200, editable=False)
@@ -107,10 +111,16 @@ class Person(models.Model):
         "政治面貌", max_length=20, choices=PoliticalStatus.choices, default=PoliticalStatus.NONE
     )
     position = models.CharField("职务/岗位", max_length=100, blank=True)
-    status = models.CharField("状态", max_length=16, choices=PersonStatus.choices, default=PersonStatus.ACTIVE)
+    status = models.CharField(
+        "状态", max_length=16, choices=PersonStatus.choices, default=PersonStatus.ACTIVE
+    )
     status_since = models.DateField("状态日期", null=True, blank=True)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name="登录账号", null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name="登录账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="person",
     )
     is_demo = models.BooleanField("演示数据", default=False)
@@ -128,9 +138,7 @@ class Person(models.Model):
             models.Index(fields=["status", "name"], name="person_status_name_idx"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(employee_no=""), name="person_employee_no_not_empty"
-            ),
+            models.CheckConstraint(condition=~models.Q(employee_no=""), name="person_employee_no_not_empty"),
         ]
 
     def __str__(self) -> str:

@@ -29,7 +29,9 @@ def unit_tree(*, viewer, include_closed: bool = False) -> list[OrgUnit]:
     units = list(visible_units.order_by("path"))
     counts = dict(
         Person.objects.filter(unit__in=visible_units.values("pk"), status=PersonStatus.ACTIVE)
-        .values("unit").annotate(n=Count("pk")).values_list("unit", "n")
+        .values("unit")
+        .annotate(n=Count("pk"))
+        .values_list("unit", "n")
     )
     for unit in units:
         unit.n_people = counts.get(unit.pk, 0)
@@ -69,8 +71,23 @@ def unit_figures(*, unit: OrgUnit) -> UnitFigures:
 
 
 PERSON_LIST_FIELDS = (
-    "pk", "name", "employee_no", "id_number_masked", "mobile", "gender", "position", "status", "is_party_member",
-    "is_probationary", "is_cadre", "is_employee", "is_demo", "user_id", "unit_id", "unit__name", "unit__path",
+    "pk",
+    "name",
+    "employee_no",
+    "id_number_masked",
+    "mobile",
+    "gender",
+    "position",
+    "status",
+    "is_party_member",
+    "is_probationary",
+    "is_cadre",
+    "is_employee",
+    "is_demo",
+    "user_id",
+    "unit_id",
+    "unit__name",
+    "unit__path",
 )
 
 

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from netconduct.core import crypto, scoping
-from netconduct.core.audit import Change, audit_record
+from netconduct.core.audit import Change, audit_record, audit_record_many
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 
 from . import validation
@@ -38,8 +38,20 @@ def unit_snapshot(unit: OrgUnit) -> dict[str, Any]:
 
 
 PERSON_AUDIT_FIELDS = (
-    "name", "employee_no", "gender", "birth_date", "mobile", "is_party_member", "is_probationary", "is_cadre",
-    "is_employee", "political_status", "position", "status", "status_since", "is_demo",
+    "name",
+    "employee_no",
+    "gender",
+    "birth_date",
+    "mobile",
+    "is_party_member",
+    "is_probationary",
+    "is_cadre",
+    "is_employee",
+    "political_status",
+    "position",
+    "status",
+    "status_since",
+    "is_demo",
 )
 
 
@@ -86,7 +98,9 @@ def _check_placement(*, kind: str, parent: OrgUnit | None) -> None:
 
 
 def _check_sibling_name(*, parent: OrgUnit | None, name: str, exclude: OrgUnit | None = None) -> None:
-    siblings = OrgUnit.objects.get_children(parent) if parent is not None else OrgUnit.objects.get_root_nodes()
+    siblings = (
+        OrgUnit.objects.get_children(parent) if parent is not None else OrgUnit.objects.get_root_nodes()
+    )
     clash = siblings.filter(name=name, is_active=True)
     if exclude is not None:
         clash = clash.exclude(pk=exclude.pk)
@@ -147,7 +161,9 @@ def unit_update(*, actor, unit: OrgUnit, name: str, short_name: str = "", code: 
     unit.save(update_fields=["name", "short_name", "code", "updated_at"])
     old, new = _diff(before, unit_snapshot(unit))
     if new:
-        audit_record(actor=actor, change=Change("unit.update", "org.orgunit", unit.pk, unit.name, unit.path, old, new))
+        audit_record(
+            actor=actor, change=Change("unit.update", "org.orgunit", unit.pk, unit.name, unit.path, old, new)
+        )
     return unit
 
 
@@ -170,9 +186,15 @@ def unit_move(*, actor, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
     after = unit_snapshot(unit)
     audit_record(
         actor=actor,
-        change=Change("unit.move", "org.orgunit", unit.pk, unit.name, unit.path,
-                      {"parent": before["parent"], "path": before["path"]},
-                      {"parent": after["parent"], "path": after["path"]}),
+        change=Change(
+            "unit.move",
+            "org.orgunit",
+            unit.pk,
+            unit.name,
+            unit.path,
+            {"parent": before["parent"], "path": before["path"]},
+            {"parent": after["parent"], "path": after["path"]},
+        ),
     )
     scoping.require(actor, "org.manage", unit.path)
     return unit
@@ -187,7 +209,9 @@ def unit_close(*, actor, unit: OrgUnit, closed_on: dt.date, reason: str) -> OrgU
         raise ApplicationError(f"“{unit.name}”已于{unit.closed_on}撤销。")
     if not reason.strip():
         raise ApplicationError("请填写撤销原因。", field="reason")
-    open_children = OrgUnit.objects.filter(path__startswith=unit.path, is_active=True).exclude(pk=unit.pk).count()
+    open_children = (
+        OrgUnit.objects.filter(path__startswith=unit.path, is_active=True).exclude(pk=unit.pk).count()
+    )
     if open_children:
         raise ApplicationError(f"“{unit.name}”下还有{open_children}个未撤销的组织，请先撤销或移走。")
     people = Person.objects.filter(unit=unit, status=PersonStatus.ACTIVE).count()
@@ -197,7 +221,9 @@ def unit_close(*, actor, unit: OrgUnit, closed_on: dt.date, reason: str) -> OrgU
     unit.is_active, unit.closed_on, unit.closed_reason = False, closed_on, reason.strip()[:200]
     unit.save(update_fields=["is_active", "closed_on", "closed_reason", "updated_at"])
     old, new = _diff(before, unit_snapshot(unit))
-    audit_record(actor=actor, change=Change("unit.close", "org.orgunit", unit.pk, unit.name, unit.path, old, new))
+    audit_record(
+        actor=actor, change=Change("unit.close", "org.orgunit", unit.pk, unit.name, unit.path, old, new)
+    )
     return unit
 
 
@@ -223,7 +249,15 @@ def apply_person_fields(person: Person, data: dict[str, Any]) -> None:
         chosen = {Category(c) for c in data["categories"]}
         for category, field in CATEGORY_FIELDS.items():
             setattr(person, field, category in chosen)
-    for field in ("employee_no", "mobile", "political_status", "position", "status", "status_since", "is_demo"):
+    for field in (
+        "employee_no",
+        "mobile",
+        "political_status",
+        "position",
+        "status",
+        "status_since",
+        "is_demo",
+    ):
         if field in data:
             setattr(person, field, data[field])
     if "unit" in data:
@@ -297,7 +331,9 @@ def person_create(*, actor, unit: OrgUnit, **fields: Any) -> Person:
         raise ApplicationError("身份证号或工号与已有人员重复。") from exc
     audit_record(
         actor=actor,
-        change=Change("person.create", "org.person", person.pk, person.name, unit.path, None, person_snapshot(person)),
+        change=Change(
+            "person.create", "org.person", person.pk, person.name, unit.path, None, person_snapshot(person)
+        ),
     )
     return person
 
@@ -334,8 +370,15 @@ def person_reveal_id_number(*, actor, person: Person) -> str:
     scoping.require(actor, "person.reveal_id", person.unit.path)
     audit_record(
         actor=actor,
-        change=Change("person.reveal_id", "org.person", person.pk, person.name, person.unit.path, None,
-                      {"id_number": person.id_number_masked}),
+        change=Change(
+            "person.reveal_id",
+            "org.person",
+            person.pk,
+            person.name,
+            person.unit.path,
+            None,
+            {"id_number": person.id_number_masked},
+        ),
     )
     return person.id_number
 
@@ -359,8 +402,15 @@ def grant_create(*, actor, user, role: str, unit: OrgUnit) -> RoleGrant:
         raise ApplicationError("该账号在此组织已有这一角色。", field="role")
     audit_record(
         actor=actor,
-        change=Change("grant.create", "org.rolegrant", grant.pk, str(grant), unit.path, None,
-                      {"user": user.get_username(), "role": role, "unit": unit.name}),
+        change=Change(
+            "grant.create",
+            "org.rolegrant",
+            grant.pk,
+            str(grant),
+            unit.path,
+            None,
+            {"user": user.get_username(), "role": role, "unit": unit.name},
+        ),
     )
     scoping.forget_grants(user)
     return grant
@@ -377,8 +427,15 @@ def grant_revoke(*, actor, grant: RoleGrant) -> None:
             raise ApplicationError("这是最后一个系统管理员授权，不能撤销。")
     audit_record(
         actor=actor,
-        change=Change("grant.revoke", "org.rolegrant", grant.pk, str(grant), grant.unit.path,
-                      {"user": grant.user.get_username(), "role": grant.role, "unit": grant.unit.name}, None),
+        change=Change(
+            "grant.revoke",
+            "org.rolegrant",
+            grant.pk,
+            str(grant),
+            grant.unit.path,
+            {"user": grant.user.get_username(), "role": grant.role, "unit": grant.unit.name},
+            None,
+        ),
     )
     user = grant.user
     grant.delete()
@@ -387,3 +444,108 @@ def grant_revoke(*, actor, grant: RoleGrant) -> None:
 
 def grants_for(user) -> Iterable[RoleGrant]:
     return RoleGrant.objects.filter(user=user).select_related("unit")
+
+
+# ---------------------------------------------------------------------------------------------------- bulk
+
+
+def person_bulk_apply(
+    *,
+    actor,
+    creates: list[tuple[OrgUnit, dict[str, Any]]],
+    updates: list[tuple[Person, dict[str, Any]]],
+    action_prefix: str = "person",
+    batch_size: int = 2000,
+) -> tuple[list[Person], list[Person]]:
+    """Create and update many people at once (roster import, demo data): same rules, one audit event each.
+
+    `creates` pairs a unit with clean data (see `clean_person_data`/`validation`); `updates` pairs a person loaded
+    with `select_related("unit")` with the clean fields that change. The caller has checked uniqueness within its
+    batch; the database constraints still hold the line. Must run inside the caller's transaction.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("person_bulk_apply runs inside the caller's transaction")
+    scope = scoping.scope_for(actor, "person.change")
+    for unit, _data in creates:
+        if not scope.covers(unit.path):
+            raise PermissionRefused(f"您无权在“{unit.name}”中增加人员。")
+        _check_unit_open(unit)
+    changes: list[Change] = []
+    today = timezone.localdate()
+    new_people: list[Person] = []
+    for unit, data in creates:
+        person = Person(unit=unit)
+        apply_person_fields(person, data)
+        if person.status != PersonStatus.ACTIVE and not person.status_since:
+            person.status_since = today
+        new_people.append(person)
+    try:
+        Person.objects.bulk_create(new_people, batch_size=batch_size)
+    except IntegrityError as exc:
+        raise ApplicationError("身份证号或工号与已有人员重复。") from exc
+    if new_people and new_people[0].pk is None:  # backends without RETURNING: read the keys back
+        ids = dict(
+            Person.objects.filter(id_number_hash__in=[p.id_number_hash for p in new_people]).values_list(
+                "id_number_hash", "pk"
+            )
+        )
+        for person in new_people:
+            person.pk = ids[person.id_number_hash]
+    for person in new_people:
+        changes.append(
+            Change(
+                f"{action_prefix}.create",
+                "org.person",
+                person.pk,
+                person.name,
+                person.unit.path,
+                None,
+                person_snapshot(person),
+            )
+        )
+
+    changed: list[Person] = []
+    touched_fields: set[str] = set()
+    for person, data in updates:
+        if not scope.covers(person.unit.path):
+            raise PermissionRefused(f"您无权修改“{person.unit.name}”的人员。")
+        new_unit = data.get("unit")
+        if new_unit is not None and new_unit.pk != person.unit_id:
+            if not scope.covers(new_unit.path):
+                raise PermissionRefused(f"您无权把人员调入“{new_unit.name}”。")
+            _check_unit_open(new_unit)
+        before = person_snapshot(person)
+        old_status = person.status
+        apply_person_fields(person, data)
+        if person.status != old_status and "status_since" not in data:
+            person.status_since = today
+        old, new = _diff(before, person_snapshot(person))
+        if not new:
+            continue
+        touched_fields.update(_model_fields_for(data))
+        if person.status != old_status:
+            touched_fields.add("status_since")
+        changed.append(person)
+        changes.append(
+            Change(
+                f"{action_prefix}.update", "org.person", person.pk, person.name, person.unit.path, old, new
+            )
+        )
+    if changed:
+        Person.objects.bulk_update(changed, sorted(touched_fields | {"updated_at"}), batch_size=batch_size)
+    audit_record_many(actor=actor, changes=changes)
+    return new_people, changed
+
+
+_DERIVED_FIELDS = {
+    "name": ("name", "name_initials", "name_pinyin"),
+    "id_number": ("id_number_enc", "id_number_hash", "id_number_masked", "gender", "birth_date"),
+    "categories": tuple(CATEGORY_FIELDS.values()),
+}
+
+
+def _model_fields_for(data: dict[str, Any]) -> list[str]:
+    fields: list[str] = []
+    for key in data:
+        fields.extend(_DERIVED_FIELDS.get(key, (key,)))
+    return fields

@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 from stdnum import exceptions as stdnum_exc
 from stdnum.cn import ric
@@ -19,7 +20,43 @@ from .choices import Gender
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b]+")
 _NAME = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·A-Za-z]{2,30}$")
 PROVINCE_CODES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+        "83",
+    ]
 )
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _NAME_DOTS = str.maketrans({"•": "·", "．": "·", "・": "·", "‧": "·", "∙": "·", "⋅": "·"})
@@ -63,7 +100,7 @@ def clean_id_number(raw: str) -> str:
     # year, which refuses real numbers issued after a county was created (东胜区 150602, born 1985, is common).
     if value[:2] not in PROVINCE_CODES:
         raise ValidationError("身份证号前两位不是有效的省级行政区代码。")
-    if birth > dt.date.today():
+    if birth > timezone.localdate():
         raise ValidationError("身份证号中的出生日期晚于今天。")
     return value
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from . import env
 from .base import *  # noqa: F403
 from .base import DATA_DIR
-from . import env
 
 _keys = env.embedded_keys(DATA_DIR)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dj_database_url
 
-from .base import *  # noqa: F403
 from . import env
+from .base import *  # noqa: F403
 
 SECRET_KEY = env.require("SECRET_KEY", "production refuses to start without a secret key")
 if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:

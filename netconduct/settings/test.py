@@ -7,17 +7,19 @@ from pathlib import Path
 
 import dj_database_url
 
-from .base import *  # noqa: F403
 from . import env
+from .base import *  # noqa: F403
 
 DATA_DIR = Path(tempfile.mkdtemp(prefix="netconduct-test-"))
 MEDIA_ROOT = DATA_DIR / "media"
 STATIC_ROOT = DATA_DIR / "static"
-SECRET_KEY = "test-secret-key-not-for-production-0123456789-abcdefghijklmnop"
+SECRET_KEY = "test-secret-key-not-for-production-0123456789-abcdefghijklmnop"  # noqa: S105
 NETCONDUCT_FIELD_KEYS = {"k2": "22" * 32, "k1": "11" * 32}
 NETCONDUCT_HASH_KEY = "33" * 32
 ALLOWED_HOSTS = ["*"]
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; argon2 is tested explicitly
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher"
+]  # speed only; argon2 is tested explicitly
 
 _url = env.get("DATABASE_URL")
 if _url:

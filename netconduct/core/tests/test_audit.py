@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 def _raw(sql: str, params=()) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL session_replication_role = replica")  # what a DB owner bypassing triggers does
+            cursor.execute(
+                "SET LOCAL session_replication_role = replica"
+            )  # what a DB owner bypassing triggers does
         cursor.execute(sql, params)
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL session_replication_role = origin")

@@ -11,5 +11,7 @@ class Command(BaseCommand):
         if result.ok:
             self.stdout.write(f"审计链完好：共 {result.checked} 个事件。")
             return
-        self.stderr.write(f"审计链断裂：{result.reason}（第一个断裂的事件：#{result.broken_seq}；之前 {result.checked} 个事件完好）")
+        self.stderr.write(
+            f"审计链断裂：{result.reason}（第一个断裂的事件：#{result.broken_seq}；之前 {result.checked} 个事件完好）"
+        )
         raise SystemExit(1)
