@@ -149,3 +149,27 @@ def home_summary(*, viewer) -> dict:
     person = getattr(viewer, "person", None)
     grants = list(RoleGrant.objects.filter(user=viewer).select_related("unit").order_by("unit__path"))
     return {"person": person, "grants": grants}
+
+
+def tree_layout(units: list[OrgUnit]) -> list[OrgUnit]:
+    """Annotate units (in path order) for flat rendering as nested lists: `level` among the visible units,
+    `has_children`, and `closers` (how many open lists end after the unit)."""
+    stack: list[OrgUnit] = []
+    for index, unit in enumerate(units):
+        while stack and not unit.path.startswith(stack[-1].path):
+            stack.pop()
+        unit.level = len(stack)
+        following = units[index + 1] if index + 1 < len(units) else None
+        unit.has_children = following is not None and following.path.startswith(unit.path)
+        stack.append(unit)
+        if unit.has_children:
+            unit.closers = range(0)
+            continue
+        # Pop this leaf, then every open ancestor that the next unit is not inside.
+        stack.pop()
+        closing = 0
+        while stack and (following is None or not following.path.startswith(stack[-1].path)):
+            stack.pop()
+            closing += 1
+        unit.closers = range(closing)
+    return units

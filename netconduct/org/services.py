@@ -312,6 +312,7 @@ def _check_unit_open(unit: OrgUnit) -> None:
 
 @transaction.atomic
 def person_create(*, actor, unit: OrgUnit, **fields: Any) -> Person:
+    unit = OrgUnit.objects.get(pk=unit.pk)
     scoping.require(actor, "person.change", unit.path)
     _check_unit_open(unit)
     data = clean_person_data(fields)
@@ -345,6 +346,7 @@ def person_update(*, actor, person: Person, **fields: Any) -> Person:
     scoping.require(actor, "person.change", person.unit.path)
     data = clean_person_data(fields)
     if "unit" in data and data["unit"].pk != person.unit_id:
+        data["unit"] = OrgUnit.objects.get(pk=data["unit"].pk)
         scoping.require(actor, "person.change", data["unit"].path)
         _check_unit_open(data["unit"])
     before = person_snapshot(person)

@@ -1,0 +1,354 @@
+"""Writes to login accounts: activation slips, redeeming them, password changes, the TOTP second factor.
+
+Nobody sets a password for someone else. A person gets an account, or a new password, only by redeeming a one-time
+code from a slip their secretary printed; the clear code and token live on that slip alone (hashes are stored) and
+never in the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from netconduct.core import scoping
+from netconduct.core.audit import Change, audit_record, audit_record_many
+from netconduct.core.exceptions import ApplicationError, PermissionRefused
+from netconduct.org.choices import PersonStatus, Role
+from netconduct.org.models import Person, RoleGrant
+
+from . import selectors
+from .models import ActivationCode
+
+# No 0/O, 1/I/L: the code is read off paper by people in a hurry.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+USER_TYPE = "accounts.user"
+
+
+@dataclass(frozen=True)
+class IssuedSlip:
+    """What one printed slip shows. The clear code and token exist only here, in memory, for the sheet."""
+
+    person: Person
+    purpose: str
+    code: str
+    token: str
+    expires_at: dt.datetime
+
+    @property
+    def code_display(self) -> str:
+        return f"{self.code[:4]}-{self.code[4:]}"
+
+    @property
+    def employee_no_masked(self) -> str:
+        return selectors.mask_employee_no(self.person.employee_no)
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _unit_path(user) -> str:
+    person = Person.objects.filter(user=user).select_related("unit").first()
+    return person.unit.path if person is not None else ""
+
+
+def _check_may_reset(actor, user) -> None:
+    """A reset hands the account to whoever holds the slip, so it may not reach above the issuer's own powers:
+    accounts with role grants are reset only by those who could give those grants."""
+    if user.is_superuser and not actor.is_superuser:
+        raise PermissionRefused("该账号为超级管理员账号，只有超级管理员可以为其重置登录。")
+    for role, path in RoleGrant.objects.filter(user=user).values_list("role", "unit__path"):
+        if role == Role.SYSADMIN:
+            allowed = actor.is_superuser or any(
+                path.startswith(p)
+                for p in RoleGrant.objects.filter(user=actor, role=Role.SYSADMIN).values_list("unit__path", flat=True)
+            )
+        else:
+            allowed = scoping.scope_for(actor, "grant.manage").covers(path)
+        if not allowed:
+            raise PermissionRefused(
+                "该人员的账号持有管理或书记等角色，请由有权授予这些角色的管理员为其重置登录。"
+            )
+
+
+@transaction.atomic
+def activation_issue(*, actor, people: Iterable[Person], purpose: str) -> list[IssuedSlip]:
+    """Issue one code per person and void their earlier unused ones; one audit event per person.
+
+    Skipped without error: people who are not 在岗, for activation those who already have an account, for a reset
+    those who have none. The caller compares what it asked for with what it got.
+    """
+    if purpose not in ActivationCode.Purpose.values:
+        raise ApplicationError("用途不正确。", field="purpose")
+    ids = sorted({p.pk for p in people})
+    locked = list(
+        Person.objects.select_for_update(of=("self",))
+        .select_related("unit", "user")
+        .filter(pk__in=ids)
+        .order_by("unit__path", "name", "pk")
+    )
+    for person in locked:  # all or nothing: any person outside the scope refuses the whole batch
+        scoping.require(actor, selectors.ACTION, person.unit.path)
+    if purpose == ActivationCode.Purpose.RESET:
+        for person in locked:
+            if person.user is not None:
+                _check_may_reset(actor, person.user)
+
+    def wanted(person: Person) -> bool:
+        if person.status != PersonStatus.ACTIVE:
+            return False
+        if purpose == ActivationCode.Purpose.ACTIVATE:
+            return person.user_id is None
+        return person.user is not None and person.user.is_active
+
+    chosen = [p for p in locked if wanted(p)]
+    if not chosen:
+        return []
+    now = timezone.now()
+    expires_at = now + dt.timedelta(days=settings.NETCONDUCT_ACTIVATION_VALID_DAYS)
+    voided = dict.fromkeys((p.pk for p in chosen), 0)
+    for person_id in ActivationCode.objects.filter(
+        person__in=chosen, used_at__isnull=True, voided_at__isnull=True
+    ).values_list("person_id", flat=True):
+        voided[person_id] += 1
+    ActivationCode.objects.filter(person__in=chosen, used_at__isnull=True, voided_at__isnull=True).update(
+        voided_at=now
+    )
+    slips: list[IssuedSlip] = []
+    rows: list[ActivationCode] = []
+    for person in chosen:
+        code, token = new_code(), secrets.token_urlsafe(32)
+        slips.append(IssuedSlip(person, purpose, code, token, expires_at))
+        rows.append(
+            ActivationCode(
+                person=person,
+                purpose=purpose,
+                token_hash=selectors.token_hash(token),
+                code_hash=selectors.code_hash(person_id=person.pk, code=code),
+                created_by=actor,
+                expires_at=expires_at,
+            )
+        )
+    ActivationCode.objects.bulk_create(rows)
+    issued = {row.person_id: row.pk for row in rows}
+    changes = []
+    for person in chosen:
+        after = {
+            "purpose": purpose,
+            "person_id": person.pk,
+            "activation_code_id": issued[person.pk],
+            "expires_at": expires_at,
+            "voided_earlier": voided[person.pk],
+        }
+        if purpose == ActivationCode.Purpose.RESET:
+            changes.append(
+                Change("account.reset_issue", USER_TYPE, person.user_id, person.name, person.unit.path, None, after)
+            )
+        else:
+            changes.append(
+                Change("account.activation_issue", "org.person", person.pk, person.name, person.unit.path, None, after)
+            )
+    audit_record_many(actor=actor, changes=changes)
+    return slips
+
+
+def _validate_password(password: str, user) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ApplicationError("".join(exc.messages), field="password") from exc
+
+
+def new_username(person: Person) -> str:
+    """p<person pk>: nobody types it (people log in with their mobile or employee number)."""
+    User = get_user_model()
+    base = candidate = f"p{person.pk}"
+    n = 1
+    while User.objects.filter(username=candidate).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def prospective_user(person: Person):
+    """The account redeeming would create (unsaved), so password validators can compare against it."""
+    if person.user is not None:
+        return person.user
+    return get_user_model()(username=f"p{person.pk}", first_name=person.name)
+
+
+UNUSABLE = {
+    "used": "该激活码已经使用过。如需重新设置密码，请联系所在支部书记打印“重置登录”单。",
+    "voided": "该激活码已作废（已为您重新打印了新的激活单），请使用最新的一张。",
+    "expired": "该激活码已过期，请联系所在支部书记重新打印激活单。",
+    "gone": "该人员已不在岗，不能开通账号。",
+    "has_account": "您已经开通了账号，请直接用手机号或工号登录。如忘记密码，请联系支部书记打印“重置登录”单。",
+    "no_account": "该账号已不存在，请联系所在支部书记重新打印激活单。",
+    "inactive": "该账号已停用，请联系所在支部书记。",
+}
+
+
+def activation_problem(code: ActivationCode) -> str | None:
+    """Why this code cannot be redeemed now, as a Chinese sentence, or None if it can."""
+    person = code.person
+    if code.used_at is not None:
+        return UNUSABLE["used"]
+    if code.voided_at is not None:
+        return UNUSABLE["voided"]
+    if code.expires_at <= timezone.now():
+        return UNUSABLE["expired"]
+    if person.status != PersonStatus.ACTIVE:
+        return UNUSABLE["gone"]
+    if code.purpose == ActivationCode.Purpose.ACTIVATE and person.user_id is not None:
+        return UNUSABLE["has_account"]
+    if code.purpose == ActivationCode.Purpose.RESET:
+        if person.user_id is None:
+            return UNUSABLE["no_account"]
+        if not person.user.is_active:
+            return UNUSABLE["inactive"]
+    return None
+
+
+WRONG_CODE = "工号/手机号或激活码不正确，请核对激活单后重试。"
+
+
+@transaction.atomic
+def activation_redeem(
+    *, token: str | None = None, identifier: str | None = None, code: str | None = None, password: str
+):
+    """Redeem a slip by its link's token, or by employee/mobile number and the code; set the password.
+
+    Creates the account on activation (linked to the person), or sets the new password on a reset, which also ends
+    the account's other sessions (their auth hash no longer matches). Returns the account; the caller logs it in.
+    Guess limits for typed codes are the view's job, which has the request.
+    """
+    if token:
+        found = selectors.activation_code_for_token(token)
+        if found is None:
+            raise ApplicationError("激活链接无效，请核对或改为输入激活码。")
+    elif identifier and code:
+        found = selectors.activation_code_for_identifier(identifier, code)
+        if found is None:
+            raise ApplicationError(WRONG_CODE, field="code")
+    else:
+        raise ApplicationError("请提供激活链接或激活码。")
+    activation = ActivationCode.objects.select_for_update().get(pk=found.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("unit", "user").get(pk=activation.person_id)
+    activation.person = person
+    problem = activation_problem(activation)
+    if problem:
+        raise ApplicationError(problem)
+
+    now = timezone.now()
+    User = get_user_model()
+    if activation.purpose == ActivationCode.Purpose.ACTIVATE:
+        user = User(username=new_username(person), first_name=person.name[:150])
+        _validate_password(password, user)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save()
+        person.user = user
+        person.save(update_fields=["user", "updated_at"])
+        action = "account.activate"
+    else:
+        user = person.user
+        _validate_password(password, user)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        action = "account.reset"
+    activation.used_at = now
+    activation.save(update_fields=["used_at"])
+    ActivationCode.objects.filter(person=person, used_at__isnull=True, voided_at__isnull=True).update(voided_at=now)
+    # A person who forgot their password has often locked themselves out; the slip is the way back in.
+    axes_reset(username=user.get_username())
+    audit_record(
+        actor=user,
+        change=Change(
+            action,
+            USER_TYPE,
+            user.pk,
+            person.name,
+            person.unit.path,
+            None,
+            {
+                "username": user.get_username(),
+                "person_id": person.pk,
+                "activation_code_id": activation.pk,
+                "via": "link" if token else "code",
+            },
+        ),
+    )
+    return user
+
+
+@transaction.atomic
+def password_change(*, actor, user, new_password: str):
+    """The account holder sets a new password (the form has checked the old one). Other sessions end."""
+    if actor is None or actor.pk != user.pk:
+        raise PermissionRefused("只能修改自己的密码。")
+    _validate_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit_record(
+        actor=actor,
+        change=Change("account.password_change", USER_TYPE, user.pk, str(user), _unit_path(user), None, {}),
+    )
+    return user
+
+
+def totp_device_pending(*, actor) -> TOTPDevice:
+    """The unconfirmed TOTP device whose QR code the setup page shows, made once.
+
+    Not audited: an unconfirmed device opens nothing; its confirmation is the event that counts.
+    """
+    device = TOTPDevice.objects.filter(user=actor, confirmed=False).order_by("-pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=actor, name="身份验证器", confirmed=False)
+    return device
+
+
+def totp_device_confirm(*, actor, device: TOTPDevice, token: str) -> TOTPDevice:
+    """Confirm a new authenticator with a code it shows; only while the account has no confirmed device.
+
+    The code is checked before the transaction opens: a wrong code must still count towards the device's
+    throttling, which a rollback would undo.
+    """
+    if device.user_id != actor.pk or device.confirmed:
+        raise PermissionRefused("该验证器不属于当前账号。")
+    if not device.verify_token(token):
+        raise ApplicationError("验证码不正确，请查看身份验证器上当前显示的6位数字后重试。", field="token")
+    with transaction.atomic():
+        return _totp_device_confirmed(actor=actor, device=device)
+
+
+def _totp_device_confirmed(*, actor, device: TOTPDevice) -> TOTPDevice:
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+    if TOTPDevice.objects.filter(user=actor, confirmed=True).exists():
+        raise ApplicationError("您已绑定身份验证器，请直接输入验证码。")
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=actor, confirmed=False).exclude(pk=device.pk).delete()
+    audit_record(
+        actor=actor,
+        change=Change(
+            "account.totp_confirm",
+            USER_TYPE,
+            actor.pk,
+            str(actor),
+            _unit_path(actor),
+            None,
+            {"device_id": device.pk, "device": device.name},
+        ),
+    )
+    return device

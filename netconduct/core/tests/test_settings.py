@@ -1,0 +1,60 @@
+"""The production configuration: refuses to start without secrets and passes `check --deploy` cleanly."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
+    base.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "netconduct.cli", *args], env=base, capture_output=True, text=True, timeout=120
+    )
+
+
+def _production_env(tmp_path) -> dict[str, str]:
+    return {
+        "DJANGO_SETTINGS_MODULE": "netconduct.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "FIELD_ENCRYPTION_KEYS": f"k1:{secrets.token_hex(32)}",
+        "ID_HASH_KEY": secrets.token_hex(32),
+        "DATABASE_URL": "postgres://netconduct@127.0.0.1:5432/netconduct",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "ALLOWED_HOSTS": "netconduct.example.cn",
+        "NETCONDUCT_DATA_DIR": str(tmp_path),
+    }
+
+
+def test_production_passes_check_deploy_without_warnings(tmp_path):
+    result = _run(["check", "--deploy", "--fail-level", "WARNING"], _production_env(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    env = _production_env(tmp_path)
+    env["SECRET_KEY"] = ""
+    result = _run(["check"], env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_a_weak_secret_key(tmp_path):
+    env = _production_env(tmp_path)
+    env["SECRET_KEY"] = "short"
+    result = _run(["check"], env)
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_embedded_default_keeps_its_keys_in_the_data_folder(tmp_path):
+    env = {"DJANGO_SETTINGS_MODULE": "netconduct.settings.embedded", "NETCONDUCT_DATA_DIR": str(tmp_path)}
+    first = _run(["check"], env)
+    assert first.returncode == 0, first.stderr
+    keys = (tmp_path / "keys.json").read_text()
+    assert oct((tmp_path / "keys.json").stat().st_mode & 0o777) == "0o600"
+    _run(["check"], env)
+    assert (tmp_path / "keys.json").read_text() == keys

@@ -1,0 +1,364 @@
+"""Browsing and editing the organisation tree and its people. Reads go through selectors, writes through services;
+anything outside the viewer's scope is a 404."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from netconduct.accounts.backends import find_user
+from netconduct.core import scoping
+from netconduct.core.exceptions import ApplicationError
+from netconduct.core.forms import run_service
+from netconduct.core.selectors import audit_event_list
+
+from . import selectors, services
+from .choices import PersonStatus, UnitKind
+from .forms import (
+    GrantForm,
+    PeopleFilterForm,
+    PersonForm,
+    UnitAddForm,
+    UnitCloseForm,
+    UnitEditForm,
+    UnitMoveForm,
+)
+from .models import OrgUnit, RoleGrant
+
+PAGE_SIZE = 50
+
+
+def _require_any(request: HttpRequest, action: str) -> None:
+    if not scoping.has_any(request.user, action):
+        raise Http404
+
+
+def _can(request: HttpRequest, action: str, unit: OrgUnit) -> bool:
+    return scoping.scope_for(request.user, action).covers(unit.path)
+
+
+def _history(request: HttpRequest, object_type: str, object_id) -> list:
+    if not scoping.has_any(request.user, "audit.view"):
+        return []
+    events = audit_event_list(viewer=request.user, object_type=object_type, object_id=str(object_id))
+    return list(events.select_related("actor")[:20])
+
+
+# ---------------------------------------------------------------------------------------------------- tree & units
+
+
+@login_required
+def tree(request: HttpRequest) -> HttpResponse:
+    _require_any(request, "org.view")
+    show_closed = request.GET.get("closed") == "1"
+    units = selectors.tree_layout(selectors.unit_tree(viewer=request.user, include_closed=show_closed))
+    return render(request, "org/tree.html", {"units": units, "show_closed": show_closed})
+
+
+def _filtered_people(request: HttpRequest, *, unit: OrgUnit | None = None):
+    form = PeopleFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    status = filters.get("status") or PersonStatus.ACTIVE
+    people = selectors.person_list(
+        viewer=request.user,
+        unit=unit,
+        q=filters.get("q", ""),
+        category=filters.get("category", ""),
+        status="" if status == "all" else status,
+        has_account=filters.get("has_account", ""),
+    )
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return form, page, query.urlencode()
+
+
+@login_required
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = selectors.unit_get_for(viewer=request.user, pk=pk)
+    form, page, query = (
+        _filtered_people(request, unit=unit) if _can(request, "person.view", unit) else (None, None, "")
+    )
+    if request.htmx and page is not None:
+        return render(request, "org/_people_table.html", {"page": page, "query": query, "show_unit": True})
+    context = {
+        "unit": unit,
+        "ancestors": selectors.unit_ancestors(unit),
+        "children": selectors.unit_children(viewer=request.user, unit=unit),
+        "figures": selectors.unit_figures(unit=unit),
+        "form": form,
+        "page": page,
+        "query": query,
+        "can_manage": _can(request, "org.manage", unit),
+        "can_add_person": unit.is_active and _can(request, "person.change", unit),
+        "can_grant": _can(request, "grant.manage", unit),
+        "history": _history(request, "org.orgunit", unit.pk),
+    }
+    return render(request, "org/unit_detail.html", context)
+
+
+def _managed_unit(request: HttpRequest, pk: int) -> OrgUnit:
+    return selectors.unit_get_for(viewer=request.user, pk=pk, action="org.manage")
+
+
+def _form_page(
+    request,
+    *,
+    title: str,
+    form,
+    unit: OrgUnit | None = None,
+    submit: str = "",
+    danger: bool = False,
+    intro: str = "",
+    cancel_url: str = "",
+) -> HttpResponse:
+    return render(
+        request,
+        "org/form_page.html",
+        {
+            "title": title,
+            "form": form,
+            "unit": unit,
+            "submit": submit or _("保存"),
+            "danger": danger,
+            "intro": intro,
+            "cancel_url": cancel_url,
+            "ancestors": selectors.unit_ancestors(unit) + [unit] if unit is not None else [],
+        },
+    )
+
+
+@login_required
+def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = _managed_unit(request, pk)
+    form = UnitEditForm(
+        request.POST or None, initial={"name": unit.name, "short_name": unit.short_name, "code": unit.code}
+    )
+    if request.method == "POST" and form.is_valid():
+        if run_service(form, services.unit_update, actor=request.user, unit=unit, **form.cleaned_data):
+            messages.success(request, _("已保存。"))
+            return redirect("org:unit", pk=unit.pk)
+    return _form_page(
+        request, title=_("修改组织：%s") % unit.name, form=form, unit=unit, cancel_url=unit_url(unit)
+    )
+
+
+@login_required
+def unit_add(request: HttpRequest, pk: int) -> HttpResponse:
+    parent = _managed_unit(request, pk)
+    form = UnitAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        child = run_service(
+            form, services.unit_create, actor=request.user, parent=parent, **form.cleaned_data
+        )
+        if child:
+            messages.success(request, _("已建立“%s”。") % child.name)
+            return redirect("org:unit", pk=child.pk)
+    return _form_page(
+        request,
+        title=_("在“%s”下新建组织") % parent.name,
+        form=form,
+        unit=parent,
+        cancel_url=unit_url(parent),
+    )
+
+
+@login_required
+def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = _managed_unit(request, pk)
+    parents = (
+        selectors.unit_list(viewer=request.user, action="org.manage")
+        .filter(is_active=True)
+        .exclude(path__startswith=unit.path)
+        .exclude(kind__in=[UnitKind.BRANCH, UnitKind.PARTY_GROUP, UnitKind.DEPARTMENT])
+        .order_by("path")
+    )
+    form = UnitMoveForm(request.POST or None, parents=parents)
+    if request.method == "POST" and form.is_valid():
+        moved = run_service(
+            form,
+            services.unit_move,
+            actor=request.user,
+            unit=unit,
+            new_parent=form.cleaned_data["new_parent"],
+        )
+        if moved:
+            messages.success(request, _("已移动“%s”及其下级组织。") % moved.name)
+            return redirect("org:unit", pk=moved.pk)
+    return _form_page(
+        request,
+        title=_("移动组织：%s") % unit.name,
+        form=form,
+        unit=unit,
+        intro=_("下级组织和人员随之移动，历史记录保留。"),
+        cancel_url=unit_url(unit),
+    )
+
+
+@login_required
+def unit_close(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = _managed_unit(request, pk)
+    form = UnitCloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if run_service(form, services.unit_close, actor=request.user, unit=unit, **form.cleaned_data):
+            messages.success(request, _("“%s”已撤销，历史记录保留。") % unit.name)
+            return redirect("org:unit", pk=unit.pk)
+    return _form_page(
+        request,
+        title=_("撤销组织：%s") % unit.name,
+        form=form,
+        unit=unit,
+        submit=_("撤销"),
+        danger=True,
+        intro=_("撤销后组织仍保留在组织树中（显示为已撤销），其人员与记录不会丢失。"),
+        cancel_url=unit_url(unit),
+    )
+
+
+def unit_url(unit: OrgUnit) -> str:
+    return reverse("org:unit", kwargs={"pk": unit.pk})
+
+
+@login_required
+def unit_grants(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = selectors.unit_get_for(viewer=request.user, pk=pk, action="grant.manage")
+    form = GrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = find_user(form.cleaned_data["username"])
+        if user is None:
+            form.add_error("username", _("找不到该账号（或匹配到多个账号），请核对。"))
+        elif run_service(
+            form,
+            services.grant_create,
+            actor=request.user,
+            user=user,
+            role=form.cleaned_data["role"],
+            unit=unit,
+        ):
+            messages.success(request, _("已授权。"))
+            return redirect("org:unit_grants", pk=unit.pk)
+    grants = selectors.grant_list_for_unit(viewer=request.user, unit=unit)
+    return render(
+        request,
+        "org/unit_grants.html",
+        {
+            "unit": unit,
+            "ancestors": selectors.unit_ancestors(unit),
+            "grants": grants,
+            "form": form,
+        },
+    )
+
+
+@login_required
+@require_POST
+def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    grant = scoping.get_visible_or_404(
+        RoleGrant.objects.select_related("unit", "user"),
+        request.user,
+        "grant.manage",
+        path_field="unit__path",
+        pk=pk,
+    )
+    next_unit = request.POST.get("unit") or grant.unit_id
+    try:
+        services.grant_revoke(actor=request.user, grant=grant)
+        messages.success(request, _("已撤销授权。"))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    if not OrgUnit.objects.filter(pk=next_unit).exists():
+        next_unit = grant.unit_id
+    return redirect("org:unit_grants", pk=next_unit)
+
+
+# ---------------------------------------------------------------------------------------------------- people
+
+
+@login_required
+def people(request: HttpRequest) -> HttpResponse:
+    _require_any(request, "person.view")
+    form, page, query = _filtered_people(request)
+    context = {"form": form, "page": page, "query": query, "show_unit": True}
+    if request.htmx:
+        return render(request, "org/_people_table.html", context)
+    return render(request, "org/people.html", context)
+
+
+def _person_units(request: HttpRequest):
+    return (
+        selectors.unit_list(viewer=request.user, action="person.change")
+        .filter(is_active=True)
+        .order_by("path")
+    )
+
+
+@login_required
+def person_create(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = selectors.unit_get_for(viewer=request.user, pk=pk, action="person.change")
+    form = PersonForm(
+        request.POST or None,
+        units=_person_units(request),
+        initial={"unit": unit.pk, "categories": ["employee"]},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.service_fields(editing=False)
+        target = data.pop("unit")
+        person = run_service(form, services.person_create, actor=request.user, unit=target, **data)
+        if person:
+            messages.success(request, _("已添加%s。") % person.name)
+            return redirect("org:person", pk=person.pk)
+    return _form_page(request, title=_("添加人员"), form=form, unit=unit, cancel_url=unit_url(unit))
+
+
+@login_required
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = selectors.person_get_for(viewer=request.user, pk=pk)
+    unit = person.unit
+    context = {
+        "person": person,
+        "ancestors": selectors.unit_ancestors(unit) + [unit],
+        "can_edit": _can(request, "person.change", unit),
+        "can_reveal": _can(request, "person.reveal_id", unit),
+        "can_activate": _can(request, "account.activate", unit),
+        "history": _history(request, "org.person", person.pk),
+    }
+    return render(request, "org/person_detail.html", context)
+
+
+@login_required
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = selectors.person_get_for(viewer=request.user, pk=pk, action="person.change")
+    form = PersonForm(request.POST or None, units=_person_units(request), person=person)
+    if request.method == "POST" and form.is_valid():
+        if run_service(
+            form,
+            services.person_update,
+            actor=request.user,
+            person=person,
+            **form.service_fields(editing=True),
+        ):
+            messages.success(request, _("已保存。"))
+            return redirect("org:person", pk=person.pk)
+    return _form_page(
+        request,
+        title=_("修改人员：%s") % person.name,
+        form=form,
+        unit=person.unit,
+        cancel_url=reverse("org:person", kwargs={"pk": person.pk}),
+    )
+
+
+@login_required
+@require_POST
+def person_reveal_id(request: HttpRequest, pk: int) -> HttpResponse:
+    person = selectors.person_get_for(viewer=request.user, pk=pk, action="person.reveal_id")
+    id_number = services.person_reveal_id_number(actor=request.user, person=person)
+    response = render(request, "org/_id_reveal.html", {"id_number": id_number})
+    response["Cache-Control"] = "no-store"
+    return response
