@@ -23,7 +23,9 @@ class UrlCase:
     name: str  # "namespace:name"
     allowed: frozenset[str]  # roles that succeed on the inside object
     inside: Callable[[object], dict] = lambda w: {}  # kwargs for an object inside every tested role's scope
-    outside: Callable[[object], dict] | None = None  # kwargs for an object outside all but the sysadmin's scope
+    outside: Callable[[object], dict] | None = (
+        None  # kwargs for an object outside all but the sysadmin's scope
+    )
     method: str = "get"
     data: Callable[[object], dict] = lambda w: {}
     public: bool = False  # answers anonymous visitors too

@@ -7,6 +7,7 @@ from .base import *  # noqa: F403
 from .base import DATA_DIR
 
 _keys = env.embedded_keys(DATA_DIR)
+(DATA_DIR / "static").mkdir(exist_ok=True)  # whitenoise serves from finders here, but wants the folder
 
 DEBUG = env.get_bool("NETCONDUCT_DEBUG", False)
 SECRET_KEY = _keys["secret_key"]

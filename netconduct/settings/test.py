@@ -13,6 +13,7 @@ from .base import *  # noqa: F403
 DATA_DIR = Path(tempfile.mkdtemp(prefix="netconduct-test-"))
 MEDIA_ROOT = DATA_DIR / "media"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 SECRET_KEY = "test-secret-key-not-for-production-0123456789-abcdefghijklmnop"  # noqa: S105
 NETCONDUCT_FIELD_KEYS = {"k2": "22" * 32, "k1": "11" * 32}
 NETCONDUCT_HASH_KEY = "33" * 32

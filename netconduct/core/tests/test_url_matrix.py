@@ -59,7 +59,9 @@ class World:
 def world(org, accounts) -> World:
     root = org.root_user
     other_company = services.unit_create(actor=root, parent=org.group, name="其他公司", kind=UnitKind.COMPANY)
-    other_branch = services.unit_create(actor=root, parent=other_company, name="其他公司党支部", kind=UnitKind.BRANCH)
+    other_branch = services.unit_create(
+        actor=root, parent=other_company, name="其他公司党支部", kind=UnitKind.BRANCH
+    )
     other_person = testing.make_person(other_branch, name="外单位人员")
     other_user = testing.make_account("other-secretary")
     other_grant = testing.grant(other_user, Role.SECRETARY, other_branch)
@@ -76,7 +78,9 @@ def world(org, accounts) -> World:
 
 def _request(client: Client, case: UrlCase, kwargs: dict, world: World):
     url = reverse(case.name, kwargs=kwargs or None) + case.query
-    return getattr(client, case.method)(url, data=case.data(world)) if case.method == "post" else client.get(url)
+    return (
+        getattr(client, case.method)(url, data=case.data(world)) if case.method == "post" else client.get(url)
+    )
 
 
 def _in_rollback(fn):

@@ -24,24 +24,34 @@ def test_unit_tree_is_built_and_subtree_is_one_prefix_query(org, django_assert_n
 
 def test_party_group_only_under_a_branch(org):
     with pytest.raises(ApplicationError, match="党小组不能设在党总支之下"):
-        services.unit_create(actor=org.root_user, parent=org.plant, name="一班党小组", kind=UnitKind.PARTY_GROUP)
-    group = services.unit_create(actor=org.root_user, parent=org.branch1, name="一班党小组", kind=UnitKind.PARTY_GROUP)
+        services.unit_create(
+            actor=org.root_user, parent=org.plant, name="一班党小组", kind=UnitKind.PARTY_GROUP
+        )
+    group = services.unit_create(
+        actor=org.root_user, parent=org.branch1, name="一班党小组", kind=UnitKind.PARTY_GROUP
+    )
     assert group.depth == org.branch1.depth + 1
 
 
 def test_sibling_names_are_unique_and_slash_is_refused(org):
     with pytest.raises(ApplicationError, match="已有名为"):
-        services.unit_create(actor=org.root_user, parent=org.plant, name="甲醇厂第一党支部", kind=UnitKind.BRANCH)
+        services.unit_create(
+            actor=org.root_user, parent=org.plant, name="甲醇厂第一党支部", kind=UnitKind.BRANCH
+        )
     with pytest.raises(ApplicationError, match="/"):
         services.unit_create(actor=org.root_user, parent=org.plant, name="甲/乙", kind=UnitKind.BRANCH)
 
 
 def test_unit_admin_cannot_create_outside_scope_or_a_root(org, accounts):
     with pytest.raises(PermissionRefused):
-        services.unit_create(actor=accounts.unit_admin, parent=org.company, name="新部门", kind=UnitKind.DEPARTMENT)
+        services.unit_create(
+            actor=accounts.unit_admin, parent=org.company, name="新部门", kind=UnitKind.DEPARTMENT
+        )
     with pytest.raises(PermissionRefused):
         services.unit_create(actor=accounts.unit_admin, parent=None, name="另一集团", kind=UnitKind.GROUP)
-    unit = services.unit_create(actor=accounts.unit_admin, parent=org.plant, name="甲醇厂第三党支部", kind=UnitKind.BRANCH)
+    unit = services.unit_create(
+        actor=accounts.unit_admin, parent=org.plant, name="甲醇厂第三党支部", kind=UnitKind.BRANCH
+    )
     assert unit.path.startswith(org.committee.path)
 
 
@@ -77,16 +87,24 @@ def test_move_needs_scope_over_target(org, accounts):
 def test_close_refuses_with_people_then_keeps_the_unit(org, accounts):
     person = make_person(org.branch2, name="钱七")
     with pytest.raises(ApplicationError, match="1名在岗人员"):
-        services.unit_close(actor=accounts.unit_admin, unit=org.branch2, closed_on=dt.date(2026, 1, 1), reason="合并")
+        services.unit_close(
+            actor=accounts.unit_admin, unit=org.branch2, closed_on=dt.date(2026, 1, 1), reason="合并"
+        )
     services.person_update(actor=accounts.unit_admin, person=person, unit=org.branch1)
-    closed = services.unit_close(actor=accounts.unit_admin, unit=org.branch2, closed_on=dt.date(2026, 1, 1), reason="合并")
+    closed = services.unit_close(
+        actor=accounts.unit_admin, unit=org.branch2, closed_on=dt.date(2026, 1, 1), reason="合并"
+    )
     assert not closed.is_active and OrgUnit.objects.filter(pk=closed.pk).exists()
     with pytest.raises(ApplicationError, match="已撤销"):
         make_person(org.branch2, name="孙八", actor=accounts.unit_admin)
     with pytest.raises(ApplicationError, match="未撤销的组织"):
-        services.unit_close(actor=accounts.unit_admin, unit=org.plant, closed_on=dt.date(2026, 1, 1), reason="调整")
+        services.unit_close(
+            actor=accounts.unit_admin, unit=org.plant, closed_on=dt.date(2026, 1, 1), reason="调整"
+        )
     with pytest.raises(ApplicationError, match="撤销原因"):
-        services.unit_close(actor=accounts.unit_admin, unit=org.office, closed_on=dt.date(2026, 1, 1), reason=" ")
+        services.unit_close(
+            actor=accounts.unit_admin, unit=org.office, closed_on=dt.date(2026, 1, 1), reason=" "
+        )
 
 
 # ------------------------------------------------------------------------------------------------ people
@@ -144,8 +162,12 @@ def test_secretary_edits_own_branch_only_and_cannot_move_people_out(org, account
 
 def test_status_change_records_the_date(org, accounts):
     person = make_person(org.branch1, name="褚三")
-    services.person_update(actor=accounts.unit_admin, person=person, status=PersonStatus.RETIRED,
-                           status_since=dt.date(2026, 6, 30))
+    services.person_update(
+        actor=accounts.unit_admin,
+        person=person,
+        status=PersonStatus.RETIRED,
+        status_since=dt.date(2026, 6, 30),
+    )
     person.refresh_from_db()
     assert (person.status, person.status_since) == ("retired", dt.date(2026, 6, 30))
 
@@ -170,8 +192,12 @@ def test_grant_reaches_the_whole_subtree(org, accounts):
 
 def test_only_sysadmin_grants_sysadmin(org, accounts):
     with pytest.raises(PermissionRefused):
-        services.grant_create(actor=accounts.unit_admin, user=accounts.member, role=Role.SYSADMIN, unit=org.committee)
-    grant = services.grant_create(actor=accounts.unit_admin, user=accounts.member, role=Role.SECRETARY, unit=org.branch2)
+        services.grant_create(
+            actor=accounts.unit_admin, user=accounts.member, role=Role.SYSADMIN, unit=org.committee
+        )
+    grant = services.grant_create(
+        actor=accounts.unit_admin, user=accounts.member, role=Role.SECRETARY, unit=org.branch2
+    )
     assert scoping.scope_for(accounts.member, "person.view").covers(org.branch2.path)
     services.grant_revoke(actor=accounts.unit_admin, grant=grant)
     assert not scoping.scope_for(accounts.member, "person.view").covers(org.branch2.path)

@@ -1,0 +1,123 @@
+"""Take screenshots of the main pages (desktop and 390 px phone) against a fresh demo, for the README and review.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--only NAME ...]
+
+Builds a demo in a temporary data folder, serves it on 127.0.0.1:8765 and drives Debian's Chromium.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent / "netconduct"
+PORT = 8765
+PASSWORD = "Screenshot-pass-2026"  # noqa: S105 - a throwaway demo in a temporary folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    parser.add_argument("--only", nargs="*")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    data = tempfile.mkdtemp(prefix="nc-shots-")
+    env = {
+        **os.environ,
+        "NETCONDUCT_DATA_DIR": data,
+        "DJANGO_SETTINGS_MODULE": "netconduct.settings.embedded",
+    }
+    subprocess.run([BIN, "migrate", "-v0"], env=env, check=True)
+    subprocess.run([BIN, "demo", "--with-accounts"], env=env, check=True, stdout=subprocess.DEVNULL)
+    script = (
+        "from netconduct.accounts.models import User\n"
+        "for u in User.objects.filter(username__in=['zhb_admin','zc_secretary','member_demo']):\n"
+        f"    u.set_password({PASSWORD!r}); u.save()\n"
+    )
+    subprocess.run([BIN, "shell", "-c", script], env=env, check=True)
+    ids = subprocess.run(
+        [
+            BIN,
+            "shell",
+            "--no-imports",
+            "-c",
+            "from netconduct.org.models import OrgUnit, Person\n"
+            "print(OrgUnit.objects.get(kind='committee').pk, Person.objects.filter(user__isnull=True).first().pk)",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()[-2:]
+    server = subprocess.Popen(
+        [BIN, "runserver", f"127.0.0.1:{PORT}", "--noreload"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(50):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz")  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.2)
+        shoot(out, args.only, {"committee": ids[0], "person": ids[1]})
+    finally:
+        server.terminate()
+
+
+def shoot(out: Path, only: list[str] | None, ids: dict[str, str]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base = f"http://127.0.0.1:{PORT}"
+    pages = [
+        ("login", None, "/accounts/login/"),
+        ("tree", "zhb_admin", "/org/"),
+        ("unit", "zhb_admin", "/org/units/{committee}/"),
+        ("people", "zhb_admin", "/org/people/?q=zh"),
+        ("person", "zhb_admin", "/org/people/{person}/"),
+        ("roster", "zhb_admin", "/org/roster/"),
+        ("audit", "zhb_admin", "/audit/"),
+        ("activation", "zc_secretary", "/accounts/units/"),
+        ("home-member", "member_demo", "/"),
+    ]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        for width, suffix in ((1280, ""), (390, "-phone")):
+            sessions = {}
+            for name, user, path in pages:
+                if only and name not in only:
+                    continue
+                if user not in sessions:
+                    ctx = browser.new_context(
+                        viewport={"width": width, "height": 900}, locale="zh-CN", is_mobile=width < 500
+                    )
+                    tab = ctx.new_page()
+                    if user:
+                        tab.goto(base + "/accounts/login/")
+                        tab.fill("input[name=username]", user)
+                        tab.fill("input[name=password]", PASSWORD)
+                        tab.click("button[type=submit]")
+                        tab.wait_for_load_state()
+                    sessions[user] = tab
+                tab = sessions[user]
+                url = path.format(**ids)
+                tab.goto(base + url)
+                tab.screenshot(path=str(out / f"{name}{suffix}.png"), full_page=width < 500 or name != "tree")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
