@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors
+from . import selectors, services
 
 BIG = "form-control form-control-lg"
 
@@ -86,10 +85,8 @@ class NewPasswordForm(forms.Form):
         if one and two and one != two:
             self.add_error("password2", _("两次输入的密码不一致。"))
         elif two:
-            try:
-                password_validation.validate_password(two, self.user)
-            except forms.ValidationError as exc:
-                self.add_error("password1", exc)
+            for problem in services.password_problems(two, self.user):
+                self.add_error("password1", problem)
         return cleaned
 
 
@@ -103,7 +100,12 @@ class CodeForm(forms.Form):
         label=_("激活码"),
         max_length=20,
         help_text=_("激活单上的8位字母和数字，大小写均可。"),
-        widget=_text(autocomplete="one-time-code", autocapitalize="characters", spellcheck="false", placeholder="ABCD-EFGH"),
+        widget=_text(
+            autocomplete="one-time-code",
+            autocapitalize="characters",
+            spellcheck="false",
+            placeholder="ABCD-EFGH",
+        ),
     )
 
     def clean_code(self) -> str:
@@ -117,7 +119,7 @@ class SheetForm(forms.Form):
         label=_("打印范围"),
         choices=[(ALL, _("全部尚未开通账号的人员")), (SELECTED, _("只打印下面勾选的人员"))],
         initial=ALL,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     people = forms.ModelMultipleChoiceField(
         label=_("人员"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
@@ -150,9 +152,17 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
         for name, field in self.fields.items():
             field.widget.attrs["class"] = BIG
             field.label = labels.get(name, field.label)
-        self.fields["new_password1"].help_text = _("至少8位，不能全是数字，不要用生日、手机号等容易被猜到的密码。")
+        self.fields["new_password1"].help_text = _(
+            "至少8位，不能全是数字，不要用生日、手机号等容易被猜到的密码。"
+        )
         self.error_messages = {
             **self.error_messages,
             "password_incorrect": _("当前密码不正确，请重新输入。"),
             "password_mismatch": _("两次输入的新密码不一致。"),
         }
+
+    def validate_password_for_user(self, user, password_field_name="new_password2"):  # noqa: S107 (a field name)
+        password = self.cleaned_data.get(password_field_name)
+        if password:
+            for problem in services.password_problems(password, user):
+                self.add_error(password_field_name, problem)

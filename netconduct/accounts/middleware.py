@@ -7,7 +7,11 @@ from django.urls import reverse
 
 from netconduct.org.choices import Role
 
-EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/")
+# Only the steps that lead to a verified session; every other page waits for the second factor.
+EXEMPT_PREFIXES = (
+    "/accounts/login/", "/accounts/logout/", "/accounts/otp/", "/accounts/activate/", "/static/", "/healthz",
+    "/i18n/",
+)
 
 
 def needs_second_factor(user) -> bool:

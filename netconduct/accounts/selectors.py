@@ -151,7 +151,9 @@ def activation_unit_list(*, viewer) -> list[UnitRow]:
     Two queries whatever the size: the units, and people counted per unit; subtree sums are added up here.
     """
     units = list(
-        scoping.visible(OrgUnit.objects.filter(is_active=True), viewer, ACTION, path_field="path").order_by("path")
+        scoping.visible(OrgUnit.objects.filter(is_active=True), viewer, ACTION, path_field="path").order_by(
+            "path"
+        )
     )
     if not units:
         return []
@@ -170,9 +172,7 @@ def activation_unit_list(*, viewer) -> list[UnitRow]:
                 bucket[0] += n
                 bucket[1] += accounts
     top = min(unit.depth for unit in units)
-    return [
-        UnitRow(unit, unit.depth - top, *totals[unit.path]) for unit in units if totals[unit.path][0] > 0
-    ]
+    return [UnitRow(unit, unit.depth - top, *totals[unit.path]) for unit in units if totals[unit.path][0] > 0]
 
 
 def activation_unit_get_for(*, viewer, pk) -> OrgUnit:

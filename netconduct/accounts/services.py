@@ -8,6 +8,7 @@ never in the audit log.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,9 +16,11 @@ from dataclasses import dataclass
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from netconduct.core import scoping
@@ -32,6 +35,8 @@ from .models import ActivationCode
 # No 0/O, 1/I/L: the code is read off paper by people in a hurry.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
+# 192 bits: unguessable, and short enough that the QR code on a 97 × 70 mm slip stays coarse for old phone cameras.
+TOKEN_BYTES = 24
 USER_TYPE = "accounts.user"
 
 
@@ -72,7 +77,9 @@ def _check_may_reset(actor, user) -> None:
         if role == Role.SYSADMIN:
             allowed = actor.is_superuser or any(
                 path.startswith(p)
-                for p in RoleGrant.objects.filter(user=actor, role=Role.SYSADMIN).values_list("unit__path", flat=True)
+                for p in RoleGrant.objects.filter(user=actor, role=Role.SYSADMIN).values_list(
+                    "unit__path", flat=True
+                )
             )
         else:
             allowed = scoping.scope_for(actor, "grant.manage").covers(path)
@@ -128,7 +135,7 @@ def activation_issue(*, actor, people: Iterable[Person], purpose: str) -> list[I
     slips: list[IssuedSlip] = []
     rows: list[ActivationCode] = []
     for person in chosen:
-        code, token = new_code(), secrets.token_urlsafe(32)
+        code, token = new_code(), secrets.token_urlsafe(TOKEN_BYTES)
         slips.append(IssuedSlip(person, purpose, code, token, expires_at))
         rows.append(
             ActivationCode(
@@ -153,21 +160,61 @@ def activation_issue(*, actor, people: Iterable[Person], purpose: str) -> list[I
         }
         if purpose == ActivationCode.Purpose.RESET:
             changes.append(
-                Change("account.reset_issue", USER_TYPE, person.user_id, person.name, person.unit.path, None, after)
+                Change(
+                    "account.reset_issue",
+                    USER_TYPE,
+                    person.user_id,
+                    person.name,
+                    person.unit.path,
+                    None,
+                    after,
+                )
             )
         else:
             changes.append(
-                Change("account.activation_issue", "org.person", person.pk, person.name, person.unit.path, None, after)
+                Change(
+                    "account.activation_issue",
+                    "org.person",
+                    person.pk,
+                    person.name,
+                    person.unit.path,
+                    None,
+                    after,
+                )
             )
     audit_record_many(actor=actor, changes=changes)
     return slips
 
 
-def _validate_password(password: str, user) -> None:
+# Django's own Chinese catalogue lacks some validator messages (the minimum length one shows in English), and those
+# it has are terse; people setting a password on a phone get these instead, chosen by the validator's error code.
+PASSWORD_MESSAGES = {
+    "password_too_short": _("密码太短，至少需要{min_length}位。"),
+    "password_too_common": _("这个密码太常见，容易被猜到，请换一个。"),
+    "password_entirely_numeric": _("密码不能全是数字，请加入字母或符号。"),
+    "password_too_similar": _("密码与账号信息太相似，请换一个。"),
+}
+
+
+def password_problems(password: str, user) -> list[str]:
+    """What is wrong with `password` for `user` under the configured validators, in Chinese; empty if nothing."""
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
-        raise ApplicationError("".join(exc.messages), field="password") from exc
+        problems = []
+        for error in exc.error_list:
+            template = PASSWORD_MESSAGES.get(error.code or "")
+            problems.append(
+                str(template).format(**(error.params or {})) if template else " ".join(error.messages)
+            )
+        return problems
+    return []
+
+
+def _validate_password(password: str, user) -> None:
+    problems = password_problems(password, user)
+    if problems:
+        raise ApplicationError("".join(problems), field="password")
 
 
 def new_username(person: Person) -> str:
@@ -189,13 +236,15 @@ def prospective_user(person: Person):
 
 
 UNUSABLE = {
-    "used": "该激活码已经使用过。如需重新设置密码，请联系所在支部书记打印“重置登录”单。",
-    "voided": "该激活码已作废（已为您重新打印了新的激活单），请使用最新的一张。",
-    "expired": "该激活码已过期，请联系所在支部书记重新打印激活单。",
-    "gone": "该人员已不在岗，不能开通账号。",
-    "has_account": "您已经开通了账号，请直接用手机号或工号登录。如忘记密码，请联系支部书记打印“重置登录”单。",
-    "no_account": "该账号已不存在，请联系所在支部书记重新打印激活单。",
-    "inactive": "该账号已停用，请联系所在支部书记。",
+    "used": _("该激活码已经使用过。如需重新设置密码，请联系所在支部书记打印“重置登录”单。"),
+    "voided": _("该激活码已作废（已为您重新打印了新的激活单），请使用最新的一张。"),
+    "expired": _("该激活码已过期，请联系所在支部书记重新打印激活单。"),
+    "gone": _("该人员已不在岗，不能开通账号。"),
+    "has_account": _(
+        "您已经开通了账号，请直接用手机号或工号登录。如忘记密码，请联系支部书记打印“重置登录”单。"
+    ),
+    "no_account": _("该账号已不存在，请联系所在支部书记重新打印激活单。"),
+    "inactive": _("该账号已停用，请联系所在支部书记。"),
 }
 
 
@@ -220,7 +269,53 @@ def activation_problem(code: ActivationCode) -> str | None:
     return None
 
 
-WRONG_CODE = "工号/手机号或激活码不正确，请核对激活单后重试。"
+WRONG_CODE = _("工号/手机号或激活码不正确，请核对激活单后重试。")
+TOO_MANY_GUESSES = _(
+    "尝试次数过多：同一工号或手机号每小时最多可输错{limit}次。请1小时后再试，或直接用手机扫描激活单上的二维码。"
+)
+GUESS_LIMIT = 10
+GUESS_WINDOW = 60 * 60  # seconds
+
+
+def _guess_key(identifier: str) -> str:
+    """One counter per person the identifier names (however it was typed), else per identifier as typed."""
+    people = selectors.people_for_identifier(identifier)
+    if people:
+        subject = "p:" + ",".join(str(pk) for pk in sorted(p.pk for p in people))
+    else:
+        subject = "i:" + "".join(
+            ch for ch in selectors.normalize_identifier(identifier).lower() if ch.isalnum()
+        )
+    return "accounts:code-guesses:" + hashlib.sha256(subject.encode()).hexdigest()
+
+
+def _count_failed_guess(key: str) -> None:
+    if not cache.add(key, 1, GUESS_WINDOW):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, GUESS_WINDOW)
+
+
+def activation_check(*, identifier: str, code: str) -> ActivationCode:
+    """The usable code typed with an employee or mobile number, or ApplicationError saying why not.
+
+    Wrong guesses are counted per identifier in the cache (not the database, so a rollback does not undo them); past
+    the limit nothing is checked until the hour is over.
+    """
+    key = _guess_key(identifier)
+    if (cache.get(key) or 0) >= GUESS_LIMIT:
+        raise ApplicationError(
+            str(TOO_MANY_GUESSES).format(limit=GUESS_LIMIT), field="code", extra={"limited": True}
+        )
+    found = selectors.activation_code_for_identifier(identifier, code)
+    if found is None:
+        _count_failed_guess(key)
+        raise ApplicationError(WRONG_CODE, field="code")
+    problem = activation_problem(found)
+    if problem:
+        raise ApplicationError(problem)
+    return found
 
 
 @transaction.atomic
@@ -231,20 +326,22 @@ def activation_redeem(
 
     Creates the account on activation (linked to the person), or sets the new password on a reset, which also ends
     the account's other sessions (their auth hash no longer matches). Returns the account; the caller logs it in.
-    Guess limits for typed codes are the view's job, which has the request.
+    Typed codes count against the guess limit of `activation_check`.
     """
     if token:
         found = selectors.activation_code_for_token(token)
         if found is None:
             raise ApplicationError("激活链接无效，请核对或改为输入激活码。")
     elif identifier and code:
-        found = selectors.activation_code_for_identifier(identifier, code)
-        if found is None:
-            raise ApplicationError(WRONG_CODE, field="code")
+        found = activation_check(identifier=identifier, code=code)
     else:
         raise ApplicationError("请提供激活链接或激活码。")
     activation = ActivationCode.objects.select_for_update().get(pk=found.pk)
-    person = Person.objects.select_for_update(of=("self",)).select_related("unit", "user").get(pk=activation.person_id)
+    person = (
+        Person.objects.select_for_update(of=("self",))
+        .select_related("unit", "user")
+        .get(pk=activation.person_id)
+    )
     activation.person = person
     problem = activation_problem(activation)
     if problem:
@@ -269,7 +366,9 @@ def activation_redeem(
         action = "account.reset"
     activation.used_at = now
     activation.save(update_fields=["used_at"])
-    ActivationCode.objects.filter(person=person, used_at__isnull=True, voided_at__isnull=True).update(voided_at=now)
+    ActivationCode.objects.filter(person=person, used_at__isnull=True, voided_at__isnull=True).update(
+        voided_at=now
+    )
     # A person who forgot their password has often locked themselves out; the slip is the way back in.
     axes_reset(username=user.get_username())
     audit_record(

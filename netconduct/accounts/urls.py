@@ -1,2 +1,17 @@
+from django.urls import path
+
+from . import views
+
 app_name = "accounts"
-urlpatterns = []
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("otp/", views.otp_verify, name="otp"),
+    path("otp/setup/", views.otp_setup, name="otp_setup"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("units/", views.activation_units, name="activation_units"),
+    path("units/<int:pk>/sheet/", views.activation_sheet, name="activation_sheet"),
+    path("people/<int:pk>/reset/", views.person_reset, name="person_reset"),
+    path("activate/", views.activate_code, name="activate_code"),
+    path("activate/<str:token>/", views.activate, name="activate"),
+]

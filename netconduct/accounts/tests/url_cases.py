@@ -1,0 +1,35 @@
+from netconduct.core.url_matrix import EVERYONE, Exempt, UrlCase
+
+ACTIVATORS = frozenset({"sysadmin", "unit_admin", "secretary"})
+
+CASES = [
+    UrlCase("accounts:login", EVERYONE, public=True, note="a logged-in visitor is sent on to the home page"),
+    UrlCase("accounts:otp", EVERYONE, note="anyone already verified, or without a device, is sent on"),
+    UrlCase("accounts:otp_setup", EVERYONE, note="only an unconfirmed system administrator sees the QR code"),
+    UrlCase("accounts:password_change", EVERYONE),
+    UrlCase("accounts:activation_units", ACTIVATORS),
+    UrlCase(
+        "accounts:activation_sheet",
+        ACTIVATORS,
+        inside=lambda w: {"pk": w.org.branch1.pk},
+        outside=lambda w: {"pk": w.other_branch.pk},
+    ),
+    UrlCase(
+        "accounts:person_reset",
+        ACTIVATORS,
+        method="post",
+        inside=lambda w: {"pk": w.member_person.pk},
+        outside=lambda w: {"pk": w.other_person.pk},
+    ),
+    UrlCase("accounts:activate_code", EVERYONE, public=True),
+    UrlCase(
+        "accounts:activate",
+        frozenset(),
+        inside=lambda w: {"token": "not-a-real-token"},
+        note="public, but a token that was never issued is 404 for everyone; the flow is in test_activation",
+    ),
+]
+
+EXEMPT = [
+    Exempt("accounts:logout", "ends the caller's own session and redirects to the login page; reads no data"),
+]
