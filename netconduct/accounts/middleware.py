@@ -9,7 +9,12 @@ from netconduct.org.choices import Role
 
 # Only the steps that lead to a verified session; every other page waits for the second factor.
 EXEMPT_PREFIXES = (
-    "/accounts/login/", "/accounts/logout/", "/accounts/otp/", "/accounts/activate/", "/static/", "/healthz",
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/otp/",
+    "/accounts/activate/",
+    "/static/",
+    "/healthz",
     "/i18n/",
 )
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 
 from netconduct.core import crypto, scoping
+from netconduct.core.scoping import subtree_q
 from netconduct.org.choices import PersonStatus
 from netconduct.org.models import OrgUnit, Person
 from netconduct.org.validation import clean_mobile, to_halfwidth
@@ -190,7 +191,7 @@ def activation_person_get_for(*, viewer, pk) -> Person:
 def unit_people_without_account(*, viewer, unit: OrgUnit) -> QuerySet[Person]:
     return (
         activation_people(viewer=viewer)
-        .filter(unit__path__startswith=unit.path, user__isnull=True)
+        .filter(subtree_q("unit__path", unit.path), user__isnull=True)
         .select_related("unit")
         .order_by("unit__path", "name", "pk")
     )
@@ -199,7 +200,7 @@ def unit_people_without_account(*, viewer, unit: OrgUnit) -> QuerySet[Person]:
 def unit_people_with_account(*, viewer, unit: OrgUnit) -> QuerySet[Person]:
     return (
         activation_people(viewer=viewer)
-        .filter(unit__path__startswith=unit.path, user__isnull=False)
+        .filter(subtree_q("unit__path", unit.path), user__isnull=False)
         .select_related("unit", "user")
         .order_by("unit__path", "name", "pk")
     )

@@ -15,6 +15,19 @@ from django.http import Http404
 from .exceptions import PermissionRefused
 from .permissions import roles_for
 
+PATH_MAX = 255  # OrgUnit.path's max_length (treebeard's MP_Node)
+
+
+def subtree_q(field: str, path: str) -> Q:
+    """Rows whose materialised path (`field`) lies in the subtree at `path`, as an index range.
+
+    A prefix match written as `LIKE 'p%'` cannot use the path index on SQLite (nor on PostgreSQL outside the C
+    collation). Paths are made of digits and capital letters only, so "starts with p" is exactly
+    `p <= path <= p + "ZZZ…"`, which any B-tree index answers — and which sorts the same in every collation that
+    orders digits before capitals, as the C, ICU and glibc ones do.
+    """
+    return Q(**{f"{field}__gte": path, f"{field}__lte": path + "Z" * (PATH_MAX - len(path))})
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -36,7 +49,7 @@ class Scope:
             return Q(pk__in=[])
         query = Q()
         for path in self.paths:
-            query |= Q(**{f"{field}__startswith": path})
+            query |= subtree_q(field, path)
         return query
 
 

@@ -7,6 +7,7 @@ from django.db import models
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from netconduct.core import crypto
+from netconduct.core.scoping import subtree_q
 
 from .choices import CATEGORY_FIELDS, Category, Gender, PersonStatus, PoliticalStatus, Role, UnitKind
 
@@ -16,7 +17,7 @@ ID_CONTEXT = "person.id_number"
 class OrgUnitQuerySet(MP_NodeQuerySet):
     def subtree_of(self, unit: OrgUnit) -> OrgUnitQuerySet:
         """The unit and everything below it, in one query on the materialised path."""
-        return self.filter(path__startswith=unit.path)
+        return self.filter(subtree_q("path", unit.path))
 
 
 class OrgUnitManager(MP_NodeManager.from_queryset(OrgUnitQuerySet)):
@@ -74,7 +75,7 @@ class OrgUnit(MP_Node):
 
 class PersonQuerySet(models.QuerySet):
     def in_subtree(self, unit: OrgUnit) -> PersonQuerySet:
-        return self.filter(unit__path__startswith=unit.path)
+        return self.filter(subtree_q("unit__path", unit.path))
 
     def with_category(self, category: str) -> PersonQuerySet:
         return self.filter(**{CATEGORY_FIELDS[Category(category)]: True})

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from netconduct.core import scoping
+from netconduct.core.scoping import subtree_q
 
 from .choices import CATEGORY_FIELDS, Category, PersonStatus
 from .models import OrgUnit, Person, RoleGrant
@@ -21,9 +22,25 @@ def unit_get_for(*, viewer, pk, action: str = "org.view") -> OrgUnit:
     return scoping.get_visible_or_404(OrgUnit.objects.all(), viewer, action, path_field="path", pk=pk)
 
 
-def unit_tree(*, viewer, include_closed: bool = False) -> list[OrgUnit]:
-    """The visible units in tree order, each with `n_people` (active people in the unit itself), in two queries."""
-    visible_units = unit_list(viewer=viewer)
+TREE_LEVELS = 3  # levels shown at once below each scope root; deeper levels load when opened
+
+
+def unit_tree(
+    *, viewer, include_closed: bool = False, under: OrgUnit | None = None, levels: int = TREE_LEVELS
+) -> list[OrgUnit]:
+    """Visible units in tree order, `levels` deep below the viewer's scope roots (or below `under`), each with
+    `n_people` (active people in the unit itself). Two queries, whatever the size of the organisation."""
+    scope = scoping.scope_for(viewer, "org.view")
+    if under is not None:
+        window = subtree_q("path", under.path) & Q(depth__gt=under.depth, depth__lte=under.depth + levels)
+    elif scope.everything:
+        window = Q(depth__lte=levels + 1)
+    else:
+        window = Q(pk__in=[])
+        for path in scope.paths:
+            root_depth = len(path) // OrgUnit.steplen
+            window |= subtree_q("path", path) & Q(depth__lte=root_depth + levels)
+    visible_units = unit_list(viewer=viewer).filter(window)
     if not include_closed:
         visible_units = visible_units.filter(is_active=True)
     units = list(visible_units.order_by("path"))
@@ -33,8 +50,19 @@ def unit_tree(*, viewer, include_closed: bool = False) -> list[OrgUnit]:
         .annotate(n=Count("pk"))
         .values_list("unit", "n")
     )
+    deepest = {}
     for unit in units:
         unit.n_people = counts.get(unit.pk, 0)
+    if under is None and not scope.everything:
+        deepest = {p: len(p) // OrgUnit.steplen + levels for p in scope.paths}
+    for unit in units:
+        if under is not None:
+            limit = under.depth + levels
+        elif scope.everything:
+            limit = levels + 1
+        else:
+            limit = max(d for p, d in deepest.items() if unit.path.startswith(p))
+        unit.load_on_open = unit.depth == limit and unit.numchild > 0
     return units
 
 
@@ -46,7 +74,9 @@ def unit_ancestors(unit: OrgUnit) -> list[OrgUnit]:
 
 
 def unit_children(*, viewer, unit: OrgUnit) -> QuerySet[OrgUnit]:
-    return unit_list(viewer=viewer).filter(path__startswith=unit.path, depth=unit.depth + 1).order_by("path")
+    return (
+        unit_list(viewer=viewer).filter(subtree_q("path", unit.path), depth=unit.depth + 1).order_by("path")
+    )
 
 
 @dataclass
@@ -60,13 +90,13 @@ class UnitFigures:
 
 def unit_figures(*, unit: OrgUnit) -> UnitFigures:
     """Headcounts over the unit's subtree, in two aggregate queries whatever the size."""
-    people = Person.objects.filter(unit__path__startswith=unit.path, status=PersonStatus.ACTIVE).aggregate(
+    people = Person.objects.filter(subtree_q("unit__path", unit.path), status=PersonStatus.ACTIVE).aggregate(
         people=Count("pk"),
         party_members=Count("pk", filter=Q(is_party_member=True) | Q(is_probationary=True)),
         cadres=Count("pk", filter=Q(is_cadre=True)),
         accounts=Count("pk", filter=Q(user__isnull=False)),
     )
-    branches = OrgUnit.objects.filter(path__startswith=unit.path, kind="branch", is_active=True).count()
+    branches = OrgUnit.objects.filter(subtree_q("path", unit.path), kind="branch", is_active=True).count()
     return UnitFigures(branches=branches, **people)
 
 
@@ -104,7 +134,9 @@ def person_list(
     """People the viewer may see, filtered; search by name, pinyin initials or employee number."""
     people = scoping.visible(Person.objects.all(), viewer, "person.view", path_field="unit__path")
     if unit is not None:
-        people = people.filter(unit=unit) if direct_only else people.filter(unit__path__startswith=unit.path)
+        people = (
+            people.filter(unit=unit) if direct_only else people.filter(subtree_q("unit__path", unit.path))
+        )
     query = to_halfwidth(q).strip()
     if query:
         lowered = query.lower()

@@ -14,6 +14,7 @@ from django.utils import timezone
 from netconduct.core import crypto, scoping
 from netconduct.core.audit import Change, audit_record, audit_record_many
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
+from netconduct.core.scoping import subtree_q
 
 from . import validation
 from .choices import CATEGORY_FIELDS, Category, PersonStatus, PoliticalStatus, Role, UnitKind
@@ -210,7 +211,7 @@ def unit_close(*, actor, unit: OrgUnit, closed_on: dt.date, reason: str) -> OrgU
     if not reason.strip():
         raise ApplicationError("请填写撤销原因。", field="reason")
     open_children = (
-        OrgUnit.objects.filter(path__startswith=unit.path, is_active=True).exclude(pk=unit.pk).count()
+        OrgUnit.objects.filter(subtree_q("path", unit.path), is_active=True).exclude(pk=unit.pk).count()
     )
     if open_children:
         raise ApplicationError(f"“{unit.name}”下还有{open_children}个未撤销的组织，请先撤销或移走。")

@@ -16,6 +16,7 @@ from netconduct.accounts.backends import find_user
 from netconduct.core import scoping
 from netconduct.core.exceptions import ApplicationError
 from netconduct.core.forms import run_service
+from netconduct.core.scoping import subtree_q
 from netconduct.core.selectors import audit_event_list
 
 from . import selectors, services
@@ -57,11 +58,23 @@ def _history(request: HttpRequest, object_type: str, object_id) -> list:
 def tree(request: HttpRequest) -> HttpResponse:
     _require_any(request, "org.view")
     show_closed = request.GET.get("closed") == "1"
-    units = selectors.tree_layout(selectors.unit_tree(viewer=request.user, include_closed=show_closed))
-    return render(request, "org/tree.html", {"units": units, "show_closed": show_closed})
+    under = (
+        selectors.unit_get_for(viewer=request.user, pk=request.GET["under"])
+        if request.GET.get("under")
+        else None
+    )
+    units = selectors.unit_tree(viewer=request.user, include_closed=show_closed, under=under)
+    context = {"units": selectors.tree_layout(units), "show_closed": show_closed}
+    if under is not None:  # the children of a node being opened, as list items
+        return render(request, "org/_tree_items.html", context)
+    return render(request, "org/tree.html", context)
 
 
-def _filtered_people(request: HttpRequest, *, unit: OrgUnit | None = None):
+def _filtered_people(
+    request: HttpRequest, *, unit: OrgUnit | None = None, unfiltered_count: int | None = None
+):
+    """The people list with the filters of the query string. `unfiltered_count`, when the caller already knows how
+    many active people the unit has, spares the paginator a second count of the whole subtree."""
     form = PeopleFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     status = filters.get("status") or PersonStatus.ACTIVE
@@ -73,7 +86,13 @@ def _filtered_people(request: HttpRequest, *, unit: OrgUnit | None = None):
         status="" if status == "all" else status,
         has_account=filters.get("has_account", ""),
     )
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(people, PAGE_SIZE)
+    unfiltered = status == PersonStatus.ACTIVE and not any(
+        filters.get(k) for k in ("q", "category", "has_account")
+    )
+    if unfiltered_count is not None and unfiltered:
+        paginator.count = unfiltered_count  # a cached_property: set on the instance, the paginator uses it
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return form, page, query.urlencode()
@@ -82,8 +101,11 @@ def _filtered_people(request: HttpRequest, *, unit: OrgUnit | None = None):
 @login_required
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = selectors.unit_get_for(viewer=request.user, pk=pk)
+    figures = selectors.unit_figures(unit=unit)
     form, page, query = (
-        _filtered_people(request, unit=unit) if _can(request, "person.view", unit) else (None, None, "")
+        _filtered_people(request, unit=unit, unfiltered_count=figures.people)
+        if _can(request, "person.view", unit)
+        else (None, None, "")
     )
     if request.htmx and page is not None:
         return render(request, "org/_people_table.html", {"page": page, "query": query, "show_unit": True})
@@ -91,7 +113,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "unit": unit,
         "ancestors": selectors.unit_ancestors(unit),
         "children": selectors.unit_children(viewer=request.user, unit=unit),
-        "figures": selectors.unit_figures(unit=unit),
+        "figures": figures,
         "form": form,
         "page": page,
         "query": query,
@@ -175,7 +197,7 @@ def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
     parents = (
         selectors.unit_list(viewer=request.user, action="org.manage")
         .filter(is_active=True)
-        .exclude(path__startswith=unit.path)
+        .exclude(subtree_q("path", unit.path))
         .exclude(kind__in=[UnitKind.BRANCH, UnitKind.PARTY_GROUP, UnitKind.DEPARTMENT])
         .order_by("path")
     )

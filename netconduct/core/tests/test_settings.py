@@ -9,7 +9,11 @@ import sys
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     base.update(env)
     return subprocess.run(
         [sys.executable, "-m", "netconduct.cli", *args], env=base, capture_output=True, text=True, timeout=120

@@ -170,3 +170,27 @@ def test_grant_page_grants_and_revokes(staff_client, org, accounts):
     assert not accounts.member.grants.exists()
     response = staff_client.post(url, {"username": "nobody", "role": "secretary"})
     assert "找不到该账号" in response.content.decode()
+
+
+def test_tree_shows_three_levels_and_loads_deeper_ones_when_opened(client, org, accounts):
+    testing.login(client, accounts.sysadmin)  # scope root: the group, depth 1
+    page = client.get(reverse("org:tree")).content.decode()
+    assert 'data-name="甲醇厂党总支"' in page  # depth 4
+    assert 'data-name="甲醇厂第一党支部"' not in page  # depth 5: loaded on opening its parent
+    assert f"?under={org.plant.pk}" in page
+    fragment = client.get(reverse("org:tree"), {"under": org.plant.pk}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-name="甲醇厂第一党支部"' in fragment and 'data-name="甲醇厂党总支"' not in fragment
+
+
+def test_tree_fragment_outside_scope_is_404(client, org, accounts):
+    testing.login(client, accounts.secretary)
+    assert client.get(reverse("org:tree"), {"under": org.plant.pk}).status_code == 404
+
+
+def test_unit_page_count_matches_the_people_in_the_subtree(staff_client, org):
+    _add_people(org.branch1, 3, 100)
+    _add_people(org.branch2, 2, 200)
+    content = staff_client.get(reverse("org:unit", kwargs={"pk": org.plant.pk})).content.decode()
+    assert 'data-total="7"' in content  # and the secretary and the member of the accounts fixture
+    content = staff_client.get(reverse("org:unit", kwargs={"pk": org.plant.pk}), {"q": "张三"}).content.decode()
+    assert 'data-total="2"' in content  # names cycle 张三, 张四, …: one 张三 in each branch
