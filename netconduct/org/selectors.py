@@ -22,7 +22,7 @@ def unit_get_for(*, viewer, pk, action: str = "org.view") -> OrgUnit:
     return scoping.get_visible_or_404(OrgUnit.objects.all(), viewer, action, path_field="path", pk=pk)
 
 
-TREE_LEVELS = 3  # levels shown at once below each scope root; deeper levels load when opened
+TREE_LEVELS = 2  # levels shown at once below each scope root; deeper levels load when opened
 
 
 def unit_tree(

@@ -172,14 +172,14 @@ def test_grant_page_grants_and_revokes(staff_client, org, accounts):
     assert "找不到该账号" in response.content.decode()
 
 
-def test_tree_shows_three_levels_and_loads_deeper_ones_when_opened(client, org, accounts):
+def test_tree_shows_two_levels_and_loads_deeper_ones_when_opened(client, org, accounts):
     testing.login(client, accounts.sysadmin)  # scope root: the group, depth 1
     page = client.get(reverse("org:tree")).content.decode()
-    assert 'data-name="甲醇厂党总支"' in page  # depth 4
-    assert 'data-name="甲醇厂第一党支部"' not in page  # depth 5: loaded on opening its parent
-    assert f"?under={org.plant.pk}" in page
-    fragment = client.get(reverse("org:tree"), {"under": org.plant.pk}, HTTP_HX_REQUEST="true").content.decode()
-    assert 'data-name="甲醇厂第一党支部"' in fragment and 'data-name="甲醇厂党总支"' not in fragment
+    assert 'data-name="西北能化公司党委"' in page  # depth 3
+    assert 'data-name="甲醇厂党总支"' not in page  # depth 4: loaded on opening its parent
+    assert f"?under={org.committee.pk}" in page
+    fragment = client.get(reverse("org:tree"), {"under": org.committee.pk}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-name="甲醇厂第一党支部"' in fragment and 'data-name="西北能化公司党委"' not in fragment
 
 
 def test_tree_fragment_outside_scope_is_404(client, org, accounts):
