@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -136,6 +137,7 @@ def clean_employee_no(raw: str) -> str | None:
     return value
 
 
+@lru_cache(maxsize=65536)  # rosters repeat names a lot; pypinyin is the slowest step of an import
 def name_pinyin(name: str) -> tuple[str, str]:
     """(initials, full pinyin), lower case, for search by 拼音首字母 such as "zs" for 张三."""
     letters = name.replace("·", "")

@@ -14,14 +14,18 @@ def test_subtree_range_matches_exactly_the_prefix_in_this_database(org):
     for i in range(40):
         services.unit_create(actor=org.root_user, parent=org.plant, name=f"第{i}党支部", kind=UnitKind.BRANCH)
     for unit in OrgUnit.objects.all():
-        by_range = set(OrgUnit.objects.filter(scoping.subtree_q("path", unit.path)).values_list("pk", flat=True))
+        by_range = set(
+            OrgUnit.objects.filter(scoping.subtree_q("path", unit.path)).values_list("pk", flat=True)
+        )
         by_prefix = {u.pk for u in OrgUnit.objects.all() if u.path.startswith(unit.path)}
         assert by_range == by_prefix, unit.name
 
 
 def test_scope_q_joins_people_through_their_unit(org, accounts):
     make_person(org.branch2, name="外支部")
-    visible = scoping.visible(Person.objects.all(), accounts.secretary, "person.view", path_field="unit__path")
+    visible = scoping.visible(
+        Person.objects.all(), accounts.secretary, "person.view", path_field="unit__path"
+    )
     assert set(visible.values_list("name", flat=True)) == {"李书记", "王职工"}
 
 

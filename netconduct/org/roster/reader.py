@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import itertools
 import re
 import unicodedata
@@ -140,13 +139,22 @@ _TRAILER = re.compile(
 )
 
 
+_DIGITS = re.compile(r"\d")
+
+
 def is_blank(cells: tuple[Any, ...] | list[Any]) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
 def is_trailer(cells: tuple[Any, ...] | list[Any], id_index: int) -> bool:
-    """A signature, date or note line: some cell opens with such a word and the ID cell holds nothing."""
-    if id_index < len(cells) and cells[id_index] not in (None, "") and str(cells[id_index]).strip():
+    """A signature, date or note line: some cell opens with such a word and the ID cell holds no number.
+
+    Signature lines are typed anywhere across the sheet's width, the ID column included ("审核人：李四").
+    """
+    if (
+        id_index < len(cells)
+        and len(_DIGITS.findall(unicodedata.normalize("NFKC", str(cells[id_index])))) >= 10
+    ):
         return False
     for cell in cells:
         if isinstance(cell, str) and cell.strip():
@@ -202,7 +210,7 @@ MAX_RATIO = 200
 RATIO_FLOOR = 1 << 20  # small members (styles, themes) may compress very well and harm nobody
 
 NOT_A_SPREADSHEET = "无法读取该文件：它不是有效的电子表格（支持 .xlsx、.xls、.ods 和 .csv）。"
-PASSWORD = "文件设有打开密码（已加密），无法读取。请在 Excel/WPS 中去掉密码后另存为 .xlsx 再上传。"
+PASSWORD = "文件设有打开密码（已加密），无法读取。请在 Excel/WPS 中去掉密码后另存为 .xlsx 再上传。"  # noqa: S105
 MACRO = "文件含有宏（VBA），出于安全考虑不予读取。请另存为不含宏的 .xlsx 工作簿后再上传。"
 
 
@@ -266,11 +274,14 @@ def check_file(path: Path, filename: str) -> str:
         content = path.read_bytes()
         if _utf16("EncryptedPackage") in content or _utf16("EncryptionInfo") in content:
             raise ApplicationError(PASSWORD, field="file")
-        if _utf16("_VBA_PROJECT") in content or _utf16("VBA") in content:
+        if _utf16("_VBA_PROJECT") in content:
             raise ApplicationError(MACRO, field="file")
-        if suffix != ".xls":
-            raise ApplicationError(PASSWORD if suffix == ".xlsx" else NOT_A_SPREADSHEET, field="file")
-        return "calamine"
+        if suffix == ".xls":
+            return "calamine"
+        if suffix == ".xlsx":
+            # No encryption streams found, so perhaps an old .xls renamed; if it will not read, say why it may not.
+            return "ole-as-xlsx"
+        raise ApplicationError(NOT_A_SPREADSHEET, field="file")
     if head.startswith(ZIP_MAGIC):
         if suffix not in (".xlsx", ".ods"):
             raise ApplicationError(NOT_A_SPREADSHEET, field="file")
@@ -294,7 +305,9 @@ def _xlsx_sheets(path: Path, stack: ExitStack) -> Iterator[tuple[str, RawRows]]:
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+        # A file object, not the path: uploads are stored without an extension, and openpyxl checks it.
+        handle = stack.enter_context(path.open("rb"))
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True, keep_links=False)
     except Exception:  # openpyxl raises many kinds on a damaged or foreign file
         raise ApplicationError(NOT_A_SPREADSHEET, field="file") from None
     stack.callback(book.close)
@@ -306,15 +319,19 @@ def _xlsx_sheets(path: Path, stack: ExitStack) -> Iterator[tuple[str, RawRows]]:
         yield sheet.title, enumerate(sheet.iter_rows(values_only=True), start=1)
 
 
-def _calamine_sheets(path: Path, stack: ExitStack) -> Iterator[tuple[str, RawRows]]:
+def _calamine_sheets(
+    path: Path, stack: ExitStack, failure: str = NOT_A_SPREADSHEET
+) -> Iterator[tuple[str, RawRows]]:
     from python_calamine import CalamineWorkbook, PasswordError
 
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        # From the content, not the name (uploads are stored without an extension).
+        handle = stack.enter_context(path.open("rb"))
+        book = CalamineWorkbook.from_filelike(handle)
     except PasswordError:
         raise ApplicationError(PASSWORD, field="file") from None
     except Exception:  # CalamineError, ZipError, XmlError and plain ValueErrors on foreign files
-        raise ApplicationError(NOT_A_SPREADSHEET, field="file") from None
+        raise ApplicationError(failure, field="file") from None
     stack.callback(book.close)
     for index, meta in enumerate(book.sheets_metadata):
         if str(getattr(meta, "visible", "")).lower().endswith(("hidden", "veryhidden")):
@@ -324,7 +341,7 @@ def _calamine_sheets(path: Path, stack: ExitStack) -> Iterator[tuple[str, RawRow
         except PasswordError:
             raise ApplicationError(PASSWORD, field="file") from None
         except Exception:
-            raise ApplicationError(NOT_A_SPREADSHEET, field="file") from None
+            raise ApplicationError(failure, field="file") from None
         first = (sheet.start or (0, 0))[0] + 1
         yield sheet.name, enumerate(sheet.iter_rows(), start=first)
 
@@ -349,14 +366,22 @@ def _csv_sheets(path: Path, stack: ExitStack) -> Iterator[tuple[str, RawRows]]:
     handle = stack.enter_context(path.open("r", encoding=encoding, newline=""))
     sample = handle.read(8192)
     handle.seek(0)
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
+    # Commas, or tabs when a sheet was copied out of Excel and saved as text; csv.Sniffer guesses wrong on a
+    # title row with no delimiter at all, so count instead.
+    dialect = csv.excel_tab if sample.count("\t") > sample.count(",") else csv.excel
     yield Path(path).stem, enumerate(csv.reader(handle, dialect), start=1)
 
 
-READERS = {"xlsx": _xlsx_sheets, "calamine": _calamine_sheets, "csv": _csv_sheets}
+def _ole_as_xlsx_sheets(path: Path, stack: ExitStack) -> Iterator[tuple[str, RawRows]]:
+    return _calamine_sheets(path, stack, PASSWORD)
+
+
+READERS = {
+    "xlsx": _xlsx_sheets,
+    "calamine": _calamine_sheets,
+    "ole-as-xlsx": _ole_as_xlsx_sheets,
+    "csv": _csv_sheets,
+}
 
 
 def _find_header(rows: RawRows) -> tuple[int, dict[str, Column], RawRows] | None:
@@ -449,7 +474,3 @@ def id_cell_text(value: Any) -> str:
     if _SCIENTIFIC.match(unicodedata.normalize("NFKC", text).replace(" ", "")):
         raise PrecisionLost
     return text
-
-
-def text_stream(data: bytes) -> io.BytesIO:  # pragma: no cover - convenience for callers holding bytes
-    return io.BytesIO(data)

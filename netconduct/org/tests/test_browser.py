@@ -39,8 +39,10 @@ def test_staff_browse_the_tree_open_a_branch_and_search_people(live_server, page
 
     page.click("nav >> text=人员")
     page.fill("input[name=q]", "lsg")  # pinyin initials of 李四光; htmx refreshes the list as one types
-    page.wait_for_function("document.querySelector('#people-list') && "
-                           "!document.querySelector('#people-list').innerText.includes('张三丰')")
+    page.wait_for_function(
+        "document.querySelector('#people-list') && "
+        "!document.querySelector('#people-list').innerText.includes('张三丰')"
+    )
     assert page.locator("#people-list").get_by_text("李四光").is_visible()
 
 
@@ -80,8 +82,12 @@ def test_phone_layout_has_no_horizontal_scroll(live_server, phone, org, accounts
     for i in range(5):
         testing.make_person(org.branch1, name="赵钱孙李"[i % 4] + "明", employee_no=f"XB2{i:05d}")
     _log_in(phone, live_server, "unitadmin")
-    for url in [reverse("org:people"), reverse("org:unit", kwargs={"pk": org.branch1.pk}), reverse("org:tree"),
-                reverse("org:person", kwargs={"pk": accounts.member.person.pk})]:
+    for url in [
+        reverse("org:people"),
+        reverse("org:unit", kwargs={"pk": org.branch1.pk}),
+        reverse("org:tree"),
+        reverse("org:person", kwargs={"pk": accounts.member.person.pk}),
+    ]:
         phone.goto(live_server.url + url)
         overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{url} scrolls sideways by {overflow}px on a 390px phone"

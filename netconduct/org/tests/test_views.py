@@ -178,7 +178,9 @@ def test_tree_shows_two_levels_and_loads_deeper_ones_when_opened(client, org, ac
     assert 'data-name="西北能化公司党委"' in page  # depth 3
     assert 'data-name="甲醇厂党总支"' not in page  # depth 4: loaded on opening its parent
     assert f"?under={org.committee.pk}" in page
-    fragment = client.get(reverse("org:tree"), {"under": org.committee.pk}, HTTP_HX_REQUEST="true").content.decode()
+    fragment = client.get(
+        reverse("org:tree"), {"under": org.committee.pk}, HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert 'data-name="甲醇厂第一党支部"' in fragment and 'data-name="西北能化公司党委"' not in fragment
 
 
@@ -192,5 +194,7 @@ def test_unit_page_count_matches_the_people_in_the_subtree(staff_client, org):
     _add_people(org.branch2, 2, 200)
     content = staff_client.get(reverse("org:unit", kwargs={"pk": org.plant.pk})).content.decode()
     assert 'data-total="7"' in content  # and the secretary and the member of the accounts fixture
-    content = staff_client.get(reverse("org:unit", kwargs={"pk": org.plant.pk}), {"q": "张三"}).content.decode()
+    content = staff_client.get(
+        reverse("org:unit", kwargs={"pk": org.plant.pk}), {"q": "张三"}
+    ).content.decode()
     assert 'data-total="2"' in content  # names cycle 张三, 张四, …: one 张三 in each branch

@@ -1,0 +1,272 @@
+"""Benchmark of the HR roster import on a generated roster (100,000 rows by default).
+
+    .venv/bin/python bench/roster_import.py [--rows N] [--repeat K] [--profile dry|real] [--regenerate]
+
+Writes bench/out/roster_<N>.xlsx once (realistic columns, a title row, a 填报单位 line, signatures under the table),
+then measures, each in a child process of its own (wall time from the parent; peak memory is the child's
+ru_maxrss from wait4):
+
+  (a) the bare read: openpyxl, read-only, values only, every row iterated and nothing else;
+  (b) `netconduct import-roster FILE --dry-run --json` against a fresh embedded installation (SQLite) that holds
+      the organisation (3 levels + 10 党总支 × 10 党支部) and a superuser;
+  (c) the real import into that database;
+  (d) the same file again (every row unchanged).
+
+`--profile dry|real` runs that step under cProfile instead and prints where the time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+PYTHON = sys.executable
+NETCONDUCT = str(Path(PYTHON).with_name("netconduct"))
+
+PLANTS = 10
+BRANCHES_PER_PLANT = 10
+COMMITTEE = "西北能化公司党委"
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红玉文斌海燕鹏辉亮成林东雪飞宇浩凯俊"
+MINORITY = ["阿不都·热合曼", "买买提·艾力", "古丽·努尔", "艾尔肯·吐尔逊", "迪丽拜尔·阿布都"]
+REGIONS = ["150602", "610102", "340102", "610402", "152701", "640104", "620102", "341302"]
+
+
+def plant_name(i: int) -> str:
+    return f"第{i}分厂党总支"
+
+
+def branch_name(i: int, j: int) -> str:
+    return f"第{i}分厂第{j}党支部"
+
+
+# ---------------------------------------------------------------------------------------------------- the file
+
+
+def id_numbers(count: int, rng: random.Random):
+    """Unique valid ID numbers: every (region, birth date, sequence) once."""
+    from stdnum.cn import ric
+
+    seen: set[str] = set()
+    start = dt.date(1965, 1, 1)
+    while len(seen) < count:
+        birth = start + dt.timedelta(days=rng.randrange(0, 365 * 38))
+        body = f"{rng.choice(REGIONS)}{birth:%Y%m%d}{rng.randrange(0, 1000):03d}"
+        number = body + ric.calc_check_digit(body + "0")
+        if number not in seen:
+            seen.add(number)
+            yield number
+
+
+def generate(path: Path, rows: int) -> None:
+    import openpyxl
+
+    rng = random.Random(20240506)
+    # A normal (not write-only) workbook, so that the file is laid out as Excel saves one: a <dimension> before
+    # the data, strings in the shared-strings table, the title merged. (openpyxl's write-only files carry no
+    # <dimension>, and openpyxl's reader then parses the whole sheet once more just to look for it.)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "花名册"
+    sheet.append(["西北能化公司党员职工花名册"])
+    sheet.append(["填报单位：西北能化公司党委", None, None, None, None, None, "填报日期：2024年5月6日"])
+    sheet.append(
+        ["序号", "姓名", "工号", "身份证号码", "手机号码", "所在党组织", "政治面貌", "人员类别", "职务"]
+    )
+    political = ["中共党员"] * 5 + ["中共预备党员", "共青团员"] + ["群众"] * 3
+    categories = ["职工"] * 6 + ["干部、职工", "干部", ""]
+    positions = ["", "操作工", "班长", "技术员", "工程师", "车间主任", "会计", "化验员", "安全员", "司机"]
+    for n, id_number in enumerate(id_numbers(rows, rng), start=1):
+        i, j = rng.randrange(1, PLANTS + 1), rng.randrange(1, BRANCHES_PER_PLANT + 1)
+        unit = branch_name(i, j) if rng.random() < 0.7 else f"{COMMITTEE}/{plant_name(i)}/{branch_name(i, j)}"
+        name = (
+            rng.choice(MINORITY)
+            if rng.random() < 0.01
+            else rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+        )
+        mobile = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
+        if rng.random() < 0.1:
+            mobile = f"{mobile[:3]}-{mobile[3:7]}-{mobile[7:]}"
+        sheet.append(
+            [
+                n,
+                name,
+                f"XB{n:06d}",
+                id_number,
+                mobile,
+                unit,
+                rng.choice(political),
+                rng.choice(categories),
+                rng.choice(positions),
+            ]
+        )
+    sheet.append([])
+    sheet.append(["填表人：孙三", None, None, "审核人：李四", None, "日期：2024年5月6日"])
+    sheet.merge_cells("A1:I1")
+    for column, width in zip("ABCDEFGHI", (6, 10, 10, 21, 14, 40, 12, 12, 10), strict=True):
+        sheet.column_dimensions[column].width = width
+        sheet.column_dimensions[column].number_format = "@"
+    book.save(path)
+
+
+# ---------------------------------------------------------------------------------------------------- children
+
+
+def child_read(path: str) -> None:
+    import openpyxl
+
+    start = time.perf_counter()
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    count = 0
+    for _row in book.worksheets[0].iter_rows(values_only=True):
+        count += 1
+    book.close()
+    print(json.dumps({"rows": count, "seconds": time.perf_counter() - start}))
+
+
+def child_setup() -> None:
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from netconduct.org import services
+    from netconduct.org.choices import UnitKind as K
+
+    root = get_user_model().objects.create_superuser("bench", password=os.urandom(16).hex())
+    group = services.unit_create(actor=root, parent=None, name="皖北煤电集团", kind=K.GROUP)
+    company = services.unit_create(actor=root, parent=group, name="西北能化公司", kind=K.COMPANY)
+    committee = services.unit_create(actor=root, parent=company, name=COMMITTEE, kind=K.COMMITTEE)
+    for i in range(1, PLANTS + 1):
+        plant = services.unit_create(actor=root, parent=committee, name=plant_name(i), kind=K.GENERAL_BRANCH)
+        for j in range(1, BRANCHES_PER_PLANT + 1):
+            services.unit_create(actor=root, parent=plant, name=branch_name(i, j), kind=K.BRANCH)
+
+
+def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS in MB, stdout) of one child process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Read the pipes before reaping, so a talkative child cannot block; then wait4 gives its own rusage.
+    stdout, stderr = process.stdout.read(), process.stderr.read()  # type: ignore[union-attr]
+    _pid, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({process.returncode}):\n{stderr}")
+    return wall, usage.ru_maxrss / 1024, stdout
+
+
+# ---------------------------------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--profile", choices=["dry", "real"], help="profile that step with cProfile instead")
+    parser.add_argument("--regenerate", action="store_true", help="write the roster file again")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds to run; each step reports its fastest")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        {"read": lambda: child_read(args.child[1]), "setup": child_setup}[args.child[0]]()
+        return
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"roster_{args.rows}.xlsx"
+    if args.regenerate or not path.exists():
+        print(f"writing {path} …", flush=True)
+        started = time.perf_counter()
+        generate(path, args.rows)
+        print(
+            f"  {path.stat().st_size / (1 << 20):.1f} MB in {time.perf_counter() - started:.1f} s", flush=True
+        )
+
+    if args.profile:
+        with tempfile.TemporaryDirectory(prefix="netconduct-bench-") as data_dir:
+            env = fresh_installation(data_dir)
+            extra = ["--dry-run"] if args.profile == "dry" else []
+            profile_step([NETCONDUCT, "import-roster", str(path), "--json", *extra], env, data_dir)
+        return
+
+    # Each round on a fresh installation; a step's figure is its fastest round (the machine may be shared).
+    rounds = [run_round(path) for _ in range(args.repeat)]
+    results = []
+    for index, (label, _wall, _rss, note) in enumerate(rounds[0]):
+        wall = min(r[index][1] for r in rounds)
+        rss = max(r[index][2] for r in rounds)
+        results.append((label, wall, rss, note))
+    base = results[0][1]
+    size = path.stat().st_size / (1 << 20)
+    print(
+        f"\nroster import benchmark: {args.rows:,} rows, {path.name} ({size:.1f} MB), best of {args.repeat}"
+    )
+    print(f"{'step':<44} {'wall s':>8} {'x read':>7} {'peak MB':>8}  result")
+    for label, wall, rss, note in results:
+        print(f"{label:<44} {wall:>8.1f} {wall / base:>7.2f} {rss:>8.0f}  {note}")
+    print("wall time includes starting Python (and Django for b-d); peak MB is the child's max RSS.")
+
+
+def fresh_installation(data_dir: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "NETCONDUCT_DATA_DIR": data_dir,
+        "DJANGO_SETTINGS_MODULE": "netconduct.settings.embedded",
+    }
+    env.pop("DATABASE_URL", None)
+    subprocess.run([NETCONDUCT, "migrate", "-v0"], env=env, check=True)
+    subprocess.run([PYTHON, __file__, "--child", "setup"], env=env, check=True)
+    return env
+
+
+def run_round(path: Path) -> list[tuple[str, float, float, str]]:
+    with tempfile.TemporaryDirectory(prefix="netconduct-bench-") as data_dir:
+        env = fresh_installation(data_dir)
+        results = []
+        wall, rss, out = measure([PYTHON, __file__, "--child", "read", str(path)], env)
+        read = json.loads(out)
+        results.append(
+            ("(a) bare read: openpyxl read-only, values only", wall, rss, f"{read['rows']:,} rows")
+        )
+        importer = [NETCONDUCT, "import-roster", str(path), "--json"]
+        for label, extra, key in (
+            ("(b) import-roster --dry-run", ["--dry-run"], "created"),
+            ("(c) import-roster (real, fresh SQLite)", [], "created"),
+            ("(d) import-roster again (all unchanged)", [], "unchanged"),
+        ):
+            wall, rss, out = measure(importer + extra, env)
+            report = json.loads(out)
+            results.append((label, wall, rss, f"{key} {report[key]:,}, errors {len(report['errors'])}"))
+        return results
+
+
+def profile_step(argv: list[str], env: dict[str, str], data_dir: str) -> None:
+    import pstats
+
+    stats_path = Path(data_dir) / "import.prof"
+    subprocess.run(
+        [PYTHON, "-m", "cProfile", "-o", str(stats_path), *argv],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    stats = pstats.Stats(str(stats_path))
+    stats.sort_stats("cumulative").print_stats(35)
+    stats.sort_stats("tottime").print_stats(25)
+
+
+if __name__ == "__main__":
+    main()
