@@ -131,12 +131,12 @@ class Person(models.Model):
     objects = PersonQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name", "pk"]
+        ordering = ["name_pinyin", "name", "pk"]  # 按拼音排序，as a Chinese list is read
         verbose_name = "人员"
         verbose_name_plural = "人员"
         indexes = [
-            models.Index(fields=["unit", "name"], name="person_unit_name_idx"),
-            models.Index(fields=["status", "name"], name="person_status_name_idx"),
+            models.Index(fields=["unit", "name_pinyin"], name="person_unit_pinyin_idx"),
+            models.Index(fields=["status", "name_pinyin"], name="person_status_pinyin_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(employee_no=""), name="person_employee_no_not_empty"),

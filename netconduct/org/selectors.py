@@ -154,7 +154,7 @@ def person_list(
         people = people.filter(user__isnull=False)
     elif has_account == "no":
         people = people.filter(user__isnull=True)
-    return people.select_related("unit").order_by("name", "pk")
+    return people.select_related("unit").order_by("name_pinyin", "name", "pk")
 
 
 def person_get_for(*, viewer, pk, action: str = "person.view") -> Person:

@@ -198,3 +198,11 @@ def test_unit_page_count_matches_the_people_in_the_subtree(staff_client, org):
         reverse("org:unit", kwargs={"pk": org.plant.pk}), {"q": "张三"}
     ).content.decode()
     assert 'data-total="2"' in content  # names cycle 张三, 张四, …: one 张三 in each branch
+
+
+def test_people_are_listed_in_pinyin_order(staff_client, org):
+    for name in ["乔峰", "丁春秋", "王语嫣", "阿朱"]:
+        testing.make_person(org.office, name=name)
+    content = staff_client.get(reverse("org:unit", kwargs={"pk": org.office.pk})).content.decode()
+    positions = [content.index(f">{name}</a>") for name in ["阿朱", "丁春秋", "乔峰", "王语嫣"]]
+    assert positions == sorted(positions)
