@@ -20,8 +20,8 @@ def navigation(request):
         items.append((_("账号开通"), reverse("accounts:activation_units"), "account.activate"))
     if scoping.has_any(user, "audit.view"):
         items.append((_("审计日志"), reverse("audit:list"), "audit.view"))
-    nav = []
-    for label, url, _action in items:
-        active = path == url if url == "/" else path.startswith(url)
-        nav.append({"label": label, "url": url, "active": active})
+    # The longest matching prefix wins, so /org/roster/ lights up 花名册导入 and not 组织 (/org/).
+    matches = [url for _label, url, _action in items if (path == url if url == "/" else path.startswith(url))]
+    current = max(matches, key=len, default=None)
+    nav = [{"label": label, "url": url, "active": url == current} for label, url, _action in items]
     return {"nav_items": nav}

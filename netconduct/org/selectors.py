@@ -31,16 +31,19 @@ def unit_tree(
     """Visible units in tree order, `levels` deep below the viewer's scope roots (or below `under`), each with
     `n_people` (active people in the unit itself). Two queries, whatever the size of the organisation."""
     scope = scoping.scope_for(viewer, "org.view")
+    # Each window is (subtree, deepest depth shown); units at the deepest depth load their children when opened.
     if under is not None:
-        window = subtree_q("path", under.path) & Q(depth__gt=under.depth, depth__lte=under.depth + levels)
+        windows = [(under.path, under.depth + levels)]
     elif scope.everything:
-        window = Q(depth__lte=levels + 1)
+        windows = [("", levels + 1)]
     else:
-        window = Q(pk__in=[])
-        for path in scope.paths:
-            root_depth = len(path) // OrgUnit.steplen
-            window |= subtree_q("path", path) & Q(depth__lte=root_depth + levels)
-    visible_units = unit_list(viewer=viewer).filter(window)
+        windows = [(path, len(path) // OrgUnit.steplen + levels) for path in scope.paths]
+    window_q = Q(pk__in=[])
+    for path, deepest in windows:
+        window_q |= subtree_q("path", path) & Q(depth__lte=deepest)
+    if under is not None:
+        window_q &= Q(depth__gt=under.depth)
+    visible_units = unit_list(viewer=viewer).filter(window_q)
     if not include_closed:
         visible_units = visible_units.filter(is_active=True)
     units = list(visible_units.order_by("path"))
@@ -50,19 +53,10 @@ def unit_tree(
         .annotate(n=Count("pk"))
         .values_list("unit", "n")
     )
-    deepest = {}
     for unit in units:
         unit.n_people = counts.get(unit.pk, 0)
-    if under is None and not scope.everything:
-        deepest = {p: len(p) // OrgUnit.steplen + levels for p in scope.paths}
-    for unit in units:
-        if under is not None:
-            limit = under.depth + levels
-        elif scope.everything:
-            limit = levels + 1
-        else:
-            limit = max(d for p, d in deepest.items() if unit.path.startswith(p))
-        unit.load_on_open = unit.depth == limit and unit.numchild > 0
+        deepest = next(d for path, d in windows if unit.path.startswith(path))
+        unit.load_on_open = unit.depth == deepest and unit.numchild > 0
     return units
 
 

@@ -56,12 +56,12 @@ PERSON_AUDIT_FIELDS = (
 )
 
 
-def person_snapshot(person: Person, *, unit_name: str | None = None) -> dict[str, Any]:
+def person_snapshot(person: Person) -> dict[str, Any]:
     """The person as the audit log records them: ID number and mobile masked, never in clear."""
     data = {field: getattr(person, field) for field in PERSON_AUDIT_FIELDS}
     data["mobile"] = person.mobile_masked
     data["id_number"] = person.id_number_masked
-    data["unit"] = unit_name if unit_name is not None else person.unit.name
+    data["unit"] = person.unit.name
     data["unit_id"] = person.unit_id
     return data
 
@@ -358,7 +358,7 @@ def person_update(*, actor, person: Person, **fields: Any) -> Person:
     _check_unique(person)
     person.full_clean(exclude=["id_number_enc", "id_number_hash", "name_initials", "name_pinyin"])
     person.save()
-    old, new = _diff(before, person_snapshot(person, unit_name=person.unit.name))
+    old, new = _diff(before, person_snapshot(person))
     if new:
         audit_record(
             actor=actor,

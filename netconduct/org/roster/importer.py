@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 
 from netconduct.core import crypto, scoping
 from netconduct.core.audit import Change, audit_record
+from netconduct.core.db import BULK_LOAD_ROWS, refresh_planner_statistics
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 
 from .. import services, validation
@@ -804,4 +805,6 @@ def roster_import(
                     },
                 ),
             )
-            return result
+        if result.created + result.updated >= BULK_LOAD_ROWS:
+            refresh_planner_statistics()  # after commit: ANALYZE sees the new rows
+        return result

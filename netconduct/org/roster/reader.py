@@ -369,7 +369,10 @@ def _csv_sheets(path: Path, stack: ExitStack) -> Iterator[tuple[str, RawRows]]:
     # Commas, or tabs when a sheet was copied out of Excel and saved as text; csv.Sniffer guesses wrong on a
     # title row with no delimiter at all, so count instead.
     dialect = csv.excel_tab if sample.count("\t") > sample.count(",") else csv.excel
-    yield Path(path).stem, enumerate(csv.reader(handle, dialect), start=1)
+    yield (
+        "",
+        enumerate(csv.reader(handle, dialect), start=1),
+    )  # a CSV has no sheets (and the stored name is a token)
 
 
 def _ole_as_xlsx_sheets(path: Path, stack: ExitStack) -> Iterator[tuple[str, RawRows]]:

@@ -206,3 +206,9 @@ def test_people_are_listed_in_pinyin_order(staff_client, org):
     content = staff_client.get(reverse("org:unit", kwargs={"pk": org.office.pk})).content.decode()
     positions = [content.index(f">{name}</a>") for name in ["阿朱", "丁春秋", "乔峰", "王语嫣"]]
     assert positions == sorted(positions)
+
+
+def test_navigation_marks_only_the_most_specific_section(staff_client):
+    content = staff_client.get(reverse("org:roster_import")).content.decode()
+    assert 'active" href="/org/roster/"' in content
+    assert 'active" href="/org/"' not in content

@@ -93,7 +93,8 @@ def summary(result: ImportResult) -> str:
     mode = "试运行，未写入数据库" if result.dry_run else "已导入"
     lines = [
         f"花名册：{result.filename}（{mode}）",
-        f"工作表“{result.sheet_name}”，表头在第{result.header_row}行：{'、'.join(result.columns)}",
+        (f"工作表“{result.sheet_name}”，" if result.sheet_name else "")
+        + f"表头在第{result.header_row}行：{'、'.join(result.columns)}",
         f"新增 {result.created} 人，更新 {result.updated} 人，未变 {result.unchanged} 人，"
         f"被拒绝 {result.refused_rows} 行。",
     ]
