@@ -8,5 +8,8 @@ urlpatterns = [
     path("accounts/", include("netconduct.accounts.urls")),
     path("org/", include("netconduct.org.urls")),
     path("audit/", include("netconduct.core.urls")),
+    path("documents/", include("netconduct.documents.urls")),
+    path("campaigns/", include("netconduct.campaigns.urls")),
+    path("selfcheck/", include("netconduct.selfcheck.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -9,7 +9,9 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     path = request.path
-    items = [(_("首页"), reverse("home"), None)]
+    items = [(_("首页"), reverse("home"), None), (_("宣贯任务"), reverse("campaigns:list"), None)]
+    if scoping.has_any(user, "document.view"):
+        items.append((_("文件"), reverse("documents:list"), "document.view"))
     if scoping.has_any(user, "org.view"):
         items.append((_("组织"), reverse("org:tree"), "org.view"))
     if scoping.has_any(user, "person.view"):

@@ -18,6 +18,17 @@ ACTIONS: dict[str, frozenset[str]] = {
     "grant.manage": STAFF,
     "account.activate": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY}),
     "audit.view": STAFF,
+    "selfcheck.manage": STAFF,
+    # documents and campaigns
+    "document.view": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY, R.INSPECTOR}),
+    "document.manage": STAFF,
+    "campaign.view": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY, R.INSPECTOR}),
+    "campaign.manage": STAFF,
+    "campaign.proxy_receipt": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY}),
+    "session.view": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY, R.INSPECTOR}),
+    "session.record": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY}),
+    "session.review": STAFF,
+    "webhook.manage": STAFF,
 }
 
 # Roles only a system administrator may hand out.

@@ -19,6 +19,7 @@ from netconduct.core.scoping import subtree_q
 from . import validation
 from .choices import CATEGORY_FIELDS, Category, PersonStatus, PoliticalStatus, Role, UnitKind
 from .models import ID_CONTEXT, OrgUnit, Person, RoleGrant
+from .signals import announce_people_changed
 
 # ---------------------------------------------------------------------------------------------------- audit views
 
@@ -337,6 +338,7 @@ def person_create(*, actor, unit: OrgUnit, **fields: Any) -> Person:
             "person.create", "org.person", person.pk, person.name, unit.path, None, person_snapshot(person)
         ),
     )
+    announce_people_changed([person.pk])
     return person
 
 
@@ -364,6 +366,7 @@ def person_update(*, actor, person: Person, **fields: Any) -> Person:
             actor=actor,
             change=Change("person.update", "org.person", person.pk, person.name, person.unit.path, old, new),
         )
+        announce_people_changed([person.pk])
     return person
 
 
@@ -537,6 +540,7 @@ def person_bulk_apply(
     if changed:
         Person.objects.bulk_update(changed, sorted(touched_fields | {"updated_at"}), batch_size=batch_size)
     audit_record_many(actor=actor, changes=changes)
+    announce_people_changed([p.pk for p in new_people] + [p.pk for p in changed])
     return new_people, changed
 
 

@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "netconduct.core",
     "netconduct.accounts",
     "netconduct.org",
+    "netconduct.documents",
+    "netconduct.campaigns",
+    "netconduct.selfcheck",
 ]
 
 MIDDLEWARE = [

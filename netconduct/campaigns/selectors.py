@@ -1,0 +1,299 @@
+"""Reads of campaigns and progress, scoped through core.scoping. The completion rollup answers for any unit of the
+tree in a fixed number of queries: one GROUP BY over the campaign's targets by unit, one read of the units, and the
+sums up the tree in Python (2,000 branches are 2,000 rows, whatever the number of people)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from netconduct.core import scoping
+from netconduct.core.scoping import subtree_q
+from netconduct.documents.models import Document
+from netconduct.org.models import OrgUnit
+
+from .choices import CampaignStatus
+from .models import Campaign, ReadReceipt, Target
+
+
+def campaign_list(*, viewer, status: str = "") -> QuerySet[Campaign]:
+    """Campaigns whose scope overlaps the viewer's: issued in their subtree, or issued above and reaching it."""
+    scope = scoping.scope_for(viewer, "campaign.view")
+    if scope.empty:
+        return Campaign.objects.none()
+    campaigns = Campaign.objects.select_related("unit")
+    if not scope.everything:
+        above = {p[:i] for p in scope.paths for i in range(OrgUnit.steplen, len(p), OrgUnit.steplen)}
+        campaigns = campaigns.filter(
+            scope.q("unit__path") | Q(unit__path__in=above, status__in=["active", "closed"])
+        )
+    if status:
+        campaigns = campaigns.filter(status=status)
+    return campaigns
+
+
+def campaign_get_for(*, viewer, pk, action: str = "campaign.view") -> Campaign:
+    if action == "campaign.view":
+        try:
+            return campaign_list(viewer=viewer).get(pk=pk)
+        except (Campaign.DoesNotExist, ValueError, TypeError):
+            raise Http404 from None
+    return scoping.get_visible_or_404(
+        Campaign.objects.select_related("unit"), viewer, action, path_field="unit__path", pk=pk
+    )
+
+
+def focus_units(*, viewer, campaign: Campaign) -> list[OrgUnit]:
+    """Where the viewer's view of the campaign starts: the campaign's unit if they see all of it, else the roots of
+    their scope inside it."""
+    scope = scoping.scope_for(viewer, "campaign.view")
+    if scope.covers(campaign.unit.path):
+        return [campaign.unit]
+    return list(
+        OrgUnit.objects.filter(
+            path__in=[p for p in scope.paths if p.startswith(campaign.unit.path)]
+        ).order_by("path")
+    )
+
+
+@dataclass
+class Tally:
+    total: int = 0
+    read: int = 0
+    studied: int = 0
+    pledged: int = 0
+    done: int = 0
+    proxy: int = 0
+
+    def add(self, other: Tally) -> None:
+        self.total += other.total
+        self.read += other.read
+        self.studied += other.studied
+        self.pledged += other.pledged
+        self.done += other.done
+        self.proxy += other.proxy
+
+    @property
+    def pending(self) -> int:
+        return self.total - self.done
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.done / self.total, 1) if self.total else 100.0
+
+    def pct(self, name: str) -> float:
+        return round(100 * getattr(self, name) / self.total, 1) if self.total else 100.0
+
+
+@dataclass
+class RollupRow:
+    unit: OrgUnit
+    tally: Tally
+    depth: int
+    has_children: bool
+    overdue: bool
+    branches: int = 0
+    branches_behind: int = 0
+
+
+@dataclass
+class Rollup:
+    campaign: Campaign
+    focus: OrgUnit
+    total: Tally
+    rows: list[RollupRow] = field(
+        default_factory=list
+    )  # the focus unit's children (or the branches under it)
+    overdue: bool = False
+    units_behind: int = 0
+
+    @property
+    def days_left(self) -> int:
+        return (self.campaign.deadline - timezone.localdate()).days
+
+
+def completion_rollup(*, campaign: Campaign, focus: OrgUnit, today: dt.date | None = None) -> Rollup:
+    """Completion of `campaign` under `focus`, with one row per child unit of `focus` (summed over its subtree).
+    Three queries, whatever the size of the organisation."""
+    today = today or timezone.localdate()
+    past_deadline = today > campaign.deadline
+    counts = (
+        Target.objects.filter(campaign=campaign, in_scope=True)
+        .filter(subtree_q("unit__path", focus.path))
+        .values("unit_id")
+        .annotate(
+            total=Count("pk"),
+            read=Count("read_at"),
+            studied=Count("studied_at"),
+            pledged=Count("pledged_at"),
+            done=Count("done_at"),
+            proxy=Count("pk", filter=Q(read_by_proxy=True)),
+        )
+        .order_by()
+    )
+    per_unit = {row.pop("unit_id"): Tally(**row) for row in counts}
+    units = list(
+        OrgUnit.objects.filter(subtree_q("path", focus.path))
+        .only("pk", "path", "depth", "name", "short_name", "kind", "is_active")
+        .order_by("path")
+    )
+    child_depth = focus.depth + 1
+    children = [u for u in units if u.depth == child_depth]
+    rows: dict[str, RollupRow] = {
+        u.path: RollupRow(unit=u, tally=Tally(), depth=u.depth, has_children=False, overdue=False)
+        for u in children
+    }
+    total = Tally()
+    for unit in units:
+        tally = per_unit.get(unit.pk)
+        key = unit.path[: child_depth * OrgUnit.steplen]
+        row = rows.get(key)
+        if row is not None and unit.depth > child_depth:
+            row.has_children = True
+        if row is not None and unit.kind == "branch":
+            row.branches += 1
+            if tally is not None and tally.done < tally.total and past_deadline:
+                row.branches_behind += 1
+        if tally is None:
+            continue
+        total.add(tally)
+        if row is not None:
+            row.tally.add(tally)
+    own = per_unit.get(focus.pk)
+    result_rows = [r for r in rows.values() if r.tally.total or r.has_children]
+    for row in result_rows:
+        row.overdue = past_deadline and row.tally.pending > 0
+    if own is not None:
+        result_rows.insert(
+            0,
+            RollupRow(
+                unit=focus,
+                tally=own,
+                depth=focus.depth,
+                has_children=False,
+                overdue=past_deadline and own.pending > 0,
+            ),
+        )
+    return Rollup(
+        campaign=campaign,
+        focus=focus,
+        total=total,
+        rows=result_rows,
+        overdue=past_deadline and total.pending > 0,
+        units_behind=sum(1 for r in result_rows if r.overdue),
+    )
+
+
+def branch_rollup(*, campaign: Campaign, focus: OrgUnit) -> list[RollupRow]:
+    """Every unit with people under `focus`, flat (for the export and the printable summary): two queries."""
+    counts = (
+        Target.objects.filter(campaign=campaign, in_scope=True)
+        .filter(subtree_q("unit__path", focus.path))
+        .values("unit_id")
+        .annotate(
+            total=Count("pk"),
+            read=Count("read_at"),
+            studied=Count("studied_at"),
+            pledged=Count("pledged_at"),
+            done=Count("done_at"),
+            proxy=Count("pk", filter=Q(read_by_proxy=True)),
+        )
+        .order_by()
+    )
+    per_unit = {row.pop("unit_id"): Tally(**row) for row in counts}
+    past = timezone.localdate() > campaign.deadline
+    units = (
+        OrgUnit.objects.filter(pk__in=list(per_unit))
+        .only("pk", "path", "depth", "name", "kind")
+        .order_by("path")
+    )
+    return [
+        RollupRow(
+            unit=u,
+            tally=per_unit[u.pk],
+            depth=u.depth,
+            has_children=False,
+            overdue=past and per_unit[u.pk].pending > 0,
+        )
+        for u in units
+    ]
+
+
+def unit_ancestors_names(units: list[OrgUnit]) -> dict[str, str]:
+    """Path → name for every ancestor of these units (one query), to print "公司 / 党委 / 支部"."""
+    paths = {u.path[:i] for u in units for i in range(OrgUnit.steplen, len(u.path), OrgUnit.steplen)}
+    return dict(OrgUnit.objects.filter(path__in=paths).values_list("path", "name"))
+
+
+def target_list(*, viewer, campaign: Campaign, unit: OrgUnit, status: str = "") -> QuerySet[Target]:
+    """The people of a campaign under `unit` the viewer may see, with what each has done."""
+    targets = scoping.visible(
+        Target.objects.filter(campaign=campaign, in_scope=True).filter(subtree_q("unit__path", unit.path)),
+        viewer,
+        "campaign.view",
+        path_field="unit__path",
+    ).select_related("person", "unit")
+    if status == "done":
+        targets = targets.exclude(done_at=None)
+    elif status == "pending":
+        targets = targets.filter(done_at=None)
+    elif status == "proxy":
+        targets = targets.filter(read_by_proxy=True)
+    return targets.order_by("unit__path", "person__name_pinyin", "pk")
+
+
+def target_get_for(*, viewer, pk, action: str = "campaign.view") -> Target:
+    return scoping.get_visible_or_404(
+        Target.objects.select_related("campaign", "campaign__unit", "person", "unit"),
+        viewer,
+        action,
+        path_field="unit__path",
+        pk=pk,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------- a person's own
+
+
+def my_targets(*, user) -> QuerySet[Target]:
+    person = getattr(user, "person", None)
+    if person is None:
+        return Target.objects.none()
+    return (
+        Target.objects.filter(
+            person=person, in_scope=True, campaign__status__in=[CampaignStatus.ACTIVE, CampaignStatus.CLOSED]
+        )
+        .select_related("campaign")
+        .order_by("done_at", "campaign__deadline", "-pk")
+    )
+
+
+def my_target_get(*, user, pk) -> Target:
+    """One of the user's own tasks; anyone else's is a 404."""
+    try:
+        return my_targets(user=user).select_related("campaign__unit", "unit", "person").get(pk=pk)
+    except (Target.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def target_receipts(target: Target) -> dict[int, ReadReceipt]:
+    return {r.document_id: r for r in ReadReceipt.objects.filter(target=target).select_related("proxy_by")}
+
+
+def document_conveyed_to(*, user, pk) -> Document:
+    """A document conveyed to the user by a campaign they are part of (for the PDF/Word download); 404 otherwise."""
+    person = getattr(user, "person", None)
+    if person is None:
+        raise Http404
+    document = Document.objects.filter(
+        pk=pk,
+        campaigns__targets__person=person,
+        campaigns__status__in=[CampaignStatus.ACTIVE, CampaignStatus.CLOSED],
+    ).first()
+    if document is None:
+        raise Http404
+    return document

@@ -1,0 +1,464 @@
+"""Writes to campaigns and each person's progress in them. Each: permission, validation, one audit event, one
+transaction. Per-person rows are written in batches: launching a campaign for 100,000 people is a few dozen
+queries, not 100,000."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from netconduct.core import scoping
+from netconduct.core.audit import Change, audit_record
+from netconduct.core.exceptions import ApplicationError, PermissionRefused
+from netconduct.core.scoping import subtree_q
+from netconduct.documents.choices import DocumentStatus
+from netconduct.documents.models import Document
+from netconduct.org.choices import PersonStatus
+from netconduct.org.models import OrgUnit, Person
+
+from .choices import CampaignStatus, SessionStatus
+from .models import Attendance, Campaign, ReadReceipt, Target
+
+BATCH = 2000
+ACTION_FIELDS = {"read": "read_at", "study": "studied_at", "pledge": "pledged_at"}
+
+
+def campaign_snapshot(campaign: Campaign) -> dict:
+    return {
+        "title": campaign.title,
+        "unit": campaign.unit.name,
+        "year": campaign.year,
+        "deadline": campaign.deadline,
+        "documents": [str(d) for d in campaign.documents.all()] if campaign.pk else [],
+        "categories": [
+            label
+            for label, on in (
+                ("党员", campaign.include_party_members),
+                ("干部", campaign.include_cadres),
+                ("职工", campaign.include_employees),
+            )
+            if on
+        ],
+        "actions": campaign.required_actions,
+        "remind_days_before": campaign.remind_days_before,
+        "status": campaign.status,
+    }
+
+
+def _clean_campaign(campaign: Campaign, documents: Sequence[Document]) -> None:
+    if not campaign.title.strip():
+        raise ApplicationError("请填写活动名称。", field="title")
+    if not (campaign.include_party_members or campaign.include_cadres or campaign.include_employees):
+        raise ApplicationError("请至少选择一类人员（党员、干部、职工）。", field="include_party_members")
+    if not campaign.required_actions:
+        raise ApplicationError(
+            "请至少选择一项要求（阅读确认、参加学习、签订承诺书）。", field="requires_read"
+        )
+    if campaign.requires_read and not documents:
+        raise ApplicationError("要求阅读确认时，请至少选择一份传达文件。", field="documents")
+    for document in documents:
+        if document.status != DocumentStatus.ISSUED:
+            raise ApplicationError(f"文件“{document.title}”尚未印发或已失效，不能传达。", field="documents")
+    if not 2000 <= campaign.year <= 2100:
+        raise ApplicationError("年度不正确。", field="year")
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    actor,
+    unit: OrgUnit,
+    title: str,
+    deadline: dt.date,
+    documents: Sequence[Document] = (),
+    year: int | None = None,
+    include_party_members: bool = True,
+    include_cadres: bool = True,
+    include_employees: bool = True,
+    requires_read: bool = True,
+    requires_study: bool = False,
+    requires_pledge: bool = False,
+    remind_days_before: int = 3,
+) -> Campaign:
+    unit = OrgUnit.objects.get(pk=unit.pk)
+    scoping.require(actor, "campaign.manage", unit.path)
+    campaign = Campaign(
+        unit=unit,
+        title=title.strip(),
+        year=year or deadline.year,
+        deadline=deadline,
+        include_party_members=include_party_members,
+        include_cadres=include_cadres,
+        include_employees=include_employees,
+        requires_read=requires_read,
+        requires_study=requires_study,
+        requires_pledge=requires_pledge,
+        remind_days_before=remind_days_before,
+        created_by=actor,
+    )
+    documents = list(documents)
+    _clean_campaign(campaign, documents)
+    campaign.full_clean()
+    campaign.save()
+    campaign.documents.set(documents)
+    audit_record(
+        actor=actor,
+        change=Change(
+            "campaign.create",
+            "campaigns.campaign",
+            campaign.pk,
+            campaign.title,
+            unit.path,
+            None,
+            campaign_snapshot(campaign),
+        ),
+    )
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(
+    *, actor, campaign: Campaign, documents: Sequence[Document] | None = None, **fields
+) -> Campaign:
+    """Change a campaign. Once launched, only the title, deadline and reminder lead may change (scope, documents
+    and requirements are what people were given)."""
+    campaign = Campaign.objects.select_for_update().select_related("unit").get(pk=campaign.pk)
+    scoping.require(actor, "campaign.manage", campaign.unit.path)
+    if campaign.status == CampaignStatus.CLOSED:
+        raise ApplicationError("活动已结束，不能再修改。")
+    before = campaign_snapshot(campaign)
+    allowed = {"title", "deadline", "remind_days_before", "year"}
+    if campaign.status == CampaignStatus.DRAFT:
+        allowed |= {
+            "include_party_members",
+            "include_cadres",
+            "include_employees",
+            "requires_read",
+            "requires_study",
+            "requires_pledge",
+        }
+    refused = sorted(set(fields) - allowed)
+    if refused or (documents is not None and campaign.status != CampaignStatus.DRAFT):
+        raise ApplicationError("活动已发布，传达范围、文件和要求不能再修改；如需调整请另建活动。")
+    for name, value in fields.items():
+        setattr(campaign, name, value.strip() if isinstance(value, str) else value)
+    docs = list(documents) if documents is not None else list(campaign.documents.all())
+    _clean_campaign(campaign, docs)
+    campaign.full_clean()
+    campaign.save()
+    if documents is not None:
+        campaign.documents.set(docs)
+    after = campaign_snapshot(campaign)
+    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    if changed:
+        audit_record(
+            actor=actor,
+            change=Change(
+                "campaign.update",
+                "campaigns.campaign",
+                campaign.pk,
+                campaign.title,
+                campaign.unit.path,
+                {k: before.get(k) for k in changed},
+                changed,
+            ),
+        )
+    return campaign
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    added: int = 0
+    returned: int = 0
+    moved: int = 0
+    left: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"added": self.added, "returned": self.returned, "moved": self.moved, "left": self.left}
+
+
+def _in_scope_people(campaign: Campaign, person_ids: Iterable[int] | None) -> dict[int, int]:
+    people = Person.objects.filter(subtree_q("unit__path", campaign.unit.path), status=PersonStatus.ACTIVE)
+    people = people.filter(campaign.category_q())
+    if person_ids is not None:
+        people = people.filter(pk__in=list(person_ids))
+    return dict(people.order_by().values_list("pk", "unit_id"))
+
+
+def _sync(campaign: Campaign, person_ids: Sequence[int] | None = None) -> SyncResult:
+    """Bring the campaign's targets in line with who is in its scope now: newcomers get a row, movers follow their
+    unit, leavers drop out of the counts (their row and receipts stay)."""
+    wanted = _in_scope_people(campaign, person_ids)
+    existing = Target.objects.filter(campaign=campaign)
+    if person_ids is not None:
+        existing = existing.filter(person_id__in=list(person_ids))
+    rows = list(existing.order_by().values_list("pk", "person_id", "unit_id", "in_scope"))
+    seen: set[int] = set()
+    moved: list[Target] = []
+    returned: list[int] = []
+    left: list[int] = []
+    for pk, person_id, unit_id, in_scope in rows:
+        seen.add(person_id)
+        unit_now = wanted.get(person_id)
+        if unit_now is None:
+            if in_scope:
+                left.append(pk)
+            continue
+        if not in_scope:
+            returned.append(pk)
+        if unit_now != unit_id:
+            moved.append(Target(pk=pk, unit_id=unit_now))
+    new = [
+        Target(campaign=campaign, person_id=person_id, unit_id=unit_id)
+        for person_id, unit_id in wanted.items()
+        if person_id not in seen
+    ]
+    Target.objects.bulk_create(new, batch_size=BATCH)
+    if moved:
+        Target.objects.bulk_update(moved, ["unit"], batch_size=BATCH)
+    for start in range(0, len(returned), BATCH):
+        Target.objects.filter(pk__in=returned[start : start + BATCH]).update(in_scope=True)
+    for start in range(0, len(left), BATCH):
+        Target.objects.filter(pk__in=left[start : start + BATCH]).update(in_scope=False)
+    if new and not campaign.requires_read:
+        _refresh_done(Target.objects.filter(campaign=campaign, done_at__isnull=True), campaign)
+    return SyncResult(len(new), len(returned), len(moved), len(left))
+
+
+@transaction.atomic
+def campaign_launch(*, actor, campaign: Campaign) -> SyncResult:
+    """Publish a campaign: everyone in its scope gets their tasks, and the documents' read tasks appear."""
+    campaign = Campaign.objects.select_for_update().select_related("unit").get(pk=campaign.pk)
+    scoping.require(actor, "campaign.manage", campaign.unit.path)
+    if campaign.status != CampaignStatus.DRAFT:
+        raise ApplicationError("活动已发布。")
+    _clean_campaign(campaign, list(campaign.documents.all()))
+    if campaign.deadline < timezone.localdate():
+        raise ApplicationError("完成期限已过，请先修改期限。", field="deadline")
+    campaign.status = CampaignStatus.ACTIVE
+    campaign.launched_at = timezone.now()
+    campaign.save(update_fields=["status", "launched_at", "updated_at"])
+    result = _sync(campaign)
+    audit_record(
+        actor=actor,
+        change=Change(
+            "campaign.launch",
+            "campaigns.campaign",
+            campaign.pk,
+            campaign.title,
+            campaign.unit.path,
+            {"status": CampaignStatus.DRAFT},
+            {"status": campaign.status, **result.as_dict()},
+        ),
+    )
+    return result
+
+
+@transaction.atomic
+def campaign_close(*, actor, campaign: Campaign) -> Campaign:
+    campaign = Campaign.objects.select_for_update().select_related("unit").get(pk=campaign.pk)
+    scoping.require(actor, "campaign.manage", campaign.unit.path)
+    if campaign.status != CampaignStatus.ACTIVE:
+        raise ApplicationError("只有进行中的活动可以结束。")
+    campaign.status = CampaignStatus.CLOSED
+    campaign.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        change=Change(
+            "campaign.close",
+            "campaigns.campaign",
+            campaign.pk,
+            campaign.title,
+            campaign.unit.path,
+            {"status": CampaignStatus.ACTIVE},
+            {"status": CampaignStatus.CLOSED},
+        ),
+    )
+    return campaign
+
+
+@transaction.atomic
+def campaign_sync(*, campaign: Campaign, person_ids: Sequence[int] | None = None, actor=None) -> SyncResult:
+    """Follow changes of the roster into an active campaign (newcomers, movers, leavers); audited when anything
+    changed. Run after people change and before reminders go out."""
+    campaign = Campaign.objects.select_related("unit").get(pk=campaign.pk)
+    if campaign.status != CampaignStatus.ACTIVE:
+        return SyncResult()
+    result = _sync(campaign, person_ids)
+    if any(result.as_dict().values()):
+        audit_record(
+            actor=actor,
+            change=Change(
+                "campaign.sync",
+                "campaigns.campaign",
+                campaign.pk,
+                campaign.title,
+                campaign.unit.path,
+                None,
+                result.as_dict(),
+            ),
+        )
+    return result
+
+
+def campaigns_sync_people(person_ids: Sequence[int]) -> None:
+    """After people changed: bring every active campaign up to date (none given, or many: a full pass)."""
+    ids = None if not person_ids or len(person_ids) > 5000 else list(person_ids)
+    for campaign in Campaign.objects.filter(status=CampaignStatus.ACTIVE).order_by("pk"):
+        campaign_sync(campaign=campaign, person_ids=ids)
+
+
+# ---------------------------------------------------------------------------------------------------- progress
+
+
+def _refresh_done(targets, campaign: Campaign) -> None:
+    """Set `done_at` (the moment the last required action was done) on targets that are complete, and clear it on
+    those that no longer are (a returned study record)."""
+    fields = [ACTION_FIELDS[a] for a in campaign.required_actions]
+    complete = Q()
+    for name in fields:
+        complete &= Q(**{f"{name}__isnull": False})
+    done_value = F(fields[0]) if len(fields) == 1 else Greatest(*[F(n) for n in fields])
+    targets.filter(complete).update(done_at=done_value)
+    targets.exclude(complete).exclude(done_at=None).update(done_at=None)
+
+
+def _target_for_update(target: Target) -> Target:
+    return (
+        Target.objects.select_for_update()
+        .select_related("campaign", "campaign__unit", "person", "unit")
+        .get(pk=target.pk)
+    )
+
+
+def _check_readable(target: Target, document: Document) -> None:
+    if target.campaign.status != CampaignStatus.ACTIVE:
+        raise ApplicationError("该活动不在进行中。")
+    if not target.campaign.requires_read:
+        raise ApplicationError("该活动不要求阅读确认。")
+    if not target.campaign.documents.filter(pk=document.pk).exists():
+        raise ApplicationError("该文件不属于此活动。", field="document")
+
+
+def _after_receipt(target: Target, *, proxy: bool) -> None:
+    documents = set(target.campaign.documents.values_list("pk", flat=True))
+    confirmed = set(target.receipts.values_list("document_id", flat=True))
+    if documents <= confirmed and target.read_at is None:
+        target.read_at = timezone.now()
+        target.read_by_proxy = proxy or target.receipts.exclude(proxy_reason="").exists()
+        target.save(update_fields=["read_at", "read_by_proxy"])
+        _refresh_done(Target.objects.filter(pk=target.pk), target.campaign)
+
+
+@transaction.atomic
+def read_confirm(*, actor, target: Target, document: Document) -> ReadReceipt:
+    """The person confirms they have read a document; confirming twice keeps the first time."""
+    target = _target_for_update(target)
+    if target.person.user_id is None or target.person.user_id != actor.pk:
+        raise PermissionRefused("只能确认本人的阅读任务。")
+    _check_readable(target, document)
+    receipt, created = ReadReceipt.objects.get_or_create(
+        target=target, document=document, defaults={"confirmed_at": timezone.now()}
+    )
+    if created:
+        _after_receipt(target, proxy=False)
+        audit_record(
+            actor=actor,
+            change=Change(
+                "campaign.read_confirm",
+                "campaigns.target",
+                target.pk,
+                str(target.person),
+                target.unit.path,
+                None,
+                {"document": str(document), "confirmed_at": receipt.confirmed_at},
+            ),
+        )
+    return receipt
+
+
+@transaction.atomic
+def read_proxy(
+    *, actor, target: Target, reason: str, conveyed_on: dt.date | None = None
+) -> list[ReadReceipt]:
+    """A secretary records that the documents were conveyed to a person in a meeting (no phone access); the
+    receipts say so wherever they are shown."""
+    target = _target_for_update(target)
+    scoping.require(actor, "campaign.proxy_receipt", target.unit.path)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("请填写代为确认的原因（例如：无智能手机，已在班前会上传达）。", field="reason")
+    if len(reason) > 200:
+        raise ApplicationError("原因不能超过200个字。", field="reason")
+    if not target.in_scope:
+        raise ApplicationError("该人员已不在活动范围内。")
+    documents = list(target.campaign.documents.all())
+    if documents:
+        _check_readable(target, documents[0])
+    when = timezone.now()
+    if conveyed_on is not None:
+        if conveyed_on > timezone.localdate():
+            raise ApplicationError("传达日期不能晚于今天。", field="conveyed_on")
+        when = timezone.make_aware(dt.datetime.combine(conveyed_on, dt.time(12, 0)))
+    have = set(target.receipts.values_list("document_id", flat=True))
+    receipts = [
+        ReadReceipt(target=target, document=d, confirmed_at=when, proxy_by=actor, proxy_reason=reason)
+        for d in documents
+        if d.pk not in have
+    ]
+    if not receipts:
+        raise ApplicationError(f"{target.person.name}已确认阅读全部文件。")
+    ReadReceipt.objects.bulk_create(receipts)
+    _after_receipt(target, proxy=True)
+    audit_record(
+        actor=actor,
+        change=Change(
+            "campaign.read_proxy",
+            "campaigns.target",
+            target.pk,
+            str(target.person),
+            target.unit.path,
+            None,
+            {"documents": [str(r.document) for r in receipts], "reason": reason, "conveyed_at": when},
+        ),
+    )
+    return receipts
+
+
+def targets_refresh_study(*, campaign: Campaign, person_ids: Iterable[int]) -> None:
+    """Recompute `studied_at` for these people from the campaign's submitted or accepted sessions where they were
+    present (a returned record stops counting until resubmitted). Called inside the session services' transaction."""
+    ids = list(person_ids)
+    if not ids:
+        return
+    present = (
+        Attendance.objects.filter(
+            session__campaign=campaign,
+            session__status__in=[SessionStatus.SUBMITTED, SessionStatus.ACCEPTED],
+            person_id__in=ids,
+            status="present",
+        )
+        .order_by()
+        .values_list("person_id", "session__starts_at")
+    )
+    first: dict[int, dt.datetime] = {}
+    for person_id, starts_at in present:
+        if person_id not in first or starts_at < first[person_id]:
+            first[person_id] = starts_at
+    targets = list(Target.objects.filter(campaign=campaign, person_id__in=ids))
+    for target in targets:
+        target.studied_at = first.get(target.person_id)
+    Target.objects.bulk_update(targets, ["studied_at"], batch_size=BATCH)
+    _refresh_done(Target.objects.filter(campaign=campaign, person_id__in=ids), campaign)
+
+
+def target_mark_pledged(*, campaign: Campaign, person: Person, at: dt.datetime | None) -> None:
+    """The pledge issue calls this inside its signing transaction (or with None when a pledge is voided)."""
+    Target.objects.filter(campaign=campaign, person=person).update(pledged_at=at)
+    _refresh_done(Target.objects.filter(campaign=campaign, person=person), campaign)

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import urls_reminders, urls_sessions, views
+
+app_name = "campaigns"
+
+urlpatterns = [
+    path("", views.campaign_list, name="list"),
+    path("new/", views.campaign_create, name="create"),
+    path("<int:pk>/", views.campaign_detail, name="detail"),
+    path("<int:pk>/edit/", views.campaign_edit, name="edit"),
+    path("<int:pk>/launch/", views.campaign_launch, name="launch"),
+    path("<int:pk>/close/", views.campaign_close, name="close"),
+    path("<int:pk>/export.xlsx", views.campaign_export, name="export"),
+    path("<int:pk>/summary.pdf", views.campaign_summary_pdf, name="summary_pdf"),
+    path("targets/<int:pk>/proxy/", views.target_proxy, name="target_proxy"),
+    path("my/<int:pk>/", views.my_task, name="my_task"),
+    path("my/<int:pk>/read/<int:document_pk>/", views.my_read, name="my_read"),
+    *urls_sessions.urlpatterns,
+    *urls_reminders.urlpatterns,
+]

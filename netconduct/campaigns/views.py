@@ -1,0 +1,283 @@
+"""Campaigns: launching, following completion down the tree, a person's own tasks and read receipts, exports."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from netconduct.core import scoping
+from netconduct.core.exceptions import ApplicationError
+from netconduct.core.forms import run_service
+from netconduct.documents import selectors as document_selectors
+from netconduct.documents.choices import DocumentStatus
+from netconduct.org import selectors as org_selectors
+
+from . import exports, selectors, services
+from .forms import CampaignForm, DeadlineForm, ProxyForm
+
+PAGE_SIZE = 50
+
+
+def _require_any(request: HttpRequest, action: str) -> None:
+    if not scoping.has_any(request.user, action):
+        raise Http404
+
+
+@login_required
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    """Staff and secretaries: the campaigns reaching their scope. Everyone: their own tasks first."""
+    mine = list(selectors.my_targets(user=request.user)[:20])
+    campaigns = None
+    if scoping.has_any(request.user, "campaign.view"):
+        campaigns = Paginator(selectors.campaign_list(viewer=request.user), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+    return render(
+        request,
+        "campaigns/campaign_list.html",
+        {
+            "mine": mine,
+            "page": campaigns,
+            "can_create": scoping.has_any(request.user, "campaign.manage"),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def campaign_create(request: HttpRequest) -> HttpResponse:
+    _require_any(request, "campaign.manage")
+    units = org_selectors.unit_list(viewer=request.user, action="campaign.manage").filter(is_active=True)
+    documents = document_selectors.document_list(viewer=request.user, status=DocumentStatus.ISSUED)
+    initial = {"deadline": timezone.localdate().replace(month=12, day=31), "unit": units.first()}
+    if request.GET.get("document"):
+        document = get_object_or_404(documents, pk=request.GET["document"])
+        initial.update(title=_("《%s》宣贯") % document.title, documents=[document])
+    form = CampaignForm(request.POST or None, units=units, documents=documents, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        campaign = run_service(form, services.campaign_create, actor=request.user, **form.cleaned_data)
+        if campaign:
+            messages.success(request, _("活动已建立（草稿）。核对后点“发布”，范围内每个人即收到任务。"))
+            return redirect("campaigns:detail", pk=campaign.pk)
+    return render(
+        request,
+        "core/form_page.html",
+        {
+            "title": _("新建宣贯活动"),
+            "form": form,
+            "back_url": reverse("campaigns:list"),
+            "submit": _("保存草稿"),
+        },
+    )
+
+
+@login_required
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Completion under a unit (the campaign's own, or the viewer's), one row per child unit; drill down by ?unit=."""
+    campaign = selectors.campaign_get_for(viewer=request.user, pk=pk)
+    roots = selectors.focus_units(viewer=request.user, campaign=campaign)
+    if not roots:
+        raise Http404
+    focus = roots[0]
+    if request.GET.get("unit"):
+        focus = org_selectors.unit_get_for(
+            viewer=request.user, pk=request.GET["unit"], action="campaign.view"
+        )
+        if not focus.path.startswith(campaign.unit.path):
+            raise Http404
+    rollup = selectors.completion_rollup(campaign=campaign, focus=focus)
+    show_people = request.GET.get("people") == "1" or not any(r.has_children for r in rollup.rows)
+    people = None
+    if show_people:
+        targets = selectors.target_list(
+            viewer=request.user, campaign=campaign, unit=focus, status=request.GET.get("status", "")
+        )
+        people = Paginator(targets, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "campaign": campaign,
+        "rollup": rollup,
+        "focus": focus,
+        "trail": [u for u in org_selectors.unit_ancestors(focus) if u.path.startswith(roots[0].path)]
+        + [focus],
+        "people": people,
+        "can_manage": scoping.scope_for(request.user, "campaign.manage").covers(campaign.unit.path),
+        "can_proxy": scoping.scope_for(request.user, "campaign.proxy_receipt").covers(focus.path),
+        "documents": list(campaign.documents.all()),
+        "chart": {
+            "names": [r.unit.short_name or r.unit.name for r in rollup.rows],
+            "done": [r.tally.percent for r in rollup.rows],
+        },
+    }
+    if request.htmx and request.GET.get("fragment") == "people":
+        return render(request, "campaigns/_people.html", context)
+    return render(request, "campaigns/campaign_detail.html", context)
+
+
+def _managed(request: HttpRequest, pk: int):
+    return selectors.campaign_get_for(viewer=request.user, pk=pk, action="campaign.manage")
+
+
+@login_required
+def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _managed(request, pk)
+    form = DeadlineForm(
+        request.POST or None,
+        initial={
+            "title": campaign.title,
+            "deadline": campaign.deadline,
+            "remind_days_before": campaign.remind_days_before,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        if run_service(
+            form, services.campaign_update, actor=request.user, campaign=campaign, **form.cleaned_data
+        ):
+            messages.success(request, _("已保存。"))
+            return redirect("campaigns:detail", pk=pk)
+    return render(
+        request,
+        "core/form_page.html",
+        {
+            "title": _("修改活动：%s") % campaign.title,
+            "form": form,
+            "back_url": reverse("campaigns:detail", args=[pk]),
+            "submit": _("保存"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def campaign_launch(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _managed(request, pk)
+    try:
+        result = services.campaign_launch(actor=request.user, campaign=campaign)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已发布，%d人收到任务。") % result.added)
+    return redirect("campaigns:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _managed(request, pk)
+    try:
+        services.campaign_close(actor=request.user, campaign=campaign)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("活动已结束。"))
+    return redirect("campaigns:detail", pk=pk)
+
+
+@login_required
+def target_proxy(request: HttpRequest, pk: int) -> HttpResponse:
+    """A secretary records that the documents were conveyed to a person in a meeting."""
+    target = selectors.target_get_for(viewer=request.user, pk=pk, action="campaign.proxy_receipt")
+    form = ProxyForm(request.POST or None, initial={"conveyed_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        if run_service(form, services.read_proxy, actor=request.user, target=target, **form.cleaned_data):
+            messages.success(request, _("已记录：%s 已在会议上传达。") % target.person.name)
+            return redirect(
+                reverse("campaigns:detail", args=[target.campaign_id]) + f"?unit={target.unit_id}&people=1"
+            )
+    return render(
+        request,
+        "core/form_page.html",
+        {
+            "title": _("代为确认阅读：%s") % target.person.name,
+            "intro": _(
+                "用于没有手机或无法上网的人员：您确认已在会议上向其传达了本活动的全部文件。此记录会标明“会议传达”。"
+            ),
+            "form": form,
+            "back_url": reverse("campaigns:detail", args=[target.campaign_id])
+            + f"?unit={target.unit_id}&people=1",
+            "submit": _("确认已传达"),
+        },
+    )
+
+
+@login_required
+def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = selectors.campaign_get_for(viewer=request.user, pk=pk)
+    focus = _export_focus(request, campaign)
+    data = exports.rollup_xlsx(viewer=request.user, campaign=campaign, focus=focus)
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = exports.disposition(f"{campaign.title}-完成情况-{focus.name}.xlsx")
+    return response
+
+
+@login_required
+def campaign_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = selectors.campaign_get_for(viewer=request.user, pk=pk)
+    focus = _export_focus(request, campaign)
+    data = exports.rollup_pdf(campaign=campaign, focus=focus)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = exports.disposition(
+        f"{campaign.title}-完成情况-{focus.name}.pdf", inline=True
+    )
+    return response
+
+
+def _export_focus(request: HttpRequest, campaign):
+    roots = selectors.focus_units(viewer=request.user, campaign=campaign)
+    if not roots:
+        raise Http404
+    if request.GET.get("unit"):
+        focus = org_selectors.unit_get_for(
+            viewer=request.user, pk=request.GET["unit"], action="campaign.view"
+        )
+        if not focus.path.startswith(campaign.unit.path):
+            raise Http404
+        return focus
+    return roots[0]
+
+
+# ---------------------------------------------------------------------------------------------------- my tasks
+
+
+@login_required
+def my_task(request: HttpRequest, pk: int) -> HttpResponse:
+    """A person's task in a campaign, phone first: each document to open and confirm, and what else is owed."""
+    target = selectors.my_target_get(user=request.user, pk=pk)
+    receipts = selectors.target_receipts(target)
+    documents = list(target.campaign.documents.all())
+    rows = [(d, receipts.get(d.pk)) for d in documents]
+    return render(
+        request,
+        "campaigns/my_task.html",
+        {"target": target, "campaign": target.campaign, "rows": rows, "today": timezone.localdate()},
+    )
+
+
+@login_required
+def my_read(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
+    """Read one document of one's task on the phone, then confirm at the bottom."""
+    target = selectors.my_target_get(user=request.user, pk=pk)
+    document = get_object_or_404(target.campaign.documents.all(), pk=document_pk)
+    detail = document_selectors.document_detail(document)
+    receipt = selectors.target_receipts(target).get(document.pk)
+    if request.method == "POST":
+        try:
+            services.read_confirm(actor=request.user, target=target, document=document)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已确认阅读《%s》。") % document.title)
+        return redirect("campaigns:my_task", pk=target.pk)
+    return render(
+        request,
+        "campaigns/my_read.html",
+        {"target": target, "document": document, "receipt": receipt, **detail},
+    )
