@@ -51,6 +51,9 @@ class Command(BaseCommand):
             if existing is None:
                 admin, password = create_admin(actor=actor)
             result = demo.demo_build(actor=actor, with_accounts=True)
+            from netconduct.campaigns.demo import demo_content_load
+
+            demo_content_load(actor=actor, group=result.group)
             if existing is None:
                 root = OrgUnit.objects.get_root_nodes().first()
                 if root is not None and not RoleGrant.objects.filter(user=admin, role=Role.SYSADMIN).exists():

@@ -38,6 +38,14 @@ class Command(BaseCommand):
             with_accounts=options["with_accounts"],
             progress=self.stdout.write,
         )
+        from netconduct.campaigns.demo import demo_content_load
+
+        content = demo_content_load(actor=demo.system_actor(), group=result.group)
+        if content.targets:
+            self.stdout.write(
+                f"已加载示例文件《{content.documents.notice.title}》（{content.documents.notice.number}）及其附件，"
+                f"并发布“{content.campaign.title}”：{content.targets} 人收到任务。"
+            )
         if not result.created:
             self.stdout.write(f"演示组织“{demo.GROUP_NAME}”已存在，未重复加载。")
         else:
