@@ -50,13 +50,19 @@ def main() -> None:
             "--no-imports",
             "-c",
             "from netconduct.org.models import OrgUnit, Person\n"
-            "print(OrgUnit.objects.get(kind='committee').pk, Person.objects.filter(user__isnull=True).first().pk)",
+            "from netconduct.documents.models import Document\n"
+            "from netconduct.campaigns.models import Campaign, Target\n"
+            "c = Campaign.objects.first()\n"
+            "norms = Document.objects.get(kind='norms')\n"
+            "t = Target.objects.filter(campaign=c, person__user__username='member_demo').first()\n"
+            "print(OrgUnit.objects.get(kind='committee').pk, Person.objects.filter(user__isnull=True).first().pk,"
+            " Document.objects.get(kind='notice').pk, norms.pk, c.pk, t.pk if t else 0)",
         ],
         env=env,
         check=True,
         capture_output=True,
         text=True,
-    ).stdout.split()[-2:]
+    ).stdout.split()[-6:]
     server = subprocess.Popen(
         [BIN, "runserver", f"127.0.0.1:{PORT}", "--noreload"],
         env=env,
@@ -70,7 +76,8 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        shoot(out, args.only, {"committee": ids[0], "person": ids[1]})
+        keys = ("committee", "person", "notice", "norms", "campaign", "target")
+        shoot(out, args.only, dict(zip(keys, ids, strict=True)))
     finally:
         server.terminate()
 
@@ -89,6 +96,14 @@ def shoot(out: Path, only: list[str] | None, ids: dict[str, str]) -> None:
         ("audit", "zhb_admin", "/audit/"),
         ("activation", "zc_secretary", "/accounts/units/"),
         ("home-member", "member_demo", "/"),
+        ("documents", "zhb_admin", "/documents/"),
+        ("notice", "zhb_admin", "/documents/{notice}/"),
+        ("norms", "zhb_admin", "/documents/{norms}/"),
+        ("campaign", "zhb_admin", "/campaigns/{campaign}/"),
+        ("campaign-branch", "zc_secretary", "/campaigns/{campaign}/"),
+        ("my-tasks", "member_demo", "/campaigns/"),
+        ("my-task", "member_demo", "/campaigns/my/{target}/"),
+        ("my-read", "member_demo", "/campaigns/my/{target}/read/{norms}/"),
     ]
     with sync_playwright() as p:
         browser = p.chromium.launch(

@@ -92,7 +92,7 @@ def rollup_pdf(*, campaign: Campaign, focus: OrgUnit) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
     from netconduct.documents.rendering.fonts import Face, FontSet
 
@@ -106,9 +106,9 @@ def rollup_pdf(*, campaign: Campaign, focus: OrgUnit) -> bytes:
         f"范围：{focus.name}　期限：{campaign.deadline:%Y年%-m月%-d日}　统计时间：{now:%Y年%-m月%-d日 %H:%M}"
     )
     head = ["单位", "应完成", "已完成", "完成率", "阅读", "会议传达", "学习", "承诺书", "未完成"]
-    body = [
+    body = [  # plain cells, names cut to the column: 2,000 branches stay a fast table
         [
-            r.unit.name,
+            r.unit.name if len(r.unit.name) <= 16 else r.unit.name[:15] + "…",
             *[str(v) for v in _tally_cells(r.tally)[:2]],
             f"{r.tally.percent}%",
             *[str(v) for v in _tally_cells(r.tally)[3:]],
@@ -130,11 +130,8 @@ def rollup_pdf(*, campaign: Campaign, focus: OrgUnit) -> bytes:
         text_style = ParagraphStyle(
             "s", fontName=names[Face.FANGSONG], fontSize=10.5, leading=16, wordWrap="CJK"
         )
-        cell_style = ParagraphStyle(
-            "c", fontName=names[Face.FANGSONG], fontSize=9, leading=12, wordWrap="CJK"
-        )
-        table = Table(
-            [head, *[[Paragraph(r[0], cell_style), *r[1:]] for r in body]],
+        table = LongTable(
+            [head, *body],
             colWidths=[52 * mm] + [15 * mm] * 8,
             repeatRows=1,
         )

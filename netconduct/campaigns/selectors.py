@@ -189,7 +189,9 @@ def completion_rollup(*, campaign: Campaign, focus: OrgUnit, today: dt.date | No
 
 
 def branch_rollup(*, campaign: Campaign, focus: OrgUnit) -> list[RollupRow]:
-    """Every unit with people under `focus`, flat (for the export and the printable summary): two queries."""
+    """One row per branch under `focus` (people of departments and party groups counted in their branch; people of
+    units above any branch in a row of their own unit), in tree order: for the export and the printable summary.
+    Two queries."""
     counts = (
         Target.objects.filter(campaign=campaign, in_scope=True)
         .filter(subtree_q("unit__path", focus.path))
@@ -205,22 +207,34 @@ def branch_rollup(*, campaign: Campaign, focus: OrgUnit) -> list[RollupRow]:
         .order_by()
     )
     per_unit = {row.pop("unit_id"): Tally(**row) for row in counts}
-    past = timezone.localdate() > campaign.deadline
-    units = (
-        OrgUnit.objects.filter(pk__in=list(per_unit))
+    units = list(
+        OrgUnit.objects.filter(subtree_q("path", focus.path))
         .only("pk", "path", "depth", "name", "kind")
         .order_by("path")
     )
-    return [
-        RollupRow(
-            unit=u,
-            tally=per_unit[u.pk],
-            depth=u.depth,
-            has_children=False,
-            overdue=past and per_unit[u.pk].pending > 0,
-        )
-        for u in units
-    ]
+    by_path = {u.path: u for u in units}
+    rows: dict[str, RollupRow] = {}
+    for unit in units:
+        tally = per_unit.get(unit.pk)
+        if tally is None:
+            continue
+        home = unit
+        for depth in range(unit.depth, focus.depth - 1, -1):
+            candidate = by_path.get(unit.path[: depth * OrgUnit.steplen])
+            if candidate is not None and candidate.kind == "branch":
+                home = candidate
+                break
+        row = rows.get(home.path)
+        if row is None:
+            row = rows[home.path] = RollupRow(
+                unit=home, tally=Tally(), depth=home.depth, has_children=False, overdue=False
+            )
+        row.tally.add(tally)
+    past = timezone.localdate() > campaign.deadline
+    result = [rows[path] for path in sorted(rows)]
+    for row in result:
+        row.overdue = past and row.tally.pending > 0
+    return result
 
 
 def unit_ancestors_names(units: list[OrgUnit]) -> dict[str, str]:

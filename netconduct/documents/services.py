@@ -106,7 +106,7 @@ def document_create(
     scoping.require(actor, "document.manage", issuer.path)
     data = _clean_fields({"title": title, "kind": kind, **fields})
     document = Document(issuer=issuer, created_by=actor, **data)
-    if not document.issuer_code and issuer.code:
+    if "issuer_code" not in fields and issuer.code:  # the unit's 代字 unless the author chose (or cleared) it
         document.issuer_code = f"{issuer.code}发" if not issuer.code.endswith("发") else issuer.code
     document.full_clean()
     document.save()
