@@ -31,6 +31,44 @@ LABELS = {
     "unit": _("组织"),
     "user": _("账号"),
     "role": _("角色"),
+    # documents and campaigns
+    "title": _("标题"),
+    "issuer": _("发文单位"),
+    "issuer_mark": _("发文机关标志"),
+    "issuer_code": _("发文机关代字"),
+    "number": _("文号"),
+    "addressees": _("主送机关"),
+    "body": _("正文"),
+    "signer_unit": _("署名单位"),
+    "signed_on": _("成文日期"),
+    "printer_unit": _("印发机关"),
+    "printed_on": _("印发日期"),
+    "version": _("版本"),
+    "supersedes": _("替代"),
+    "reason": _("原因"),
+    "articles": _("条数"),
+    "items": _("项数"),
+    "sha256": _("SHA-256"),
+    "size": _("大小"),
+    "year": _("年度"),
+    "deadline": _("期限"),
+    "documents": _("文件"),
+    "document": _("文件"),
+    "categories": _("人员类别"),
+    "actions": _("要求"),
+    "remind_days_before": _("提前提醒天数"),
+    "added": _("新增对象"),
+    "returned": _("重新纳入"),
+    "moved": _("调动"),
+    "left": _("移出范围"),
+    "confirmed_at": _("确认时间"),
+    "conveyed_at": _("传达时间"),
+    "topic": _("主题"),
+    "form": _("形式"),
+    "place": _("地点"),
+    "starts_at": _("时间"),
+    "minutes": _("记录"),
+    "opinion": _("意见"),
 }
 HIDDEN = {"path", "unit_id"}
 
@@ -44,6 +82,30 @@ ACTIONS = {
     "person.reveal_id": _("查看身份证号"),
     "grant.create": _("授予角色"),
     "grant.revoke": _("撤销角色"),
+    "document.create": _("起草文件"),
+    "document.update": _("修改草稿"),
+    "document.set_norms": _("导入条文"),
+    "document.add_link": _("添加附件/引用"),
+    "document.add_file": _("上传附件文件"),
+    "document.issue": _("印发"),
+    "document.record": _("登记已印发文件"),
+    "document.new_version": _("建立新版本"),
+    "document.withdraw": _("撤回文件"),
+    "document.delete_draft": _("删除草稿"),
+    "campaign.create": _("新建宣贯活动"),
+    "campaign.update": _("修改宣贯活动"),
+    "campaign.launch": _("发布宣贯活动"),
+    "campaign.close": _("结束宣贯活动"),
+    "campaign.sync": _("同步宣贯对象"),
+    "campaign.read_confirm": _("确认阅读"),
+    "campaign.read_proxy": _("会议传达代确认"),
+    "session.create": _("新建学习记录"),
+    "session.update": _("修改学习记录"),
+    "session.attendance_set": _("登记出席"),
+    "session.sign_in": _("扫码签到"),
+    "session.evidence_add": _("上传佐证"),
+    "session.submit": _("提交学习记录"),
+    "session.review": _("审核学习记录"),
 }
 
 
@@ -65,6 +127,10 @@ def audit_action(code: str) -> str:
 
 
 def _show(value) -> str:
+    if isinstance(value, list | tuple):
+        return "、".join(_show(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "，".join(f"{LABELS.get(k, k)}：{_show(v)}" for k, v in value.items()) or "—"
     if value is None or value == "":
         return "—"
     if value is True:
@@ -81,6 +147,8 @@ def audit_changes(event) -> list[tuple[str, str, str | None]]:
     choices = _choices()
 
     def show(key, value) -> str:
+        if isinstance(value, list | tuple | dict):
+            return _show(value)
         return _show(choices.get(key, {}).get(value, value))
 
     rows = []
