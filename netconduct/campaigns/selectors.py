@@ -1,6 +1,8 @@
-"""Reads of campaigns and progress, scoped through core.scoping. The completion rollup answers for any unit of the
-tree in a fixed number of queries: one GROUP BY over the campaign's targets by unit, the focus unit's children, the subtree as plain tuples, and the
-sums up the tree in Python (2,000 branches are 2,000 rows, whatever the number of people)."""
+"""Reads of campaigns and progress, scoped through core.scoping.
+
+The completion rollup answers for any unit of the tree in three queries: one GROUP BY over the campaign's targets
+by unit, the focus unit's children, and the subtree as plain tuples; the sums up the tree are done in Python
+(2,000 branches are 2,000 rows, whatever the number of people)."""
 
 from __future__ import annotations
 
