@@ -95,7 +95,9 @@ def child(repeat: int) -> None:
     # per person — the bench measures reads, not 30,000 confirmations).
     ids = list(Target.objects.filter(campaign=campaign).values_list("pk", flat=True)[::3])
     for start in range(0, len(ids), 5000):
-        Target.objects.filter(pk__in=ids[start : start + 5000]).update(read_at=timezone.now(), done_at=timezone.now())
+        Target.objects.filter(pk__in=ids[start : start + 5000]).update(
+            read_at=timezone.now(), done_at=timezone.now()
+        )
 
     def timed(fn):
         fn()

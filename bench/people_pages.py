@@ -81,7 +81,7 @@ def built_data(people: int, seed: int, *, rebuild: bool) -> Path:
         text=True,
     )
     elapsed = time.monotonic() - started
-    summary = next((line for line in done.stdout.splitlines() if line.startswith("已加载")), "")
+    summary = next((line for line in done.stdout.splitlines() if line.startswith("已加载演示组织")), "")
     print(f"  {summary}（demo 命令实测 {elapsed:.1f} 秒）")
     (work / "build.json").write_text(json.dumps({"people": people, "seed": seed, "demo_seconds": elapsed}))
     work.rename(target)

@@ -12,6 +12,7 @@ def navigation(request):
     items = [(_("首页"), reverse("home"), None), (_("宣贯任务"), reverse("campaigns:list"), None)]
     if scoping.has_any(user, "document.view"):
         items.append((_("文件"), reverse("documents:list"), "document.view"))
+    items.append((_("发布前自查"), reverse("selfcheck:check"), None))
     if scoping.has_any(user, "session.view"):
         items.append((_("学习记录"), reverse("campaigns:session_list"), "session.view"))
     if scoping.has_any(user, "org.view"):

@@ -214,7 +214,7 @@ class NormItem(models.Model):
 
     @property
     def label(self) -> str:
-        """"（六）", as the item is numbered in the text."""
+        """ "（六）", as the item is numbered in the text."""
         from .norms_parser import to_chinese_numeral
 
         return f"（{to_chinese_numeral(self.number)}）"

@@ -22,7 +22,15 @@ def body_paragraphs(text: str) -> list[Paragraph]:
         line = line.strip()
         if not line:
             continue
-        level = Level.H1 if H1.match(line) else Level.H2 if H2.match(line) else Level.H3 if H3.match(line) else Level.BODY
+        level = (
+            Level.H1
+            if H1.match(line)
+            else Level.H2
+            if H2.match(line)
+            else Level.H3
+            if H3.match(line)
+            else Level.BODY
+        )
         paragraphs.append(Paragraph(line, level))
     return paragraphs
 
@@ -47,7 +55,9 @@ def content_paragraphs(document: Document) -> list[Paragraph]:
 
 
 def official_document(document: Document) -> OfficialDocument:
-    links = list(document.links.filter(kind=LinkKind.ATTACHMENT).select_related("target").order_by("position"))
+    links = list(
+        document.links.filter(kind=LinkKind.ATTACHMENT).select_related("target").order_by("position")
+    )
     titles = [link.title for link in links] + [f.name for f in document.files.all()]
     attachments = []
     for index, link in enumerate(links, start=1):

@@ -286,7 +286,9 @@ def _allocate_sequence(code: str, year: int) -> int:
 
 def _check_issuable(document: Document) -> None:
     missing = ["标题"] if not document.title else []
-    if not document.issuer_code and document.kind != DocumentKind.PLEDGE:  # a pledge template carries no number
+    if (
+        not document.issuer_code and document.kind != DocumentKind.PLEDGE
+    ):  # a pledge template carries no number
         missing.append("发文机关代字")
     if document.kind != DocumentKind.PLEDGE and not document.body.strip() and not document.articles.exists():
         missing.append("正文")

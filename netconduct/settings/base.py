@@ -70,6 +70,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "netconduct.core.context_processors.navigation",
+                "netconduct.campaigns.context_processors.notifications",
             ],
         },
     }
@@ -154,3 +155,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"axes": {"level": "ERROR"}},
 }
+
+# Reminders: e-mail and group robots. On the embedded default mail goes to the console unless EMAIL_HOST is set.
+DEFAULT_FROM_EMAIL = env.get("DEFAULT_FROM_EMAIL", "网络行为规范管理平台 <noreply@localhost>")
+EMAIL_HOST = env.get("EMAIL_HOST", "") or ""
+EMAIL_PORT = int(env.get("EMAIL_PORT", "25") or 25)
+EMAIL_HOST_USER = env.get("EMAIL_HOST_USER", "") or ""
+EMAIL_HOST_PASSWORD = env.get("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = env.get_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env.get_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = 10
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+NETCONDUCT_SITE_URL = env.get("NETCONDUCT_SITE_URL", "") or ""  # absolute links in e-mails and robot messages
+NETCONDUCT_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024

@@ -163,9 +163,13 @@ def test_rollup_query_count_does_not_grow_with_the_organisation(org, accounts, d
 
 
 def test_branch_rollup_counts_departments_and_party_groups_in_their_branch(org, accounts):
-    group = org_services.unit_create(actor=org.root_user, parent=org.branch1, name="第一党小组", kind="party_group")
+    group = org_services.unit_create(
+        actor=org.root_user, parent=org.branch1, name="第一党小组", kind="party_group"
+    )
     testing.make_person(group, name="小组成员")
     testing.make_person(org.committee, name="党委本级")
     campaign = f.campaign(org.committee, actor=accounts.unit_admin)
-    rows = {r.unit.name: r.tally.total for r in selectors.branch_rollup(campaign=campaign, focus=org.committee)}
+    rows = {
+        r.unit.name: r.tally.total for r in selectors.branch_rollup(campaign=campaign, focus=org.committee)
+    }
     assert rows == {"西北能化公司党委": 1, "甲醇厂第一党支部": 3}

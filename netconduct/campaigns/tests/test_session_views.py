@@ -336,8 +336,8 @@ def _sessions(actor, unit, n: int, person) -> None:
         services.attendance_set(actor=actor, session=s, marks=[Mark(person.pk, "present")])
 
 
-LIST_QUERIES = 9
-YEARLY_QUERIES = 7
+LIST_QUERIES = 10
+YEARLY_QUERIES = 8
 
 
 @pytest.mark.parametrize("who", ["secretary", "unit_admin"])

@@ -1,0 +1,172 @@
+"""The same corpus through Presidio and through netconduct, in one run: both throughputs and their ratio.
+
+    .venv/bin/pip install presidio-analyzer       # or: pip install -e '.[bench]'; never a dependency of the product
+    .venv/bin/python bench/selfcheck_presidio.py  # held-out corpus, 1,000 texts (Presidio is slow), 10,000 keywords
+
+Presidio runs offline with its NoOpNlpEngine (no spaCy model), its built-in recognizers (e-mail, phone, credit
+card, IP, URL, IBAN, …) and the pattern recognizers a Presidio user would add for Chinese text: resident ID,
+mobile, landline, plate, passport/permit, classification marks, handling marks, document numbers and the
+10,000-keyword list as a deny list. Its patterns are written the way Presidio's own are, with `\\b`, which is
+exactly where they fail on Chinese: `\\b` sees no boundary between 电话 and 139…, both being word characters. Its
+recall per kind is printed too, to show that the comparison is not between a fast detector and a thorough one.
+
+Texts are checked one by one by both (`analyze(text)` and `Engine.check(text)`); the figures are UTF-8 MB/s, the
+best of `--repeat` rounds, and a second ratio without the keyword list (a deny list of 10,000 words is one large
+alternation in Presidio).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+
+from selfcheck_corpus import standard_corpus
+from selfcheck_quality import prf, score
+
+from netconduct.selfcheck.engine import Engine
+
+# Presidio entity → our kind, for the recall table.
+ENTITY_KIND = {
+    "CN_ID": "id_card",
+    "CN_MOBILE": "mobile",
+    "PHONE_NUMBER": "mobile",
+    "CN_LANDLINE": "landline",
+    "CREDIT_CARD": "bank_card",
+    "EMAIL_ADDRESS": "email",
+    "IP_ADDRESS": "ip",
+    "CN_PLATE": "plate",
+    "CN_PASSPORT": "passport",
+    "CN_CLASSIFICATION": "classification_mark",
+    "CN_INTERNAL_MARK": "internal_mark",
+    "CN_DOC_NUMBER": "doc_number",
+    "CN_KEYWORD": "keyword",
+}
+
+
+def build_presidio(keywords: list[str] | None):
+    import tldextract
+
+    # Presidio's e-mail recognizer asks tldextract, whose default fetches the public suffix list over the network;
+    # offline, use the snapshot tldextract ships.
+    tldextract.extract = tldextract.TLDExtract(suffix_list_urls=())
+    from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import NoOpNlpEngine
+
+    nlp_engine = NoOpNlpEngine(models=[{"lang_code": "en", "model_name": "none"}])
+    registry = RecognizerRegistry(supported_languages=["en"])
+    registry.load_predefined_recognizers(languages=["en"])
+    registry.remove_recognizer("SpacyRecognizer")  # needs a spaCy model; NoOpNlpEngine has none
+
+    def add(entity: str, *patterns: str, deny_list: list[str] | None = None) -> None:
+        registry.add_recognizer(
+            PatternRecognizer(
+                supported_entity=entity,
+                supported_language="en",
+                patterns=[Pattern(f"{entity.lower()}_{i}", p, 0.6) for i, p in enumerate(patterns)] or None,
+                deny_list=deny_list,
+            )
+        )
+
+    add(
+        "CN_ID",
+        r"\b[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]\b",
+        r"\b[1-9]\d{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}\b",
+    )
+    add("CN_MOBILE", r"(?:\+?86[- ]?)?\b1[3-9]\d{9}\b", r"\b1[3-9]\d[- ]\d{4}[- ]\d{4}\b")
+    add("CN_LANDLINE", r"\(?\b0\d{2,3}\)?[- ]?\d{7,8}\b")
+    add(
+        "CN_PLATE",
+        r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Z][·\s]?[A-Z0-9]{5,6}\b",
+    )
+    add("CN_PASSPORT", r"\b[EGDSPCHMW][A-Z]?\d{7,8}\b")
+    add(
+        "CN_CLASSIFICATION",
+        r"(?:绝密|机密|秘密)\s*★\s*(?:\d+\s*(?:年|个月)|长期)?",
+        r"密级[：:]\s*(?:绝密|机密|秘密)",
+    )
+    add(
+        "CN_INTERNAL_MARK",
+        deny_list=["内部资料", "内部文件", "注意保存", "不得外传", "严禁外传", "仅供内部", "内部传阅"],
+    )
+    add("CN_DOC_NUMBER", r"[\u4e00-\u9fa5]{2,10}[〔\[【（(]\d{4}[〕\]】）)]\d{1,4}号")
+    if keywords:
+        add("CN_KEYWORD", deny_list=keywords)
+    return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
+
+
+class _Found:
+    __slots__ = ("kind", "start", "end")
+
+    def __init__(self, kind: str, start: int, end: int) -> None:
+        self.kind, self.start, self.end = kind, start, end
+
+
+def run_presidio(analyzer, texts: list[str]) -> list[list[_Found]]:
+    out = []
+    for text in texts:
+        results = analyzer.analyze(text=text, language="en")
+        out.append([_Found(ENTITY_KIND.get(r.entity_type, "other"), r.start, r.end) for r in results])
+    return out
+
+
+def timed(fn, repeat: int) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--docs", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+    try:
+        import presidio_analyzer  # noqa: F401
+    except ImportError:
+        print("presidio-analyzer is not installed: .venv/bin/pip install presidio-analyzer", file=sys.stderr)
+        return 2
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+
+    docs, roster, keywords, codes = standard_corpus("heldout", docs=args.docs)
+    texts = [d.text for d in docs]
+    size = sum(len(t.encode()) for t in texts) / 1e6
+    print(f"corpus: held-out, {len(texts)} texts, {size:.2f} MB")
+
+    rows = []
+    for label, kw in (("with 10,000 keywords", keywords), ("without keywords", None)):
+        analyzer = build_presidio(kw)
+        analyzer.analyze(text=texts[0], language="en")  # warm-up: compiles the patterns
+        engine = Engine(keywords=kw or (), roster_names=roster, issuer_codes=codes)
+        t_ours, ours = timed(lambda e=engine: [e.check(t) for t in texts], args.repeat)
+        t_presidio, theirs = timed(lambda a=analyzer: run_presidio(a, texts), args.repeat)
+        rows.append((label, size / t_presidio, size / t_ours, t_presidio / t_ours, ours, theirs))
+
+    print(f"\n{'':<24}{'Presidio MB/s':>14}{'netconduct MB/s':>17}{'ratio':>8}")
+    for label, presidio_speed, our_speed, ratio, *_ in rows:
+        print(f"{label:<24}{presidio_speed:>14.2f}{our_speed:>17.1f}{ratio:>7.1f}×")
+
+    _label, _p, _o, _r, ours, theirs = rows[0]
+    other = sum(1 for found in theirs for f in found if f.kind == "other")
+    theirs = [[f for f in found if f.kind != "other"] for found in theirs]
+    exact_ours, _, _ = score(docs, ours)
+    exact_theirs, _, _ = score(docs, theirs)
+    print(f"\n{'kind':<20}{'Presidio R':>11}{'P':>7}{'F1':>7}{'netconduct R':>14}{'P':>7}{'F1':>7}")
+    for kind in sorted(set(ENTITY_KIND.values()), key=list(ENTITY_KIND.values()).index):
+        tp, fp, fn = (exact_theirs[kind][k] for k in ("tp", "fp", "fn"))
+        p1, r1, f1 = prf(tp, fp, fn)
+        tp, fp, fn = (exact_ours[kind][k] for k in ("tp", "fp", "fn"))
+        p2, r2, f2 = prf(tp, fp, fn)
+        print(f"{kind:<20}{r1:>11.3f}{p1:>7.3f}{f1:>7.3f}{r2:>14.3f}{p2:>7.3f}{f2:>7.3f}")
+    print(f"(Presidio also reported {other} findings of its other entity types, e.g. US driver's licences.)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

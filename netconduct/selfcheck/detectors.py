@@ -1,0 +1,391 @@
+"""Validators, patterns and masks, one kind at a time. Plain Python: no Django here.
+
+Every pattern starts with a character class and puts its left-boundary lookbehind *after* the first character
+(`[0-9](?<![0-9A-Za-z][0-9])…`): Python's regex engine then scans for the first character in C, which a leading
+lookbehind would defeat (5× slower on Chinese text). Digits are told from Chinese characters by explicit classes, never
+by `\\b` (which sees no boundary between 电话 and 139…, both being word characters). Candidates are validated in
+Python only where a pattern hits: checksums, birth dates, prefixes, Luhn, context words.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import time
+
+from . import lexicon
+
+# ---------------------------------------------------------------------------------------------------- normalising
+
+# Full-width digits, letters and the few signs that occur inside numbers and addresses, one code point for one, so
+# offsets found in the normalised text are offsets in the original.
+FULLWIDTH = {
+    **{0xFF10 + i: 0x30 + i for i in range(10)},
+    **{0xFF21 + i: 0x41 + i for i in range(26)},
+    **{0xFF41 + i: 0x61 + i for i in range(26)},
+    ord("＋"): ord("+"),
+    ord("－"): ord("-"),
+    ord("＠"): ord("@"),
+    ord("．"): ord("."),
+    ord("＿"): ord("_"),
+}
+_FULLWIDTH_RUN = re.compile("[０-９Ａ-Ｚａ-ｚ＋－＠．＿]+")
+
+
+def _halfwidth(match: re.Match) -> str:
+    return match.group().translate(FULLWIDTH)
+
+
+def normalise(text: str) -> str:
+    """The same text with full-width digits and letters made ASCII; always the same length."""
+    return _FULLWIDTH_RUN.sub(_halfwidth, text)
+
+
+CJK = "\u4e00-\u9fff"
+
+
+def is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def is_ascii_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def cjk_class_without(stop: str) -> str:
+    """A character class of CJK ideographs minus `stop`, as ranges (the regex module has no class subtraction)."""
+    points = sorted({ord(c) for c in stop if is_cjk(c)})
+    ranges, lo = [], 0x4E00
+    for p in points:
+        if p > lo:
+            ranges.append((lo, p - 1))
+        lo = p + 1
+    ranges.append((lo, 0x9FFF))
+    return "[" + "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges) + "]"
+
+
+def words_pattern(words) -> str:
+    """An alternation of literal words, longest first so that the longest wins."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+# ---------------------------------------------------------------------------------------------------- numbers
+
+# A run of digits (seven characters at least), single spaces or dashes between digits allowed, an X only at the end.
+NUMBER = re.compile(
+    r"[0-9](?<![0-9A-Za-z.][0-9])(?=[0-9 \-]{6})[0-9]*+(?:[ \-][0-9]++)*+(?:[Xx](?![0-9A-Za-z]))?"
+)
+DIGIT_GROUP = re.compile(r"[0-9]+[Xx]?")
+NEGATIVE_CONTEXT = re.compile(words_pattern(lexicon.NUMBER_NEGATIVE_CONTEXT))
+CARD_CONTEXT = re.compile(words_pattern(lexicon.CARD_CONTEXT))
+# "(0477)8561234", "（010） 62345678": an area code in brackets before a local number
+AREA_IN_BRACKETS = re.compile(r"[(（](0[0-9]{2,3})[)）][ \-]?$")
+# "+86", "+86 ", "(+86)", "（+86）", "0086-" before a mobile number
+COUNTRY_CODE = re.compile(r"(?:\+86|[(（]\+?86[)）]|0086)[ \-]?$")
+# After a number, these make it an amount, a count or a date part rather than a phone or an ID.
+UNIT_AFTER = frozenset("元万亿块角吨斤克米次个件台人户份天年月日时分秒%％")
+CURRENCY_BEFORE = frozenset("¥￥$＄")
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def valid_date(year: int, month: int, day: int) -> bool:
+    if not (1 <= month <= 12 and 1 <= day <= _DAYS[month - 1]):
+        return False
+    if month == 2 and day == 29:
+        return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return True
+
+
+def _not_future(year: int, month: int, day: int) -> bool:
+    now = time.localtime()
+    return (year, month, day) <= (now.tm_year, now.tm_mon, now.tm_mday)
+
+
+def id18_check_digit(body17: str) -> str:
+    return _ID_CHECK[sum(int(c) * w for c, w in zip(body17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def id18_valid(value: str) -> bool:
+    """18 characters: a province, a real birth date from 1900 to today, and the ISO 7064 MOD 11-2 check digit."""
+    if len(value) != 18 or not value[:17].isdigit() or value[:2] not in lexicon.ID_PROVINCES:
+        return False
+    year, month, day = int(value[6:10]), int(value[10:12]), int(value[12:14])
+    if year < 1900 or not valid_date(year, month, day) or not _not_future(year, month, day):
+        return False
+    return id18_check_digit(value[:17]) == value[17].upper()
+
+
+def id15_valid(value: str) -> bool:
+    """The old 15-digit number: a province and a real birth date 19yy-mm-dd; it had no check digit."""
+    if len(value) != 15 or not value.isdigit() or value[:2] not in lexicon.ID_PROVINCES:
+        return False
+    return valid_date(1900 + int(value[6:8]), int(value[8:10]), int(value[10:12]))
+
+
+def luhn_valid(digits: str) -> bool:
+    total, double = 0, False
+    for ch in reversed(digits):
+        d = ord(ch) - 48
+        if double:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+        double = not double
+    return total % 10 == 0
+
+
+def mobile_valid(digits: str) -> bool:
+    return len(digits) == 11 and digits[:3] in lexicon.MOBILE_PREFIXES
+
+
+def landline_valid(area: str, local: str) -> bool:
+    """010 and 02x take 8-digit numbers, 0xxx (x from 3 to 9) 7 or 8; a local number starts with 2 to 9."""
+    if not local.isdigit() or local[0] in "01":
+        return False
+    if len(area) == 3:
+        return (area == "010" or area[1] == "2") and len(local) == 8
+    if len(area) == 4:
+        return area[0] == "0" and area[1] in lexicon.LANDLINE_AREA_PREFIXES and len(local) in (7, 8)
+    return False
+
+
+def landline_split(digits: str) -> tuple[str, str] | None:
+    """A landline written without a separator (04778561234): where the area code ends, if it is one."""
+    if digits[0] != "0" or len(digits) not in (11, 12):
+        return None
+    cut = 3 if digits[1] in "12" else 4
+    area, local = digits[:cut], digits[cut:]
+    return (area, local) if landline_valid(area, local) else None
+
+
+def card_prefix_strong(digits: str) -> bool:
+    """UnionPay's 62 prefix: a Luhn-valid 16–19 digit number starting so is a card without any context."""
+    return digits.startswith("62")
+
+
+def card_prefix_plausible(digits: str) -> bool:
+    return digits[0] in "345692" or digits.startswith("60")
+
+
+# ---------------------------------------------------------------------------------------------------- other patterns
+
+PASSPORT = re.compile(
+    r"[CDEGHKMPSW](?<![0-9A-Za-z][A-Z])(?:[A-HJ-NP-Z][0-9]{7}|[0-9]{8}(?:[0-9]{2})?)(?![0-9A-Za-z])"
+)
+PASSPORT_CONTEXT = re.compile(words_pattern(lexicon.PASSPORT_CONTEXT))
+
+EMAIL = re.compile(
+    r"[A-Za-z0-9](?<![A-Za-z0-9._%+\-][A-Za-z0-9])[A-Za-z0-9._%+\-]{0,63}"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*"
+    r"\.[A-Za-z]{2,24}(?![A-Za-z0-9])"
+)
+
+IPV4 = re.compile(r"[0-9](?<![0-9A-Za-z.][0-9])[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?![0-9])")
+IPV6 = re.compile(r"[0-9A-Fa-f](?<![0-9A-Za-z:][0-9A-Fa-f])[0-9A-Fa-f]{0,3}(?::[0-9A-Fa-f]{0,4}){2,7}")
+IP_CONTEXT = re.compile(words_pattern(lexicon.IP_CONTEXT))
+SECTION_AFTER = frozenset("条节款章版项")
+
+
+def ipv4_valid(value: str) -> bool:
+    parts = value.split(".")
+    return len(parts) == 4 and all(p.isdigit() and int(p) <= 255 and (p == "0" or p[0] != "0") for p in parts)
+
+
+def ipv6_valid(value: str) -> bool:
+    if value.endswith(":") and not value.endswith("::"):
+        return False
+    try:
+        ipaddress.IPv6Address(value)
+    except ValueError:
+        return False
+    return True
+
+
+PLATE_SEPARATORS = "·•・‧ -"
+PLATE = re.compile(
+    f"[{lexicon.PLATE_PROVINCES}][A-HJ-NP-Z][{PLATE_SEPARATORS}]?"
+    r"[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳领][A-HJ-NP-Z0-9]?(?![0-9A-Za-z])"
+)
+
+
+def plate_kind(body: str) -> str | None:
+    """The plate's body after province and letter: "regular", "new_energy" or None."""
+    if len(body) == 5:
+        digits = sum(c.isdigit() for c in body)
+        return "regular" if digits >= 3 else None
+    if len(body) == 6:
+        if body[0] in "DF" and body[2:].isdigit():
+            return "new_energy"
+        if body[:5].isdigit() and body[5] in "DF":
+            return "new_energy"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------- marks
+
+_PERIOD = r"(?:[0-9]{1,3}\s*(?:年|个月|月|天|日)|[一二三四五六七八九十]{1,3}\s*(?:年|个月)|长期)"
+# The three classification levels; rare words, so each occurrence is then looked at in Python: a star (机密★1年), a
+# label before it (密级：机密) or a line of its own (the mark at the head of a document).
+CLASSIFICATION_LEVEL = re.compile("[绝机秘]密")
+CLASSIFICATION_STAR = re.compile(r"[ \t\u3000]*[★☆✩✭*＊]" + f"(?:[ \t\u3000]*{_PERIOD})?")
+CLASSIFICATION_LABEL = re.compile(r"密级[ \t\u3000]*[：:]?[ \t\u3000]*$")
+LINE_SPACE = " \t\u3000\r"
+CASUAL_BEFORE_SECRET = frozenset("小的个大些")
+
+DOC_NUMBER = re.compile(
+    r"[〔\[［【(（]\s*(?:19|20)[0-9]{2}\s*[〕\]］】)）]\s*(?:第\s*)?[0-9]{1,5}\s*号(?!楼|院|房|室|单元|线|门|床|车|机|位|店|选手)"
+)
+DOC_ISSUER_ENDINGS = frozenset("发字函办文令通报电纪组宣综复批")
+DOC_STOP_PREFIX = re.compile("(?:" + words_pattern(lexicon.DOC_NUMBER_STOP_PREFIXES) + ")")
+DOC_STOP_CHARS = frozenset("了的在据照到收见即把是今昨请对被给按根依从号")
+
+# ---------------------------------------------------------------------------------------------------- addresses
+
+ADDRESS_CHAR = _A = cjk_class_without(lexicon.ADDRESS_STOP_CHARS)
+_PROVINCE = (
+    "(?:" + "|".join(sorted(lexicon.PROVINCES, key=len, reverse=True)) + ")"
+    r"(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)?"
+)
+_ROAD_SUFFIX = r"(?:路|大街|街|大道|巷|胡同|弄)"
+_ESTATE_SUFFIX = r"(?:小区|花园|家园|公寓|新村|苑|大厦|社区)"
+_BUILDING = (
+    r"(?:[0-9]{1,3}-[0-9]{1,2}-[0-9]{3,4}室?"
+    r"|(?:[0-9]{1,3}(?:号楼|栋|幢|座|号院))(?:[0-9]{1,2}单元)?(?:[0-9]{1,2}(?:层|楼))?(?:[0-9]{1,5}(?:室|号|户)?)?"
+    r"|[0-9]{1,2}单元(?:[0-9]{1,5}(?:室|号|户)?)?"
+    r"|[0-9]{1,5}(?:室|户))"
+)
+_HOUSE_NUMBER = r"[0-9]{1,5}(?:-[0-9]{1,5})?号(?!线|文|令|机|车|位|台|店|码|牌|字|件|选手|楼)(?:院)?"
+ADDRESS = re.compile(
+    f"(?P<province>{_PROVINCE})?"
+    f"(?P<city>{_A}{{2,7}}?(?:市|盟|自治州|地区))?"
+    f"(?P<district>{_A}{{1,6}}?(?:区|县|旗|市))?"
+    f"(?P<town>{_A}{{1,6}}?(?:镇|乡|街道|苏木))?"
+    f"(?P<village>{_A}{{1,6}}?(?:村|嘎查)(?:[0-9]{{1,3}}组)?)?"
+    "(?:"
+    f"(?P<road>{_A}{{1,8}}?{_ROAD_SUFFIX}(?:[东西南北中]段)?){_HOUSE_NUMBER}"
+    f"(?:(?P<estate_after_road>{_A}{{1,10}}?{_ESTATE_SUFFIX})?{_BUILDING})?"
+    f"|(?P<estate>{_A}{{2,10}}?{_ESTATE_SUFFIX}){_BUILDING}"
+    f"|(?(village){_HOUSE_NUMBER}|(?!))"  # 林原村3组15号: a village and a house number, no street
+    ")"
+)
+# Where an address may end: a house number after a road, or a building after an estate. Cheap to scan for.
+ADDRESS_TRIGGER = re.compile(
+    r"[路街道巷弄同区园寓村组苑厦](?:[东西南北中]段)?[0-9]{1,5}(?:-[0-9]{1,5})?(?:号|栋|幢|座|号楼)"
+)
+# The character before the trigger's first one that makes it a street or an estate (大道, 胡同, 小区, 花园 …).
+_TRIGGER_NEEDS = {"道": "大", "同": "胡", "区": "小社", "园": "花家", "寓": "公", "厦": "大"}
+
+
+def address_trigger_ok(text: str, match: re.Match) -> bool:
+    need = _TRIGGER_NEEDS.get(match.group()[0])
+    if need is None:
+        return True  # 路 街 巷 弄 村 组 苑
+    start = match.start()
+    return start > 0 and text[start - 1] in need
+
+
+CITY_NAMES = lexicon.CITIES | set(lexicon.PROVINCES)
+
+# ---------------------------------------------------------------------------------------------------- people
+
+NAME_LABEL = re.compile("(?:" + words_pattern(lexicon.NAME_LABELS) + r")[ \t]*[：:]?[ \t]*")
+TITLE = re.compile("(?:" + words_pattern(lexicon.TITLES) + ")")
+# Matched against the reversed text before a finding: what lies between a name and its phone number, read backwards.
+NAME_BRIDGE_REVERSED = re.compile(
+    r"(?:[\s：:，,、（(]|" + words_pattern(w[::-1] for w in lexicon.NAME_BRIDGE_WORDS) + r")+"
+)
+_WEAK_LEADING = frozenset("于向和时常成文明安高万全都单")
+
+
+def name_before(text: str, end: int) -> tuple[int, int] | None:
+    """A full name (surname + one or two characters) that ends at `end`, if one does."""
+    for length in (4, 3):  # a compound surname and one or two characters
+        start = end - length
+        if (
+            start >= 0
+            and text[start : start + 2] in lexicon.COMPOUND_SURNAMES
+            and _given_ok(text[start + 2 : end])
+        ):
+            return start, end
+    three = end >= 3 and text[end - 3] in lexicon.SURNAMES and _given_ok(text[end - 2 : end])
+    two = end >= 2 and text[end - 2] in lexicon.SURNAMES and _given_ok(text[end - 1 : end])
+    # 王建国 rather than 建国; but 于王伟 → 王伟, where the first character is more often a word than a surname
+    if three and not (two and text[end - 3] in _WEAK_LEADING):
+        return end - 3, end
+    if two:
+        return end - 2, end
+    return None
+
+
+def _given_ok(given: str) -> bool:
+    return bool(given) and all(is_cjk(c) and c not in lexicon.NOT_IN_GIVEN_NAME and c != "某" for c in given)
+
+
+def name_after(text: str, start: int) -> tuple[int, int] | None:
+    """A full name that starts at `start` ("联系人：王建国，…")."""
+    limit = min(len(text), start + 4)
+    end = start
+    while end < limit and is_cjk(text[end]):
+        end += 1
+    if end - start < 2:
+        return None
+    if text[start : start + 2] in lexicon.COMPOUND_SURNAMES:
+        given_from = start + 2
+    elif text[start] in lexicon.SURNAMES:
+        given_from = start + 1
+    else:
+        return None
+    stop = given_from
+    while stop < end and stop - given_from < 2 and text[stop] not in lexicon.NOT_IN_GIVEN_NAME:
+        stop += 1
+    if stop == given_from:
+        return None
+    return start, stop
+
+
+# ---------------------------------------------------------------------------------------------------- masks
+
+
+def mask_keep(value: str, head: int, tail: int) -> str:
+    """Stars for the letters and digits (and CJK) of `value` except the first `head` and last `tail` of them;
+    separators stay, so the mask has the original's length and shape."""
+    n = len(value)
+    if value.isalnum():  # the common case, no separators: slices
+        if n <= head + tail:
+            return value[:1] + "*" * (n - 1)
+        return value[:head] + "*" * (n - head - tail) + value[n - tail :]
+    significant = [i for i, c in enumerate(value) if c.isalnum()]
+    if len(significant) <= head + tail:
+        keep = set(significant[:1])
+    else:
+        keep = set(significant[:head]) | set(significant[len(significant) - tail :] if tail else ())
+    return "".join(c if (i in keep or not c.isalnum()) else "*" for i, c in enumerate(value))
+
+
+def mask_all(value: str) -> str:
+    """Stars for everything but whitespace (marks, document numbers: brackets and ★ included)."""
+    if value.isalnum() or not any(c.isspace() for c in value):
+        return "*" * len(value)
+    return "".join(c if c.isspace() else "*" for c in value)
+
+
+def mask_email(value: str) -> str:
+    local, _, domain = value.partition("@")
+    return local[:1] + "*" * (len(local) - 1) + "@" + domain
+
+
+def mask_ip(value: str) -> str:
+    sep = "." if "." in value else ":"
+    head, _, rest = value.partition(sep)
+    return head + sep + "".join("*" if c.isalnum() else c for c in rest)
+
+
+def mask_mobile(value: str) -> str:
+    """139****5678; a country code or separators before it stay."""
+    if value.isdigit() and len(value) == 11:
+        return value[:3] + "****" + value[7:]
+    digits = [i for i, c in enumerate(value) if c.isdigit()]
+    hidden = set(digits[-8:-4])
+    return "".join("*" if i in hidden else c for i, c in enumerate(value))

@@ -1,0 +1,643 @@
+"""The self-check engine: every detector over one text, overlaps resolved, findings with article and severity.
+
+Plain Python (no Django), so that the CLI, the benchmark and other processes import it cheaply. Build an `Engine`
+once with the keyword list and roster names (the automaton over them is the only costly part) and call `check` for
+each text; `api.check_text` does that with a small cache.
+
+Offsets are code points into the text as given: full-width digits and letters are folded to ASCII one for one
+before the patterns run, so nothing shifts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import ahocorasick
+
+from . import detectors as d
+from . import lexicon
+from .citations import CITATIONS
+from .kinds import (
+    ADDRESS,
+    BANK_CARD,
+    CLASSIFICATION_MARK,
+    DOC_NUMBER,
+    EMAIL,
+    HIGH,
+    ID_CARD,
+    INTERNAL_MARK,
+    IP,
+    KEYWORD,
+    LABELS,
+    LANDLINE,
+    LOW,
+    MEDIUM,
+    MOBILE,
+    PASSPORT,
+    PERSON,
+    PERSONAL,
+    PLATE,
+    PRIORITY,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One finding: `start`/`end` are code-point offsets into the checked text; `masked` has the same length as the
+    matched text and is what a redacted copy shows in its place."""
+
+    kind: str
+    start: int
+    end: int
+    masked: str
+    reason: str
+    article: str
+    severity: str
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.kind]
+
+    def as_json(self) -> dict:
+        """The CLI's shape: kind, start, end, article, severity."""
+        return {
+            "kind": self.kind,
+            "start": self.start,
+            "end": self.end,
+            "article": self.article,
+            "severity": self.severity,
+        }
+
+    def as_dict(self) -> dict:
+        return {**self.as_json(), "masked": self.masked, "reason": self.reason}
+
+
+# A candidate before overlaps are resolved: (start, end, kind, reason, severity, extra). Masks are made only for the
+# candidates that survive (`extra` carries what a mask needs: an area code's length, where an address's detail starts).
+Candidate = tuple[int, int, str, str, str, int]
+
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_HOME_WORDS = re.compile(r"(?:家住|住址|住在|家庭住址|现住|居住|户籍|家在|老家)[：:\s]*$")
+_ADDRESS_TRIGGER_CHARS = ("号", "栋", "幢", "座")
+_GAZETTEER = re.compile(d.words_pattern(d.CITY_NAMES))
+# The characters an address may consist of, read backwards from where it ends: where to start looking for its start.
+_ADDRESS_RUN_BACK = re.compile(f"(?:{d.ADDRESS_CHAR}|[0-9])+$")
+
+
+class Engine:
+    """All detectors, configured with the committee's keywords, the roster's names and the organisation's issuer
+    codes (发文代字 such as 西北能化党). Immutable once built; safe to share between threads."""
+
+    def __init__(
+        self,
+        *,
+        keywords: Iterable[str] = (),
+        roster_names: Iterable[str] = (),
+        issuer_codes: Iterable[str] = (),
+    ) -> None:
+        self.issuer_codes = tuple(
+            sorted({c.strip() for c in issuer_codes if c and c.strip()}, key=len, reverse=True)
+        )
+        entries: dict[str, set[str]] = {}
+        for mark in lexicon.INTERNAL_MARKS:
+            entries.setdefault(mark, set()).add(INTERNAL_MARK)
+        self.keyword_count = 0
+        self._fold_case = False
+        for raw in keywords:
+            key = normalise_keyword(raw)
+            if len(key) >= 2:
+                entries.setdefault(key, set()).add(KEYWORD)
+                self.keyword_count += 1
+                self._fold_case = self._fold_case or any(c in _ASCII_LETTERS for c in key)
+        # Roster names are not in the automaton: thousands of names start with hundreds of different characters,
+        # and the automaton's scan slows with the number of first characters. A character-class pattern of
+        # (first character, second character) finds where a name may start, and a set says whether one does.
+        names = {
+            name
+            for name in (raw.strip() for raw in roster_names if raw)
+            if 2 <= len(name) <= 12
+            and name not in lexicon.PUBLIC_NAMES
+            and name not in lexicon.WORDS_THAT_ARE_NAMES
+        }
+        self.roster_count = len(names)
+        self._names = frozenset(names)
+        self._name_lengths = tuple(sorted({len(n) for n in names}, reverse=True))
+        self._name_starts = (
+            re.compile(f"{_char_class(n[0] for n in names)}(?={_char_class(n[1] for n in names)})")
+            if names
+            else None
+        )
+        automaton = ahocorasick.Automaton()
+        for key, kinds in entries.items():
+            automaton.add_word(key, (len(key), tuple(sorted(kinds, key=PRIORITY.__getitem__))))
+        automaton.make_automaton()
+        self._automaton = automaton
+
+    # ------------------------------------------------------------------------------------------------ the run
+
+    def check(self, text: str) -> list[Finding]:
+        if not text:
+            return []
+        t = d.normalise(text)
+        found: list[Candidate] = []
+        self._numbers(t, text, found)
+        self._passports(t, text, found)
+        if "@" in t:
+            self._emails(t, text, found)
+        if "." in t:
+            self._ipv4(t, text, found)
+        if ":" in t:
+            self._ipv6(t, text, found)
+        self._plates(t, text, found)
+        if "密" in t:
+            self._classification(t, text, found)
+        if "号" in t:
+            self._doc_numbers(t, text, found)
+        self._fixed_strings(t, text, found)
+        if self._name_starts is not None:
+            self._roster(t, text, found)
+        if any(ch in t for ch in _ADDRESS_TRIGGER_CHARS):
+            self._addresses(t, text, found)
+        self._people(t, text, found)
+        return _resolve(text, found)
+
+    # ------------------------------------------------------------------------------------------------ numbers
+
+    def _numbers(self, t: str, text: str, out: list[Candidate]) -> None:
+        for m in d.NUMBER.finditer(t):
+            token = m.group()
+            if " " in token or "-" in token:
+                base = m.start()
+                groups = [
+                    (g.start() + base, g.end() + base, g.group()) for g in d.DIGIT_GROUP.finditer(token)
+                ]
+                self._number_groups(t, text, groups, out)
+            else:
+                self._number_run(t, text, m.start(), m.end(), token, out)
+
+    def _number_groups(
+        self, t: str, text: str, groups: list[tuple[int, int, str]], out: list[Candidate]
+    ) -> None:
+        i = 0
+        while i < len(groups):
+            used = self._group_shape(t, text, groups, i, out)
+            if used:
+                i += used
+                continue
+            start, end, value = groups[i]
+            if end - start >= 7:
+                self._number_run(t, text, start, end, value, out)
+            i += 1
+
+    def _group_shape(self, t: str, text: str, groups, i: int, out: list[Candidate]) -> int:
+        """Numbers written in groups: 6-8-4 IDs, 4-4-4-4(-3) cards, 3-4-4 mobiles, 0xxx-xxxxxxx landlines."""
+        lengths = tuple(len(g[2]) for g in groups[i : i + 5])
+        values = [g[2] for g in groups[i : i + 5]]
+        start = groups[i][0]
+
+        def end_of(k: int) -> int:
+            return groups[i + k - 1][1]
+
+        if lengths[:3] == (6, 8, 4):
+            joined = "".join(values[:3]).upper()
+            if d.id18_valid(joined) and not _rejected(t, start, end_of(3), strong=True):
+                out.append(_id_card(text, start, end_of(3), old=False))
+                return 3
+        for k in (5, 4):
+            if len(lengths) >= k and lengths[:4] == (4, 4, 4, 4) and (k == 4 or 1 <= lengths[4] <= 3):
+                joined = "".join(values[:k])
+                if joined.isdigit() and self._card_ok(t, start, end_of(k), joined, grouped=True):
+                    out.append(_bank_card(text, start, end_of(k)))
+                    return k
+        if values[0] == "86" and len(values) >= 2:
+            rest = "".join(values[1:4]) if lengths[1:4] == (3, 4, 4) else values[1]
+            used = 4 if lengths[1:4] == (3, 4, 4) else 2
+            if d.mobile_valid(rest) and not _rejected(t, start, end_of(used)):
+                out.append(_mobile(t, text, start, end_of(used)))
+                return used
+        for shape in ((3, 4, 4), (3, 8), (7, 4)):
+            k = len(shape)
+            if lengths[:k] == shape:
+                joined = "".join(values[:k])
+                if d.mobile_valid(joined) and not _rejected(t, start, end_of(k)):
+                    out.append(_mobile(t, text, start, end_of(k)))
+                    return k
+        if len(lengths) >= 2 and lengths[0] in (3, 4) and lengths[1] in (7, 8) and values[0][0] == "0":
+            if d.landline_valid(values[0], values[1]) and not _rejected(t, start, end_of(2)):
+                out.append(_landline(text, start, end_of(2), area_len=lengths[0]))
+                return 2
+        return 0
+
+    def _number_run(self, t: str, text: str, start: int, end: int, run: str, out: list[Candidate]) -> None:
+        size = end - start
+        if run[-1] in "Xx":
+            if size == 18 and d.id18_valid(run.upper()) and not _rejected(t, start, end, strong=True):
+                out.append(_id_card(text, start, end, old=False))
+            return
+        if size == 18:
+            if d.id18_valid(run):
+                if not _rejected(t, start, end, strong=True):
+                    out.append(_id_card(text, start, end, old=False))
+                return
+            if _looks_like_id(run):  # an ID number with a wrong check digit is nobody's card
+                return
+        elif size == 15:
+            if d.id15_valid(run) and not _rejected(t, start, end):
+                out.append(_id_card(text, start, end, old=True))
+            return
+        elif size == 11:
+            if run[0] == "1":
+                if d.mobile_valid(run) and not _rejected(t, start, end):
+                    out.append(_mobile(t, text, start, end))
+            elif run[0] == "0":
+                split = d.landline_split(run)
+                if split and not _rejected(t, start, end):
+                    out.append(_landline(text, start, end, area_len=len(split[0])))
+            return
+        elif size == 13 and run.startswith("86"):
+            if d.mobile_valid(run[2:]) and not _rejected(t, start, end):
+                out.append(_mobile(t, text, start, end))
+            return
+        elif size == 12 and run[0] == "0":
+            split = d.landline_split(run)
+            if split and not _rejected(t, start, end):
+                out.append(_landline(text, start, end, area_len=len(split[0])))
+            return
+        elif size in (7, 8):
+            m = d.AREA_IN_BRACKETS.search(t, max(0, start - 8), start)
+            if m and d.landline_valid(m.group(1), run) and not _rejected(t, m.start(), end):
+                out.append(_landline(text, m.start(), end, area_len=len(m.group(1)) + 2))
+            return
+        if 16 <= size <= 19 and self._card_ok(t, start, end, run, grouped=False):
+            out.append(_bank_card(text, start, end))
+
+    def _card_ok(self, t: str, start: int, end: int, digits: str, *, grouped: bool) -> bool:
+        if not (16 <= len(digits) <= 19) or not d.card_prefix_plausible(digits) or not d.luhn_valid(digits):
+            return False
+        if _rejected(t, start, end):
+            return False
+        if grouped or d.card_prefix_strong(digits):
+            return True
+        return d.CARD_CONTEXT.search(t, max(0, start - 16), start) is not None
+
+    # ------------------------------------------------------------------------------------------------ other kinds
+
+    def _passports(self, t: str, text: str, out: list[Candidate]) -> None:
+        for m in d.PASSPORT.finditer(t):
+            start, end = m.span()
+            value = m.group()
+            letter = value[0]
+            context = d.PASSPORT_CONTEXT.search(t, max(0, start - 20), start) is not None
+            if letter != "E" and not context:
+                continue
+            if d.NEGATIVE_CONTEXT.search(t, max(0, start - 8), start):
+                continue
+            if letter in "CW":
+                reason = "往来港澳通行证号码"
+            elif letter in "HM":
+                reason = "港澳居民来往内地通行证（回乡证）号码"
+            else:
+                reason = "护照号码"
+            out.append((start, end, PASSPORT, reason, HIGH, 0))
+
+    def _emails(self, t: str, text: str, out: list[Candidate]) -> None:
+        for m in d.EMAIL.finditer(t):
+            start, end = m.span()
+            out.append((start, end, EMAIL, "电子邮箱地址", MEDIUM, 0))
+
+    def _ipv4(self, t: str, text: str, out: list[Candidate]) -> None:
+        n = len(t)
+        for m in d.IPV4.finditer(t):
+            start, end = m.span()
+            value = m.group()
+            if not d.ipv4_valid(value):
+                continue
+            if end + 1 < n and t[end] == "." and t[end + 1].isdigit():
+                continue
+            if end < n and t[end] in d.SECTION_AFTER or (start > 0 and t[start - 1] == "第"):
+                continue  # 第3.1.2.1条: a section number
+            if all(len(p) == 1 for p in value.split(".")) and not d.IP_CONTEXT.search(
+                t, max(0, start - 12), start
+            ):
+                continue  # 1.2.3.4 without a word about addresses or servers: a version or a clause
+            out.append((start, end, IP, "IP地址", LOW, 0))
+
+    def _ipv6(self, t: str, text: str, out: list[Candidate]) -> None:
+        for m in d.IPV6.finditer(t):
+            start, end = m.span()
+            value = m.group()
+            if value.count(":") < 2 or not d.ipv6_valid(value):
+                continue
+            out.append((start, end, IP, "IPv6地址", LOW, 0))
+
+    def _plates(self, t: str, text: str, out: list[Candidate]) -> None:
+        for m in d.PLATE.finditer(t):
+            start, end = m.span()
+            body = m.group()[2:].lstrip(d.PLATE_SEPARATORS)
+            kind = d.plate_kind(body)
+            if kind is None:
+                continue
+            if d.NEGATIVE_CONTEXT.search(t, max(0, start - 8), start):
+                continue
+            reason = "新能源汽车号牌" if kind == "new_energy" else "机动车号牌"
+            out.append((start, end, PLATE, reason, MEDIUM, 0))
+
+    def _classification(self, t: str, text: str, out: list[Candidate]) -> None:
+        n = len(t)
+        for m in d.CLASSIFICATION_LEVEL.finditer(t):
+            start, end = m.span()
+            star = d.CLASSIFICATION_STAR.match(t, end)
+            if star:
+                if (
+                    t[start] == "秘"
+                    and start > 0
+                    and t[start - 1] in d.CASUAL_BEFORE_SECRET
+                    and star.end() - end <= 1
+                ):
+                    continue  # 我的小秘密★ — a star and no period: decoration, not a mark
+                out.append(_mark(text, start, star.end()))
+            elif d.CLASSIFICATION_LABEL.search(t, max(0, start - 8), start):
+                out.append(_mark(text, start, end))
+            else:
+                line_start = t.rfind("\n", 0, start) + 1
+                line_end = t.find("\n", end)
+                line_end = n if line_end < 0 else line_end
+                if not t[line_start:start].strip(d.LINE_SPACE) and not t[end:line_end].strip(d.LINE_SPACE):
+                    out.append(_mark(text, start, end))
+
+    def _doc_numbers(self, t: str, text: str, out: list[Candidate]) -> None:
+        for m in d.DOC_NUMBER.finditer(t):
+            bracket_at, end = m.span()
+            start = bracket_at
+            while start > 0 and bracket_at - start < 14 and d.is_cjk(t[start - 1]):
+                start -= 1
+            issuer = t[start:bracket_at]
+            own = False
+            for code in self.issuer_codes:
+                pos = issuer.find(code)
+                if pos >= 0:
+                    start, own = start + pos, True
+                    break
+            else:
+                cut = 0
+                for stop in d.DOC_STOP_PREFIX.finditer(issuer):
+                    cut = max(cut, stop.end())
+                for i, ch in enumerate(issuer):
+                    if ch in d.DOC_STOP_CHARS:
+                        cut = max(cut, i + 1)
+                start += cut
+            issuer = t[start:bracket_at]
+            if (
+                t[bracket_at] in "(（"
+                and not own
+                and (len(issuer) < 2 or issuer[-1] not in d.DOC_ISSUER_ENDINGS)
+            ):
+                continue  # (2023)36号 without an issuer: too often a room, a case or a list
+            if own:
+                reason, severity = "本组织（或上级）的发文字号：内部文件的文号和内容不得公开", HIGH
+            else:
+                reason, severity = "发文字号：引用的如是内部文件，其文号和内容不得公开", LOW
+            out.append((start, end, DOC_NUMBER, reason, severity, 0))
+
+    def _fixed_strings(self, t: str, text: str, out: list[Candidate]) -> None:
+        """Handling marks, the committee's keywords and the roster's names: one pass of one automaton."""
+        haystack = t
+        if self._fold_case:
+            lowered = t.lower()
+            haystack = lowered if len(lowered) == len(t) else t
+        n = len(t)
+        for last, (size, kinds) in self._automaton.iter(haystack):
+            end = last + 1
+            start = end - size
+            for kind in kinds:
+                if kind == INTERNAL_MARK:
+                    out.append((start, end, kind, "内部文件标识：标注内部的资料不得外传", MEDIUM, 0))
+                elif kind == KEYWORD:
+                    if (d.is_ascii_alnum(t[start]) and start > 0 and d.is_ascii_alnum(t[start - 1])) or (
+                        d.is_ascii_alnum(t[end - 1]) and end < n and d.is_ascii_alnum(t[end])
+                    ):
+                        continue  # "ERP" inside "ERPS"
+                    out.append((start, end, kind, "保密关键词：内部项目或系统名称", HIGH, 0))
+
+    def _roster(self, t: str, text: str, out: list[Candidate]) -> None:
+        names, lengths, n = self._names, self._name_lengths, len(t)
+        for m in self._name_starts.finditer(t):
+            start = m.start()
+            for size in lengths:
+                end = start + size
+                if end <= n and t[start:end] in names:
+                    if end < n and t[end] in lexicon.WORD_CONTINUATION and not d.TITLE.match(t, end):
+                        break  # 高峰期, 建国路 (but 高峰厂长)
+                    out.append(_person(text, start, end, "花名册中的人员姓名"))
+                    break
+
+    def _addresses(self, t: str, text: str, out: list[Candidate]) -> None:
+        n = len(t)
+        covered = -1
+        for trigger in d.ADDRESS_TRIGGER.finditer(t):
+            if trigger.start() < covered or not d.address_trigger_ok(t, trigger):
+                continue
+            run = _ADDRESS_RUN_BACK.search(t, max(0, trigger.start() - 40), trigger.start())
+            window_start = run.start() if run else trigger.start()
+            match = None
+            for m in d.ADDRESS.finditer(t, window_start, min(n, trigger.end() + 30)):
+                if m.start() <= trigger.start() < m.end():
+                    match = m
+                    break
+            if match is None:
+                continue
+            start, end = match.span()
+            first = next(
+                g
+                for g in ("province", "city", "district", "town", "village", "road", "estate")
+                if match.group(g)
+            )
+            if first in ("city", "district"):
+                # "家鄂尔多斯市…": the city's name starts later than the greedy token
+                g = _GAZETTEER.search(t, match.start(first), match.end(first))
+                if g and g.start() > start:
+                    start = g.start()
+            covered = end
+            detail = next(
+                (match.start(g) for g in ("town", "village", "road", "estate") if match.group(g)), start
+            )
+            detail = max(detail, start)
+            home = _HOME_WORDS.search(t, max(0, start - 8), start) is not None
+            has_building = (
+                bool(match.group("estate") or match.group("estate_after_road"))
+                or t[end - 1] in "室户元楼栋幢"
+            )
+            severity = HIGH if (home or has_building) else MEDIUM
+            out.append((start, end, ADDRESS, "详细地址（具体到门牌号）", severity, detail - start))
+
+    # ------------------------------------------------------------------------------------------------ people
+
+    def _people(self, t: str, text: str, out: list[Candidate]) -> None:
+        for m in d.NAME_LABEL.finditer(t):
+            span = d.name_after(t, m.end())
+            if span and t[span[0] : span[1]] not in lexicon.PUBLIC_NAMES:
+                out.append(_person(text, *span, "标注为姓名的内容"))
+        for m in d.TITLE.finditer(t):
+            span = d.name_before(t, m.start())
+            if span and t[span[0] : span[1]] not in lexicon.PUBLIC_NAMES:
+                out.append(_person(text, *span, "姓名（后接称谓）"))
+        anchors = [c for c in out if c[2] in PERSONAL and c[2] != PERSON]
+        for start, *_rest in anchors:
+            before = t[max(0, start - 12) : start][::-1]
+            bridge = d.NAME_BRIDGE_REVERSED.match(before)
+            name_end = start - bridge.end() if bridge else start
+            span = d.name_before(t, name_end)
+            if span and t[span[0] : span[1]] not in lexicon.PUBLIC_NAMES:
+                out.append(_person(text, *span, "与个人信息相邻的姓名"))
+
+
+# ---------------------------------------------------------------------------------------------------- helpers
+
+
+def _char_class(chars: Iterable[str]) -> str:
+    return "[" + "".join(sorted({"\\" + c if c in "\\]^-[" else c for c in chars})) + "]"
+
+
+def normalise_keyword(raw: str) -> str:
+    """A keyword as the automaton holds it: full-width folded, trimmed, ASCII letters lower-cased."""
+    key = d.normalise((raw or "").strip())
+    return key.lower() if len(key.lower()) == len(key) else key
+
+
+def _rejected(t: str, start: int, end: int, *, strong: bool = False) -> bool:
+    """A number that is an amount, a decimal, part of a code, or an order/serial number by its context."""
+    n = len(t)
+    if end < n:
+        nxt = t[end]
+        if nxt in d.UNIT_AFTER or nxt in _ASCII_LETTERS:
+            return True
+        if nxt == "." and end + 1 < n and t[end + 1].isdigit():
+            return True
+    if start > 0 and t[start - 1] in d.CURRENCY_BEFORE:
+        return True
+    return not strong and d.NEGATIVE_CONTEXT.search(t, max(0, start - 8), start) is not None
+
+
+def _looks_like_id(run: str) -> bool:
+    if run[:2] not in lexicon.ID_PROVINCES:
+        return False
+    year = int(run[6:10])
+    return 1900 <= year <= 2100 and d.valid_date(year, int(run[10:12]), int(run[12:14]))
+
+
+def _id_card(text: str, start: int, end: int, *, old: bool) -> Candidate:
+    reason = "15位居民身份证号码（出生日期有效）" if old else "居民身份证号码（出生日期与校验码有效）"
+    return (start, end, ID_CARD, reason, HIGH, 0)
+
+
+def _bank_card(text: str, start: int, end: int) -> Candidate:
+    return (start, end, BANK_CARD, "银行卡号（长度与Luhn校验有效）", HIGH, 0)
+
+
+def _mobile(t: str, text: str, start: int, end: int) -> Candidate:
+    prefix = d.COUNTRY_CODE.search(t, max(0, start - 7), start)
+    if prefix:
+        start = prefix.start()
+    elif start > 0 and t[start - 1] == "+" and t.startswith("86", start):
+        start -= 1
+    return (start, end, MOBILE, "手机号码", MEDIUM, 0)
+
+
+def _landline(text: str, start: int, end: int, *, area_len: int) -> Candidate:
+    return (start, end, LANDLINE, "带区号的固定电话号码", LOW, area_len)
+
+
+def _mark(text: str, start: int, end: int) -> Candidate:
+    word = text[start : start + 2]
+    return (
+        start,
+        end,
+        CLASSIFICATION_MARK,
+        f"密级标志（{word}）：标有密级的内容属于国家秘密，严禁在网上发布",
+        HIGH,
+        0,
+    )
+
+
+def _person(text: str, start: int, end: int, reason: str) -> Candidate:
+    return (start, end, PERSON, reason, MEDIUM, 0)
+
+
+def mask(kind: str, value: str, extra: int = 0) -> str:
+    """The same-length mask a finding of `kind` shows (and a redacted copy prints) instead of `value`."""
+    if kind in (ID_CARD, BANK_CARD):
+        return d.mask_keep(value, 4, 4)
+    if kind == MOBILE:
+        return d.mask_mobile(value)
+    if kind == LANDLINE:
+        return value[:extra] + d.mask_keep(value[extra:], 0, 2)
+    if kind == EMAIL:
+        return d.mask_email(value)
+    if kind == IP:
+        return d.mask_ip(value)
+    if kind == PLATE:
+        return value[:2] + d.mask_keep(value[2:], 0, 1)
+    if kind == PASSPORT:
+        return d.mask_keep(value, 1, 2)
+    if kind == ADDRESS:
+        return value[:extra] + d.mask_keep(value[extra:], 0, 0)
+    if kind == PERSON:
+        keep = 2 if value[:2] in lexicon.COMPOUND_SURNAMES else 1
+        return value[:keep] + "*" * (len(value) - keep)
+    if kind == KEYWORD:
+        return d.mask_keep(value, 1, 0)
+    return d.mask_all(value)
+
+
+def _resolve(text: str, found: list[Candidate]) -> list[Finding]:
+    """Overlapping candidates give way to the kind that comes first in PRIORITY, then to the longer one.
+
+    Clusters of mutually overlapping candidates are resolved one at a time, so the cost stays linear in the text.
+    """
+    if not found:
+        return []
+    found.sort(key=lambda c: (c[0], -c[1]))
+    kept: list[Candidate] = []
+    cluster: list[Candidate] = []
+    cluster_end = -1
+    for cand in found:
+        if cluster and cand[0] >= cluster_end:
+            kept.extend(_resolve_cluster(cluster))
+            cluster, cluster_end = [], -1
+        cluster.append(cand)
+        cluster_end = max(cluster_end, cand[1])
+    kept.extend(_resolve_cluster(cluster))
+    kept.sort(key=lambda c: c[0])
+    return [
+        Finding(k, s, e, mask(k, text[s:e], extra), reason, CITATIONS[k], sev)
+        for s, e, k, reason, sev, extra in kept
+    ]
+
+
+def _resolve_cluster(cluster: list[Candidate]) -> list[Candidate]:
+    if len(cluster) == 1:
+        return cluster
+    chosen: list[Candidate] = []
+    for cand in sorted(cluster, key=lambda c: (PRIORITY[c[2]], c[0] - c[1], c[0])):
+        if all(cand[1] <= other[0] or cand[0] >= other[1] for other in chosen):
+            chosen.append(cand)
+    return chosen
+
+
+def redact(text: str, findings: Iterable[Finding]) -> str:
+    """The text with every finding replaced by its mask (same length, so other offsets stay valid)."""
+    parts: list[str] = []
+    pos = 0
+    for f in sorted(findings, key=lambda f: f.start):
+        if f.start < pos:
+            continue
+        parts.append(text[pos : f.start])
+        parts.append(f.masked)
+        pos = f.end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+__all__ = ["Engine", "Finding", "LOW", "MEDIUM", "HIGH", "redact", "normalise_keyword"]
