@@ -104,6 +104,10 @@ def shoot(out: Path, only: list[str] | None, ids: dict[str, str]) -> None:
         ("my-tasks", "member_demo", "/campaigns/"),
         ("my-task", "member_demo", "/campaigns/my/{target}/"),
         ("my-read", "member_demo", "/campaigns/my/{target}/read/{norms}/"),
+        ("sessions", "zc_secretary", "/campaigns/sessions/"),
+        ("yearly", "zhb_admin", "/campaigns/sessions/yearly/"),
+        ("selfcheck", "member_demo", "/selfcheck/"),
+        ("notifications", "zc_secretary", "/campaigns/notifications/"),
     ]
     with sync_playwright() as p:
         browser = p.chromium.launch(

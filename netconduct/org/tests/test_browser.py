@@ -60,7 +60,7 @@ def test_import_a_roster_through_the_page_and_see_the_row_errors(live_server, pa
         encoding="gbk",
     )
     _log_in(page, live_server, "unitadmin")
-    page.click("nav >> text=花名册导入")
+    page.click("nav >> text=花名册")
     page.set_input_files("input[type=file]", str(roster))
     page.click("button:has-text('上传并检查')")
     page.wait_for_url("**/org/roster/*/")
