@@ -4,7 +4,6 @@ inspections. Both are built from the selectors' rollups, so they agree with the 
 from __future__ import annotations
 
 import io
-from urllib.parse import quote
 
 from django.utils import timezone
 from openpyxl import Workbook
@@ -26,11 +25,6 @@ HEADERS = [
     "已签承诺书",
     "未完成",
 ]
-
-
-def disposition(filename: str, *, inline: bool = False) -> str:
-    kind = "inline" if inline else "attachment"
-    return f"{kind}; filename*=UTF-8''{quote(filename)}"
 
 
 def _tally_cells(t: selectors.Tally) -> list:

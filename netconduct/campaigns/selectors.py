@@ -126,11 +126,8 @@ def _targets_under(campaign: Campaign, focus: OrgUnit):
     return targets.filter(subtree_q("unit__path", focus.path))
 
 
-def completion_rollup(*, campaign: Campaign, focus: OrgUnit, today: dt.date | None = None) -> Rollup:
-    """Completion of `campaign` under `focus`, with one row per child unit of `focus` (summed over its subtree).
-    Three queries, whatever the size of the organisation."""
-    today = today or timezone.localdate()
-    past_deadline = today > campaign.deadline
+def _tallies_by_unit(campaign: Campaign, focus: OrgUnit) -> dict[int, Tally]:
+    """Unit id → what its people have done, for every unit under `focus` that has people in the campaign."""
     counts = (
         _targets_under(campaign, focus)
         .values("unit_id")
@@ -144,7 +141,15 @@ def completion_rollup(*, campaign: Campaign, focus: OrgUnit, today: dt.date | No
         )
         .order_by()
     )
-    per_unit = {row.pop("unit_id"): Tally(**row) for row in counts}
+    return {row.pop("unit_id"): Tally(**row) for row in counts}
+
+
+def completion_rollup(*, campaign: Campaign, focus: OrgUnit, today: dt.date | None = None) -> Rollup:
+    """Completion of `campaign` under `focus`, with one row per child unit of `focus` (summed over its subtree).
+    Three queries, whatever the size of the organisation."""
+    today = today or timezone.localdate()
+    past_deadline = today > campaign.deadline
+    per_unit = _tallies_by_unit(campaign, focus)
     child_depth = focus.depth + 1
     children = OrgUnit.objects.filter(subtree_q("path", focus.path), depth=child_depth).order_by("path")
     rows: dict[str, RollupRow] = {
@@ -197,20 +202,7 @@ def branch_rollup(*, campaign: Campaign, focus: OrgUnit) -> list[RollupRow]:
     """One row per branch under `focus` (people of departments and party groups counted in their branch; people of
     units above any branch in a row of their own unit), in tree order: for the export and the printable summary.
     Two queries."""
-    counts = (
-        _targets_under(campaign, focus)
-        .values("unit_id")
-        .annotate(
-            total=Count("pk"),
-            read=Count("read_at"),
-            studied=Count("studied_at"),
-            pledged=Count("pledged_at"),
-            done=Count("done_at"),
-            proxy=Count("pk", filter=Q(read_by_proxy=True)),
-        )
-        .order_by()
-    )
-    per_unit = {row.pop("unit_id"): Tally(**row) for row in counts}
+    per_unit = _tallies_by_unit(campaign, focus)
     units = list(
         OrgUnit.objects.filter(subtree_q("path", focus.path))
         .only("pk", "path", "depth", "name", "kind")

@@ -16,7 +16,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from netconduct.core import scoping
+from netconduct.core import files, scoping
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.core.scoping import subtree_q
@@ -404,21 +404,13 @@ def attendance_sign_in(
 
 # ---------------------------------------------------------------------------------------------------- evidence
 
-MAGIC = (
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-    (b"%PDF-", "application/pdf", ".pdf"),
-)
+EVIDENCE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "application/pdf"})
 
 
 def sniff(head: bytes) -> tuple[str, str] | None:
-    """(content type, extension) from the file's first bytes; the name and the browser's claim are not trusted."""
-    for magic, content_type, ext in MAGIC:
-        if head.startswith(magic):
-            return content_type, ext
-    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp", ".webp"
-    return None
+    """(content type, extension) of a photo, screenshot or PDF; None for anything else."""
+    kind = files.sniff(head)
+    return kind if kind is not None and kind[0] in EVIDENCE_TYPES else None
 
 
 def _display_name(name: str, ext: str) -> str:

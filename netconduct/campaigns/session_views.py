@@ -5,7 +5,6 @@ scope is a 404."""
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -37,11 +37,6 @@ from .session_forms import EvidenceForm, ReviewForm, SessionFilterForm, StudySes
 
 PAGE_SIZE = 30
 SCAN_KEY = "campaigns.signin_scan"
-
-
-def _require_any(request: HttpRequest, action: str) -> None:
-    if not scoping.has_any(request.user, action):
-        raise Http404
 
 
 def _can(request: HttpRequest, action: str, session: StudySession) -> bool:
@@ -73,7 +68,7 @@ def _editable_or_back(request: HttpRequest, session: StudySession) -> HttpRespon
 
 @login_required
 def session_list(request: HttpRequest) -> HttpResponse:
-    _require_any(request, "session.view")
+    scoping.require_any_or_404(request.user, "session.view")
     units = selectors.session_units(viewer=request.user, action="session.view")
     form = SessionFilterForm(request.GET or None, units=units)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -384,7 +379,7 @@ def session_evidence_file(request: HttpRequest, pk: int, evidence_pk: int) -> Ht
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(handle, content_type=evidence.content_type)
-    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(evidence.name, safe='')}"
+    response["Content-Disposition"] = content_disposition_header(False, evidence.name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response
@@ -442,7 +437,7 @@ def session_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def yearly_rule(request: HttpRequest) -> HttpResponse:
-    _require_any(request, "session.view")
+    scoping.require_any_or_404(request.user, "session.view")
     this_year = timezone.localdate().year
     form = YearForm(request.GET or None, initial={"year": this_year})
     year = form.cleaned_data["year"] if request.GET and form.is_valid() else this_year

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,11 +24,6 @@ from . import exports, selectors, services
 from .forms import CampaignForm, DeadlineForm, ProxyForm
 
 PAGE_SIZE = 50
-
-
-def _require_any(request: HttpRequest, action: str) -> None:
-    if not scoping.has_any(request.user, action):
-        raise Http404
 
 
 @login_required
@@ -53,7 +49,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def campaign_create(request: HttpRequest) -> HttpResponse:
-    _require_any(request, "campaign.manage")
+    scoping.require_any_or_404(request.user, "campaign.manage")
     units = org_selectors.unit_list(viewer=request.user, action="campaign.manage").filter(is_active=True)
     documents = document_selectors.document_list(viewer=request.user, status=DocumentStatus.ISSUED)
     initial = {"deadline": timezone.localdate().replace(month=12, day=31), "unit": units.first()}
@@ -82,16 +78,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Completion under a unit (the campaign's own, or the viewer's), one row per child unit; drill down by ?unit=."""
     campaign = selectors.campaign_get_for(viewer=request.user, pk=pk)
-    roots = selectors.focus_units(viewer=request.user, campaign=campaign)
-    if not roots:
-        raise Http404
-    focus = roots[0]
-    if request.GET.get("unit"):
-        focus = org_selectors.unit_get_for(
-            viewer=request.user, pk=request.GET["unit"], action="campaign.view"
-        )
-        if not focus.path.startswith(campaign.unit.path):
-            raise Http404
+    root, focus = _focus(request, campaign)
     rollup = selectors.completion_rollup(campaign=campaign, focus=focus)
     show_people = request.GET.get("people") == "1" or not any(r.has_children for r in rollup.rows)
     people = None
@@ -104,8 +91,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "campaign": campaign,
         "rollup": rollup,
         "focus": focus,
-        "trail": [u for u in org_selectors.unit_ancestors(focus) if u.path.startswith(roots[0].path)]
-        + [focus],
+        "trail": [u for u in org_selectors.unit_ancestors(focus) if u.path.startswith(root.path)] + [focus],
         "people": people,
         "can_manage": scoping.scope_for(request.user, "campaign.manage").covers(campaign.unit.path),
         "can_proxy": scoping.scope_for(request.user, "campaign.proxy_receipt").covers(focus.path),
@@ -209,39 +195,40 @@ def target_proxy(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = selectors.campaign_get_for(viewer=request.user, pk=pk)
-    focus = _export_focus(request, campaign)
+    _root, focus = _focus(request, campaign)
     data = exports.rollup_xlsx(viewer=request.user, campaign=campaign, focus=focus)
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = exports.disposition(f"{campaign.title}-完成情况-{focus.name}.xlsx")
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{campaign.title}-完成情况-{focus.name}.xlsx"
+    )
     return response
 
 
 @login_required
 def campaign_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = selectors.campaign_get_for(viewer=request.user, pk=pk)
-    focus = _export_focus(request, campaign)
+    _root, focus = _focus(request, campaign)
     data = exports.rollup_pdf(campaign=campaign, focus=focus)
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = exports.disposition(
-        f"{campaign.title}-完成情况-{focus.name}.pdf", inline=True
+    response["Content-Disposition"] = content_disposition_header(
+        False, f"{campaign.title}-完成情况-{focus.name}.pdf"
     )
     return response
 
 
-def _export_focus(request: HttpRequest, campaign):
+def _focus(request: HttpRequest, campaign):
+    """(where the viewer's view of the campaign starts, the unit asked for by ?unit= or that start); 404 outside."""
     roots = selectors.focus_units(viewer=request.user, campaign=campaign)
     if not roots:
         raise Http404
-    if request.GET.get("unit"):
-        focus = org_selectors.unit_get_for(
-            viewer=request.user, pk=request.GET["unit"], action="campaign.view"
-        )
-        if not focus.path.startswith(campaign.unit.path):
-            raise Http404
-        return focus
-    return roots[0]
+    if not request.GET.get("unit"):
+        return roots[0], roots[0]
+    focus = org_selectors.unit_get_for(viewer=request.user, pk=request.GET["unit"], action="campaign.view")
+    if not focus.path.startswith(campaign.unit.path):
+        raise Http404
+    return roots[0], focus
 
 
 # ---------------------------------------------------------------------------------------------------- my tasks

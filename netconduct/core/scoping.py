@@ -91,6 +91,12 @@ def has_any(user, action: str) -> bool:
     return not scope_for(user, action).empty
 
 
+def require_any_or_404(user, action: str) -> None:
+    """For pages: an account with no scope at all for `action` is answered as if the page did not exist."""
+    if not has_any(user, action):
+        raise Http404
+
+
 def visible(queryset: QuerySet, user, action: str, *, path_field: str) -> QuerySet:
     return queryset.filter(scope_for(user, action).q(path_field))
 

@@ -4,7 +4,6 @@ plain input, attachments that are documents printed after the main text on new p
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 
 from .choices import DocumentStatus, LinkKind
 from .models import Document
@@ -95,7 +94,7 @@ def document_docx(document: Document) -> bytes:
     return render_docx(official_document(document))
 
 
-def content_disposition(document: Document, extension: str, *, inline: bool = False) -> str:
+def download_name(document: Document, extension: str) -> str:
     name = f"{document.number or '草稿'}-{document.title}.{extension}"
     name = re.sub(r'[\\/:*?"<>|]+', "_", name)
-    return f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{quote(name)}"
+    return name

@@ -17,7 +17,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from netconduct.core import scoping
+from netconduct.core import files, scoping
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.exceptions import ApplicationError
 from netconduct.org.models import OrgUnit
@@ -154,6 +154,46 @@ def _structure_rows(structure: dict) -> list[dict]:
     return articles
 
 
+def _write_norms(document: Document, articles: list[dict]) -> tuple[int, int]:
+    """Write checked articles and their items (two inserts); returns how many of each."""
+    created = NormArticle.objects.bulk_create(
+        [
+            NormArticle(
+                document=document, number=a["number"], heading=a.get("heading", ""), text=a.get("text", "")
+            )
+            for a in articles
+        ]
+    )
+    items = NormItem.objects.bulk_create(
+        [
+            NormItem(article=article, number=i["number"], text=i["text"])
+            for article, a in zip(created, articles, strict=True)
+            for i in a.get("items", [])
+        ]
+    )
+    return len(created), len(items)
+
+
+def _link_create(
+    document: Document,
+    *,
+    kind: str,
+    target: Document | None,
+    cited_number: str,
+    cited_title: str,
+    position: int,
+) -> DocumentLink:
+    """A link row; the number and title default to the target's."""
+    return DocumentLink.objects.create(
+        document=document,
+        kind=kind,
+        target=target,
+        cited_number=cited_number or (target.number if target else ""),
+        cited_title=cited_title or (target.title if target else ""),
+        position=position,
+    )
+
+
 @transaction.atomic
 def document_set_norms(*, actor, document: Document, structure: dict) -> Document:
     """Replace the articles and items of a draft norms document with a parsed structure (see norms_parser)."""
@@ -163,28 +203,13 @@ def document_set_norms(*, actor, document: Document, structure: dict) -> Documen
     articles = _structure_rows(structure)
     before = {"articles": document.articles.count()}
     document.articles.all().delete()
-    created = NormArticle.objects.bulk_create(
-        [
-            NormArticle(
-                document=document, number=a["number"], heading=a.get("heading", ""), text=a.get("text", "")
-            )
-            for a in articles
-        ]
-    )
-    items = [
-        NormItem(article=article, number=i["number"], text=i["text"])
-        for article, a in zip(created, articles, strict=True)
-        for i in a.get("items", [])
-    ]
-    NormItem.objects.bulk_create(items)
+    created, items = _write_norms(document, articles)
     if structure.get("title") and not document.title:
         document.title = structure["title"]
         document.save(update_fields=["title", "updated_at"])
     audit_record(
         actor=actor,
-        change=_change(
-            "document.set_norms", document, before, {"articles": len(created), "items": len(items)}
-        ),
+        change=_change("document.set_norms", document, before, {"articles": created, "items": items}),
     )
     return document
 
@@ -212,12 +237,12 @@ def document_add_link(
     if target is not None and target.pk == document.pk:
         raise ApplicationError("文件不能引用或附带自身。", field="target")
     position = document.links.filter(kind=kind).count() + 1
-    link = DocumentLink.objects.create(
-        document=document,
+    link = _link_create(
+        document,
         kind=kind,
         target=target,
-        cited_number=cited_number or (target.number if target else ""),
-        cited_title=cited_title or (target.title if target else ""),
+        cited_number=cited_number,
+        cited_title=cited_title,
         position=position,
     )
     audit_record(
@@ -229,19 +254,14 @@ def document_add_link(
     return link
 
 
-ALLOWED_FILES = {
-    b"%PDF": ("application/pdf", ".pdf"),
-    b"\x89PNG": ("image/png", ".png"),
-    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
-    b"PK\x03\x04": ("application/zip", ".docx/.xlsx"),
-}
+FILE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "application/zip"})
 
 
 def _sniff(data: bytes) -> str:
-    for magic, (content_type, _ext) in ALLOWED_FILES.items():
-        if data.startswith(magic):
-            return content_type
-    raise ApplicationError("只能上传 PDF、图片（PNG/JPEG）或 Word/Excel 文件。", field="file")
+    kind = files.sniff(data[:16])
+    if kind is None or kind[0] not in FILE_TYPES:
+        raise ApplicationError("只能上传 PDF、图片（PNG/JPEG）或 Word/Excel 文件。", field="file")
+    return kind[0]
 
 
 @transaction.atomic
@@ -273,13 +293,18 @@ def document_add_file(*, actor, document: Document, name: str, data: bytes) -> D
     return item
 
 
-def _allocate_sequence(code: str, year: int) -> int:
-    """The next number for (code, year). The UPDATE takes the counter row's lock until the issuing transaction
-    ends, so concurrent issues queue up, and a rolled-back issue gives its number back: no gaps, no duplicates."""
+def _counter(code: str, year: int):
+    """The counter row of (code, year), created at 0 if it is not there yet (a concurrent creator is ignored)."""
     DocumentNumberCounter.objects.bulk_create(
         [DocumentNumberCounter(issuer_code=code, year=year, last=0)], ignore_conflicts=True
     )
-    counter = DocumentNumberCounter.objects.filter(issuer_code=code, year=year)
+    return DocumentNumberCounter.objects.filter(issuer_code=code, year=year)
+
+
+def _allocate_sequence(code: str, year: int) -> int:
+    """The next number for (code, year). The UPDATE takes the counter row's lock until the issuing transaction
+    ends, so concurrent issues queue up, and a rolled-back issue gives its number back: no gaps, no duplicates."""
+    counter = _counter(code, year)
     counter.update(last=F("last") + 1)
     return counter.values_list("last", flat=True).get()
 
@@ -376,39 +401,15 @@ def document_record_issued(
     except IntegrityError as exc:
         raise ApplicationError(f"文号“{number}”已被使用。", field="number") from exc
     if structure is not None:
-        articles = _structure_rows(structure)
-        created = NormArticle.objects.bulk_create(
-            [
-                NormArticle(
-                    document=document,
-                    number=a["number"],
-                    heading=a.get("heading", ""),
-                    text=a.get("text", ""),
-                )
-                for a in articles
-            ]
-        )
-        NormItem.objects.bulk_create(
-            [
-                NormItem(article=art, number=i["number"], text=i["text"])
-                for art, a in zip(created, articles, strict=True)
-                for i in a.get("items", [])
-            ]
-        )
-    DocumentNumberCounter.objects.bulk_create(
-        [DocumentNumberCounter(issuer_code=code, year=year, last=0)], ignore_conflicts=True
-    )
-    DocumentNumberCounter.objects.filter(issuer_code=code, year=year).update(
-        last=Greatest(F("last"), sequence)
-    )
+        _write_norms(document, _structure_rows(structure))
+    _counter(code, year).update(last=Greatest(F("last"), sequence))
     for position, link in enumerate(links or [], start=1):
-        target = link.get("target")
-        DocumentLink.objects.create(
-            document=document,
+        _link_create(
+            document,
             kind=link["kind"],
-            target=target,
-            cited_number=link.get("cited_number") or (target.number if target else ""),
-            cited_title=link.get("cited_title") or (target.title if target else ""),
+            target=link.get("target"),
+            cited_number=link.get("cited_number", ""),
+            cited_title=link.get("cited_title", ""),
             position=position,
         )
     audit_record(actor=actor, change=_change("document.record", document, None, document_snapshot(document)))
@@ -432,13 +433,18 @@ def document_new_version(*, actor, document: Document) -> Document:
         supersedes=document,
         **{name: getattr(document, name) for name in DRAFT_FIELDS if name not in ("signed_on", "printed_on")},
     )
-    for article in document.articles.prefetch_related("items"):
-        copy = NormArticle.objects.create(
-            document=draft, number=article.number, heading=article.heading, text=article.text
-        )
-        NormItem.objects.bulk_create(
-            [NormItem(article=copy, number=i.number, text=i.text) for i in article.items.all()]
-        )
+    _write_norms(
+        draft,
+        [
+            {
+                "number": a.number,
+                "heading": a.heading,
+                "text": a.text,
+                "items": [{"number": i.number, "text": i.text} for i in a.items.all()],
+            }
+            for a in document.articles.prefetch_related("items")
+        ],
+    )
     DocumentLink.objects.bulk_create(
         [
             DocumentLink(

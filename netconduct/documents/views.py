@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,11 +26,6 @@ from .models import Document, DocumentFile
 from .norms_parser import NormsParseError, cite, parse_norms, read_text_file
 
 PAGE_SIZE = 30
-
-
-def _require_any(request: HttpRequest, action: str) -> None:
-    if not scoping.has_any(request.user, action):
-        raise Http404
 
 
 def _form_page(request, *, title, form, back_url, submit=None, intro="", danger=False):
@@ -49,7 +45,7 @@ def _form_page(request, *, title, form, back_url, submit=None, intro="", danger=
 
 @login_required
 def document_list(request: HttpRequest) -> HttpResponse:
-    _require_any(request, "document.view")
+    scoping.require_any_or_404(request.user, "document.view")
     form = DocumentFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     documents = selectors.document_list(
@@ -68,7 +64,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def document_create(request: HttpRequest) -> HttpResponse:
-    _require_any(request, "document.manage")
+    scoping.require_any_or_404(request.user, "document.manage")
     units = org_selectors.unit_list(viewer=request.user, action="document.manage").filter(is_active=True)
     unit = get_object_or_404(units, pk=request.GET.get("unit")) if request.GET.get("unit") else units.first()
     if unit is None:
@@ -92,7 +88,7 @@ def document_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_any(request, "document.view")
+    scoping.require_any_or_404(request.user, "document.view")
     document = selectors.document_get_for(viewer=request.user, pk=pk)
     can_manage = scoping.scope_for(request.user, "document.manage").covers(document.issuer.path)
     history = []
@@ -276,7 +272,7 @@ def document_add_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def document_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
-    _require_any(request, "document.view")
+    scoping.require_any_or_404(request.user, "document.view")
     document = selectors.document_get_for(viewer=request.user, pk=pk)
     item = get_object_or_404(DocumentFile, document=document, pk=file_pk)
     return FileResponse(
@@ -301,7 +297,7 @@ def document_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     document = _output_allowed(request, pk)
     data = output.document_pdf(document)
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = output.content_disposition(document, "pdf", inline=True)
+    response["Content-Disposition"] = content_disposition_header(False, output.download_name(document, "pdf"))
     return response
 
 
@@ -310,5 +306,5 @@ def document_docx(request: HttpRequest, pk: int) -> HttpResponse:
     document = _output_allowed(request, pk)
     data = output.document_docx(document)
     response = HttpResponse(data, content_type=output.DOCX_TYPE)
-    response["Content-Disposition"] = output.content_disposition(document, "docx")
+    response["Content-Disposition"] = content_disposition_header(True, output.download_name(document, "docx"))
     return response

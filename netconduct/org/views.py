@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -35,11 +35,6 @@ from .models import OrgUnit, RoleGrant
 PAGE_SIZE = 50
 
 
-def _require_any(request: HttpRequest, action: str) -> None:
-    if not scoping.has_any(request.user, action):
-        raise Http404
-
-
 def _can(request: HttpRequest, action: str, unit: OrgUnit) -> bool:
     return scoping.scope_for(request.user, action).covers(unit.path)
 
@@ -56,7 +51,7 @@ def _history(request: HttpRequest, object_type: str, object_id) -> list:
 
 @login_required
 def tree(request: HttpRequest) -> HttpResponse:
-    _require_any(request, "org.view")
+    scoping.require_any_or_404(request.user, "org.view")
     show_closed = request.GET.get("closed") == "1"
     under = (
         selectors.unit_get_for(viewer=request.user, pk=request.GET["under"])
@@ -304,7 +299,7 @@ def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def people(request: HttpRequest) -> HttpResponse:
-    _require_any(request, "person.view")
+    scoping.require_any_or_404(request.user, "person.view")
     form, page, query = _filtered_people(request)
     context = {"form": form, "page": page, "query": query, "show_unit": True}
     if request.htmx:
