@@ -285,3 +285,80 @@ class FontSet:
             yield {face: by_source[source] for face, source in FACE_SOURCES.items() if source in by_source}
         finally:
             _release(acquired)
+
+
+# ---------------------------------------------------------------------------------------------------- common fonts
+#
+# Forms printed per person (pledges: the same text, a different name and unit on each) would build a new subset for
+# every name. Instead one TrueType font per source holds every GB2312 character plus ASCII and the punctuation in
+# use, built once (a few seconds), cached on disk under the data folder and registered once per process. ReportLab
+# embeds only the glyphs a PDF uses, so the files stay small. Text with a character outside the set (a rare name)
+# falls back to a subset built for exactly that text.
+
+
+@cache
+def common_charset() -> frozenset[str]:
+    chars = {chr(c) for c in range(0x20, 0x7F)}
+    for hi in range(0xA1, 0xF8):  # GB2312: symbols (A1–A9) and both levels of hanzi (B0–F7)
+        for lo in range(0xA1, 0xFF):
+            try:
+                chars.add(bytes([hi, lo]).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    chars.update("，。、；：？！“”‘’（）《》〔〕【】—…·－～　０１２３４５６７８９")
+    return frozenset(chars)
+
+
+def _common_cache_dir() -> str:
+    try:
+        from django.conf import settings
+
+        base = str(settings.DATA_DIR)
+    except Exception:  # outside Django (a script): the temp folder
+        import tempfile
+
+        base = tempfile.gettempdir()
+    path = os.path.join(base, "cache", "fonts")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+_common_names: dict[str, str] = {}
+
+
+def _common_font(filename: str) -> str:
+    with _lock:
+        name = _common_names.get(filename)
+        if name:
+            return name
+        stem = os.path.splitext(filename)[0].replace("-", "")
+        ps_name = f"{stem}-NCcommon"
+        path = os.path.join(_common_cache_dir(), f"{ps_name}.ttf")
+        if not os.path.exists(path):
+            data = build_truetype_subset(filename, common_charset(), ps_name)
+            tmp = f"{path}.{os.getpid()}.tmp"
+            with open(tmp, "wb") as out:
+                out.write(data)
+            os.replace(tmp, path)  # atomic: another process sees the whole file or none
+        pdfmetrics.registerFont(ReportLabTTFont(ps_name, path))
+        _common_names[filename] = ps_name
+        return ps_name
+
+
+@contextmanager
+def common_fonts(text_by_face: dict[Face, str]) -> Iterator[dict[Face, str]]:
+    """Registered font names for the faces, covering the text given for each: the shared common font when it covers
+    the text, else a subset built for it (as `FontSet` does)."""
+    fallback = FontSet()
+    names: dict[Face, str] = {}
+    common = common_charset()
+    for face, text in text_by_face.items():
+        if set(text) <= common:
+            names[face] = _common_font(FACE_SOURCES[face])
+        else:
+            fallback.add(face, text)
+    if not fallback.text:
+        yield names
+        return
+    with fallback.registered() as built:
+        yield {**{face: built[face] for face in text_by_face if face not in names}, **names}

@@ -59,6 +59,11 @@ class Command(BaseCommand):
                 if root is not None and not RoleGrant.objects.filter(user=admin, role=Role.SYSADMIN).exists():
                     services.grant_create(actor=actor, user=admin, role=Role.SYSADMIN, unit=root)
 
+        from netconduct.pledges import sealing
+
+        if not sealing._configured():
+            sealing.generate_seal(organisation=demo.GROUP_NAME)  # once; an existing seal is kept
+
         # Printed only after the transaction committed: a password shown is a password that works.
         if result.created:
             self.stdout.write(

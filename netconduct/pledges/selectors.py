@@ -1,0 +1,98 @@
+"""Reads of the pledge issue. Staff see pledges through the scoping function; a person always sees their own."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from netconduct.campaigns.choices import CampaignStatus
+from netconduct.campaigns.models import Target
+from netconduct.core import scoping
+
+from . import sealing
+from .choices import PledgeStatus
+from .models import Pledge
+from .services import normalize_code
+
+
+def pledges_visible(user) -> QuerySet[Pledge]:
+    return scoping.visible(Pledge.objects.all(), user, "pledge.view", path_field="unit__path")
+
+
+def pledge_get_for(*, user, pk) -> Pledge:
+    """A pledge its own signer may open, or one in the account's scope; anything else is a 404."""
+    base = Pledge.objects.select_related("person", "unit", "campaign", "template", "norms", "signer", "recorded_by")
+    try:
+        pledge = base.get(pk=pk)
+    except (Pledge.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    person = getattr(user, "person", None)
+    if person is not None and pledge.person_id == person.pk:
+        return pledge
+    if scoping.scope_for(user, "pledge.view").covers(pledge.unit.path):
+        return pledge
+    raise Http404
+
+
+@dataclass
+class MyPledges:
+    to_sign: list[Target]
+    signed: list[Pledge]
+
+
+def my_pledges(*, user) -> MyPledges:
+    """The pledges a person owes in running campaigns, and every pledge they have signed (newest first)."""
+    person = getattr(user, "person", None)
+    if person is None:
+        return MyPledges([], [])
+    signed = list(
+        Pledge.objects.filter(person=person, status=PledgeStatus.SIGNED)
+        .select_related("campaign", "template")
+        .order_by("-signed_at")
+    )
+    done = {p.campaign_id for p in signed}
+    to_sign = [
+        t
+        for t in Target.objects.filter(
+            person=person, in_scope=True, campaign__requires_pledge=True, campaign__status=CampaignStatus.ACTIVE
+        )
+        .select_related("campaign")
+        .order_by("campaign__deadline")
+        if t.campaign_id not in done
+    ]
+    return MyPledges(to_sign, signed)
+
+
+def pledge_by_code(raw: str) -> Pledge | None:
+    code = normalize_code(raw)
+    if len(code) != 16:
+        return None
+    return Pledge.objects.select_related("person", "unit", "template", "norms", "recorded_by").filter(code=code).first()
+
+
+@dataclass
+class Verification:
+    check: sealing.SealCheck
+    pledge: Pledge | None
+    sha256: str
+
+    @property
+    def ok(self) -> bool:
+        return self.check.ok and self.pledge is not None
+
+
+def verify_pdf_bytes(data: bytes) -> Verification:
+    """Whether `data` is a pledge this platform sealed, unaltered, and whose it is."""
+    check = sealing.verify_pdf(data)
+    digest = hashlib.sha256(data).hexdigest()
+    pledge = (
+        Pledge.objects.select_related("person", "unit", "template", "norms").filter(pdf_sha256=digest).first()
+        if check.ok
+        else None
+    )
+    if check.ok and pledge is None:
+        check.problems.append("签章有效，但本平台没有这份承诺书的存档记录。")
+    return Verification(check, pledge, digest)
