@@ -39,9 +39,13 @@ def demo_content_load(*, actor, group: OrgUnit) -> DemoContent:
         unit=committee,
         title=title,
         deadline=today + dt.timedelta(days=14),
-        documents=[docs.notice, docs.norms],
+        documents=[docs.notice, docs.norms, docs.pledge],
         requires_read=True,
         requires_study=True,
+        requires_pledge=True,
     )
     result = services.campaign_launch(actor=actor, campaign=campaign)
+    from netconduct.pledges.demo import demo_quiz_load
+
+    demo_quiz_load(actor=actor, campaign=campaign)
     return DemoContent(docs, campaign, result.added)

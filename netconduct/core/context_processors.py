@@ -9,7 +9,11 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     path = request.path
-    items = [(_("首页"), reverse("home"), None), (_("宣贯"), reverse("campaigns:list"), None)]
+    items = [
+        (_("首页"), reverse("home"), None),
+        (_("宣贯"), reverse("campaigns:list"), None),
+        (_("承诺书"), reverse("pledges:mine"), None),
+    ]
     if scoping.has_any(user, "document.view"):
         items.append((_("文件"), reverse("documents:list"), "document.view"))
     items.append((_("自查"), reverse("selfcheck:check"), None))

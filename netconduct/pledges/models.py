@@ -19,7 +19,9 @@ class Pledge(models.Model):
     # The person's unit when the pledge was printed or signed: the pledge is archived by that branch.
     unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="+")
     template = models.ForeignKey("documents.Document", on_delete=models.PROTECT, related_name="+")
-    norms = models.ForeignKey("documents.Document", on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    norms = models.ForeignKey(
+        "documents.Document", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     year = models.PositiveSmallIntegerField("有效年度")
     code = models.CharField("验证码", max_length=16, unique=True)
     status = models.CharField(max_length=10, choices=PledgeStatus.choices, default=PledgeStatus.PRINTED)
@@ -31,7 +33,9 @@ class Pledge(models.Model):
     text_sha256 = models.CharField(max_length=64, blank=True)
 
     signed_at = models.DateTimeField(null=True, blank=True)
-    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     auth_method = models.CharField("认证方式", max_length=100, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
@@ -81,7 +85,9 @@ class Pledge(models.Model):
 class QuizQuestion(models.Model):
     """A question asked before signing, set per campaign; a campaign with questions has a quiz."""
 
-    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="quiz_questions")
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="quiz_questions"
+    )
     order = models.PositiveSmallIntegerField(default=0)
     text = models.CharField("题目", max_length=300)
     options = models.JSONField("选项", default=list)
@@ -116,7 +122,9 @@ class ScanPage(models.Model):
     code_read = models.CharField(max_length=40, blank=True)  # what the QR said, if anything
     copy = models.CharField(max_length=1, choices=PaperCopy.choices, blank=True)
     status = models.CharField(max_length=10, choices=ScanPageStatus.choices, default=ScanPageStatus.UNMATCHED)
-    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, null=True, blank=True, related_name="scan_pages")
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.PROTECT, null=True, blank=True, related_name="scan_pages"
+    )
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -67,7 +67,15 @@ def template_parts(title: str, body: str) -> tuple[str, tuple[str, ...]]:
 def signed_text(*, title: str, body: str, unit_label: str, signer_name: str, on: dt.date) -> str:
     """The exact text a person signs: the pledge with its fields filled. Its SHA-256 goes into the evidence."""
     heading, paragraphs = template_parts(title, body)
-    lines = [heading, "", *paragraphs, "", f"{FIELD_UNIT}：{unit_label}", f"承诺人：{signer_name}", chinese_date(on)]
+    lines = [
+        heading,
+        "",
+        *paragraphs,
+        "",
+        f"{FIELD_UNIT}：{unit_label}",
+        f"承诺人：{signer_name}",
+        chinese_date(on),
+    ]
     return "\n".join(lines)
 
 
@@ -206,7 +214,14 @@ def draw_pledge_page(canvas: Canvas, fonts: dict[Face, str], layout: Layout, fie
         image = ImageReader(io.BytesIO(fields.signature_png))
         box_w, box_h = 55 * MM, 20 * MM
         canvas.drawImage(
-            image, x_label + label_w, y - 6 * MM, box_w, box_h, mask="auto", preserveAspectRatio=True, anchor="sw"
+            image,
+            x_label + label_w,
+            y - 6 * MM,
+            box_w,
+            box_h,
+            mask="auto",
+            preserveAspectRatio=True,
+            anchor="sw",
         )
     elif fields.typed_name:
         canvas.setFont(kai, label_size + 6)
@@ -235,7 +250,9 @@ def _draw_footer(canvas: Canvas, fonts: dict[Face, str], fields: PageFields) -> 
     canvas.setFillColorRGB(*GREY)
     canvas.setFont(sans, 9)
     canvas.drawString(MARGIN_X, bottom + 15 * MM, f"承诺书验证码：{code_display(fields.code)}")
-    canvas.drawString(MARGIN_X, bottom + 10 * MM, f"验证：扫描右侧二维码，或访问 {verify_page_url()} 输入验证码")
+    canvas.drawString(
+        MARGIN_X, bottom + 10 * MM, f"验证：扫描右侧二维码，或访问 {verify_page_url()} 输入验证码"
+    )
     if fields.signer_name:
         canvas.drawString(MARGIN_X, bottom + 5 * MM, f"承诺人：{fields.signer_name}")
     canvas.setFillColorRGB(*BLACK)
@@ -278,7 +295,9 @@ def draw_evidence_page(
     canvas.drawString(MARGIN_X + qr + 6 * MM, y - 10 * MM, f"验证码：{code_display(code)}")
     canvas.setFont(serif, 10)
     for k, (text, _w, _last) in enumerate(
-        break_lines(note, lambda t: stringWidth(t, serif, 10), TEXT_WIDTH - qr - 6 * MM, TEXT_WIDTH - qr - 6 * MM)
+        break_lines(
+            note, lambda t: stringWidth(t, serif, 10), TEXT_WIDTH - qr - 6 * MM, TEXT_WIDTH - qr - 6 * MM
+        )
     ):
         canvas.drawString(MARGIN_X + qr + 6 * MM, y - 18 * MM - k * 14, text)
 

@@ -24,7 +24,9 @@ def pledges_visible(user) -> QuerySet[Pledge]:
 
 def pledge_get_for(*, user, pk) -> Pledge:
     """A pledge its own signer may open, or one in the account's scope; anything else is a 404."""
-    base = Pledge.objects.select_related("person", "unit", "campaign", "template", "norms", "signer", "recorded_by")
+    base = Pledge.objects.select_related(
+        "person", "unit", "campaign", "template", "norms", "signer", "recorded_by"
+    )
     try:
         pledge = base.get(pk=pk)
     except (Pledge.DoesNotExist, ValueError, TypeError):
@@ -57,7 +59,10 @@ def my_pledges(*, user) -> MyPledges:
     to_sign = [
         t
         for t in Target.objects.filter(
-            person=person, in_scope=True, campaign__requires_pledge=True, campaign__status=CampaignStatus.ACTIVE
+            person=person,
+            in_scope=True,
+            campaign__requires_pledge=True,
+            campaign__status=CampaignStatus.ACTIVE,
         )
         .select_related("campaign")
         .order_by("campaign__deadline")
@@ -70,7 +75,11 @@ def pledge_by_code(raw: str) -> Pledge | None:
     code = normalize_code(raw)
     if len(code) != 16:
         return None
-    return Pledge.objects.select_related("person", "unit", "template", "norms", "recorded_by").filter(code=code).first()
+    return (
+        Pledge.objects.select_related("person", "unit", "template", "norms", "recorded_by")
+        .filter(code=code)
+        .first()
+    )
 
 
 @dataclass

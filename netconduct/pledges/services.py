@@ -60,7 +60,9 @@ def normalize_code(raw: str) -> str:
 def pledge_template_for(campaign: Campaign) -> Document:
     """The pledge a campaign asks people to sign: its issued pledge-kind document."""
     templates = [
-        d for d in campaign.documents.all() if d.kind == DocumentKind.PLEDGE and d.status == DocumentStatus.ISSUED
+        d
+        for d in campaign.documents.all()
+        if d.kind == DocumentKind.PLEDGE and d.status == DocumentStatus.ISSUED
     ]
     if not templates:
         raise ApplicationError("本次活动没有附带已印发的承诺书，请联系组织部门。")
@@ -77,10 +79,9 @@ def unit_labels(units: Iterable[OrgUnit]) -> dict[int, str]:
     """承诺人单位 for each unit: its company's name and its own (西北能化公司 综采一队党支部), in one query."""
     units = list({u.pk: u for u in units}.values())
     prefixes = {u.path[:n] for u in units for n in range(4, len(u.path) + 1, 4)}
-    companies = {
-        path: name
-        for path, name in OrgUnit.objects.filter(path__in=prefixes, kind=UnitKind.COMPANY).values_list("path", "name")
-    }
+    companies = dict(
+        OrgUnit.objects.filter(path__in=prefixes, kind=UnitKind.COMPANY).values_list("path", "name")
+    )
     labels: dict[int, str] = {}
     for unit in units:
         company = next(
@@ -147,7 +148,12 @@ def clean_signature_png(data: bytes) -> bytes:
     pad = 8
     left, top, right, bottom = box
     cropped = image.crop(
-        (max(0, left - pad), max(0, top - pad), min(image.width, right + pad), min(image.height, bottom + pad))
+        (
+            max(0, left - pad),
+            max(0, top - pad),
+            min(image.width, right + pad),
+            min(image.height, bottom + pad),
+        )
     )
     out = io.BytesIO()
     cropped.save(out, format="PNG", optimize=True)
@@ -260,7 +266,12 @@ def pledge_sign_online(
                 str(pledge),
                 pledge.unit.path,
                 None,
-                {"campaign": campaign.title, "method": "online", "signature": signature.kind, "text_sha256": digest},
+                {
+                    "campaign": campaign.title,
+                    "method": "online",
+                    "signature": signature.kind,
+                    "text_sha256": digest,
+                },
             ),
         )
         transaction.on_commit(lambda pk=pledge.pk: _enqueue_seal(pk))
@@ -363,7 +374,9 @@ def pledge_seal(*, pledge_id: int) -> Pledge:
     if pledge.is_sealed or not pledge.is_signed or pledge.method != PledgeMethod.ONLINE:
         return pledge
     sealed = sealing.seal_pdf(
-        render_online_pdf(pledge), reason=f"承诺书签订（验证码 {pledge.code_display}）", signer_name=pledge.person.name
+        render_online_pdf(pledge),
+        reason=f"承诺书签订（验证码 {pledge.code_display}）",
+        signer_name=pledge.person.name,
     )
     with transaction.atomic():
         if _store_sealed(pledge, sealed):
@@ -418,11 +431,16 @@ def quiz_set(*, actor, campaign: Campaign, questions: Sequence[QuestionInput]) -
                 parse_citation(citation)
             except ValueError:
                 raise ApplicationError(
-                    f"第{number}题：依据条款“{citation}”无法识别，请写成“第四条第（六）项”的形式。", field="questions"
+                    f"第{number}题：依据条款“{citation}”无法识别，请写成“第四条第（六）项”的形式。",
+                    field="questions",
                 ) from None
         cleaned.append(
             QuizQuestion(
-                campaign=campaign, order=number, text=q.text.strip(), options=options, correct=q.correct,
+                campaign=campaign,
+                order=number,
+                text=q.text.strip(),
+                options=options,
+                correct=q.correct,
                 citation=citation,
             )
         )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import urls_paper, views
 
 app_name = "pledges"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     path("verify/", views.verify, name="verify"),
     path("v/<str:code>/", views.verify_code, name="verify_code"),
     path("campaigns/<int:campaign_pk>/quiz/", views.quiz, name="quiz"),
+    *urls_paper.urlpatterns,
 ]

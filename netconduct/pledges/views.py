@@ -79,7 +79,9 @@ def sign(request: HttpRequest, target_pk: int) -> HttpResponse:
     """Read the whole pledge, tick, (answer the quiz,) sign with a finger or type the name."""
     target = campaign_selectors.my_target_get(user=request.user, pk=target_pk)
     campaign = target.campaign
-    existing = services.Pledge.objects.filter(campaign=campaign, person_id=target.person_id, status="signed").first()
+    existing = services.Pledge.objects.filter(
+        campaign=campaign, person_id=target.person_id, status="signed"
+    ).first()
     if existing is not None:
         return redirect("pledges:detail", pk=existing.pk)
     try:
@@ -160,7 +162,8 @@ def pdf(request: HttpRequest, pk: int) -> HttpResponse:
         services.default_storage.open(pledge.pdf_name, "rb"), content_type="application/pdf"
     )
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=request.GET.get("inline") != "1", filename=f"承诺书-{pledge.person.name}-{pledge.year}.pdf"
+        as_attachment=request.GET.get("inline") != "1",
+        filename=f"承诺书-{pledge.person.name}-{pledge.year}.pdf",
     )
     response["Cache-Control"] = "private, no-store"
     return response
@@ -221,7 +224,10 @@ def verify_code(request: HttpRequest, code: str) -> HttpResponse:
 def quiz(request: HttpRequest, campaign_pk: int) -> HttpResponse:
     """Staff set the campaign's quiz: one question per block of lines (question, options, answer, citation)."""
     campaign = scoping.get_visible_or_404(
-        Campaign.objects.select_related("unit"), request.user, "campaign.manage", path_field="unit__path",
+        Campaign.objects.select_related("unit"),
+        request.user,
+        "campaign.manage",
+        path_field="unit__path",
         pk=campaign_pk,
     )
     questions = list(QuizQuestion.objects.filter(campaign=campaign))
@@ -250,10 +256,14 @@ def quiz(request: HttpRequest, campaign_pk: int) -> HttpResponse:
             messages.success(request, _("测试题已保存（%d题）。") % len(inputs))
             return redirect("campaigns:detail", pk=campaign.pk)
     rows = [
-        {"text": q.text, "options": (q.options + ["", "", "", ""])[:4], "correct": q.correct, "citation": q.citation}
+        {
+            "text": q.text,
+            "options": (q.options + ["", "", "", ""])[:4],
+            "correct": q.correct,
+            "citation": q.citation,
+        }
         for q in questions
     ]
     while len(rows) < max(3, len(questions) + 1):
         rows.append({"text": "", "options": ["", "", "", ""], "correct": -1, "citation": ""})
     return render(request, "pledges/quiz.html", {"campaign": campaign, "rows": rows})
-

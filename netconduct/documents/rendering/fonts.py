@@ -33,7 +33,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from copy import deepcopy
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -301,10 +301,8 @@ def common_charset() -> frozenset[str]:
     chars = {chr(c) for c in range(0x20, 0x7F)}
     for hi in range(0xA1, 0xF8):  # GB2312: symbols (A1–A9) and both levels of hanzi (B0–F7)
         for lo in range(0xA1, 0xFF):
-            try:
+            with suppress(UnicodeDecodeError):
                 chars.add(bytes([hi, lo]).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass
     chars.update("，。、；：？！“”‘’（）《》〔〕【】—…·－～　０１２３４５６７８９")
     return frozenset(chars)
 
@@ -313,12 +311,11 @@ def _common_cache_dir() -> str:
     try:
         from django.conf import settings
 
-        base = str(settings.DATA_DIR)
+        path = str(settings.NETCONDUCT_FONT_CACHE)
     except Exception:  # outside Django (a script): the temp folder
         import tempfile
 
-        base = tempfile.gettempdir()
-    path = os.path.join(base, "cache", "fonts")
+        path = os.path.join(tempfile.gettempdir(), "netconduct-fonts")
     os.makedirs(path, exist_ok=True)
     return path
 
@@ -333,7 +330,9 @@ def _common_font(filename: str) -> str:
             return name
         stem = os.path.splitext(filename)[0].replace("-", "")
         ps_name = f"{stem}-NCcommon"
-        path = os.path.join(_common_cache_dir(), f"{ps_name}.ttf")
+        source = os.path.join(font_dir(), filename)
+        stamp = hashlib.sha256(f"{os.path.getsize(source)}:{_charset_key(common_charset())}".encode()).hexdigest()
+        path = os.path.join(_common_cache_dir(), f"{ps_name}-{stamp[:12]}.ttf")  # a new source means a new file
         if not os.path.exists(path):
             data = build_truetype_subset(filename, common_charset(), ps_name)
             tmp = f"{path}.{os.getpid()}.tmp"

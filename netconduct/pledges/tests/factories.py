@@ -27,7 +27,12 @@ def seed_pledge():
 def pledge_template(unit, *, actor):
     seed = seed_pledge()
     draft = document_services.document_create(
-        actor=actor, issuer=unit, title=seed.title, kind=DocumentKind.PLEDGE, issuer_code="", body=pledge_text(seed)
+        actor=actor,
+        issuer=unit,
+        title=seed.title,
+        kind=DocumentKind.PLEDGE,
+        issuer_code="",
+        body=pledge_text(seed),
     )
     return document_services.document_issue(actor=actor, document=draft)
 
@@ -56,23 +61,27 @@ def signature_png(width: int = 400, height: int = 150) -> bytes:
     return out.getvalue()
 
 
-CONTEXT = services.SigningContext(ip="10.1.2.3", user_agent="Mozilla/5.0 MicroMessenger/8.0", auth_method="账号密码登录")
+CONTEXT = services.SigningContext(
+    ip="10.1.2.3", user_agent="Mozilla/5.0 MicroMessenger/8.0", auth_method="账号密码登录"
+)
 
 
 def shown_sha256(campaign, person) -> str:
-    _template, _label, text = services.pledge_text_for(campaign=campaign, person=person, on=timezone.localdate())
+    _template, _label, text = services.pledge_text_for(
+        campaign=campaign, person=person, on=timezone.localdate()
+    )
     return render.text_sha256(text)
 
 
 def sign(campaign, user, *, kind: str = SignatureKind.DRAWN, **overrides):
-    args = dict(
-        actor=user,
-        campaign=campaign,
-        shown_sha256=shown_sha256(campaign, user.person),
-        read_to_end=True,
-        acknowledged=True,
-        signature=services.Signature(kind=kind, png=signature_png(), typed_name=user.person.name),
-        context=CONTEXT,
-    )
+    args = {
+        "actor": user,
+        "campaign": campaign,
+        "shown_sha256": shown_sha256(campaign, user.person),
+        "read_to_end": True,
+        "acknowledged": True,
+        "signature": services.Signature(kind=kind, png=signature_png(), typed_name=user.person.name),
+        "context": CONTEXT,
+    }
     args.update(overrides)
     return services.pledge_sign_online(**args)

@@ -35,7 +35,9 @@ def test_signing_online_records_the_evidence_and_seals_one_archive_copy(
 ):
     pledge, created = signed(campaign, accounts.member, django_capture_on_commit_callbacks)
     assert created and pledge.status == PledgeStatus.SIGNED and pledge.method == PledgeMethod.ONLINE
-    assert pledge.signer == accounts.member and pledge.ip == "10.1.2.3" and "MicroMessenger" in pledge.user_agent
+    assert (
+        pledge.signer == accounts.member and pledge.ip == "10.1.2.3" and "MicroMessenger" in pledge.user_agent
+    )
     assert pledge.text_sha256 == hashlib.sha256(pledge.text.encode()).hexdigest()
     assert "承诺人：王职工" in pledge.text and pledge.unit_label in pledge.text
     target = Target.objects.get(campaign=campaign, person=accounts.member.person)
@@ -73,8 +75,14 @@ def test_sealing_again_never_overwrites_the_archive(campaign, accounts, django_c
         ({"acknowledged": False}, "请勾选"),
         ({"shown_sha256": "0" * 64}, "承诺书内容或日期已更新"),
         ({"signature": services.Signature(kind=SignatureKind.DRAWN, png=b"")}, "请在签名框内手写签名"),
-        ({"signature": services.Signature(kind=SignatureKind.DRAWN, png=b"GIF89a....")}, "签名数据格式不正确"),
-        ({"signature": services.Signature(kind=SignatureKind.TYPED, typed_name="张三")}, "请输入您本人的姓名“王职工”"),
+        (
+            {"signature": services.Signature(kind=SignatureKind.DRAWN, png=b"GIF89a....")},
+            "签名数据格式不正确",
+        ),
+        (
+            {"signature": services.Signature(kind=SignatureKind.TYPED, typed_name="张三")},
+            "请输入您本人的姓名“王职工”",
+        ),
         ({"signature": services.Signature(kind="")}, "请选择签名方式"),
     ],
 )
@@ -95,12 +103,16 @@ def test_a_blank_signature_pad_is_refused(campaign, accounts):
     Image.new("RGBA", (400, 150), (0, 0, 0, 0)).save(empty, format="PNG")
     with pytest.raises(ApplicationError, match="签名为空"):
         factories.sign(
-            campaign, accounts.member, signature=services.Signature(kind=SignatureKind.DRAWN, png=empty.getvalue())
+            campaign,
+            accounts.member,
+            signature=services.Signature(kind=SignatureKind.DRAWN, png=empty.getvalue()),
         )
 
 
 def test_typed_name_signs_too(campaign, accounts, django_capture_on_commit_callbacks):
-    pledge, _ = signed(campaign, accounts.member, django_capture_on_commit_callbacks, kind=SignatureKind.TYPED)
+    pledge, _ = signed(
+        campaign, accounts.member, django_capture_on_commit_callbacks, kind=SignatureKind.TYPED
+    )
     assert pledge.signature_kind == SignatureKind.TYPED and pledge.typed_name == "王职工"
     assert selectors.verify_pdf_bytes(services.pledge_pdf_bytes(pledge)).ok
 
@@ -117,7 +129,9 @@ def test_quiz_must_be_answered_correctly(campaign, accounts, django_capture_on_c
         actor=accounts.unit_admin,
         campaign=campaign,
         questions=[
-            services.QuestionInput("以职务身份注册网络账号，应当？", ["无需报告", "向所在单位党组织申请报告"], 1, "第七条"),
+            services.QuestionInput(
+                "以职务身份注册网络账号，应当？", ["无需报告", "向所在单位党组织申请报告"], 1, "第七条"
+            ),
             services.QuestionInput("发现网上违法信息，应当？", ["主动报告", "转发扩散"], 0),
         ],
     )
@@ -127,7 +141,10 @@ def test_quiz_must_be_answered_correctly(campaign, accounts, django_capture_on_c
         factories.sign(campaign, accounts.member, quiz_answers={questions[0].pk: 1})
     assert not Pledge.objects.exists()
     pledge, _ = signed(
-        campaign, accounts.member, django_capture_on_commit_callbacks, quiz_answers={q.pk: q.correct for q in questions}
+        campaign,
+        accounts.member,
+        django_capture_on_commit_callbacks,
+        quiz_answers={q.pk: q.correct for q in questions},
     )
     assert pledge.quiz_passed_at is not None
     with pytest.raises(ApplicationError, match="已有人员签订"):
@@ -185,7 +202,9 @@ def test_an_incremental_update_after_sealing_breaks_it(sealed):
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
     writer = IncrementalPdfFileWriter(io.BytesIO(sealed))
-    writer.set_info(generic.DictionaryObject({generic.NameObject("/Title"): generic.TextStringObject("改过的")}))
+    writer.set_info(
+        generic.DictionaryObject({generic.NameObject("/Title"): generic.TextStringObject("改过的")})
+    )
     out = io.BytesIO()
     writer.write(out)
     assert out.getvalue().startswith(sealed)  # an honest incremental update: the sealed bytes are untouched

@@ -12,14 +12,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--organisation", default="", help="证书中的单位名称（默认取设置或“netconduct”）")
-        parser.add_argument("--force", action="store_true", help="重新生成（此前签章的文件将无法再用新根证书验证）")
+        parser.add_argument(
+            "--force", action="store_true", help="重新生成（此前签章的文件将无法再用新根证书验证）"
+        )
 
     def handle(self, *args, organisation: str, force: bool, **options):
         from django.conf import settings
 
         if sealing._configured():
-            self.stdout.write("已在设置中配置签章证书（NETCONDUCT_SEAL_KEY / NETCONDUCT_SEAL_CERT），无需生成。")
+            self.stdout.write(
+                "已在设置中配置签章证书（NETCONDUCT_SEAL_KEY / NETCONDUCT_SEAL_CERT），无需生成。"
+            )
             return
         org = organisation or getattr(settings, "NETCONDUCT_SEAL_ORGANISATION", "") or "netconduct"
         files = sealing.generate_seal(organisation=org, force=force)
-        self.stdout.write(f"签章证书：{files.cert}\n根证书：{files.roots[0]}\n私钥：{files.key}（仅本机可读）")
+        self.stdout.write(
+            f"签章证书：{files.cert}\n根证书：{files.roots[0]}\n私钥：{files.key}（仅本机可读）"
+        )

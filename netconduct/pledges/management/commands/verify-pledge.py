@@ -35,13 +35,19 @@ class Command(BaseCommand):
                 self.stdout.write(_json_line(name, result))
                 continue
             if result.check.ok:
-                self.stdout.write(self.style.SUCCESS(f"{name}：签章有效，文件未被改动。签章：{result.check.signer}"))
+                self.stdout.write(
+                    self.style.SUCCESS(f"{name}：签章有效，文件未被改动。签章：{result.check.signer}")
+                )
             else:
                 self.stdout.write(self.style.ERROR(f"{name}：验证未通过。"))
             for problem in result.check.problems:
                 self.stdout.write(f"  - {problem}")
             if pledge is not None:
-                when = timezone.localtime(pledge.signed_at).strftime("%Y-%m-%d %H:%M") if pledge.signed_at else "—"
+                when = (
+                    timezone.localtime(pledge.signed_at).strftime("%Y-%m-%d %H:%M")
+                    if pledge.signed_at
+                    else "—"
+                )
                 self.stdout.write(
                     f"  承诺人 {mask_name(pledge.person.name)}，{pledge.unit_label}，{pledge.year}年度，"
                     f"{pledge.get_method_display()}于 {when}，验证码 {pledge.code_display}"

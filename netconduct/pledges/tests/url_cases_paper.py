@@ -1,0 +1,3 @@
+from netconduct.core.url_matrix import UrlCase
+
+CASES: list[UrlCase] = []
