@@ -325,3 +325,9 @@ def fonts_for(title: str, paragraphs: Sequence[str], extra: str):
             Face.KAITI: extra,
         }
     )
+
+
+def warm_fonts() -> None:
+    """Build (or load) the common fonts now, so the first pledge sealed does not pay for it (`seal-init`)."""
+    with fonts_for("承诺书", ("承诺",), "承诺人"):
+        pass

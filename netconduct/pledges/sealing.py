@@ -39,7 +39,7 @@ def seal_dir() -> Path:
     return Path(settings.DATA_DIR) / "seal"
 
 
-def _configured() -> SealFiles | None:
+def seal_configured() -> SealFiles | None:
     key = getattr(settings, "NETCONDUCT_SEAL_KEY", "")
     cert = getattr(settings, "NETCONDUCT_SEAL_CERT", "")
     if not (key and cert):
@@ -56,7 +56,7 @@ def _generated_files() -> SealFiles:
 
 def seal_files() -> SealFiles:
     """The seal in use: configured, or generated in the data folder on first use."""
-    configured = _configured()
+    configured = seal_configured()
     if configured:
         return configured
     files = _generated_files()
@@ -163,20 +163,47 @@ def generate_seal(*, organisation: str, force: bool = False) -> SealFiles:
         return files
 
 
+# The CMS signature container reserved in the PDF (DER bytes): the chain (root 3072-bit, seal 2048-bit) and the
+# signed attributes come to about 3.5 KB. Reserving it saves pyHanko a dummy signature to estimate the size.
+SIGNATURE_RESERVED_BYTES = 16 * 1024
+
+
 @cache
 def _signer():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
     from pyhanko.sign import signers
+    from pyhanko.sign.general import get_pyca_cryptography_hash
+
+    class KeptKeySigner(signers.SimpleSigner):
+        """pyHanko's SimpleSigner parses the private key again for every signature (about 50 ms for RSA, as
+        cryptography validates the key); this one parses it once and keeps it for the process."""
+
+        _key = None
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+            if mechanism.signature_algo != "rsassa_pkcs1v15":
+                return super().sign_raw(data, digest_algorithm)
+            if self._key is None:
+                self._key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+            return self._key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
 
     files = seal_files()
-    signer = signers.SimpleSigner.load(
+    loaded = signers.SimpleSigner.load(
         str(files.key),
         str(files.cert),
         ca_chain_files=tuple(str(p) for p in files.roots),
         key_passphrase=files.passphrase,
     )
-    if signer is None:
+    if loaded is None:
         raise RuntimeError(f"cannot load the seal key {files.key} or certificate {files.cert}")
-    return signer
+    return KeptKeySigner(
+        signing_cert=loaded.signing_cert,
+        signing_key=loaded.signing_key,
+        cert_registry=loaded.cert_registry,
+        signature_mechanism=loaded.signature_mechanism,
+    )
 
 
 @cache
@@ -208,7 +235,7 @@ def seal_pdf(pdf: bytes, *, reason: str, location: str = "", signer_name: str = 
         location=location or None,
         name=signer_name or None,
     )
-    out = signers.sign_pdf(writer, meta, signer=_signer())
+    out = signers.sign_pdf(writer, meta, signer=_signer(), bytes_reserved=SIGNATURE_RESERVED_BYTES)
     return out.getvalue()
 
 

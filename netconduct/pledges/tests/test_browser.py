@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
@@ -16,7 +18,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct-horse-battery-9"
 
 
-def test_member_signs_with_a_finger_on_a_phone_and_downloads_the_sealed_copy(live_server, phone, org, accounts):
+def test_member_signs_with_a_finger_on_a_phone_and_downloads_the_sealed_copy(
+    live_server, phone, org, accounts
+):
     campaign = factories.pledge_campaign(org.committee, actor=accounts.unit_admin)
     target = Target.objects.get(campaign=campaign, person=accounts.member.person)
 
@@ -55,7 +59,7 @@ def test_member_signs_with_a_finger_on_a_phone_and_downloads_the_sealed_copy(liv
     assert phone.locator("#pledge-code").inner_text() == pledge.code_display
     with phone.expect_download() as info:
         phone.click("#download-pdf")
-    data = open(info.value.path(), "rb").read()
+    data = Path(info.value.path()).read_bytes()
     assert data == services.pledge_pdf_bytes(pledge)
 
     # Anyone can check the copy on the public page, without logging in.

@@ -61,8 +61,11 @@ class Command(BaseCommand):
 
         from netconduct.pledges import sealing
 
-        if not sealing._configured():
+        if not sealing.seal_configured():
             sealing.generate_seal(organisation=demo.GROUP_NAME)  # once; an existing seal is kept
+        from netconduct.pledges.render import warm_fonts
+
+        warm_fonts()  # the pledge PDFs' fonts, built once into the data folder
 
         # Printed only after the transaction committed: a password shown is a password that works.
         if result.created:

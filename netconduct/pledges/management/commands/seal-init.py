@@ -19,7 +19,11 @@ class Command(BaseCommand):
     def handle(self, *args, organisation: str, force: bool, **options):
         from django.conf import settings
 
-        if sealing._configured():
+        from netconduct.pledges.render import warm_fonts
+
+        warm_fonts()
+        self.stdout.write("承诺书字体已就绪。")
+        if sealing.seal_configured():
             self.stdout.write(
                 "已在设置中配置签章证书（NETCONDUCT_SEAL_KEY / NETCONDUCT_SEAL_CERT），无需生成。"
             )

@@ -1,0 +1,474 @@
+"""A deadline morning: N people sign their pledge at once, over HTTP, against the production configuration.
+
+    .venv/bin/python bench/pledges_sign.py                  # 300 people, gunicorn 3 workers x 8 threads
+    .venv/bin/python bench/pledges_sign.py --people 100     # a quicker look
+    .venv/bin/python bench/pledges_sign.py --check          # exit 1 on any error or a missed floor
+
+What runs: `netconduct.settings.production` on PostgreSQL (127.0.0.1:5432, a throwaway database `bench_pledges`)
+with Redis (127.0.0.1:6379, db 5) for cache and sessions, gunicorn serving the WSGI app, and `netconduct db_worker`
+sealing the PDFs from the task queue — the deployment the README describes.
+
+Each simulated member holds a logged-in session (made directly in the session store: logging in is not what is
+measured), opens the signing page (GET: the CSRF token and the hash of the text shown), then all of them wait at a
+barrier and submit at the same moment, with a drawn signature. One in ten double-taps: the same form is sent twice
+concurrently. Measured: signatures per second over the burst, p50/p95/max latency of the submits, errors (anything
+but the redirect to the pledge), the time until the worker has sealed every PDF, and afterwards that every person has
+exactly one signed pledge whose archive PDF verifies (intact, trusted seal, whole file).
+
+Separately, in-process: the median time to seal one pledge PDF (pyHanko, PAdES certification) and to render it.
+
+Floors: 0 errors, every signature present exactly once and sealed, sealing median under 200 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import io
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+DB_NAME = "bench_pledges"
+PG = "postgres://postgres@127.0.0.1:5432"
+SEAL_FLOOR_MS = 200.0
+
+
+def production_env(data_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="netconduct.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        FIELD_ENCRYPTION_KEYS=f"k1:{secrets.token_hex(32)}",
+        ID_HASH_KEY=secrets.token_hex(32),
+        DATABASE_URL=f"{PG}/{DB_NAME}",
+        REDIS_URL="redis://127.0.0.1:6379/5",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="0",
+        SECURE_HSTS_SECONDS="0",
+        NETCONDUCT_DATA_DIR=str(data_dir),
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------------------------------------------- child steps
+
+
+def child_setup(people: int) -> None:
+    """Build the organisation, the people with accounts and sessions, and a launched pledge campaign."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.sessions.backends.cache import SessionStore
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from netconduct.campaigns.models import Target
+    from netconduct.core import testing
+    from netconduct.org.models import Person
+    from netconduct.pledges.tests import factories
+
+    call_command("seal-init", verbosity=0)  # as at setup: the seal and the fonts, once
+    org = testing.build_standard_org()
+    root = org.root_user
+    surnames = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
+    given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
+    names = [
+        surnames[i % len(surnames)] + given[(i // len(surnames)) % len(given)] + given[i % len(given)]
+        for i in range(people)
+    ]
+    User = get_user_model()
+    unusable = "!"  # no password: the bench logs in through the session store
+    users = User.objects.bulk_create([User(username=f"m{i:05d}", password=unusable) for i in range(people)])
+    persons = []
+    for i, (name, user) in enumerate(zip(names, users, strict=True)):
+        person = testing.make_person(org.branch1, name=name, employee_no=f"B{i:05d}")
+        Person.objects.filter(pk=person.pk).update(user=user)
+        persons.append(person)
+    campaign = factories.pledge_campaign(org.committee, actor=root, title="年度网络行为规范承诺书签订")
+    targets = dict(Target.objects.filter(campaign=campaign).values_list("person_id", "pk"))
+    sessions = []
+    for user, person in zip(users, persons, strict=True):
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "netconduct.accounts.backends.IdentifierBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        sessions.append({"session": store.session_key, "target": targets[person.pk]})
+    print(json.dumps({"campaign": campaign.pk, "members": sessions}))
+
+
+def child_check(campaign_pk: int) -> None:
+    """Every person exactly once, signed online, sealed, and every archive copy verifies."""
+    import django
+
+    django.setup()
+    from django.db.models import Count
+
+    from netconduct.campaigns.models import Target
+    from netconduct.pledges import sealing, services
+    from netconduct.pledges.models import Pledge
+
+    pledges = list(Pledge.objects.filter(campaign_id=campaign_pk))
+    per_person = Pledge.objects.filter(campaign_id=campaign_pk).values("person").annotate(n=Count("pk"))
+    bad = []
+    for pledge in pledges:
+        if not pledge.pdf_name:
+            bad.append(f"{pledge.pk}: not sealed")
+            continue
+        check = sealing.verify_pdf(services.pledge_pdf_bytes(pledge))
+        if not check.ok:
+            bad.append(f"{pledge.pk}: {check.problems}")
+    print(
+        json.dumps(
+            {
+                "pledges": len(pledges),
+                "signed": sum(p.status == "signed" for p in pledges),
+                "sealed": sum(bool(p.pdf_name) for p in pledges),
+                "max_per_person": max((r["n"] for r in per_person), default=0),
+                "targets_pledged": Target.objects.filter(
+                    campaign_id=campaign_pk, pledged_at__isnull=False
+                ).count(),
+                "bad": bad[:10],
+            }
+        )
+    )
+
+
+def child_unsealed(campaign_pk: int) -> None:
+    import django
+
+    django.setup()
+    from netconduct.pledges.models import Pledge
+
+    print(Pledge.objects.filter(campaign_id=campaign_pk, status="signed", pdf_name="").count())
+
+
+def child_seal_timing(repeat: int) -> None:
+    """Median time to render and to seal one pledge (in-process, warm: fonts and key loaded)."""
+    import django
+
+    django.setup()
+    from netconduct.pledges import sealing, services
+    from netconduct.pledges.models import Pledge
+
+    pledge = (
+        Pledge.objects.filter(status="signed").select_related("person", "template", "norms", "signer").first()
+    )
+    render_times, seal_times = [], []
+    services.render_online_pdf(pledge)
+    sealing.seal_pdf(services.render_online_pdf(pledge), reason="warm-up")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        pdf = services.render_online_pdf(pledge)
+        render_times.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        sealed = sealing.seal_pdf(pdf, reason="bench")
+        seal_times.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    ok = sealing.verify_pdf(sealed).ok
+    verify_s = time.perf_counter() - t
+    print(
+        json.dumps(
+            {
+                "render_ms": statistics.median(render_times) * 1000,
+                "seal_ms": statistics.median(seal_times) * 1000,
+                "seal_p95_ms": sorted(seal_times)[int(len(seal_times) * 0.95) - 1] * 1000,
+                "verify_ms": verify_s * 1000,
+                "verified": ok,
+                "pdf_kb": len(sealed) / 1024,
+            }
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------------------- the burst
+
+
+def signature_data_url() -> str:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (600, 220), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.line(
+        [(40, 150), (120, 60), (210, 170), (300, 70), (420, 160), (540, 90)], fill=(17, 17, 17, 255), width=6
+    )
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+TEXT_HASH = re.compile(r'name="text_sha256" value="([0-9a-f]{64})"')
+UA = (
+    "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36 MicroMessenger/8.0.50"
+)
+
+
+class Member:
+    def __init__(self, port: int, session: str, target: int):
+        self.port, self.target = port, target
+        self.cookies = {"sessionid": session}
+        self.form: dict[str, str] = {}
+
+    def _request(self, method: str, path: str, body: str | None = None) -> tuple[int, dict, str]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
+        headers = {"User-Agent": UA, "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name.strip()] = rest.split(";")[0]
+        conn.close()
+        return response.status, dict(response.getheaders()), text
+
+    def open(self, signature: str) -> None:
+        status, _headers, text = self._request("GET", f"/pledges/sign/{self.target}/")
+        if status != 200:
+            raise RuntimeError(f"GET sign page: {status}")
+        self.form = {
+            "csrfmiddlewaretoken": TOKEN.search(text).group(1),
+            "text_sha256": TEXT_HASH.search(text).group(1),
+            "read_to_end": "1",
+            "acknowledged": "on",
+            "signature_kind": "drawn",
+            "signature": signature,
+        }
+
+    def submit(self) -> tuple[float, int, str]:
+        start = time.perf_counter()
+        status, headers, _text = self._request(
+            "POST", f"/pledges/sign/{self.target}/", urllib.parse.urlencode(self.form)
+        )
+        return time.perf_counter() - start, status, headers.get("Location", "")
+
+
+def run(people: int, workers: int, threads: int, repeat: int) -> dict:
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-pledges-"))
+    env = production_env(data_dir)
+    netconduct = str(VENV_BIN / "netconduct")
+
+    def child(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        if done.returncode:
+            sys.exit(f"child {args[0]} failed:\n{done.stderr[-3000:]}")
+        return done.stdout.strip().splitlines()[-1]
+
+    recreate_database()
+    subprocess.run([sys.executable, "-c", "import redis; redis.Redis(db=5).flushdb()"], check=True)
+    setup = json.loads(child("setup", str(people)))
+    subprocess.run([netconduct, "collectstatic", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(VENV_BIN / "gunicorn"),
+            "netconduct.wsgi:application",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "-k",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--backlog",
+            "2048",
+            "--timeout",
+            "300",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    worker = subprocess.Popen(
+        [netconduct, "db_worker", "--interval", "0.2"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.2)
+        signature = signature_data_url()
+        members = [Member(port, m["session"], m["target"]) for m in setup["members"]]
+        # Everyone opens the page first (the morning before the deadline), a few at a time.
+        errors: list[str] = []
+        opener_lock = threading.Semaphore(16)
+
+        def open_one(m: Member):
+            with opener_lock:
+                try:
+                    m.open(signature)
+                except Exception as exc:  # noqa: BLE001 - counted and reported
+                    errors.append(f"open: {exc}")
+
+        openers = [threading.Thread(target=open_one, args=(m,)) for m in members]
+        for t in openers:
+            t.start()
+        for t in openers:
+            t.join()
+
+        senders = [(m, 2 if k % 10 == 0 else 1) for k, m in enumerate(members)]  # one in ten double-taps
+        total = sum(n for _m, n in senders)
+        barrier = threading.Barrier(total + 1)
+        results: list[tuple[float, int, str]] = []
+        lock = threading.Lock()
+
+        def send(m: Member):
+            barrier.wait()
+            try:
+                outcome = m.submit()
+            except Exception as exc:  # noqa: BLE001
+                outcome = (0.0, 0, str(exc))
+            with lock:
+                results.append(outcome)
+
+        threads_ = [threading.Thread(target=send, args=(m,)) for m, n in senders for _ in range(n)]
+        for t in threads_:
+            t.start()
+        barrier.wait()
+        burst_start = time.perf_counter()
+        for t in threads_:
+            t.join()
+        burst = time.perf_counter() - burst_start
+        for _latency, status, location in results:
+            if status != 302 or "/pledges/" not in location:
+                errors.append(f"submit: {status} {location[:80]}")
+        sealed_after = None
+        wait_start = time.perf_counter()
+        while time.perf_counter() - wait_start < 900:
+            if int(child("unsealed", str(setup["campaign"]))) == 0:
+                sealed_after = time.perf_counter() - burst_start
+                break
+            time.sleep(1)
+        latencies = sorted(r[0] for r in results)
+        check = json.loads(child("check", str(setup["campaign"])))
+        timing = json.loads(child("seal_timing", str(repeat)))
+    finally:
+        server.terminate()
+        worker.terminate()
+        server.wait(30)
+        worker.wait(30)
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return {
+        "people": people,
+        "requests": total,
+        "burst_s": burst,
+        "signatures_per_s": people / burst,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000,
+        "max_ms": latencies[-1] * 1000,
+        "errors": errors,
+        "all_sealed_after_s": sealed_after,
+        **{f"check_{k}": v for k, v in check.items()},
+        **timing,
+        "server": f"gunicorn {workers} workers x {threads} threads, db_worker x1",
+    }
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        step, arg = sys.argv[2], sys.argv[3]
+        {
+            "setup": child_setup,
+            "check": child_check,
+            "unsealed": child_unsealed,
+            "seal_timing": child_seal_timing,
+        }[step](int(arg))
+        return
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--people", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=30, help="sealing repetitions for the median")
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args()
+    r = run(args.people, args.workers, args.threads, args.repeat)
+    print(
+        f"Deadline morning: {r['people']} people submit at once ({r['requests']} requests incl. double taps); {r['server']}"
+    )
+    print("| | |\n| --- | --- |")
+    print(f"| Burst | {r['burst_s']:.1f} s, {r['signatures_per_s']:.1f} signatures/s |")
+    print(
+        f"| Submit latency | p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, max {r['max_ms']:.0f} ms |"
+    )
+    print(f"| Errors | {len(r['errors'])} |")
+    sealed = (
+        f"{r['all_sealed_after_s']:.1f} s after the burst began"
+        if r["all_sealed_after_s"]
+        else "NOT within 15 min"
+    )
+    print(f"| All PDFs sealed | {sealed} |")
+    print(
+        f"| Afterwards | {r['check_pledges']} pledges, {r['check_signed']} signed, {r['check_sealed']} sealed and "
+        f"verified, at most {r['check_max_per_person']} per person, {r['check_targets_pledged']} targets marked |"
+    )
+    print(
+        f"| One pledge | render {r['render_ms']:.0f} ms, seal {r['seal_ms']:.0f} ms median (p95 {r['seal_p95_ms']:.0f}), "
+        f"verify {r['verify_ms']:.0f} ms, {r['pdf_kb']:.0f} KB |"
+    )
+    for e in r["errors"][:10]:
+        print("  error:", e)
+    for b in r["check_bad"]:
+        print("  bad:", b)
+    if args.check:
+        ok = (
+            not r["errors"]
+            and not r["check_bad"]
+            and r["check_pledges"] == r["people"] == r["check_sealed"] == r["check_targets_pledged"]
+            and r["check_max_per_person"] == 1
+            and r["seal_ms"] < SEAL_FLOOR_MS
+        )
+        sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
