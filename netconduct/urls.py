@@ -11,5 +11,8 @@ urlpatterns = [
     path("documents/", include("netconduct.documents.urls")),
     path("campaigns/", include("netconduct.campaigns.urls")),
     path("selfcheck/", include("netconduct.selfcheck.urls")),
+    path("pledges/", include("netconduct.pledges.urls")),
+    path("registry/", include("netconduct.registry.urls")),
+    path("reports/", include("netconduct.reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

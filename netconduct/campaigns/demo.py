@@ -48,4 +48,10 @@ def demo_content_load(*, actor, group: OrgUnit) -> DemoContent:
     from netconduct.pledges.demo import demo_quiz_load
 
     demo_quiz_load(actor=actor, campaign=campaign)
+    from netconduct.reports.demo import demo_load as reports_demo_load
+
+    reports_demo_load(actor=actor, group=group)
+    from netconduct.registry.demo import demo_load as registry_demo_load
+
+    registry_demo_load(actor=actor, group=group)
     return DemoContent(docs, campaign, result.added)

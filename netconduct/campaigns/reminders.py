@@ -523,6 +523,11 @@ def reminders_plan_and_send(*, now: dt.datetime | None = None, dispatch: bool = 
                 report.planned(),
             ),
         )
+    # The registry's yearly review rounds remind their unanswered owners through the same notifications and
+    # deliveries, in the same daily run.
+    from netconduct.registry.reviews import reviews_remind_all
+
+    reviews_remind_all(now=now, dispatch=False)
     if dispatch:
         report.dispatch = deliveries_dispatch(now=now)
     logger.info("reminders run: %s", report.as_dict())

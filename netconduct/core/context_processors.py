@@ -17,6 +17,10 @@ def navigation(request):
     if scoping.has_any(user, "document.view"):
         items.append((_("文件"), reverse("documents:list"), "document.view"))
     items.append((_("自查"), reverse("selfcheck:check"), None))
+    items.append((_("账号备案"), reverse("registry:list"), None))
+    items.append((_("举报"), reverse("reports:home"), None))
+    if scoping.has_any(user, "report.handle"):
+        items.append((_("举报处理"), reverse("reports:handle_list"), "report.handle"))
     if scoping.has_any(user, "session.view"):
         items.append((_("学习"), reverse("campaigns:session_list"), "session.view"))
     if scoping.has_any(user, "org.view"):

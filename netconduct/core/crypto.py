@@ -74,3 +74,20 @@ def mask_mobile(value: str) -> str:
     if len(value) < 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def encrypt_bytes(data: bytes, *, context: str) -> bytes:
+    """Seal a file's bytes like `encrypt` seals text: `<key id>$` then nonce and ciphertext, bound to `context`."""
+    kid, ciphers = _keys()
+    nonce = os.urandom(12)
+    return kid.encode() + b"$" + nonce + ciphers[kid].encrypt(nonce, data, context.encode())
+
+
+def decrypt_bytes(blob: bytes, *, context: str) -> bytes:
+    kid, _, body = blob.partition(b"$")
+    _, ciphers = _keys()
+    return ciphers[kid.decode()].decrypt(body[:12], body[12:], context.encode())
+
+
+def bytes_key_id(blob: bytes) -> str:
+    return blob.partition(b"$")[0].decode()

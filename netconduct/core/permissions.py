@@ -29,6 +29,19 @@ ACTIONS: dict[str, frozenset[str]] = {
     "session.record": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY}),
     "session.review": STAFF,
     "webhook.manage": STAFF,
+    # pledges (issue 4)
+    "pledge.view": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY, R.INSPECTOR}),
+    "pledge.paper": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY}),
+    # registry (article 7: official-capacity accounts and groups); approving follows the policy's steps, not these
+    "registry.view": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY, R.INSPECTOR}),
+    "registry.apply_unit": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY}),
+    "registry.see_phone": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY}),
+    "registry.manage": STAFF,
+    # reports and cases: contents only to discipline inspectors; the committee sees counts and durations
+    "report.handle": frozenset({R.INSPECTOR}),
+    "report.stats": STAFF,
+    "case.violation": frozenset({R.INSPECTOR}),
+    "case.support": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY, R.INSPECTOR}),
 }
 
 # Roles only a system administrator may hand out.

@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "netconduct.documents",
     "netconduct.campaigns",
     "netconduct.selfcheck",
+    "netconduct.pledges",
+    "netconduct.registry",
+    "netconduct.reports",
 ]
 
 MIDDLEWARE = [
@@ -114,6 +117,8 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# No access log of logins (IP and browser per login): it could be matched against the times reports were filed.
+AXES_DISABLE_ACCESS_LOG = True
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 OTP_TOTP_ISSUER = "网络行为规范管理平台"
@@ -172,3 +177,50 @@ EMAIL_BACKEND = (
 )
 NETCONDUCT_SITE_URL = env.get("NETCONDUCT_SITE_URL", "") or ""  # absolute links in e-mails and robot messages
 NETCONDUCT_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+
+# pledges: the organisation's seal (PAdES). Unset, a root and a seal certificate are generated under
+# <data folder>/seal/ at setup (`netconduct seal-init`) or on first use; production may configure its own.
+NETCONDUCT_SEAL_KEY = env.get("NETCONDUCT_SEAL_KEY", "") or ""  # PEM private key file
+NETCONDUCT_SEAL_CERT = env.get("NETCONDUCT_SEAL_CERT", "") or ""  # PEM certificate file (nonRepudiation)
+NETCONDUCT_SEAL_ROOTS = [
+    p for p in (env.get("NETCONDUCT_SEAL_ROOTS", "") or "").split(",") if p
+]  # trusted roots
+NETCONDUCT_SEAL_KEY_PASSPHRASE = env.get("NETCONDUCT_SEAL_KEY_PASSPHRASE", "") or ""
+NETCONDUCT_SEAL_ORGANISATION = (
+    env.get("NETCONDUCT_SEAL_ORGANISATION", "") or ""
+)  # the generated certificate's O=
+NETCONDUCT_SCAN_MAX_BYTES = 50 * 1024 * 1024  # one upload of scanned paper pledges
+# Fonts built once from the bundled Noto CJK faces for per-person forms (derived data: safe to delete).
+NETCONDUCT_FONT_CACHE = DATA_DIR / "cache" / "fonts"
+
+# reports (reporting channel, article 8) and cases (article 9)
+NETCONDUCT_REPORT_MAX_FILE_BYTES = int(env.get("NETCONDUCT_REPORT_MAX_FILE_BYTES") or 10 * 1024 * 1024)
+NETCONDUCT_REPORT_MAX_FILES = 10
+# Days allowed in each state before a report shows as overdue: 3 to start verifying + 12 of verification = 15 days
+# from filing to a first decision; then 10 to close with a summary.
+NETCONDUCT_REPORT_DEADLINE_DAYS = {"received": 3, "verifying": 12, "disposed": 10}
+# Closed reports (text, files, replies) are purged this many days after closing (`netconduct purge-reports`).
+NETCONDUCT_REPORT_RETENTION_DAYS = int(env.get("NETCONDUCT_REPORT_RETENTION_DAYS", "1095") or 1095)
+# Following a report by code: wrong guesses per code bucket, per client (keyed hash in the cache only) and overall.
+NETCONDUCT_REPORT_FOLLOW_LIMITS = {
+    "bucket": (5, 15 * 60),  # 5 failures per bucket within 15 minutes lock that bucket
+    "client": (10, 60 * 60),
+    "global": (200, 10 * 60),
+    "lockout_seconds": 15 * 60,  # doubled at each further lockout, up to a day
+}
+# argon2id cost of passphrases (argon2-cffi's defaults: about 0.1 s and 64 MiB per hash) and of receipt codes (16
+# random digits need less, and following verifies every code of a bucket: about 25 ms and 16 MiB)
+NETCONDUCT_REPORT_ARGON2 = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
+NETCONDUCT_REPORT_CODE_ARGON2 = {"time_cost": 2, "memory_cost": 16384, "parallelism": 2}
+NETCONDUCT_CASE_STATEMENT_DAYS = 7  # the person concerned answers within this many days
+NETCONDUCT_CASE_APPEAL_DAYS = 30  # and may appeal a decision within this many days
+
+# registry (official-capacity accounts and groups, article 7)
+# Personal accounts above these sizes are flagged for filing even when not in official capacity (a unit's 备案设置
+# may set its own); changes are to be filed within NETCONDUCT_REGISTRY_CHANGE_DAYS days.
+NETCONDUCT_REGISTRY_FOLLOWER_THRESHOLD = int(
+    env.get("NETCONDUCT_REGISTRY_FOLLOWER_THRESHOLD", "100000") or 100000
+)
+NETCONDUCT_REGISTRY_GROUP_THRESHOLD = int(env.get("NETCONDUCT_REGISTRY_GROUP_THRESHOLD", "400") or 400)
+NETCONDUCT_REGISTRY_CHANGE_DAYS = 30
+NETCONDUCT_REGISTRY_IMPORT_MAX_ROWS = 5000

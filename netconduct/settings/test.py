@@ -18,6 +18,8 @@ SECRET_KEY = "test-secret-key-not-for-production-0123456789-abcdefghijklmnop"  #
 NETCONDUCT_FIELD_KEYS = {"k2": "22" * 32, "k1": "11" * 32}
 NETCONDUCT_HASH_KEY = "33" * 32
 ALLOWED_HOSTS = ["*"]
+# Built fonts are derived from the installed packages only: shared by test runs instead of rebuilt per process.
+NETCONDUCT_FONT_CACHE = Path(tempfile.gettempdir()) / "netconduct-test-font-cache"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher"
 ]  # speed only; argon2 is tested explicitly

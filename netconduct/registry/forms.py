@@ -1,0 +1,282 @@
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from netconduct.core.forms import Form
+from netconduct.org.choices import Role
+from netconduct.org.validation import to_halfwidth
+
+from .choices import (
+    AccountKind,
+    AccountStatus,
+    Decision,
+    FilingBasis,
+    OwnerKind,
+    Platform,
+    ReviewAnswer,
+    StepLevel,
+)
+from .services import AdminInput
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+ADMIN_HELP = "每行一人：姓名 手机号码，同名时再加工号，例如：王职工 13912345678 A1001"
+
+
+_PHONE = re.compile(r"(?:\+?86[\s-]*)?1(?:[\s-]*\d){10}")
+
+
+def parse_admins(text: str) -> list[AdminInput]:
+    """One administrator a line: name, mobile (spaces, dashes and +86 allowed), then optionally the employee number."""
+    admins = []
+    for n, raw in enumerate((text or "").splitlines(), start=1):
+        line = to_halfwidth(raw).strip()
+        if not line:
+            continue
+        name, _, rest = re.sub(r"[,，;；、/]", " ", line).partition(" ")
+        phone = _PHONE.search(rest)
+        if not name or not rest.strip():
+            raise ValidationError(f"第{n}行“{raw.strip()}”：请写成“姓名 手机号码”。")
+        if phone is None:
+            admins.append(
+                AdminInput(name, rest.strip().split()[0])
+            )  # the service names what is wrong with it
+            continue
+        employee_no = (rest[: phone.start()] + " " + rest[phone.end() :]).strip()
+        admins.append(AdminInput(name, phone.group(0), employee_no.split()[0] if employee_no else ""))
+    return admins
+
+
+def admins_text(admins) -> str:
+    lines = []
+    for a in admins:
+        employee_no = a.person.employee_no if a.person_id and a.person and a.person.employee_no else ""
+        lines.append(" ".join(p for p in (a.name, a.phone, employee_no) if p))
+    return "\n".join(lines)
+
+
+class ApplicationForm(Form):
+    owner_kind = forms.ChoiceField(
+        label="申请主体", choices=OwnerKind.choices, widget=forms.RadioSelect, initial=OwnerKind.PERSON
+    )
+    unit = forms.ModelChoiceField(
+        label="主管单位",
+        queryset=None,
+        required=False,
+        empty_label="（个人申请不用选）",
+        help_text="以单位名义申请时选择；个人申请为本人所在组织",
+    )
+    platform = forms.ChoiceField(label="平台", choices=[("", "请选择")] + list(Platform.choices))
+    platform_name = forms.CharField(
+        label="平台名称", max_length=50, required=False, help_text="境外平台或其他平台请填写名称"
+    )
+    account_kind = forms.ChoiceField(label="类型", choices=AccountKind.choices)
+    name = forms.CharField(label="账号/群组名称", max_length=100)
+    platform_ref = forms.CharField(label="平台ID或链接", max_length=300, required=False)
+    purpose = forms.CharField(label="用途", widget=forms.Textarea(attrs={"rows": 2}))
+    official_capacity = forms.BooleanField(label="以职务身份注册或建立", required=False, initial=True)
+    leader = forms.CharField(label="分管领导", max_length=50, required=False)
+    admins = forms.CharField(label="管理员", widget=forms.Textarea(attrs={"rows": 2}), help_text=ADMIN_HELP)
+    audience = forms.IntegerField(label="预计受众/群规模（人）", min_value=0, required=False)
+    platform_verified = forms.BooleanField(label="已通过平台认证", required=False)
+    content_review = forms.CharField(
+        label="内容审核安排",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="如：发布前由分管领导审核，涉密、敏感内容不得发布",
+    )
+    planned_open_on = forms.DateField(label="计划开通日期", widget=DATE, required=False)
+    changed_on = forms.DateField(label="变更发生日期", widget=DATE, required=False)
+    change_note = forms.CharField(label="变更说明", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, units=None, change: bool = False, creating: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if creating:
+            self.fields["unit"].queryset = units
+        else:
+            del self.fields["owner_kind"], self.fields["unit"]
+        if change:
+            del self.fields["planned_open_on"]
+        else:
+            del self.fields["changed_on"], self.fields["change_note"]
+
+    def clean_admins(self) -> list[AdminInput]:
+        return parse_admins(self.cleaned_data["admins"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("owner_kind") == OwnerKind.UNIT and not data.get("unit"):
+            self.add_error("unit", "以单位名义申请时，请选择主管单位。")
+        return data
+
+
+class DecideForm(Form):
+    decision = forms.ChoiceField(label="审批意见", choices=Decision.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label="意见说明",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="退回或不同意时必填",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class StatusForm(Form):
+    on = forms.DateField(label="日期", widget=DATE)
+    reason = forms.CharField(label="原因", max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FilterForm(Form):
+    q = forms.CharField(
+        label="搜索",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "名称、备案编号、ID、管理员"}),
+    )
+    unit = forms.ModelChoiceField(label="单位", queryset=None, required=False, empty_label="全部单位")
+    platform = forms.ChoiceField(
+        label="平台", choices=[("", "全部平台")] + list(Platform.choices), required=False
+    )
+    kind = forms.ChoiceField(
+        label="类型", choices=[("", "全部类型")] + list(AccountKind.choices), required=False
+    )
+    status = forms.ChoiceField(
+        label="状态", choices=[("", "全部状态")] + list(AccountStatus.choices), required=False
+    )
+    basis = forms.ChoiceField(
+        label="备案依据", choices=[("", "全部依据")] + list(FilingBasis.choices), required=False
+    )
+    admin = forms.CharField(label="管理员", required=False)
+    handover = forms.BooleanField(label="只看待交接", required=False)
+
+    def __init__(self, *args, units=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+
+
+STEP_ROLES = [
+    ("", "（不设此步）"),
+    (Role.SECRETARY, Role.SECRETARY.label),
+    (Role.UNIT_ADMIN, Role.UNIT_ADMIN.label),
+    (Role.INSPECTOR, Role.INSPECTOR.label),
+    (Role.SYSADMIN, Role.SYSADMIN.label),
+]
+STEP_ROWS = 4
+
+
+class PolicyForm(Form):
+    filing_code = forms.CharField(
+        label="备案代字",
+        max_length=30,
+        required=False,
+        help_text="如“西北能化网备”；留空则沿用上级设置或按党委代字生成",
+    )
+    follower_threshold = forms.IntegerField(label="个人账号粉丝数超过此数须备案", min_value=1, required=False)
+    group_threshold = forms.IntegerField(label="个人建立的群成员超过此数须备案", min_value=1, required=False)
+
+    def __init__(self, *args, units=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for n in range(1, STEP_ROWS + 1):
+            self.fields[f"step{n}_role"] = forms.ChoiceField(
+                label=f"第{n}步 审批角色", choices=STEP_ROLES, required=False
+            )
+            self.fields[f"step{n}_level"] = forms.ChoiceField(
+                label=f"第{n}步 层级", choices=StepLevel.choices, required=False
+            )
+            self.fields[f"step{n}_unit"] = forms.ModelChoiceField(
+                label=f"第{n}步 指定组织", queryset=units, required=False
+            )
+            self.fields[f"step{n}_label"] = forms.CharField(
+                label=f"第{n}步 名称", max_length=100, required=False
+            )
+        # The mixin styled the fields that existed when it ran; the step fields came after.
+        for name, field in self.fields.items():
+            if name.startswith("step"):
+                css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+                field.widget.attrs["class"] = css
+
+    def step_rows(self):
+        return [
+            [self[f"step{n}_{part}"] for part in ("role", "level", "unit", "label")]
+            for n in range(1, STEP_ROWS + 1)
+        ]
+
+    def steps(self):
+        from .services import StepInput
+
+        data = self.cleaned_data
+        return [
+            StepInput(
+                data[f"step{n}_role"],
+                data[f"step{n}_level"] or StepLevel.BRANCH,
+                data[f"step{n}_unit"],
+                data[f"step{n}_label"],
+            )
+            for n in range(1, STEP_ROWS + 1)
+            if data.get(f"step{n}_role")
+        ]
+
+
+class DelegationForm(Form):
+    to_user = forms.CharField(label="受托人", max_length=150, help_text="受托人的登录名、手机号码或工号")
+    starts_on = forms.DateField(label="开始日期", widget=DATE)
+    ends_on = forms.DateField(label="结束日期", widget=DATE)
+    reason = forms.CharField(label="事由", max_length=200, required=False)
+
+    def clean_to_user(self):
+        from netconduct.org.models import Person
+
+        text = to_halfwidth(self.cleaned_data["to_user"]).strip()
+        User = get_user_model()
+        user = User.objects.filter(username=text, is_active=True).first()
+        if user is None:
+            person = (
+                Person.objects.filter(user__is_active=True)
+                .filter(**({"mobile": text} if text.isdigit() and len(text) == 11 else {"employee_no": text}))
+                .select_related("user")
+                .first()
+            )
+            user = person.user if person else None
+        if user is None:
+            raise ValidationError(f"找不到“{text}”对应的有效账号。")
+        return user
+
+
+class ReviewOpenForm(Form):
+    unit = forms.ModelChoiceField(label="范围", queryset=None)
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    deadline = forms.DateField(label="答复期限", widget=DATE)
+    title = forms.CharField(
+        label="名称", max_length=100, required=False, help_text="留空则为“某年度网络账号年检”"
+    )
+
+    def __init__(self, *args, units=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+
+
+class ReviewAnswerForm(Form):
+    answer = forms.ChoiceField(
+        label="答复",
+        choices=[
+            (ReviewAnswer.CONFIRMED, ReviewAnswer.CONFIRMED.label),
+            (ReviewAnswer.CLOSE, ReviewAnswer.CLOSE.label),
+        ],
+        widget=forms.RadioSelect,
+    )
+    audience = forms.IntegerField(label="目前受众/群规模（人）", min_value=0, required=False)
+    note = forms.CharField(
+        label="说明", widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="申请注销时必填"
+    )
+
+
+class ImportForm(Form):
+    file = forms.FileField(label="备案台账（.xlsx）")
+
+
+def default_deadline() -> dt.date:
+    return timezone.localdate() + dt.timedelta(days=30)

@@ -1,0 +1,301 @@
+"""Yearly review (年检): the committee opens a round over its subtree; each account's owner confirms it is still in
+use and compliant, or asks to close it; the round lists who has not answered and reminds them.
+
+Reminders go through the campaigns' machinery: an in-app `Notification` per person and, where the account has an
+e-mail address, an e-mail `Delivery` that `deliveries_dispatch` sends with its retries. Keys carry the round, the
+account, the recipient and the ISO week, so a person is reminded at most once a week per account however often the
+job runs (`netconduct registry-remind`, daily from cron, or `reviews_remind_all()` from the reminders job).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from netconduct.core import scoping
+from netconduct.core.audit import Change, audit_record
+from netconduct.core.exceptions import ApplicationError, PermissionRefused
+from netconduct.core.scoping import subtree_q
+from netconduct.org.choices import Role
+from netconduct.org.models import OrgUnit, RoleGrant
+
+from .choices import AccountStatus, ReviewAnswer, RoundStatus
+from .models import Account, AccountAdmin, ReviewItem, ReviewRound
+
+BATCH = 900
+
+
+def _absolute(url: str) -> str:
+    from django.conf import settings
+
+    site = (getattr(settings, "NETCONDUCT_SITE_URL", "") or "").rstrip("/")
+    return f"{site}{url}" if site else ""
+
+
+def _insert_new(model, rows: list) -> list:
+    """Insert the rows whose unique key is not taken yet; returns those (a second run the same week adds none)."""
+    taken: set[str] = set()
+    keys = [r.key for r in rows]
+    for start in range(0, len(keys), BATCH):
+        taken.update(model.objects.filter(key__in=keys[start : start + BATCH]).values_list("key", flat=True))
+    new = [r for r in rows if r.key not in taken]
+    for start in range(0, len(new), BATCH):
+        model.objects.bulk_create(new[start : start + BATCH], ignore_conflicts=True)
+    return new
+
+
+def _round_change(action: str, review: ReviewRound, before=None, after=None) -> Change:
+    return Change(action, "registry.review", review.pk, review.title, review.unit.path, before, after)
+
+
+@transaction.atomic
+def review_open(*, actor, unit: OrgUnit, year: int, deadline: dt.date, title: str = "") -> ReviewRound:
+    """Open the year's review over `unit`'s subtree: every account not closed gets an item to answer."""
+    unit = OrgUnit.objects.get(pk=unit.pk)
+    scoping.require(actor, "registry.manage", unit.path)
+    if not 2000 <= year <= 2100:
+        raise ApplicationError("年度不正确。", field="year")
+    if deadline < timezone.localdate():
+        raise ApplicationError("答复期限不能早于今天。", field="deadline")
+    if ReviewRound.objects.filter(unit=unit, year=year).exists():
+        raise ApplicationError(f"{unit.name}{year}年度的年检已经开启。", field="year")
+    review = ReviewRound.objects.create(
+        unit=unit,
+        year=year,
+        deadline=deadline,
+        title=(title or "").strip()[:100] or f"{year}年度网络账号年检",
+        created_by=actor,
+    )
+    ids = list(
+        Account.objects.filter(subtree_q("unit__path", unit.path))
+        .exclude(status=AccountStatus.CLOSED)
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), BATCH):
+        ReviewItem.objects.bulk_create(
+            [ReviewItem(round=review, account_id=pk) for pk in ids[start : start + BATCH]]
+        )
+    audit_record(
+        actor=actor,
+        change=_round_change(
+            "registry.review_open", review, None, {"year": year, "deadline": deadline, "accounts": len(ids)}
+        ),
+    )
+    return review
+
+
+def answerers_q(user) -> Q:
+    """Review items this account answers: accounts it applied for, or administers."""
+    return Q(account__owner_user=user) | Q(
+        account__in=AccountAdmin.objects.filter(person__user=user).values("account")
+    )
+
+
+def may_answer(user, item: ReviewItem) -> bool:
+    account = item.account
+    if scoping.scope_for(user, "registry.apply_unit").covers(account.unit.path):
+        return True
+    if account.owner_user_id == user.pk:
+        return True
+    return account.admins.filter(person__user=user).exists()
+
+
+@transaction.atomic
+def review_answer(
+    *, actor, item: ReviewItem, answer: str, note: str = "", audience: int | None = None
+) -> ReviewItem:
+    item = (
+        ReviewItem.objects.select_for_update(of=("self",))
+        .select_related("round__unit", "account__unit")
+        .get(pk=item.pk)
+    )
+    if not may_answer(actor, item):
+        raise PermissionRefused("您不是该账号的申请人、管理员或主管单位的管理人员。")
+    if item.round.status != RoundStatus.OPEN:
+        raise ApplicationError("本次年检已结束，不能再答复。")
+    if answer not in (ReviewAnswer.CONFIRMED, ReviewAnswer.CLOSE):
+        raise ApplicationError("请选择答复：仍在使用且符合规范，或申请注销。", field="answer")
+    note = (note or "").strip()
+    if answer == ReviewAnswer.CLOSE and not note:
+        raise ApplicationError("申请注销时请说明原因。", field="note")
+    before = {"answer": item.answer, "note": item.note}
+    item.answer, item.note, item.audience = answer, note[:1000], audience
+    item.answered_by, item.answered_at = actor, timezone.now()
+    item.save()
+    audit_record(
+        actor=actor,
+        change=Change(
+            "registry.review_answer",
+            "registry.account",
+            item.account_id,
+            str(item.account)[:255],
+            item.account.unit.path,
+            before,
+            {"answer": answer, "note": item.note, "audience": audience, "review": item.round.title},
+        ),
+    )
+    return item
+
+
+@transaction.atomic
+def review_close(*, actor, review: ReviewRound) -> ReviewRound:
+    review = ReviewRound.objects.select_for_update(of=("self",)).select_related("unit").get(pk=review.pk)
+    scoping.require(actor, "registry.manage", review.unit.path)
+    if review.status != RoundStatus.OPEN:
+        raise ApplicationError("本次年检已经结束。")
+    review.status, review.closed_at = RoundStatus.CLOSED, timezone.now()
+    review.save(update_fields=["status", "closed_at"])
+    counts = dict(review.items.values("answer").annotate(n=Count("pk")).values_list("answer", "n"))
+    audit_record(
+        actor=actor,
+        change=_round_change(
+            "registry.review_close",
+            review,
+            {"status": RoundStatus.OPEN},
+            {"status": review.status, "answers": counts},
+        ),
+    )
+    return review
+
+
+# ---------------------------------------------------------------------------------------------------- reminders
+
+
+@dataclass
+class RemindReport:
+    rounds: int = 0
+    pending: int = 0
+    notifications: int = 0
+    emails: int = 0
+    unreached: int = 0
+
+
+def _recipients(items: list[ReviewItem]) -> dict[int, list[tuple[int, str]]]:
+    """account id → [(user id, e-mail)] of its owner and administrators with active accounts; accounts with none
+    go to the secretaries and unit administrators at or above the unit in charge."""
+    account_ids = [i.account_id for i in items]
+    found: dict[int, dict[int, str]] = defaultdict(dict)
+    for start in range(0, len(account_ids), BATCH):
+        chunk = account_ids[start : start + BATCH]
+        for pk, uid, email in Account.objects.filter(pk__in=chunk, owner_user__is_active=True).values_list(
+            "pk", "owner_user_id", "owner_user__email"
+        ):
+            found[pk][uid] = email or ""
+        for pk, uid, email in AccountAdmin.objects.filter(
+            account_id__in=chunk, person__user__is_active=True
+        ).values_list("account_id", "person__user_id", "person__user__email"):
+            found[pk][uid] = email or ""
+    orphans = [i for i in items if not found.get(i.account_id)]
+    if orphans:
+        step = OrgUnit.steplen
+        wanted = {
+            i.account.unit.path[:n] for i in orphans for n in range(step, len(i.account.unit.path) + 1, step)
+        }
+        staff: dict[str, dict[int, str]] = defaultdict(dict)
+        grants = RoleGrant.objects.filter(
+            unit__path__in=wanted, role__in=[Role.SECRETARY, Role.UNIT_ADMIN], user__is_active=True
+        ).values_list("unit__path", "user_id", "user__email")
+        for path, uid, email in grants:
+            staff[path][uid] = email or ""
+        for item in orphans:
+            path = item.account.unit.path
+            for n in range(len(path), 0, -step):  # the nearest unit with someone to tell
+                if staff.get(path[:n]):
+                    found[item.account_id] = dict(staff[path[:n]])
+                    break
+    return {pk: list(users.items()) for pk, users in found.items()}
+
+
+def review_remind(
+    *, review: ReviewRound, actor=None, now: dt.datetime | None = None, dispatch: bool = True
+) -> RemindReport:
+    """Remind whoever answers for each unanswered account of an open round (at most once a week each)."""
+    from netconduct.campaigns import reminders
+    from netconduct.campaigns.choices import DeliveryChannel
+    from netconduct.campaigns.models import Delivery, Notification
+
+    now = now or timezone.now()
+    report = RemindReport()
+    if review.status != RoundStatus.OPEN:
+        return report
+    if actor is not None:
+        scoping.require(actor, "registry.manage", review.unit.path)
+    today = timezone.localdate(now)
+    year, week, _ = today.isocalendar()
+    with transaction.atomic():
+        items = list(
+            review.items.filter(answer=ReviewAnswer.PENDING).select_related("account__unit").order_by("pk")
+        )
+        report.rounds, report.pending = 1, len(items)
+        recipients = _recipients(items)
+        notes: list[Notification] = []
+        mails: dict[str, Delivery] = {}
+        late = today > review.deadline
+        for item in items:
+            users = recipients.get(item.account_id, [])
+            if not users:
+                report.unreached += 1
+                continue
+            account = item.account
+            url = reverse("registry:review_answer", args=[item.pk])
+            title = (
+                f"年检逾期未答复：{account.name}"
+                if late
+                else f"请在{review.deadline:%-m月%-d日}前完成年检：{account.name}"
+            )
+            body = (
+                f"{review.title}：请确认{account.platform_label}“{account.name}”（{account.filing_number}）"
+                f"是否仍在使用、符合规范，或申请注销。答复期限：{review.deadline:%Y年%-m月%-d日}。"
+            )
+            for uid, email in users:
+                key = f"registry:review{review.pk}:{item.account_id}:to{uid}:{year}w{week}"
+                notes.append(Notification(user_id=uid, key=key, title=title[:200], body=body, url=url))
+                if email:
+                    link = _absolute(url)
+                    mails[key] = Delivery(
+                        key=f"{key}:email",
+                        channel=DeliveryChannel.EMAIL,
+                        recipient=email,
+                        subject=title[:200],
+                        body=body + (f"\n\n答复地址：{link}" if link else ""),
+                        next_attempt_at=now,
+                    )
+        new = _insert_new(Notification, notes)
+        report.notifications = len(new)
+        report.emails = len(_insert_new(Delivery, [mails[n.key] for n in new if n.key in mails]))
+        audit_record(
+            actor=actor,
+            change=_round_change(
+                "registry.review_remind",
+                review,
+                None,
+                {
+                    "pending": report.pending,
+                    "notifications": report.notifications,
+                    "emails": report.emails,
+                    "unreached": report.unreached,
+                },
+            ),
+        )
+    if dispatch and report.emails:
+        reminders.deliveries_dispatch(now=now)
+    return report
+
+
+def reviews_remind_all(*, now: dt.datetime | None = None, dispatch: bool = True) -> RemindReport:
+    """Every open round: the daily job (`netconduct registry-remind`)."""
+    total = RemindReport()
+    for review in ReviewRound.objects.filter(status=RoundStatus.OPEN).select_related("unit").order_by("pk"):
+        one = review_remind(review=review, now=now, dispatch=dispatch)
+        total.rounds += one.rounds
+        total.pending += one.pending
+        total.notifications += one.notifications
+        total.emails += one.emails
+        total.unreached += one.unreached
+    return total

@@ -1,0 +1,135 @@
+from netconduct.core import testing
+from netconduct.core.url_matrix import BRANCH_READERS, EVERYONE, STAFF, UrlCase
+from netconduct.org.choices import Role
+
+from .. import case_services
+from ..models import ProtectionCase
+from . import factories as f
+
+INSPECTOR = frozenset({"inspector"})
+MEMBER = frozenset({"member"})
+
+
+def _report(where, *, with_file=False):
+    def make(w):
+        unit = w.org.branch1 if where == "inside" else w.other_branch
+        files = [f.png_upload()] if with_file else []
+        filed = f.file_report(w.accounts.member, unit=unit, files=files)
+        kwargs = {"pk": filed.report.pk}
+        if with_file:
+            kwargs["file_pk"] = filed.report.files.get().pk
+        return kwargs
+
+    return make
+
+
+def _case_maker(w):
+    user = testing.make_account("case-maker")
+    testing.grant(user, Role.INSPECTOR, w.org.group)
+    return user
+
+
+def _case(where, *, with_file=False):
+    def make(w):
+        person = w.member_person if where == "inside" else w.other_person
+        actor = _case_maker(w)
+        case = f.violation(person, actor=actor)
+        kwargs = {"pk": case.pk}
+        if with_file:
+            case_services.violation_note(actor=actor, case=case, text="截图", files=[f.png_upload()])
+            kwargs["file_pk"] = case.files.get().pk
+        return kwargs
+
+    return make
+
+
+def _protection(where):
+    def make(w):
+        person = w.member_person if where == "inside" else w.other_person
+        case = case_services.protection_create(
+            actor=w.org.root_user, person=person, happened="遭到网络围攻辱骂。"
+        )
+        return {"pk": ProtectionCase.objects.get(pk=case.pk).pk}
+
+    return make
+
+
+CASES: list = [
+    UrlCase("reports:home", EVERYONE),
+    UrlCase("reports:file", EVERYONE),
+    UrlCase("reports:follow", EVERYONE, public=True),
+    UrlCase(
+        "reports:follow_add",
+        EVERYONE,
+        public=True,
+        method="post",
+        note="without a valid token: back to follow",
+    ),
+    UrlCase("reports:handle_list", INSPECTOR),
+    UrlCase("reports:handle_detail", INSPECTOR, inside=_report("inside"), outside=_report("outside")),
+    UrlCase(
+        "reports:handle_assign",
+        INSPECTOR,
+        method="post",
+        inside=_report("inside"),
+        outside=_report("outside"),
+        data=lambda w: {"handler": w.accounts.inspector.pk},
+    ),
+    UrlCase(
+        "reports:handle_advance",
+        INSPECTOR,
+        method="post",
+        inside=_report("inside"),
+        outside=_report("outside"),
+    ),
+    UrlCase(
+        "reports:handle_message",
+        INSPECTOR,
+        method="post",
+        inside=_report("inside"),
+        outside=_report("outside"),
+        data=lambda w: {"kind": "note", "text": "已电话核实"},
+    ),
+    UrlCase(
+        "reports:handle_file",
+        INSPECTOR,
+        inside=_report("inside", with_file=True),
+        outside=_report("outside", with_file=True),
+    ),
+    UrlCase("reports:stats", STAFF),
+    UrlCase("reports:violation_list", INSPECTOR),
+    UrlCase("reports:violation_create", INSPECTOR),
+    UrlCase("reports:violation_detail", INSPECTOR, inside=_case("inside"), outside=_case("outside")),
+    UrlCase(
+        "reports:violation_advance",
+        INSPECTOR,
+        method="post",
+        inside=_case("inside"),
+        outside=_case("outside"),
+        data=lambda w: {"step": "investigating"},
+    ),
+    UrlCase(
+        "reports:violation_note",
+        INSPECTOR,
+        method="post",
+        inside=_case("inside"),
+        outside=_case("outside"),
+        data=lambda w: {"text": "调取聊天记录"},
+    ),
+    UrlCase(
+        "reports:violation_file",
+        INSPECTOR,
+        inside=_case("inside", with_file=True),
+        outside=_case("outside", with_file=True),
+    ),
+    UrlCase("reports:my_case", MEMBER, inside=_case("inside"), outside=_case("outside")),
+    UrlCase("reports:support_list", BRANCH_READERS),
+    UrlCase("reports:commendation_create", BRANCH_READERS),
+    UrlCase("reports:protection_create", BRANCH_READERS),
+    UrlCase(
+        "reports:protection_detail",
+        BRANCH_READERS,
+        inside=_protection("inside"),
+        outside=_protection("outside"),
+    ),
+]
