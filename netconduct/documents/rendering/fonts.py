@@ -331,8 +331,12 @@ def _common_font(filename: str) -> str:
         stem = os.path.splitext(filename)[0].replace("-", "")
         ps_name = f"{stem}-NCcommon"
         source = os.path.join(font_dir(), filename)
-        stamp = hashlib.sha256(f"{os.path.getsize(source)}:{_charset_key(common_charset())}".encode()).hexdigest()
-        path = os.path.join(_common_cache_dir(), f"{ps_name}-{stamp[:12]}.ttf")  # a new source means a new file
+        stamp = hashlib.sha256(
+            f"{os.path.getsize(source)}:{_charset_key(common_charset())}".encode()
+        ).hexdigest()
+        path = os.path.join(
+            _common_cache_dir(), f"{ps_name}-{stamp[:12]}.ttf"
+        )  # a new source means a new file
         if not os.path.exists(path):
             data = build_truetype_subset(filename, common_charset(), ps_name)
             tmp = f"{path}.{os.getpid()}.tmp"
