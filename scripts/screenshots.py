@@ -108,6 +108,14 @@ def shoot(out: Path, only: list[str] | None, ids: dict[str, str]) -> None:
         ("yearly", "zhb_admin", "/campaigns/sessions/yearly/"),
         ("selfcheck", "member_demo", "/selfcheck/"),
         ("notifications", "zc_secretary", "/campaigns/notifications/"),
+        ("home-admin", "zhb_admin", "/"),
+        ("pledge-sign", "member_demo", "/pledges/sign/{target}/"),
+        ("pledges-mine", "member_demo", "/pledges/"),
+        ("pledge-verify", None, "/pledges/verify/"),
+        ("registry", "zhb_admin", "/registry/"),
+        ("reports", "member_demo", "/reports/"),
+        ("report-file", "member_demo", "/reports/new/"),
+        ("report-follow", None, "/reports/follow/"),
     ]
     with sync_playwright() as p:
         browser = p.chromium.launch(
