@@ -116,6 +116,8 @@ def shoot(out: Path, only: list[str] | None, ids: dict[str, str]) -> None:
         ("reports", "member_demo", "/reports/"),
         ("report-file", "member_demo", "/reports/new/"),
         ("report-follow", None, "/reports/follow/"),
+        ("pledges-tracking", "zc_secretary", "/pledges/campaigns/{campaign}/"),
+        ("pledges-print", "zc_secretary", "/pledges/campaigns/{campaign}/print/"),
     ]
     with sync_playwright() as p:
         browser = p.chromium.launch(

@@ -102,26 +102,39 @@ class QuizQuestion(models.Model):
 
 
 class ScanUpload(models.Model):
-    """A batch of scanned paper pledges (a multi-page PDF or phone photos) uploaded by a secretary."""
+    """A batch of scanned paper pledges (a multi-page PDF and/or phone photos) uploaded by a secretary for a unit.
+
+    Each page becomes a ScanPage with its own image; the signing date is the one the secretary gave for the batch.
+    """
 
     campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="pledge_scans")
     unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="+")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    signed_on = models.DateField("签订日期")
     original_names = models.JSONField(default=list)
     page_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        indexes = [models.Index(fields=["campaign", "unit"], name="scanupload_campaign_unit_idx")]
 
     def __str__(self) -> str:
         return f"扫描件 {self.uploaded_at:%Y-%m-%d %H:%M}（{self.page_count}页）"
 
 
 class ScanPage(models.Model):
+    """One scanned page: its image, what its QR code said, and the pledge it was matched or assigned to."""
+
     upload = models.ForeignKey(ScanUpload, on_delete=models.CASCADE, related_name="pages")
     index = models.PositiveIntegerField()  # 1-based, in upload order
-    image_name = models.CharField(max_length=200)  # a PNG/JPEG of the page under the media root
-    code_read = models.CharField(max_length=40, blank=True)  # what the QR said, if anything
+    source = models.CharField(max_length=200, blank=True)  # "扫描.pdf 第3页" or the photo's file name
+    image_name = models.CharField(max_length=200)  # a JPEG of the page under the media root
+    image_sha256 = models.CharField(max_length=64, blank=True)
+    code_read = models.CharField(max_length=40, blank=True)  # the code the QR carried, if one was read
     copy = models.CharField(max_length=1, choices=PaperCopy.choices, blank=True)
     status = models.CharField(max_length=10, choices=ScanPageStatus.choices, default=ScanPageStatus.UNMATCHED)
+    note = models.CharField(max_length=200, blank=True)  # why a page is unmatched or ignored, in words
     pledge = models.ForeignKey(
         Pledge, on_delete=models.PROTECT, null=True, blank=True, related_name="scan_pages"
     )
@@ -132,7 +145,14 @@ class ScanPage(models.Model):
 
     class Meta:
         ordering = ["upload", "index"]
-        constraints = [models.UniqueConstraint(fields=["upload", "index"], name="scan_page_index_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["upload", "index"], name="scan_page_index_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=[ScanPageStatus.MATCHED, ScanPageStatus.ASSIGNED])
+                | models.Q(pledge__isnull=False),
+                name="scan_page_matched_has_pledge",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"第{self.index}页"

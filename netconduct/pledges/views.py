@@ -69,7 +69,12 @@ def my_pledges(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "pledges/my_pledges.html",
-        {"to_sign": mine.to_sign, "signed": mine.signed, "today": timezone.localdate()},
+        {
+            "to_sign": mine.to_sign,
+            "signed": mine.signed,
+            "today": timezone.localdate(),
+            "can_track": scoping.has_any(request.user, "pledge.view"),
+        },
     )
 
 
