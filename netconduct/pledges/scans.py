@@ -39,6 +39,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from netconduct.accounts.selectors import normalize_code
 from netconduct.campaigns.models import Campaign, Target
 from netconduct.campaigns.services import target_mark_pledged
 from netconduct.core import scoping
@@ -203,7 +204,7 @@ def parse_qr(text: str) -> tuple[str, str] | None:
         return None
     rest = text[at + len(marker) :]
     raw = re.split(r"[/#?]", rest, maxsplit=1)[0]
-    code = services.normalize_code(raw)
+    code = normalize_code(raw)
     if not code:
         return None
     copy = text.rsplit("#", 1)[1].strip().upper() if "#" in rest else ""

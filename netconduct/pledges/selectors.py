@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.http import Http404
 
+from netconduct.accounts.selectors import normalize_code
 from netconduct.campaigns.choices import CampaignStatus
 from netconduct.campaigns.models import Target
 from netconduct.core import scoping
@@ -15,7 +16,6 @@ from netconduct.core import scoping
 from . import sealing
 from .choices import PledgeStatus
 from .models import Pledge
-from .services import normalize_code
 
 
 def pledges_visible(user) -> QuerySet[Pledge]:

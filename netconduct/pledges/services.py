@@ -48,12 +48,6 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def normalize_code(raw: str) -> str:
-    from netconduct.accounts.selectors import normalize_code as fold
-
-    return fold(raw)
-
-
 # ---------------------------------------------------------------------------------------------------- templates
 
 

@@ -7,6 +7,7 @@ import binascii
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,15 +15,16 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from netconduct.accounts.selectors import mask_name
+from netconduct.accounts.selectors import mask_name, normalize_code
 from netconduct.campaigns import selectors as campaign_selectors
 from netconduct.campaigns.models import Campaign
 from netconduct.core import scoping
 from netconduct.core.exceptions import ApplicationError
 
 from . import selectors, services
-from .choices import SignatureKind
-from .models import QuizQuestion
+from .choices import PledgeStatus, SignatureKind
+from .models import Pledge, QuizQuestion
+from .render import template_parts, text_sha256
 
 VERIFY_UPLOAD_MAX = 20 * 1024 * 1024
 
@@ -84,18 +86,6 @@ def sign(request: HttpRequest, target_pk: int) -> HttpResponse:
     """Read the whole pledge, tick, (answer the quiz,) sign with a finger or type the name."""
     target = campaign_selectors.my_target_get(user=request.user, pk=target_pk)
     campaign = target.campaign
-    existing = services.Pledge.objects.filter(
-        campaign=campaign, person_id=target.person_id, status="signed"
-    ).first()
-    if existing is not None:
-        return redirect("pledges:detail", pk=existing.pk)
-    try:
-        template, label, text = services.pledge_text_for(
-            campaign=campaign, person=target.person, on=timezone.localdate()
-        )
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("campaigns:my_task", pk=target.pk)
     questions = list(QuizQuestion.objects.filter(campaign=campaign))
     error: ApplicationError | None = None
     if request.method == "POST":
@@ -121,7 +111,21 @@ def sign(request: HttpRequest, target_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("承诺书已签订。签章文件生成后可随时下载。"))
             return redirect("pledges:detail", pk=pledge.pk)
-    title, paragraphs = services.render.template_parts(template.title, template.body)
+    else:
+        existing = Pledge.objects.filter(
+            campaign=campaign, person_id=target.person_id, status=PledgeStatus.SIGNED
+        ).first()
+        if existing is not None:
+            return redirect("pledges:detail", pk=existing.pk)
+    # The text shown is worked out only for the page itself: a successful signature never renders it.
+    try:
+        template, label, text = services.pledge_text_for(
+            campaign=campaign, person=target.person, on=timezone.localdate()
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("campaigns:my_task", pk=target.pk)
+    title, paragraphs = template_parts(template.title, template.body)
     return render(
         request,
         "pledges/sign.html",
@@ -133,7 +137,7 @@ def sign(request: HttpRequest, target_pk: int) -> HttpResponse:
             "unit_label": label,
             "person": target.person,
             "today": timezone.localdate(),
-            "text_sha256": services.render.text_sha256(text),
+            "text_sha256": text_sha256(text),
             "questions": questions,
             "error": error,
             "posted": request.POST if request.method == "POST" else {},
@@ -163,9 +167,7 @@ def pdf(request: HttpRequest, pk: int) -> HttpResponse:
     if not pledge.is_sealed:
         messages.info(request, _("签章文件正在生成，请稍后再试。"))
         return redirect("pledges:detail", pk=pledge.pk)
-    response = FileResponse(
-        services.default_storage.open(pledge.pdf_name, "rb"), content_type="application/pdf"
-    )
+    response = FileResponse(default_storage.open(pledge.pdf_name, "rb"), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=request.GET.get("inline") != "1",
         filename=f"承诺书-{pledge.person.name}-{pledge.year}.pdf",
@@ -209,7 +211,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                 if result.pledge is not None:
                     context["facts"] = _public_facts(result.pledge)
         elif code:
-            return redirect("pledges:verify_code", code=services.normalize_code(code) or "0")
+            return redirect("pledges:verify_code", code=normalize_code(code) or "0")
         else:
             context["error"] = _("请输入验证码或选择要验证的 PDF 文件。")
     return render(request, "pledges/verify.html", context, status=400 if context.get("error") else 200)
