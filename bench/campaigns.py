@@ -66,10 +66,10 @@ def child(repeat: int) -> None:
 
     from netconduct.campaigns import exports, selectors, services
     from netconduct.campaigns.models import Target
-    from netconduct.core.scoping import subtree_q
     from netconduct.documents.models import Document
     from netconduct.org import demo
     from netconduct.org.models import OrgUnit, Person
+    from netconduct.org.scoping import subtree_q
 
     group = demo.demo_group()
     committee = OrgUnit.objects.get(subtree_q("path", group.path), name=demo.COMMITTEE_NAME)

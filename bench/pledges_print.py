@@ -72,8 +72,8 @@ def child(people: int, scanned: int) -> None:
     from django.utils import timezone
     from PIL import Image
 
+    from netconduct import testing
     from netconduct.campaigns import services as campaign_services
-    from netconduct.core import testing
     from netconduct.documents.demo import seed_documents_load
     from netconduct.org import services as org_services
     from netconduct.pledges import paper, render, scans

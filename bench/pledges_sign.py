@@ -93,8 +93,8 @@ def child_setup(people: int) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    from netconduct import testing
     from netconduct.campaigns.models import Target
-    from netconduct.core import testing
     from netconduct.org.models import Person
     from netconduct.pledges.tests import factories
 

@@ -65,7 +65,8 @@ def _build(n: int) -> dict:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from netconduct.core import crypto, testing
+    from netconduct import testing
+    from netconduct.core import crypto
     from netconduct.core.db import refresh_planner_statistics
     from netconduct.org import services as org_services
     from netconduct.org.choices import Role, UnitKind

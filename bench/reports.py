@@ -72,7 +72,8 @@ def main() -> None:
     from django.utils import timezone
     from PIL import Image
 
-    from netconduct.core import crypto, testing
+    from netconduct import testing
+    from netconduct.core import crypto
     from netconduct.org.choices import Role
     from netconduct.reports import receipts
     from netconduct.reports.models import Report

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from netconduct.core import testing
+from netconduct import testing
+from netconduct.notifications.tests.robots import robot  # noqa: F401 (a fixture: a fake group-robot server)
 from netconduct.org.choices import Role
 
 

@@ -1,15 +1,18 @@
 from django.urls import include, path
 
 from netconduct.core import views as core_views
+from netconduct.home import views as home_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("netconduct.accounts.urls")),
     path("org/", include("netconduct.org.urls")),
-    path("audit/", include("netconduct.core.urls")),
+    path("audit/", include("netconduct.home.urls_audit")),
     path("documents/", include("netconduct.documents.urls")),
     path("campaigns/", include("netconduct.campaigns.urls")),
+    path("campaigns/", include("netconduct.studies.urls")),
+    path("campaigns/", include("netconduct.notifications.urls")),
     path("selfcheck/", include("netconduct.selfcheck.urls")),
     path("pledges/", include("netconduct.pledges.urls")),
     path("registry/", include("netconduct.registry.urls")),

@@ -4,27 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.core.exceptions import ValidationError
-from django.db.models import Q
 
-from netconduct.org.validation import clean_mobile, to_halfwidth
-
-
-def find_user(identifier: str):
-    """The active account an identifier names, or None; ambiguity counts as none."""
-    User = get_user_model()
-    value = to_halfwidth(identifier or "").strip()
-    if not value:
-        return None
-    query = Q(username=value) | Q(person__employee_no=value)
-    try:
-        mobile = clean_mobile(value)
-    except ValidationError:
-        mobile = ""
-    if mobile:
-        query |= Q(person__mobile=mobile)
-    matches = list(User.objects.filter(query).distinct()[:2])
-    return matches[0] if len(matches) == 1 else None
+from netconduct.org.selectors import find_user
 
 
 class IdentifierBackend(ModelBackend):

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 
-from netconduct.core import crypto, scoping
-from netconduct.core.scoping import subtree_q
+from netconduct.core import crypto
+from netconduct.org import scoping
 from netconduct.org.choices import PersonStatus
 from netconduct.org.models import OrgUnit, Person
+from netconduct.org.scoping import subtree_q
 from netconduct.org.validation import clean_mobile, to_halfwidth
 
 from .backends import find_user

@@ -23,9 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from netconduct.core import scoping
 from netconduct.core.audit import Change, audit_record, audit_record_many
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
+from netconduct.org import scoping
 from netconduct.org.choices import PersonStatus, Role
 from netconduct.org.models import Person, RoleGrant
 

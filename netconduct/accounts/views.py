@@ -24,8 +24,8 @@ from django.views.decorators.http import require_http_methods
 from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
 
-from netconduct.core import scoping
 from netconduct.core.exceptions import ApplicationError
+from netconduct.org import scoping
 
 from . import forms, selectors, services
 from .middleware import needs_second_factor

@@ -11,6 +11,18 @@ class CampaignsConfig(AppConfig):
 
         people_changed.connect(_people_changed, dispatch_uid="campaigns.people_changed")
 
+        from netconduct.documents.selectors import document_readers_register
+
+        from .selectors import documents_conveyed_to
+
+        document_readers_register(documents_conveyed_to)
+
+        from netconduct.notifications.jobs import daily_job_register
+
+        from .reminders import reminders_daily_job
+
+        daily_job_register("campaigns", reminders_daily_job)
+
 
 def _people_changed(sender, person_ids: list[int], **kwargs) -> None:
     from .choices import CampaignStatus

@@ -1,4 +1,4 @@
-"""Demo content on top of the demo organisation: the seed notice and its attachments as documents, and this
+"""The demo campaign on top of the demo organisation: the seed notice and its attachments as documents, and this
 year's campaign conveying them to everyone under the committee, launched, with a deadline two weeks out."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from netconduct.core.scoping import subtree_q
 from netconduct.documents.demo import SeedDocuments, seed_documents_load
 from netconduct.org.demo import COMMITTEE_NAME
 from netconduct.org.models import OrgUnit
+from netconduct.org.scoping import subtree_q
 
 from . import services
 from .models import Campaign
@@ -23,10 +23,11 @@ class DemoContent:
     documents: SeedDocuments
     campaign: Campaign | None
     targets: int = 0
+    launched: bool = False  # launched by this call (False: it was there already)
 
 
 @transaction.atomic
-def demo_content_load(*, actor, group: OrgUnit) -> DemoContent:
+def demo_campaign_load(*, actor, group: OrgUnit) -> DemoContent:
     committee = OrgUnit.objects.filter(subtree_q("path", group.path), name=COMMITTEE_NAME).first() or group
     docs = seed_documents_load(actor=actor, group=group, committee=committee)
     today = timezone.localdate()
@@ -45,13 +46,4 @@ def demo_content_load(*, actor, group: OrgUnit) -> DemoContent:
         requires_pledge=True,
     )
     result = services.campaign_launch(actor=actor, campaign=campaign)
-    from netconduct.pledges.demo import demo_quiz_load
-
-    demo_quiz_load(actor=actor, campaign=campaign)
-    from netconduct.reports.demo import demo_load as reports_demo_load
-
-    reports_demo_load(actor=actor, group=group)
-    from netconduct.registry.demo import demo_load as registry_demo_load
-
-    registry_demo_load(actor=actor, group=group)
-    return DemoContent(docs, campaign, result.added)
+    return DemoContent(docs, campaign, result.added, launched=True)

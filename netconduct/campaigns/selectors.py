@@ -13,10 +13,10 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from netconduct.core import scoping
-from netconduct.core.scoping import subtree_q
 from netconduct.documents.models import Document
+from netconduct.org import scoping
 from netconduct.org.models import OrgUnit
+from netconduct.org.scoping import subtree_q
 
 from .choices import CampaignStatus
 from .models import Campaign, ReadReceipt, Target
@@ -294,16 +294,12 @@ def target_receipts(target: Target) -> dict[int, ReadReceipt]:
     return {r.document_id: r for r in ReadReceipt.objects.filter(target=target).select_related("proxy_by")}
 
 
-def document_conveyed_to(*, user, pk) -> Document:
-    """A document conveyed to the user by a campaign they are part of (for the PDF/Word download); 404 otherwise."""
+def documents_conveyed_to(*, user) -> QuerySet[Document]:
+    """Documents conveyed to the user by a campaign they are part of (registered with documents for downloads)."""
     person = getattr(user, "person", None)
     if person is None:
-        raise Http404
-    document = Document.objects.filter(
-        pk=pk,
+        return Document.objects.none()
+    return Document.objects.filter(
         campaigns__targets__person=person,
         campaigns__status__in=[CampaignStatus.ACTIVE, CampaignStatus.CLOSED],
-    ).first()
-    if document is None:
-        raise Http404
-    return document
+    ).distinct()

@@ -13,17 +13,17 @@ from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from netconduct.core import scoping
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
-from netconduct.core.scoping import subtree_q
 from netconduct.documents.choices import DocumentStatus
 from netconduct.documents.models import Document
+from netconduct.org import scoping
 from netconduct.org.choices import PersonStatus
 from netconduct.org.models import OrgUnit, Person
+from netconduct.org.scoping import subtree_q
 
-from .choices import CampaignStatus, SessionStatus
-from .models import Attendance, Campaign, ReadReceipt, Target
+from .choices import CampaignStatus
+from .models import Campaign, ReadReceipt, Target
 
 BATCH = 2000
 ACTION_FIELDS = {"read": "read_at", "study": "studied_at", "pledge": "pledged_at"}
@@ -431,31 +431,16 @@ def read_proxy(
     return receipts
 
 
-def targets_refresh_study(*, campaign: Campaign, person_ids: Iterable[int]) -> None:
-    """Recompute `studied_at` for these people from the campaign's submitted or accepted sessions where they were
-    present (a returned record stops counting until resubmitted). Called inside the session services' transaction."""
-    ids = list(person_ids)
-    if not ids:
+def targets_set_studied(*, campaign: Campaign, studied: dict[int, dt.datetime | None]) -> None:
+    """Set when each of these people first studied for the campaign (None: not, or no longer). The study sessions
+    call this inside their transaction whenever attendance that counts changes."""
+    if not studied:
         return
-    present = (
-        Attendance.objects.filter(
-            session__campaign=campaign,
-            session__status__in=[SessionStatus.SUBMITTED, SessionStatus.ACCEPTED],
-            person_id__in=ids,
-            status="present",
-        )
-        .order_by()
-        .values_list("person_id", "session__starts_at")
-    )
-    first: dict[int, dt.datetime] = {}
-    for person_id, starts_at in present:
-        if person_id not in first or starts_at < first[person_id]:
-            first[person_id] = starts_at
-    targets = list(Target.objects.filter(campaign=campaign, person_id__in=ids))
+    targets = list(Target.objects.filter(campaign=campaign, person_id__in=list(studied)))
     for target in targets:
-        target.studied_at = first.get(target.person_id)
+        target.studied_at = studied[target.person_id]
     Target.objects.bulk_update(targets, ["studied_at"], batch_size=BATCH)
-    _refresh_done(Target.objects.filter(campaign=campaign, person_id__in=ids), campaign)
+    _refresh_done(Target.objects.filter(campaign=campaign, person_id__in=list(studied)), campaign)
 
 
 def target_mark_pledged(*, campaign: Campaign, person: Person, at: dt.datetime | None) -> None:

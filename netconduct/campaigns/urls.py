@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import urls_reminders, urls_sessions, views
+from . import views
 
 app_name = "campaigns"
 
@@ -16,6 +16,4 @@ urlpatterns = [
     path("targets/<int:pk>/proxy/", views.target_proxy, name="target_proxy"),
     path("my/<int:pk>/", views.my_task, name="my_task"),
     path("my/<int:pk>/read/<int:document_pk>/", views.my_read, name="my_read"),
-    *urls_sessions.urlpatterns,
-    *urls_reminders.urlpatterns,
 ]

@@ -13,11 +13,11 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from netconduct.core import scoping
 from netconduct.core.exceptions import ApplicationError
 from netconduct.core.forms import run_service
 from netconduct.documents import selectors as document_selectors
 from netconduct.documents.choices import DocumentStatus
+from netconduct.org import scoping
 from netconduct.org import selectors as org_selectors
 
 from . import exports, selectors, services

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from netconduct.core import scoping
+from netconduct.org import scoping
 from netconduct.org.models import OrgUnit
 
 from .choices import DocumentStatus
@@ -76,3 +78,23 @@ def norms_documents(*, viewer) -> QuerySet[Document]:
     return document_list(viewer=viewer, kind="norms", status=DocumentStatus.ISSUED).prefetch_related(
         Prefetch("articles", queryset=NormArticle.objects.prefetch_related("items"))
     )
+
+
+# The apps that hand documents to people (campaigns convey them) register which documents an account has been given,
+# so that a person may download those without a role; documents does not need to know those apps.
+_HANDED_TO: list[Callable[..., QuerySet[Document]]] = []
+
+
+def document_readers_register(documents_for: Callable[..., QuerySet[Document]]) -> None:
+    """Register `documents_for(user=...)`, the documents handed to an account (called from AppConfig.ready)."""
+    if documents_for not in _HANDED_TO:
+        _HANDED_TO.append(documents_for)
+
+
+def document_get_for_reader(*, user, pk) -> Document:
+    """A document handed to the account by any registered app (for the PDF/Word download); 404 otherwise."""
+    for documents_for in _HANDED_TO:
+        document = documents_for(user=user).filter(pk=pk).first()
+        if document is not None:
+            return document
+    raise Http404

@@ -17,9 +17,10 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from netconduct.core import files, scoping
+from netconduct.core import files
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.exceptions import ApplicationError
+from netconduct.org import scoping
 from netconduct.org.models import OrgUnit
 
 from .choices import DocumentKind, DocumentStatus, LinkKind, NumberSource

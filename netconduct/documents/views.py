@@ -13,11 +13,11 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from netconduct.core import scoping
 from netconduct.core.exceptions import ApplicationError
 from netconduct.core.forms import run_service
-from netconduct.core.selectors import audit_event_list
+from netconduct.org import scoping
 from netconduct.org import selectors as org_selectors
+from netconduct.org.selectors import audit_event_list
 
 from . import output, selectors, services
 from .choices import DocumentStatus
@@ -287,9 +287,7 @@ def _output_allowed(request: HttpRequest, pk: int) -> Document:
             return selectors.document_get_for(viewer=request.user, pk=pk)
         except Http404:
             pass
-    from netconduct.campaigns.selectors import document_conveyed_to
-
-    return document_conveyed_to(user=request.user, pk=pk)
+    return selectors.document_get_for_reader(user=request.user, pk=pk)
 
 
 @login_required

@@ -26,7 +26,7 @@ from stdnum.cn import ric
 
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.db import refresh_planner_statistics
-from netconduct.core.scoping import subtree_q
+from netconduct.org.scoping import subtree_q
 
 from . import services
 from .choices import Category, PoliticalStatus, Role, UnitKind

@@ -7,9 +7,9 @@ from django.db import models
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from netconduct.core import crypto
-from netconduct.core.scoping import subtree_q
 
 from .choices import CATEGORY_FIELDS, Category, Gender, PersonStatus, PoliticalStatus, Role, UnitKind
+from .scoping import subtree_q
 
 ID_CONTEXT = "person.id_number"
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 
-from netconduct.core import scoping
-from netconduct.core.scoping import subtree_q
+from netconduct.core.models import AuditEvent
+from netconduct.org import scoping
+from netconduct.org.scoping import subtree_q
 
 from .choices import CATEGORY_FIELDS, Category, PersonStatus
 from .models import OrgUnit, Person, RoleGrant
-from .validation import to_halfwidth
+from .validation import clean_mobile, to_halfwidth
 
 
 def unit_list(*, viewer, action: str = "org.view") -> QuerySet[OrgUnit]:
@@ -170,13 +173,6 @@ def grant_list_for_unit(*, viewer, unit: OrgUnit) -> QuerySet[RoleGrant]:
     )
 
 
-def home_summary(*, viewer) -> dict:
-    """What the landing page shows: the viewer's own record and, for those with reach, their units."""
-    person = getattr(viewer, "person", None)
-    grants = list(RoleGrant.objects.filter(user=viewer).select_related("unit").order_by("unit__path"))
-    return {"person": person, "grants": grants}
-
-
 def tree_layout(units: list[OrgUnit]) -> list[OrgUnit]:
     """Annotate units (in path order) for flat rendering as nested lists: `level` among the visible units,
     `has_children`, and `closers` (how many open lists end after the unit)."""
@@ -199,3 +195,37 @@ def tree_layout(units: list[OrgUnit]) -> list[OrgUnit]:
             closing += 1
         unit.closers = range(closing)
     return units
+
+
+def audit_event_list(
+    *, viewer, object_type: str | None = None, object_id: str | None = None, action: str | None = None
+) -> QuerySet[AuditEvent]:
+    """Events of the viewer's subtree (events of no unit only for those who see everything)."""
+    scope = scoping.scope_for(viewer, "audit.view")
+    qs = AuditEvent.objects.all()
+    if not scope.everything:
+        qs = qs.filter(scope.q("unit_path")).exclude(unit_path="")
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if object_id:
+        qs = qs.filter(object_id=object_id)
+    if action:
+        qs = qs.filter(action__startswith=action)
+    return qs.order_by("-seq")
+
+
+def find_user(identifier: str):
+    """The active account an identifier names, or None; ambiguity counts as none."""
+    User = get_user_model()
+    value = to_halfwidth(identifier or "").strip()
+    if not value:
+        return None
+    query = Q(username=value) | Q(person__employee_no=value)
+    try:
+        mobile = clean_mobile(value)
+    except ValidationError:
+        mobile = ""
+    if mobile:
+        query |= Q(person__mobile=mobile)
+    matches = list(User.objects.filter(query).distinct()[:2])
+    return matches[0] if len(matches) == 1 else None

@@ -11,10 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from netconduct.core import crypto, scoping
+from netconduct.core import crypto
 from netconduct.core.audit import Change, audit_record, audit_record_many
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
-from netconduct.core.scoping import subtree_q
+from netconduct.org import scoping
+from netconduct.org.scoping import subtree_q
 
 from . import validation
 from .choices import CATEGORY_FIELDS, Category, PersonStatus, PoliticalStatus, Role, UnitKind
@@ -394,7 +395,7 @@ def person_reveal_id_number(*, actor, person: Person) -> str:
 
 @transaction.atomic
 def grant_create(*, actor, user, role: str, unit: OrgUnit) -> RoleGrant:
-    from netconduct.core.permissions import RESTRICTED_ROLES
+    from netconduct.org.permissions import RESTRICTED_ROLES
 
     if role not in Role.values:
         raise ApplicationError("角色不正确。", field="role")

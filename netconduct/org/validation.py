@@ -16,14 +16,53 @@ from pypinyin import Style, lazy_pinyin
 from stdnum import exceptions as stdnum_exc
 from stdnum.cn import ric
 
-from netconduct.selfcheck.lexicon import ID_PROVINCES
-
 from .choices import Gender
 
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b]+")
 _NAME = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·A-Za-z]{2,30}$")
-# The provinces of resident ID numbers (and 71/81/82/83 of the residence permits) are the self-check's list; the
-# roster does not take the foreigner's permanent residence card (91).
+# Resident ID numbers: the first two digits name a province (or 71/81/82/83 for Taiwan, Hong Kong and Macao residence
+# permits and 91 for the foreigner's permanent residence ID card).
+ID_PROVINCES = frozenset(
+    {
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+        "83",
+        "91",
+    }
+)
+# The roster does not take the foreigner's permanent residence card (91); the self-check recognises it too.
 PROVINCE_CODES = ID_PROVINCES - {"91"}
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _NAME_DOTS = str.maketrans({"•": "·", "．": "·", "・": "·", "‧": "·", "∙": "·", "⋅": "·"})

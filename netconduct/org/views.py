@@ -12,12 +12,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from netconduct.accounts.backends import find_user
-from netconduct.core import scoping
 from netconduct.core.exceptions import ApplicationError
 from netconduct.core.forms import run_service
-from netconduct.core.scoping import subtree_q
-from netconduct.core.selectors import audit_event_list
+from netconduct.org import scoping
+from netconduct.org.scoping import subtree_q
 
 from . import selectors, services
 from .choices import PersonStatus, UnitKind
@@ -42,7 +40,9 @@ def _can(request: HttpRequest, action: str, unit: OrgUnit) -> bool:
 def _history(request: HttpRequest, object_type: str, object_id) -> list:
     if not scoping.has_any(request.user, "audit.view"):
         return []
-    events = audit_event_list(viewer=request.user, object_type=object_type, object_id=str(object_id))
+    events = selectors.audit_event_list(
+        viewer=request.user, object_type=object_type, object_id=str(object_id)
+    )
     return list(events.select_related("actor")[:20])
 
 
@@ -247,7 +247,7 @@ def unit_grants(request: HttpRequest, pk: int) -> HttpResponse:
     unit = selectors.unit_get_for(viewer=request.user, pk=pk, action="grant.manage")
     form = GrantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = find_user(form.cleaned_data["username"])
+        user = selectors.find_user(form.cleaned_data["username"])
         if user is None:
             form.add_error("username", _("找不到该账号（或匹配到多个账号），请核对。"))
         elif run_service(

@@ -19,11 +19,11 @@ from openpyxl import Workbook
 
 from netconduct.campaigns.models import Campaign
 from netconduct.campaigns.selectors import unit_ancestors_names
-from netconduct.core import scoping
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.exceptions import ApplicationError
-from netconduct.core.scoping import subtree_q
+from netconduct.org import scoping
 from netconduct.org.models import OrgUnit
+from netconduct.org.scoping import subtree_q
 
 from . import tracking
 from .choices import PledgeMethod, PledgeStatus

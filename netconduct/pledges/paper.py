@@ -22,13 +22,13 @@ from django.utils import timezone
 
 from netconduct.campaigns.choices import CampaignStatus
 from netconduct.campaigns.models import Campaign, Target
-from netconduct.core import scoping
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
-from netconduct.core.scoping import subtree_q
 from netconduct.documents.models import Document
 from netconduct.documents.rendering.fonts import Face
+from netconduct.org import scoping
 from netconduct.org.models import OrgUnit, Person
+from netconduct.org.scoping import subtree_q
 
 from . import render, services
 from .choices import PaperCopy, PledgeStatus

@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from netconduct.campaigns.choices import CampaignStatus
-from netconduct.core import scoping
 from netconduct.core.exceptions import ApplicationError
 from netconduct.core.forms import Form, run_service
-from netconduct.core.scoping import subtree_q
+from netconduct.org import scoping
 from netconduct.org import selectors as org_selectors
 from netconduct.org.models import Person
+from netconduct.org.scoping import subtree_q
 
 from . import exports, paper, scans, tracking
 from .choices import ScanPageStatus

@@ -42,12 +42,12 @@ from django.utils import timezone
 from netconduct.accounts.selectors import normalize_code
 from netconduct.campaigns.models import Campaign, Target
 from netconduct.campaigns.services import target_mark_pledged
-from netconduct.core import scoping
 from netconduct.core.audit import Change, audit_record, audit_record_many
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.core.files import sniff
-from netconduct.core.scoping import subtree_q
+from netconduct.org import scoping
 from netconduct.org.models import OrgUnit, Person
+from netconduct.org.scoping import subtree_q
 
 from . import render, sealing, services
 from .choices import PaperCopy, PledgeMethod, PledgeStatus, ScanPageStatus

@@ -11,7 +11,7 @@ from django.http import Http404
 from netconduct.accounts.selectors import normalize_code
 from netconduct.campaigns.choices import CampaignStatus
 from netconduct.campaigns.models import Target
-from netconduct.core import scoping
+from netconduct.org import scoping
 
 from . import sealing
 from .choices import PledgeStatus

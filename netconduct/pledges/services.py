@@ -25,11 +25,11 @@ from netconduct.campaigns.models import Campaign, Target
 from netconduct.campaigns.services import target_mark_pledged
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
-from netconduct.core.scoping import require
 from netconduct.documents.choices import DocumentKind, DocumentStatus
 from netconduct.documents.models import Document
 from netconduct.org.choices import UnitKind
 from netconduct.org.models import OrgUnit, Person
+from netconduct.org.scoping import require
 
 from . import render, sealing
 from .choices import PledgeMethod, PledgeStatus, SignatureKind

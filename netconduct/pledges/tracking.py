@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from netconduct.campaigns import selectors as campaign_selectors
 from netconduct.campaigns.models import Campaign, Target
-from netconduct.core import scoping
-from netconduct.core.scoping import subtree_q
+from netconduct.org import scoping
 from netconduct.org.models import OrgUnit
+from netconduct.org.scoping import subtree_q
 
 from .choices import PledgeMethod, PledgeStatus
 

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods
 from netconduct.accounts.selectors import mask_name, normalize_code
 from netconduct.campaigns import selectors as campaign_selectors
 from netconduct.campaigns.models import Campaign
-from netconduct.core import scoping
 from netconduct.core.exceptions import ApplicationError
+from netconduct.org import scoping
 
 from . import selectors, services
 from .choices import PledgeStatus, SignatureKind

@@ -12,3 +12,9 @@ class RegistryConfig(AppConfig):
         from .receivers import on_people_changed
 
         people_changed.connect(on_people_changed, dispatch_uid="registry.handover")
+
+        from netconduct.notifications.jobs import daily_job_register
+
+        from .reviews import reviews_daily_job
+
+        daily_job_register("registry", reviews_daily_job)

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from netconduct.core.scoping import subtree_q
 from netconduct.org.choices import PersonStatus, UnitKind
 from netconduct.org.models import OrgUnit, Person
+from netconduct.org.scoping import subtree_q
 
 from . import services
 from .choices import AccountKind, ApplicationStatus, Decision, OwnerKind, Platform

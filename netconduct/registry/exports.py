@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 from django.utils import timezone
 from openpyxl import Workbook
 
-from netconduct.core import scoping
+from netconduct.org import scoping
 from netconduct.org.roster.safe_cells import neutralise
 
 from .choices import AccountKind, AccountStatus, FilingBasis, OwnerKind, Platform

@@ -21,13 +21,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from netconduct.core import scoping
 from netconduct.core.audit import Change, audit_record_many
 from netconduct.core.exceptions import ApplicationError
-from netconduct.core.scoping import subtree_q
+from netconduct.org import scoping
 from netconduct.org.choices import PersonStatus
 from netconduct.org.models import OrgUnit, Person
 from netconduct.org.roster.reader import check_file, normalise_header
+from netconduct.org.scoping import subtree_q
 from netconduct.org.validation import clean_mobile
 
 from . import policies, services

@@ -20,9 +20,9 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from netconduct.core.scoping import subtree_q
 from netconduct.org.choices import Role, UnitKind
 from netconduct.org.models import OrgUnit, RoleGrant
+from netconduct.org.scoping import subtree_q
 
 from .choices import GROUP_PLATFORMS, AccountKind, FilingBasis, StepLevel
 from .models import Application, Delegation, RegistryPolicy

@@ -1,53 +1,37 @@
 """Yearly review (年检): the committee opens a round over its subtree; each account's owner confirms it is still in
 use and compliant, or asks to close it; the round lists who has not answered and reminds them.
 
-Reminders go through the campaigns' machinery: an in-app `Notification` per person and, where the account has an
-e-mail address, an e-mail `Delivery` that `deliveries_dispatch` sends with its retries. Keys carry the round, the
-account, the recipient and the ISO week, so a person is reminded at most once a week per account however often the
-job runs (`netconduct registry-remind`, daily from cron, or `reviews_remind_all()` from the reminders job).
+Reminders go out through notifications: an in-app notification per person and, where the account has an e-mail
+address, an e-mail sent with its retries. Keys carry the round, the account, the recipient and the ISO week, so a
+person is reminded at most once a week per account however often the job runs (`netconduct registry-remind`, or
+the daily run of `netconduct send-reminders`, where this is the job "registry").
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from netconduct.core import scoping
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
-from netconduct.core.scoping import subtree_q
+from netconduct.core.links import absolute_url
+from netconduct.notifications.sending import deliveries_dispatch
+from netconduct.notifications.services import Message, notifications_send
+from netconduct.org import scoping
 from netconduct.org.choices import Role
 from netconduct.org.models import OrgUnit, RoleGrant
+from netconduct.org.scoping import subtree_q
 
 from .choices import AccountStatus, ReviewAnswer, RoundStatus
 from .models import Account, AccountAdmin, ReviewItem, ReviewRound
 
 BATCH = 900
-
-
-def _absolute(url: str) -> str:
-    from django.conf import settings
-
-    site = (getattr(settings, "NETCONDUCT_SITE_URL", "") or "").rstrip("/")
-    return f"{site}{url}" if site else ""
-
-
-def _insert_new(model, rows: list) -> list:
-    """Insert the rows whose unique key is not taken yet; returns those (a second run the same week adds none)."""
-    taken: set[str] = set()
-    keys = [r.key for r in rows]
-    for start in range(0, len(keys), BATCH):
-        taken.update(model.objects.filter(key__in=keys[start : start + BATCH]).values_list("key", flat=True))
-    new = [r for r in rows if r.key not in taken]
-    for start in range(0, len(new), BATCH):
-        model.objects.bulk_create(new[start : start + BATCH], ignore_conflicts=True)
-    return new
 
 
 def _round_change(action: str, review: ReviewRound, before=None, after=None) -> Change:
@@ -175,6 +159,16 @@ class RemindReport:
     emails: int = 0
     unreached: int = 0
 
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        return (
+            f"账号年检：进行中的年检 {self.rounds} 轮，未答复 {self.pending} 个账号；"
+            f"新建站内提醒 {self.notifications} 条、邮件 {self.emails} 封"
+            + (f"；{self.unreached} 个账号找不到可提醒的人。" if self.unreached else "。")
+        )
+
 
 def _recipients(items: list[ReviewItem]) -> dict[int, list[tuple[int, str]]]:
     """account id → [(user id, e-mail)] of its owner and administrators with active accounts; accounts with none
@@ -216,10 +210,6 @@ def review_remind(
     *, review: ReviewRound, actor=None, now: dt.datetime | None = None, dispatch: bool = True
 ) -> RemindReport:
     """Remind whoever answers for each unanswered account of an open round (at most once a week each)."""
-    from netconduct.campaigns import reminders
-    from netconduct.campaigns.choices import DeliveryChannel
-    from netconduct.campaigns.models import Delivery, Notification
-
     now = now or timezone.now()
     report = RemindReport()
     if review.status != RoundStatus.OPEN:
@@ -234,8 +224,7 @@ def review_remind(
         )
         report.rounds, report.pending = 1, len(items)
         recipients = _recipients(items)
-        notes: list[Notification] = []
-        mails: dict[str, Delivery] = {}
+        messages: list[Message] = []
         late = today > review.deadline
         for item in items:
             users = recipients.get(item.account_id, [])
@@ -255,20 +244,20 @@ def review_remind(
             )
             for uid, email in users:
                 key = f"registry:review{review.pk}:{item.account_id}:to{uid}:{year}w{week}"
-                notes.append(Notification(user_id=uid, key=key, title=title[:200], body=body, url=url))
-                if email:
-                    link = _absolute(url)
-                    mails[key] = Delivery(
-                        key=f"{key}:email",
-                        channel=DeliveryChannel.EMAIL,
-                        recipient=email,
-                        subject=title[:200],
-                        body=body + (f"\n\n答复地址：{link}" if link else ""),
-                        next_attempt_at=now,
+                link = absolute_url(url) if email else ""
+                messages.append(
+                    Message(
+                        user_id=uid,
+                        key=key,
+                        title=title,
+                        body=body,
+                        url=url,
+                        email=email,
+                        email_body=body + (f"\n\n答复地址：{link}" if link else ""),
                     )
-        new = _insert_new(Notification, notes)
-        report.notifications = len(new)
-        report.emails = len(_insert_new(Delivery, [mails[n.key] for n in new if n.key in mails]))
+                )
+        sent = notifications_send(messages=messages, now=now)
+        report.notifications, report.emails = sent.notifications, sent.emails
         audit_record(
             actor=actor,
             change=_round_change(
@@ -284,7 +273,7 @@ def review_remind(
             ),
         )
     if dispatch and report.emails:
-        reminders.deliveries_dispatch(now=now)
+        deliveries_dispatch(now=now)
     return report
 
 
@@ -299,3 +288,8 @@ def reviews_remind_all(*, now: dt.datetime | None = None, dispatch: bool = True)
         total.emails += one.emails
         total.unreached += one.unreached
     return total
+
+
+def reviews_daily_job(now: dt.datetime) -> RemindReport:
+    """The registry's part of the daily run (registered in RegistryConfig.ready)."""
+    return reviews_remind_all(now=now, dispatch=False)

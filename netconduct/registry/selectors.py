@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from netconduct.core import scoping
 from netconduct.core.models import AuditEvent
+from netconduct.org import scoping
 from netconduct.org.validation import to_halfwidth
 
 from . import policies

@@ -22,12 +22,14 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from netconduct.core import crypto, scoping
+from netconduct.core import crypto
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
-from netconduct.core.scoping import subtree_q
+from netconduct.notifications.services import Message, notifications_send
+from netconduct.org import scoping
 from netconduct.org.choices import PersonStatus, Role
 from netconduct.org.models import OrgUnit, Person
+from netconduct.org.scoping import subtree_q
 from netconduct.org.validation import clean_mobile
 
 from . import policies
@@ -157,15 +159,13 @@ def _account_change(action: str, account: Account, before=None, after=None) -> C
 
 
 def _notify(user_ids: Iterable[int], *, key: str, title: str, body: str, url: str) -> None:
-    """In-app notifications through the campaigns' Notification model; the key makes each one at most once."""
-    from netconduct.campaigns.models import Notification
-
-    rows = [
-        Notification(user_id=uid, key=f"{key}:to{uid}", title=title[:200], body=body, url=url)
-        for uid in set(user_ids)
-    ]
-    if rows:
-        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    """In-app notifications; the key makes each one at most once."""
+    notifications_send(
+        messages=[
+            Message(user_id=uid, key=f"{key}:to{uid}", title=title, body=body, url=url)
+            for uid in sorted(set(user_ids))
+        ]
+    )
 
 
 def _app_url(application: Application) -> str:

@@ -23,9 +23,9 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from netconduct.core import scoping
 from netconduct.core.exceptions import ApplicationError
 from netconduct.core.forms import run_service
+from netconduct.org import scoping
 from netconduct.org import selectors as org_selectors
 from netconduct.org.models import OrgUnit, Person
 

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from netconduct.core import crypto, scoping
-from netconduct.core.scoping import get_visible_or_404
+from netconduct.core import crypto
+from netconduct.org import scoping
 from netconduct.org.models import Person
+from netconduct.org.scoping import get_visible_or_404
 
 from . import policies
 from .choices import CaseStep, EntryKind

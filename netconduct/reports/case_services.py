@@ -11,15 +11,16 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from netconduct.campaigns.models import Notification
-from netconduct.core import crypto, scoping
+from netconduct.core import crypto
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.documents.citations import cite, parse_citation
+from netconduct.notifications.services import Message, notifications_send
+from netconduct.org import scoping
 from netconduct.org.models import Person
 
 from . import evidence, policies, selectors
@@ -208,17 +209,17 @@ def _notify(case: ViolationCase, key: str, title: str, body: str) -> None:
     user = case.person.user
     if user is None:
         return
-    try:
-        with transaction.atomic():
-            Notification.objects.create(
-                user=user,
+    notifications_send(  # the key makes it at most once: a person already told is not told again
+        messages=[
+            Message(
+                user_id=user.pk,
                 key=f"reports.case:{case.pk}:{key}",
                 title=title,
                 body=body,
                 url=reverse("reports:my_case", kwargs={"pk": case.pk}),
             )
-    except IntegrityError:  # already told
-        pass
+        ]
+    )
 
 
 @transaction.atomic

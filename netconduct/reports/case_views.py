@@ -13,8 +13,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from netconduct.core import scoping
 from netconduct.core.forms import run_service
+from netconduct.org import scoping
 from netconduct.org.models import Person
 
 from . import case_selectors as selectors

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from netconduct.core import scoping
-from netconduct.core.scoping import subtree_q
+from netconduct.org import scoping
 from netconduct.org.choices import Role
+from netconduct.org.scoping import subtree_q
 
 
 def inspector_paths(user) -> tuple[str, ...]:

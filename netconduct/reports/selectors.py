@@ -10,11 +10,12 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from netconduct.core import crypto, scoping
+from netconduct.core import crypto
 from netconduct.core.models import AuditEvent
 from netconduct.documents.choices import DocumentKind, DocumentStatus
 from netconduct.documents.citations import cite
 from netconduct.documents.models import Document, NormArticle
+from netconduct.org import scoping
 from netconduct.org.choices import Role, UnitKind
 from netconduct.org.models import OrgUnit, RoleGrant
 

@@ -6,6 +6,8 @@ names and addresses, and the product ships none (see bench/README.md for what th
 
 from __future__ import annotations
 
+from netconduct.org.validation import ID_PROVINCES  # noqa: F401 (the detectors read it from here)
+
 # ---------------------------------------------------------------------------------------------------- people
 
 # The commonest single-character surnames (about 95% of the population) and the compound ones still in use.
@@ -825,48 +827,6 @@ IP_CONTEXT = ("IP", "ip", "Ip", "地址", "服务器", "主机", "网段", "网�
 # Area codes are 010, 02x (both with 8-digit numbers) or 0xxx (7 or 8 digits). Valid second digits of 0xxx codes:
 LANDLINE_AREA_PREFIXES = frozenset("3456789")
 
-# Resident ID numbers: the first two digits name a province (or 71/81/82/83 for Taiwan, Hong Kong and Macao residence
-# permits and 91 for the foreigner's permanent residence ID card).
-ID_PROVINCES = frozenset(
-    {
-        "11",
-        "12",
-        "13",
-        "14",
-        "15",
-        "21",
-        "22",
-        "23",
-        "31",
-        "32",
-        "33",
-        "34",
-        "35",
-        "36",
-        "37",
-        "41",
-        "42",
-        "43",
-        "44",
-        "45",
-        "46",
-        "50",
-        "51",
-        "52",
-        "53",
-        "54",
-        "61",
-        "62",
-        "63",
-        "64",
-        "65",
-        "71",
-        "81",
-        "82",
-        "83",
-        "91",
-    }
-)
 
 # Mobile numbers: the first three digits in use in mainland China.
 MOBILE_PREFIXES = frozenset(

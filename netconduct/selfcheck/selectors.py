@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Max, QuerySet, Sum
 from django.utils import timezone
 
-from netconduct.core import scoping
+from netconduct.org import scoping
 from netconduct.org.models import OrgUnit, Person
 
 from .choices import TallyKind

@@ -10,9 +10,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from netconduct.core import scoping
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.exceptions import ApplicationError
+from netconduct.org import scoping
 from netconduct.org.models import OrgUnit
 
 from .choices import TallyKind

@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from netconduct.core import scoping
 from netconduct.core.exceptions import ApplicationError
 from netconduct.core.forms import run_service
+from netconduct.org import scoping
 
 from . import selectors, services
 from .citations import item_text

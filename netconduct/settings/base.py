@@ -32,14 +32,17 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "netconduct.core",
-    "netconduct.accounts",
     "netconduct.org",
+    "netconduct.accounts",
+    "netconduct.notifications",
     "netconduct.documents",
     "netconduct.campaigns",
+    "netconduct.studies",
     "netconduct.selfcheck",
     "netconduct.pledges",
     "netconduct.registry",
     "netconduct.reports",
+    "netconduct.home",
 ]
 
 MIDDLEWARE = [
@@ -72,8 +75,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "netconduct.core.context_processors.navigation",
-                "netconduct.campaigns.context_processors.notifications",
+                "netconduct.home.context_processors.navigation",
+                "netconduct.notifications.context_processors.notifications",
             ],
         },
     }

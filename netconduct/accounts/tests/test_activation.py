@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from netconduct import testing
 from netconduct.accounts import services
 from netconduct.accounts.models import ActivationCode
-from netconduct.core import testing
 from netconduct.core.exceptions import PermissionRefused
 from netconduct.core.models import AuditEvent
 from netconduct.org.choices import PersonStatus, Role

@@ -6,9 +6,9 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from netconduct import testing
 from netconduct.accounts import services
 from netconduct.accounts.models import ActivationCode
-from netconduct.core import testing
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct-horse-battery-9"

@@ -7,7 +7,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from netconduct.core import testing
+from netconduct import testing
 from netconduct.core.models import AuditEvent
 from netconduct.settings import base as base_settings
 

@@ -19,7 +19,7 @@ PASSWORD = "correct-horse-battery-9"  # the password testing.make_account gives
 def test_member_follows_the_bell_to_the_task(live_server, phone, org, accounts, settings):
     templates = copy.deepcopy(settings.TEMPLATES)
     templates[0]["OPTIONS"]["context_processors"].append(
-        "netconduct.campaigns.context_processors.notifications"
+        "netconduct.notifications.context_processors.notifications"
     )
     settings.TEMPLATES = templates
     campaign, _ = launch(org, days=5)

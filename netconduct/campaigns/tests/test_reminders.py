@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
 import io
-import json
 import logging
-import threading
-import urllib.parse
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 
 import pytest
 from django.core import mail
@@ -22,13 +15,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from netconduct import testing
 from netconduct.campaigns import reminders, services
-from netconduct.campaigns.choices import DeliveryStatus
-from netconduct.campaigns.models import Delivery, Notification, Target
+from netconduct.campaigns.models import Target
 from netconduct.campaigns.reminders import DUE, OVERDUE, reminder_phase
-from netconduct.core import testing
 from netconduct.core.models import AuditEvent
 from netconduct.documents.models import Document
+from netconduct.notifications import jobs, sending
+from netconduct.notifications import services as notification_services
+from netconduct.notifications.choices import DeliveryStatus
+from netconduct.notifications.models import Delivery, Notification
+from netconduct.notifications.tests.robots import Robot
 from netconduct.org.choices import Role, UnitKind
 from netconduct.org.services import unit_create
 
@@ -107,107 +104,10 @@ def notes_of(user) -> list[Notification]:
 # ---------------------------------------------------------------------------------------------------- a robot
 
 
-@dataclass
-class Robot:
-    """A group-robot server on 127.0.0.1 that checks signatures like the real ones and fails on demand."""
-
-    base: str
-    secrets: dict[str, str] = field(default_factory=dict)  # provider -> secret it expects
-    fail_next: int = 0  # answer the next n requests with HTTP 500
-    always_fail: bool = False
-    redirect: bool = False  # answer with a redirect elsewhere
-    received: list[dict] = field(default_factory=list)  # accepted messages: provider, path, query, body
-
-    def url(self, provider: str) -> str:
-        return {
-            "wecom": f"{self.base}/wecom/cgi-bin/webhook/send?key=k-123",
-            "dingtalk": f"{self.base}/dingtalk/robot/send?access_token=t-456",
-            "feishu": f"{self.base}/feishu/open-apis/bot/v2/hook/h-789",
-        }[provider]
-
-
-def _handler(robot: Robot):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):  # keep test output quiet
-            pass
-
-        def _answer(self, status: int, payload: dict) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_POST(self):
-            length = int(self.headers.get("Content-Length", "0"))
-            body = json.loads(self.rfile.read(length).decode("utf-8"))
-            parts = urllib.parse.urlsplit(self.path)
-            query = urllib.parse.parse_qs(parts.query)
-            provider = parts.path.split("/")[1]
-            if robot.redirect:
-                self.send_response(302)
-                self.send_header("Location", "http://127.0.0.1:9/elsewhere")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return None
-            if robot.always_fail or robot.fail_next > 0:
-                robot.fail_next = max(0, robot.fail_next - 1)
-                return self._answer(500, {"error": "boom"})
-            secret = robot.secrets.get(provider)
-            if provider == "wecom":
-                ok = body.get("msgtype") == "markdown" and body["markdown"]["content"]
-                return self._accept(provider, parts, query, body, ok, {"errcode": 40008, "errmsg": "bad"})
-            if provider == "dingtalk":
-                ok = body.get("msgtype") == "text" and body["text"]["content"]
-                if secret:
-                    ts = query.get("timestamp", [""])[0]
-                    expected = base64.b64encode(
-                        hmac.new(secret.encode(), f"{ts}\n{secret}".encode(), hashlib.sha256).digest()
-                    ).decode()
-                    ok = ok and query.get("sign", [""])[0] == expected
-                return self._accept(
-                    provider, parts, query, body, ok, {"errcode": 310000, "errmsg": "sign not match"}
-                )
-            if provider == "feishu":
-                ok = body.get("msg_type") == "text" and body["content"]["text"]
-                if secret:
-                    ts = body.get("timestamp", "")
-                    key = f"{ts}\n{secret}".encode()
-                    expected = base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
-                    ok = ok and body.get("sign") == expected
-                return self._accept(
-                    provider, parts, query, body, ok, {"code": 19021, "msg": "sign match fail"}
-                )
-            return self._answer(404, {})
-
-        def _accept(self, provider, parts, query, body, ok, refusal):
-            if not ok:
-                return self._answer(200, refusal)
-            robot.received.append({"provider": provider, "path": parts.path, "query": query, "body": body})
-            return self._answer(200, {"errcode": 0, "errmsg": "ok"} if provider != "feishu" else {"code": 0})
-
-    return Handler
-
-
-@pytest.fixture
-def robot(settings):
-    settings.NETCONDUCT_WEBHOOK_ALLOW_LOCAL = True
-    settings.NETCONDUCT_WEBHOOK_TIMEOUT = 3
-    server = ThreadingHTTPServer(("127.0.0.1", 0), None)
-    state = Robot(base=f"http://127.0.0.1:{server.server_address[1]}")
-    server.RequestHandlerClass = _handler(state)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
-
-
 def add_robot(org, robot: Robot, provider: str, unit=None, secret: str = ""):
     if secret:
         robot.secrets[provider] = secret
-    return reminders.webhook_create(
+    return notification_services.webhook_create(
         actor=org.root_user,
         unit=unit or org.branch1,
         provider=provider,
@@ -455,7 +355,7 @@ def test_a_redirect_is_not_followed(setup, robot):
 def test_long_name_lists_fit_the_robots_limit():
     people = [reminders._Pending(i, i, "欧阳建国", i % 2 or None, "", "0001", ["read"]) for i in range(2000)]
     text = reminders._webhook_text("【某支部】《宣贯》尚有2000人未完成", "截至今天……\n名单：", people, "")
-    assert len(text.encode()) <= reminders.WEBHOOK_TEXT_MAX_BYTES
+    assert len(text.encode()) <= sending.WEBHOOK_TEXT_MAX_BYTES
     assert "等2000人" in text and text.endswith("宣贯提醒）")
 
 
@@ -469,15 +369,15 @@ def test_failed_robot_is_retried_with_backoff_then_succeeds(setup, robot):
     assert delivery.attempts == 1 and "HTTP 500" in delivery.last_error
     assert delivery.next_attempt_at == start + dt.timedelta(minutes=1)
 
-    assert reminders.deliveries_dispatch(now=start + dt.timedelta(seconds=30)).as_dict() == {
+    assert sending.deliveries_dispatch(now=start + dt.timedelta(seconds=30)).as_dict() == {
         "sent": 0,
         "retrying": 0,
         "failed": 0,
     }
-    assert reminders.deliveries_dispatch(now=start + dt.timedelta(minutes=1)).retrying == 1
+    assert sending.deliveries_dispatch(now=start + dt.timedelta(minutes=1)).retrying == 1
     delivery.refresh_from_db()
     assert delivery.attempts == 2 and delivery.next_attempt_at == start + dt.timedelta(minutes=6)
-    assert reminders.deliveries_dispatch(now=start + dt.timedelta(minutes=6)).sent == 1
+    assert sending.deliveries_dispatch(now=start + dt.timedelta(minutes=6)).sent == 1
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENT and delivery.attempts == 3
     assert len(robot.received) == 1
@@ -495,15 +395,13 @@ def test_permanent_failure_is_failed_logged_and_listed(setup, robot, caplog, cli
             if delivery.status != DeliveryStatus.PENDING:
                 break
             now = delivery.next_attempt_at
-            reminders.deliveries_dispatch(now=now)
+            sending.deliveries_dispatch(now=now)
     assert delivery.status == DeliveryStatus.FAILED
-    assert delivery.attempts == reminders.max_attempts() == 6
+    assert delivery.attempts == sending.max_attempts() == 6
     assert "HTTP 500" in delivery.last_error
     errors = [r for r in caplog.records if r.levelno == logging.ERROR and r.name == "netconduct.reminders"]
     assert len(errors) == 1 and f"delivery {delivery.pk}" in errors[0].getMessage()
-    assert (
-        reminders.deliveries_dispatch(now=now + dt.timedelta(days=1)).as_dict()["sent"] == 0
-    )  # stays failed
+    assert sending.deliveries_dispatch(now=now + dt.timedelta(days=1)).as_dict()["sent"] == 0  # stays failed
 
     testing.login(client, setup.accounts.unit_admin)
     page = client.get("/campaigns/deliveries/").content.decode()
@@ -520,8 +418,8 @@ def test_permanent_failure_is_failed_logged_and_listed(setup, robot, caplog, cli
 def test_a_disabled_robot_fails_visibly(setup, robot):
     hook = add_robot(setup.org, robot, "wecom")
     reminders.reminders_plan_and_send(now=at(setup.deadline), dispatch=False)
-    reminders.webhook_set_enabled(actor=setup.org.root_user, webhook=hook, enabled=False)
-    report = reminders.deliveries_dispatch(now=at(setup.deadline))
+    notification_services.webhook_set_enabled(actor=setup.org.root_user, webhook=hook, enabled=False)
+    report = sending.deliveries_dispatch(now=at(setup.deadline))
     delivery = Delivery.objects.get(webhook=hook)
     assert report.failed == 1 and delivery.status == DeliveryStatus.FAILED and "停用" in delivery.last_error
 
@@ -533,21 +431,21 @@ def test_two_dispatchers_never_send_one_delivery_twice(setup, robot, monkeypatch
     pending = Delivery.objects.filter(status=DeliveryStatus.PENDING).count()
     assert pending == 6  # 2 robot digests, 3 people's e-mails, 1 secretary digest e-mail
 
-    real_post = reminders.webhook_post
+    real_post = sending.webhook_post
     inner: list = []
 
     def post_while_another_worker_runs(webhook, text):
         if not inner:  # a second worker starts while the first is in the middle of sending
-            inner.append(reminders.deliveries_dispatch(now=now))
+            inner.append(sending.deliveries_dispatch(now=now))
         return real_post(webhook, text)
 
-    monkeypatch.setattr(reminders, "webhook_post", post_while_another_worker_runs)
-    outer = reminders.deliveries_dispatch(now=now)
+    monkeypatch.setattr(sending, "webhook_post", post_while_another_worker_runs)
+    outer = sending.deliveries_dispatch(now=now)
     total = outer.sent + inner[0].sent
     assert total == pending
     assert len(robot.received) == 2 and len(mail.outbox) == 4
     assert Delivery.objects.filter(status=DeliveryStatus.SENT).count() == pending
-    assert reminders.deliveries_dispatch(now=now + dt.timedelta(hours=1)).sent == 0
+    assert sending.deliveries_dispatch(now=now + dt.timedelta(hours=1)).sent == 0
 
 
 class FailingEmailBackend(BaseEmailBackend):
@@ -564,7 +462,7 @@ def test_email_failures_are_retried(setup, settings):
     assert "SMTP 服务器拒绝连接" in delivery.last_error
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert reminders.deliveries_dispatch(now=now + dt.timedelta(minutes=1)).sent == 4
+    assert sending.deliveries_dispatch(now=now + dt.timedelta(minutes=1)).sent == 4
     assert len(mail.outbox) == 4
 
 
@@ -588,7 +486,7 @@ def test_send_reminders_command(org, accounts):
 
 
 def test_tasks_run_on_the_immediate_backend_without_rescheduling(org, accounts):
-    from netconduct.campaigns.tasks import dispatch_deliveries_task, send_reminders_task
+    from netconduct.notifications.tasks import dispatch_deliveries_task, send_reminders_task
 
     launch(org, days=0)
     result = send_reminders_task.enqueue()
@@ -613,5 +511,5 @@ def test_schedule_reminders_enqueues_once_on_the_database_backend(db, settings):
 def test_next_reminder_run_is_the_next_0830_beijing_time():
     before = at(dt.date(2025, 3, 1), 7, 0)
     after = at(dt.date(2025, 3, 1), 9, 0)
-    assert reminders.next_reminder_run(before) == at(dt.date(2025, 3, 1))
-    assert reminders.next_reminder_run(after) == at(dt.date(2025, 3, 2))
+    assert jobs.next_reminder_run(before) == at(dt.date(2025, 3, 1))
+    assert jobs.next_reminder_run(after) == at(dt.date(2025, 3, 2))

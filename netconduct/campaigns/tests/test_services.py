@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from netconduct import testing
 from netconduct.campaigns import selectors, services
 from netconduct.campaigns.models import ReadReceipt, Target
 from netconduct.campaigns.tests import factories as f
-from netconduct.core import testing
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.core.models import AuditEvent
 from netconduct.documents.tests import factories as documents

@@ -10,9 +10,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from netconduct import testing
 from netconduct.campaigns.models import Campaign, Target
 from netconduct.campaigns.tests import factories as f
-from netconduct.core import testing
 from netconduct.documents.tests import factories as documents
 from netconduct.org import services as org_services
 

@@ -1,6 +1,5 @@
 from netconduct.campaigns.models import Target
 from netconduct.campaigns.tests import factories as f
-from netconduct.campaigns.tests import url_cases_reminders, url_cases_sessions
 from netconduct.core.url_matrix import BRANCH_READERS, EVERYONE, STAFF, UrlCase
 
 PROXY = frozenset({"sysadmin", "unit_admin", "secretary"})
@@ -53,6 +52,4 @@ CASES: list = [
     UrlCase("campaigns:target_proxy", PROXY, inside=_target(member), outside=_target(other)),
     UrlCase("campaigns:my_task", frozenset({"member"}), inside=_target(member), outside=_target(other)),
     UrlCase("campaigns:my_read", frozenset({"member"}), inside=_read(member), outside=_read(other)),
-    *url_cases_sessions.CASES,
-    *url_cases_reminders.CASES,
 ]

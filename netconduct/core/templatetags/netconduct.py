@@ -156,16 +156,17 @@ ACTIONS = {
 }
 
 
-def _choices() -> dict[str, dict[str, str]]:
-    from netconduct.org.choices import Gender, PersonStatus, PoliticalStatus, Role, UnitKind
+# Labels of coded values in audit events ({"kind": {"branch": "党支部"}, ...}), registered by the apps that own the
+# codes (in their AppConfig.ready), so that the ground floor does not import them.
+VALUE_LABELS: dict[str, dict[str, str]] = {}
 
-    return {
-        "kind": dict(UnitKind.choices),
-        "political_status": dict(PoliticalStatus.choices),
-        "status": dict(PersonStatus.choices),
-        "gender": dict(Gender.choices),
-        "role": dict(Role.choices),
-    }
+
+def register_value_labels(field: str, choices) -> None:
+    VALUE_LABELS.setdefault(field, {}).update(dict(choices))
+
+
+def _choices() -> dict[str, dict[str, str]]:
+    return VALUE_LABELS
 
 
 @register.filter

@@ -4,7 +4,7 @@ from django.db import connection, transaction
 
 from netconduct.core.audit import audit_verify
 from netconduct.core.models import AuditEvent, AuditHead
-from netconduct.core.testing import make_person
+from netconduct.testing import make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from docx import Document as Docx
 
-from netconduct.core import testing
+from netconduct import testing
 from netconduct.documents.choices import DocumentStatus
 from netconduct.documents.models import Document
 from netconduct.documents.tests import factories as f

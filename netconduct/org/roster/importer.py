@@ -25,10 +25,11 @@ from typing import Any, NamedTuple
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from netconduct.core import crypto, scoping
+from netconduct.core import crypto
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.db import BULK_LOAD_ROWS, refresh_planner_statistics
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
+from netconduct.org import scoping
 
 from .. import services, validation
 from ..choices import CATEGORY_FIELDS, Category, Gender, PersonStatus, PoliticalStatus, UnitKind

@@ -22,8 +22,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 
-from netconduct.core import scoping
 from netconduct.core.exceptions import ApplicationError
+from netconduct.org import scoping
 
 from .forms import RosterUploadForm
 from .importer import ImportResult, roster_import

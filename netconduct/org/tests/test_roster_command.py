@@ -12,9 +12,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from netconduct.core.models import AuditEvent
-from netconduct.core.testing import make_id_number
 from netconduct.org.models import Person
 from netconduct.org.roster.testing import HEADER, office_rows, write_xlsx
+from netconduct.testing import make_id_number
 
 
 def ids(n: int) -> str:

@@ -9,12 +9,12 @@ import pytest
 
 from netconduct.core.exceptions import PermissionRefused
 from netconduct.core.models import AuditEvent
-from netconduct.core.testing import make_id_number, make_person, superuser
 from netconduct.org import services
 from netconduct.org.choices import PersonStatus, PoliticalStatus, UnitKind
 from netconduct.org.models import OrgUnit, Person
 from netconduct.org.roster.importer import guess_unit_kind, parse_status_tokens, roster_import
 from netconduct.org.roster.testing import HEADER, office_rows, write_xlsx
+from netconduct.testing import make_id_number, make_person, superuser
 
 BRANCH1 = "西北能化公司党委/甲醇厂党总支/甲醇厂第一党支部"
 

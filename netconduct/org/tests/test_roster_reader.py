@@ -9,10 +9,10 @@ import openpyxl
 import pytest
 
 from netconduct.core.exceptions import ApplicationError
-from netconduct.core.testing import make_id_number
 from netconduct.org.roster import reader
 from netconduct.org.roster.importer import PRECISION_LOST, RosterImporter
 from netconduct.org.roster.testing import HEADER, office_rows, write_csv, write_xlsx
+from netconduct.testing import make_id_number
 
 FILES = Path(__file__).parent / "roster_files"
 

@@ -10,11 +10,11 @@ import pytest
 
 from netconduct.core.exceptions import ApplicationError
 from netconduct.core.models import AuditEvent
-from netconduct.core.testing import make_id_number
 from netconduct.org.models import OrgUnit, Person
 from netconduct.org.roster import importer, reader
 from netconduct.org.roster.importer import roster_import
 from netconduct.org.roster.testing import HEADER, office_rows, write_csv, write_xlsx
+from netconduct.testing import make_id_number
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -122,7 +122,7 @@ def test_over_the_row_limit_after_rows_were_written(tmp_path, refused, settings,
     refused(write_xlsx(tmp_path / "roster.xlsx", rows(6)), "超过5行")
     # At the limit the file is fine.
     before = Person.objects.count()
-    from netconduct.core.testing import superuser
+    from netconduct.testing import superuser
 
     result = roster_import(actor=superuser(), path=write_xlsx(tmp_path / "ok.xlsx", rows(5)), dry_run=False)
     assert (result.created, Person.objects.count()) == (5, before + 5)

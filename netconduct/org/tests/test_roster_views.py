@@ -14,12 +14,12 @@ from django.test import Client
 from django.urls import reverse
 
 from netconduct.core.models import AuditEvent
-from netconduct.core.testing import login, make_id_number
 from netconduct.org.models import OrgUnit, Person
 from netconduct.org.roster import views as roster_views
 from netconduct.org.roster.importer import ImportResult, RowError
 from netconduct.org.roster.safe_cells import neutralise
 from netconduct.org.roster.testing import HEADER, office_rows, write_xlsx
+from netconduct.testing import login, make_id_number
 
 UPLOAD = reverse("org:roster_import")
 

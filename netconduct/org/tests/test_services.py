@@ -2,13 +2,13 @@ import datetime as dt
 
 import pytest
 
-from netconduct.core import crypto, scoping
+from netconduct.core import crypto
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.core.models import AuditEvent
-from netconduct.core.testing import make_id_number, make_person
-from netconduct.org import services
+from netconduct.org import scoping, services
 from netconduct.org.choices import PersonStatus, Role, UnitKind
 from netconduct.org.models import OrgUnit, Person
+from netconduct.testing import make_id_number, make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from netconduct.core import testing
+from netconduct import testing
 from netconduct.core.models import AuditEvent
 from netconduct.org.models import OrgUnit, Person
 

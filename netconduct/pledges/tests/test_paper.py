@@ -6,8 +6,8 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
+from netconduct import testing
 from netconduct.campaigns import services as campaign_services
-from netconduct.core import testing
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.core.models import AuditEvent
 from netconduct.pledges import paper, render

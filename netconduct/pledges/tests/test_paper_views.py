@@ -13,8 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from netconduct import testing
 from netconduct.campaigns.models import Campaign
-from netconduct.core import testing
 from netconduct.pledges import paper
 from netconduct.pledges.choices import PledgeMethod, PledgeStatus, ScanPageStatus
 from netconduct.pledges.models import Pledge, ScanPage, ScanUpload

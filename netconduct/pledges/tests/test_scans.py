@@ -15,8 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from netconduct import testing
 from netconduct.campaigns.models import Target
-from netconduct.core import testing
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.core.models import AuditEvent
 from netconduct.pledges import paper, scans, sealing, selectors, services

@@ -13,10 +13,11 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from netconduct import testing
 from netconduct.campaigns import reminders
-from netconduct.campaigns.models import Campaign, Notification, Target
-from netconduct.core import testing
+from netconduct.campaigns.models import Campaign, Target
 from netconduct.core.models import AuditEvent
+from netconduct.notifications.models import Notification
 from netconduct.pledges import exports, paper, scans, services, tracking
 from netconduct.pledges.choices import PledgeStatus
 from netconduct.pledges.models import Pledge

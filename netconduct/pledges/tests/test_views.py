@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from netconduct import testing
 from netconduct.campaigns.models import Target
-from netconduct.core import testing
 from netconduct.pledges import services
 from netconduct.pledges.models import Pledge, QuizQuestion
 

@@ -45,7 +45,7 @@ def approve_all(application, *approvers):
 
 def filed(applicant, *approvers, **fields):
     """An account filed by the default steps; approvers default to the superuser."""
-    from netconduct.core.testing import superuser
+    from netconduct.testing import superuser
 
     application = approve_all(submitted(applicant, **fields), *(approvers or (superuser(),)))
     return application.account

@@ -10,9 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from netconduct.campaigns.models import Delivery, Notification
-from netconduct.core import testing
+from netconduct import testing
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
+from netconduct.notifications.models import Delivery, Notification
 from netconduct.registry import reviews, selectors, services
 from netconduct.registry.choices import ReviewAnswer
 from netconduct.registry.tests import factories as f

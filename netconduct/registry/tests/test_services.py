@@ -10,10 +10,10 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from netconduct.campaigns.models import Notification
-from netconduct.core import testing
+from netconduct import testing
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.core.models import AuditEvent
+from netconduct.notifications.models import Notification
 from netconduct.org import services as org_services
 from netconduct.org.choices import PersonStatus, Role
 from netconduct.org.models import RoleGrant

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from netconduct.core import testing
+from netconduct import testing
 from netconduct.registry import services
 from netconduct.registry.choices import AccountStatus, ApplicationStatus
 from netconduct.registry.models import Account, Application

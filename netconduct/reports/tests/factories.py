@@ -7,7 +7,7 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from netconduct.core import testing
+from netconduct import testing
 from netconduct.documents.tests import factories as documents
 from netconduct.org.choices import Role
 

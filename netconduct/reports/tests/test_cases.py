@@ -9,10 +9,10 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import timezone
 
-from netconduct.campaigns.models import Notification
 from netconduct.core.audit import audit_verify
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.core.models import AuditEvent
+from netconduct.notifications.models import Notification
 from netconduct.reports import case_selectors, case_services
 from netconduct.reports.choices import AppealOutcome, CaseStep, Decision, SupportKind
 from netconduct.reports.models import CaseEntry, ViolationCase
@@ -235,7 +235,7 @@ def test_violation_cases_are_only_for_inspectors_of_the_unit_and_above(org, acco
 
 
 def test_demo_load_makes_one_commendation_and_one_protection_once(org, accounts):
-    from netconduct.core import testing
+    from netconduct import testing
     from netconduct.reports.demo import demo_load
     from netconduct.reports.models import Commendation, ProtectionCase
 

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from netconduct.core import testing
+from netconduct import testing
 from netconduct.reports.models import Report
 
 from . import factories as f

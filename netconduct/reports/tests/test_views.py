@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from netconduct.core import testing
+from netconduct import testing
 from netconduct.core.url_matrix import iter_url_names
 from netconduct.reports import case_services
 from netconduct.reports.models import Report

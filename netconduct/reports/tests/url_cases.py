@@ -1,4 +1,4 @@
-from netconduct.core import testing
+from netconduct import testing
 from netconduct.core.url_matrix import BRANCH_READERS, EVERYONE, STAFF, UrlCase
 from netconduct.org.choices import Role
 

@@ -6,10 +6,10 @@ import pytest
 
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.core.models import AuditEvent
-from netconduct.core.testing import make_person
 from netconduct.selfcheck import api, selectors, services
 from netconduct.selfcheck.engine import Finding
 from netconduct.selfcheck.models import SelfcheckKeyword, SelfcheckTally
+from netconduct.testing import make_person
 
 pytestmark = pytest.mark.django_db
 

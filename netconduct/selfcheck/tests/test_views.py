@@ -13,9 +13,9 @@ from django.test import Client
 from django.urls import reverse
 
 from netconduct.core.models import AuditEvent
-from netconduct.core.testing import login
 from netconduct.selfcheck import selectors, services
 from netconduct.selfcheck.models import SelfcheckKeyword, SelfcheckTally
+from netconduct.testing import login
 
 from .files import docx_bytes, id18, pdf_bytes, xlsx_bytes
 

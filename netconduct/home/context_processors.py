@@ -1,0 +1,40 @@
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from netconduct.org import scoping
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    path = request.path
+    items = [
+        (_("首页"), reverse("home"), None),
+        (_("宣贯"), reverse("campaigns:list"), None),
+        (_("承诺书"), reverse("pledges:mine"), None),
+    ]
+    if scoping.has_any(user, "document.view"):
+        items.append((_("文件"), reverse("documents:list"), "document.view"))
+    items.append((_("自查"), reverse("selfcheck:check"), None))
+    items.append((_("账号备案"), reverse("registry:list"), None))
+    items.append((_("举报"), reverse("reports:home"), None))
+    if scoping.has_any(user, "report.handle"):
+        items.append((_("举报处理"), reverse("reports:handle_list"), "report.handle"))
+    if scoping.has_any(user, "session.view"):
+        items.append((_("学习"), reverse("studies:session_list"), "session.view"))
+    if scoping.has_any(user, "org.view"):
+        items.append((_("组织"), reverse("org:tree"), "org.view"))
+    if scoping.has_any(user, "person.view"):
+        items.append((_("人员"), reverse("org:people"), "person.view"))
+    if scoping.has_any(user, "roster.import"):
+        items.append((_("花名册"), reverse("org:roster_import"), "roster.import"))
+    if scoping.has_any(user, "account.activate"):
+        items.append((_("账号开通"), reverse("accounts:activation_units"), "account.activate"))
+    if scoping.has_any(user, "audit.view"):
+        items.append((_("审计"), reverse("audit:list"), "audit.view"))
+    # The longest matching prefix wins, so /org/roster/ lights up 花名册导入 and not 组织 (/org/).
+    matches = [url for _label, url, _action in items if (path == url if url == "/" else path.startswith(url))]
+    current = max(matches, key=len, default=None)
+    nav = [{"label": label, "url": url, "active": url == current} for label, url, _action in items]
+    return {"nav_items": nav}

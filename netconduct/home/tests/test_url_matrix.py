@@ -1,0 +1,122 @@
+"""Every URL of the product, requested as every role, on an object inside and outside the role's scope."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+
+import netconduct
+from netconduct import testing
+from netconduct.core.url_matrix import ROLES, Exempt, UrlCase, product_url_names
+from netconduct.org import services
+from netconduct.org.choices import Role, UnitKind
+from netconduct.org.models import RoleGrant
+
+
+def _collect() -> tuple[list[UrlCase], list[Exempt]]:
+    cases: list[UrlCase] = []
+    exempt: list[Exempt] = []
+    for module in pkgutil.iter_modules(netconduct.__path__):
+        try:
+            mod = importlib.import_module(f"netconduct.{module.name}.tests.url_cases")
+        except ModuleNotFoundError:
+            continue
+        cases.extend(getattr(mod, "CASES", []))
+        exempt.extend(getattr(mod, "EXEMPT", []))
+    return cases, exempt
+
+
+CASES, EXEMPTIONS = _collect()
+
+
+def test_every_url_has_a_case_or_a_written_exemption():
+    covered = {c.name for c in CASES} | {e.name for e in EXEMPTIONS}
+    missing = sorted(product_url_names() - covered)
+    assert not missing, f"URLs without a permission case (add them to <app>/tests/url_cases.py): {missing}"
+    stale = sorted(covered - product_url_names())
+    assert not stale, f"cases for URLs that no longer exist: {stale}"
+    assert all(e.reason.strip() for e in EXEMPTIONS)
+
+
+@dataclass
+class World:
+    org: object
+    accounts: object
+    member_person: object
+    other_branch: object
+    other_person: object
+    inside_grant: object
+    other_grant: object
+
+
+@pytest.fixture
+def world(org, accounts) -> World:
+    root = org.root_user
+    other_company = services.unit_create(actor=root, parent=org.group, name="其他公司", kind=UnitKind.COMPANY)
+    other_branch = services.unit_create(
+        actor=root, parent=other_company, name="其他公司党支部", kind=UnitKind.BRANCH
+    )
+    other_person = testing.make_person(other_branch, name="外单位人员")
+    other_user = testing.make_account("other-secretary")
+    other_grant = testing.grant(other_user, Role.SECRETARY, other_branch)
+    return World(
+        org=org,
+        accounts=accounts,
+        member_person=accounts.member.person,
+        other_branch=other_branch,
+        other_person=other_person,
+        inside_grant=RoleGrant.objects.get(user=accounts.secretary, role=Role.SECRETARY),
+        other_grant=other_grant,
+    )
+
+
+def _request(client: Client, case: UrlCase, kwargs: dict, world: World):
+    url = reverse(case.name, kwargs=kwargs or None) + case.query
+    return (
+        getattr(client, case.method)(url, data=case.data(world)) if case.method == "post" else client.get(url)
+    )
+
+
+def _in_rollback(fn):
+    with transaction.atomic():
+        try:
+            return fn()
+        finally:
+            transaction.set_rollback(True)
+
+
+def _is_login_redirect(response) -> bool:
+    return response.status_code == 302 and "/accounts/login" in response["Location"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_url_permission_matrix(case: UrlCase, world: World):
+    failures: list[str] = []
+    for role in ROLES:
+        user = getattr(world.accounts, role)
+        client = Client()
+        testing.login(client, user)
+        response = _in_rollback(lambda c=client: _request(c, case, case.inside(world), world))
+        if role in case.allowed:
+            if response.status_code not in case.expect_ok or _is_login_redirect(response):
+                failures.append(f"{role}: inside → {response.status_code}, expected success")
+        elif response.status_code != 404:
+            failures.append(f"{role}: inside → {response.status_code}, expected 404")
+        if case.outside is not None and role != "sysadmin":
+            response = _in_rollback(lambda c=client: _request(c, case, case.outside(world), world))
+            if response.status_code != 404:
+                failures.append(f"{role}: outside → {response.status_code}, expected 404")
+    anonymous = _in_rollback(lambda: _request(Client(), case, case.inside(world), world))
+    if case.public:
+        if anonymous.status_code not in case.expect_ok:
+            failures.append(f"anonymous → {anonymous.status_code}, expected success")
+    elif not _is_login_redirect(anonymous) and anonymous.status_code != 404:
+        failures.append(f"anonymous → {anonymous.status_code}, expected the login page or 404")
+    assert not failures, f"{case.name}: " + "; ".join(failures)

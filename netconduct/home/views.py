@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from netconduct.org import scoping
+from netconduct.org.selectors import audit_event_list
+
+from .selectors import home_summary
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home/home.html", home_summary(viewer=request.user))
+
+
+@login_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    if not scoping.has_any(request.user, "audit.view"):
+        raise Http404
+    action = request.GET.get("action", "").strip()
+    events = audit_event_list(viewer=request.user, action=action or None).select_related("actor")
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "home/audit_list.html", {"page": page, "action": action})

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    """In-app notifications, e-mail and group robots; deliveries with keys and retries; the daily job. The domains
+    pass their messages in and register their daily jobs here: nothing in this app imports a domain app."""
+
+    name = "netconduct.notifications"
+    label = "notifications"
+    verbose_name = "通知与提醒"

@@ -1,0 +1,368 @@
+"""Sending what was queued: e-mail over one SMTP connection a run, group robots (WeCom, DingTalk, Feishu) in their
+own formats and signatures, with retries and backoff.
+
+A delivery that fails is retried with backoff (NETCONDUCT_DELIVERY_BACKOFF_MINUTES) and its last error kept; after
+the last attempt it is FAILED, logged at ERROR on "netconduct.reminders", and listed on the deliveries page where
+staff can retry it. Dispatching claims rows in a short transaction (SELECT … FOR UPDATE SKIP LOCKED where the
+database has it; SQLite serialises writers) and leases them before any network call, so two workers never send the
+same delivery and a worker that dies mid-send only delays it until the lease runs out.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core import mail
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from netconduct.core.exceptions import ApplicationError
+
+from .choices import DeliveryChannel, DeliveryStatus, WebhookProvider
+from .models import Delivery, UnitWebhook
+
+logger = logging.getLogger("netconduct.reminders")
+
+WEBHOOK_TEXT_MAX_BYTES = 3800  # WeCom takes at most 4096 bytes of markdown; the others more
+# Every robot message carries this word, so a DingTalk or Feishu robot secured by "custom keywords" can list it.
+ROBOT_KEYWORD = "宣贯提醒"
+ROBOT_SIGNATURE = f"（网络行为规范管理平台·{ROBOT_KEYWORD}）"
+LEASE = dt.timedelta(minutes=10)  # how long a claimed delivery is left alone by other workers
+
+PROVIDER_HOSTS: dict[str, tuple[str, ...]] = {
+    WebhookProvider.WECOM: ("qyapi.weixin.qq.com",),
+    WebhookProvider.DINGTALK: ("oapi.dingtalk.com",),
+    WebhookProvider.FEISHU: ("open.feishu.cn", "open.larksuite.com"),
+}
+PROVIDER_PATHS: dict[str, tuple[str, str]] = {  # (path prefix, query parameter that must be present)
+    WebhookProvider.WECOM: ("/cgi-bin/webhook/send", "key"),
+    WebhookProvider.DINGTALK: ("/robot/send", "access_token"),
+    WebhookProvider.FEISHU: ("/open-apis/bot/v2/hook/", ""),
+}
+
+
+def _setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+def backoff_minutes() -> tuple[int, ...]:
+    return tuple(_setting("NETCONDUCT_DELIVERY_BACKOFF_MINUTES", (1, 5, 30, 120, 480)))
+
+
+def max_attempts() -> int:
+    """The first attempt plus one retry per backoff step."""
+    return len(backoff_minutes()) + 1
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+class DeliveryError(Exception):
+    """This attempt failed; the delivery is tried again later."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Trying again cannot help (the robot was disabled, its address is not allowed): fail now, staff can retry."""
+
+
+def webhook_url_check(provider: str, url: str) -> str:
+    """The cleaned address of a group robot, or an ApplicationError naming what is wrong with it (in Chinese)."""
+    url = (url or "").strip()
+    labels = dict(WebhookProvider.choices)
+    if provider not in PROVIDER_HOSTS:
+        raise ApplicationError("请选择群机器人类型。", field="provider")
+    if not url:
+        raise ApplicationError("请填写 Webhook 地址。", field="url")
+    if len(url) > 500:
+        raise ApplicationError("Webhook 地址过长（最多500个字符）。", field="url")
+    if any(c.isspace() for c in url):
+        raise ApplicationError("Webhook 地址中不能有空格或换行，请重新复制。", field="url")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ApplicationError("Webhook 地址格式不正确，请从群机器人设置中重新复制。", field="url") from None
+    if (
+        _setting("NETCONDUCT_WEBHOOK_ALLOW_LOCAL", False)
+        and parts.scheme in ("http", "https")
+        and parts.hostname == "127.0.0.1"
+    ):
+        return url  # tests talk to a server of their own
+    hosts = PROVIDER_HOSTS[provider]
+    if parts.scheme != "https":
+        raise ApplicationError("Webhook 地址必须以 https:// 开头。", field="url")
+    if parts.hostname not in hosts or port not in (None, 443) or parts.username or parts.password:
+        raise ApplicationError(
+            f"{labels[provider]}的地址应以 https://{hosts[0]}/ 开头，请从群机器人设置中复制完整地址。",
+            field="url",
+        )
+    prefix, param = PROVIDER_PATHS[provider]
+    query = urllib.parse.parse_qs(parts.query)
+    if not parts.path.startswith(prefix) or (param and not query.get(param)) or parts.path == prefix + "/":
+        raise ApplicationError(
+            f"Webhook 地址不完整：{labels[provider]}的地址形如 https://{hosts[0]}{prefix}"
+            f"{'?' + param + '=…' if param else '…'}，请复制完整地址。",
+            field="url",
+        )
+    return url
+
+
+def webhook_masked_url(url: str) -> str:
+    """The address with its token hidden: anyone holding the full address can post into the group."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return "…"
+    prefix = next((p for p, _param in PROVIDER_PATHS.values() if parts.path.startswith(p)), "")
+    return f"{parts.scheme}://{parts.hostname}{prefix}…{url[-4:]}"
+
+
+def mask_email(address: str) -> str:
+    """zhang.san@example.com → z***@example.com: enough to tell whose it is, for pages and logs."""
+    local, at, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}" if at else address
+
+
+def _recipient_label(delivery: Delivery) -> str:
+    return mask_email(delivery.recipient) if delivery.channel == DeliveryChannel.EMAIL else delivery.recipient
+
+
+def _dingtalk_sign(secret: str, timestamp_ms: int) -> str:
+    string_to_sign = f"{timestamp_ms}\n{secret}".encode()
+    digest = hmac.new(secret.encode(), string_to_sign, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def _feishu_sign(secret: str, timestamp_s: int) -> str:
+    # Feishu keys the HMAC with "timestamp\nsecret" and signs an empty message.
+    digest = hmac.new(f"{timestamp_s}\n{secret}".encode(), b"", hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def webhook_request(
+    provider: str, url: str, secret: str, text: str, *, at: float | None = None
+) -> tuple[str, dict]:
+    """The address to post to and the JSON body, in the provider's format, signed when a secret is set."""
+    at = time.time() if at is None else at
+    if provider == WebhookProvider.WECOM:
+        return url, {"msgtype": "markdown", "markdown": {"content": text}}
+    if provider == WebhookProvider.DINGTALK:
+        if secret:
+            ts = int(at * 1000)
+            sign = urllib.parse.quote_plus(_dingtalk_sign(secret, ts))
+            url = f"{url}{'&' if '?' in url else '?'}timestamp={ts}&sign={sign}"
+        return url, {"msgtype": "text", "text": {"content": text}}
+    if provider == WebhookProvider.FEISHU:
+        payload: dict[str, Any] = {"msg_type": "text", "content": {"text": text}}
+        if secret:
+            ts = int(at)
+            payload = {"timestamp": str(ts), "sign": _feishu_sign(secret, ts), **payload}
+        return url, payload
+    raise PermanentDeliveryError(f"未知的群机器人类型：{provider}")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """The robots answer directly; following a redirect would post the message wherever it pointed."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        raise urllib.error.HTTPError(req.full_url, code, f"意外的重定向（{code}）", headers, fp)
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def _robot_error(provider: str, answer: Any) -> str | None:
+    if not isinstance(answer, dict):
+        return "群机器人的响应格式不正确"
+    if provider == WebhookProvider.FEISHU:
+        code = answer.get("code", answer.get("StatusCode"))
+        message = answer.get("msg", answer.get("StatusMessage", ""))
+    else:
+        code, message = answer.get("errcode"), answer.get("errmsg", "")
+    if code == 0:
+        return None
+    return f"{dict(WebhookProvider.choices).get(provider, provider)}返回错误 {code}：{message}"[:500]
+
+
+def webhook_post(webhook: UnitWebhook, text: str) -> None:
+    """Post one message to a group robot; raises DeliveryError saying why it did not arrive."""
+    try:
+        url = webhook_url_check(webhook.provider, webhook.url)
+    except ApplicationError as exc:
+        raise PermanentDeliveryError(exc.message) from None
+    url, payload = webhook_request(webhook.provider, url, webhook.secret, text)
+    request = urllib.request.Request(  # noqa: S310 (the address was checked above: https to the provider's host)
+        url,
+        data=json.dumps(payload, ensure_ascii=False).encode(),
+        headers={"Content-Type": "application/json; charset=utf-8"},
+        method="POST",
+    )
+    timeout = _setting("NETCONDUCT_WEBHOOK_TIMEOUT", 5)
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            raw = response.read(65536)
+    except urllib.error.HTTPError as exc:
+        raise DeliveryError(f"HTTP {exc.code}：{exc.reason}") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DeliveryError(f"网络错误：{reason}") from None
+    try:
+        answer = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise DeliveryError(f"群机器人的响应不是 JSON：{raw[:200]!r}") from None
+    error = _robot_error(webhook.provider, answer)
+    if error:
+        raise DeliveryError(error)
+
+
+class _Mailer:
+    """One SMTP connection for a dispatch run, opened on the first e-mail."""
+
+    def __init__(self) -> None:
+        self._connection = None
+
+    def send(self, delivery: Delivery) -> None:
+        if self._connection is None:
+            self._connection = mail.get_connection(fail_silently=False)
+        message = mail.EmailMessage(
+            subject=delivery.subject,
+            body=delivery.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[delivery.recipient],
+            connection=self._connection,
+        )
+        try:
+            message.send(fail_silently=False)
+        except Exception as exc:
+            self.close()  # a broken SMTP session is not reused for the next message
+            raise DeliveryError(f"邮件发送失败：{exc}") from None
+
+    def close(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):  # closing a session that may already have failed
+                self._connection.close()
+            self._connection = None
+
+
+def _claim(now: dt.datetime, only: Sequence[int] | None, size: int) -> list[Delivery]:
+    """Take up to `size` due deliveries for this worker: lease them and count the attempt, in one short
+    transaction, before anything is sent."""
+    with transaction.atomic():
+        due = Delivery.objects.filter(status=DeliveryStatus.PENDING).filter(
+            Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True)
+        )
+        if only is not None:
+            due = due.filter(pk__in=list(only))
+        due = due.select_related("webhook").order_by(F("next_attempt_at").asc(nulls_first=True), "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        rows = list(due[:size])
+        if rows:
+            Delivery.objects.filter(pk__in=[d.pk for d in rows]).update(
+                next_attempt_at=now + LEASE, attempts=F("attempts") + 1
+            )
+            for delivery in rows:
+                delivery.attempts += 1
+    return rows
+
+
+def _send(delivery: Delivery, mailer: _Mailer) -> None:
+    if delivery.channel == DeliveryChannel.EMAIL:
+        if not delivery.recipient:
+            raise PermanentDeliveryError("没有收件地址")
+        mailer.send(delivery)
+        return
+    webhook = delivery.webhook
+    if webhook is None:
+        raise PermanentDeliveryError("群机器人已删除")
+    if not webhook.is_enabled:
+        raise PermanentDeliveryError("群机器人已停用")
+    webhook_post(webhook, delivery.body)  # a robot's body is the whole message, subject included
+
+
+def _record(
+    delivery: Delivery, now: dt.datetime, error: DeliveryError | None, report: DispatchReport
+) -> None:
+    rows = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING)
+    if error is None:
+        rows.update(status=DeliveryStatus.SENT, sent_at=now, next_attempt_at=None)
+        report.sent += 1
+        return
+    message = str(error)[:1000]
+    steps = backoff_minutes()
+    if isinstance(error, PermanentDeliveryError) or delivery.attempts >= max_attempts():
+        rows.update(status=DeliveryStatus.FAILED, last_error=message, next_attempt_at=None)
+        report.failed += 1
+        logger.error(
+            "delivery %s (%s to %s) failed for good after %s attempt(s): %s",
+            delivery.pk,
+            delivery.channel,
+            _recipient_label(delivery),
+            delivery.attempts,
+            message,
+        )
+        return
+    retry_at = now + dt.timedelta(minutes=steps[min(delivery.attempts, len(steps)) - 1])
+    rows.update(last_error=message, next_attempt_at=retry_at)
+    report.retrying += 1
+    logger.warning(
+        "delivery %s (%s to %s) failed, attempt %s of %s, next at %s: %s",
+        delivery.pk,
+        delivery.channel,
+        _recipient_label(delivery),
+        delivery.attempts,
+        max_attempts(),
+        retry_at.isoformat(),
+        message,
+    )
+
+
+def deliveries_dispatch(
+    *, now: dt.datetime | None = None, only: Sequence[int] | None = None, limit: int = 5000
+) -> DispatchReport:
+    """Send the due PENDING deliveries (or only those given), at most `limit` in one call."""
+    now = now or timezone.now()
+    report = DispatchReport()
+    mailer = _Mailer()
+    done = 0
+    try:
+        while done < limit:
+            claimed = _claim(now, only, min(50, limit - done))
+            if not claimed:
+                break
+            for delivery in claimed:
+                try:
+                    _send(delivery, mailer)
+                except DeliveryError as exc:
+                    _record(delivery, now, exc, report)
+                except Exception as exc:  # whatever broke, the delivery is recorded and tried again
+                    logger.exception("delivery %s: unexpected error", delivery.pk)
+                    _record(delivery, now, DeliveryError(f"内部错误：{exc!r}"), report)
+                else:
+                    _record(delivery, now, None, report)
+            done += len(claimed)
+    finally:
+        mailer.close()
+    return report

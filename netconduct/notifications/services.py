@@ -1,0 +1,322 @@
+"""Writes of notifications and deliveries. Domains call `notifications_send` and `robot_messages_queue` with the
+messages they built; every message has a unique key, so sending the same reminder twice writes nothing twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from netconduct.core.audit import Change, audit_record
+from netconduct.core.exceptions import ApplicationError
+from netconduct.org import scoping
+from netconduct.org.models import OrgUnit
+
+from .choices import DeliveryChannel, DeliveryStatus, WebhookProvider
+from .models import Delivery, Notification, UnitWebhook
+from .sending import (
+    ROBOT_SIGNATURE,
+    DeliveryError,
+    deliveries_dispatch,
+    webhook_masked_url,
+    webhook_post,
+    webhook_url_check,
+)
+
+BATCH = 900  # rows per insert and keys per IN (...) lookup: well inside SQLite's parameter limit
+
+
+# ---------------------------------------------------------------------------------------------------- sending
+
+
+@dataclass(frozen=True)
+class Message:
+    """An in-app notification to one account, and the same by e-mail when `email` is given. The e-mail goes out
+    only with a notification that is new (its key not taken), so a repeated run sends no second e-mail."""
+
+    user_id: int
+    key: str
+    title: str
+    body: str = ""
+    url: str = ""
+    email: str = ""
+    email_subject: str = ""  # the title when empty
+    email_body: str = ""  # the body when empty
+
+
+@dataclass(frozen=True)
+class RobotMessage:
+    """One message to a group robot; `text` is the whole message (robots have no subject)."""
+
+    webhook_id: int
+    key: str
+    recipient: str  # shown on the deliveries page: the unit the message is about
+    subject: str
+    text: str
+
+
+@dataclass
+class SendReport:
+    notifications: int = 0  # new in-app notifications
+    emails: int = 0  # new e-mail deliveries
+
+
+def _chunks(items: Sequence, size: int = BATCH) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _clip(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _existing_keys(model, keys: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(list(keys)):
+        found.update(model.objects.filter(key__in=chunk).values_list("key", flat=True))
+    return found
+
+
+def _insert_new(model, rows: Sequence) -> list:
+    """Insert the rows whose key is not taken yet; returns those. Concurrent runs are settled by the unique key."""
+    taken = _existing_keys(model, [r.key for r in rows])
+    new = [r for r in rows if r.key not in taken]
+    for chunk in _chunks(new):
+        model.objects.bulk_create(chunk, ignore_conflicts=True)
+    return new
+
+
+def notifications_send(
+    *,
+    messages: Sequence[Message],
+    unit: OrgUnit | None = None,
+    source: str = "",
+    now: dt.datetime | None = None,
+) -> SendReport:
+    """Store the messages whose key is new as in-app notifications and queue their e-mails (sent by the next
+    dispatch). `unit` and `source` say on whose behalf, for the deliveries page and its scope."""
+    now = now or timezone.now()
+    report = SendReport()
+    for chunk in _chunks(list(messages)):
+        notes = [
+            Notification(user_id=m.user_id, key=m.key, title=_clip(m.title, 200), body=m.body, url=m.url)
+            for m in chunk
+        ]
+        new = {n.key for n in _insert_new(Notification, notes)}
+        report.notifications += len(new)
+        mails = [
+            Delivery(
+                key=f"{m.key}:email",
+                channel=DeliveryChannel.EMAIL,
+                unit=unit,
+                source=_clip(source, 200),
+                recipient=m.email,
+                subject=_clip(m.email_subject or m.title, 200),
+                body=m.email_body or m.body,
+                next_attempt_at=now,
+            )
+            for m in chunk
+            if m.email and m.key in new
+        ]
+        report.emails += len(_insert_new(Delivery, mails))
+    return report
+
+
+def robot_messages_queue(
+    *,
+    messages: Sequence[RobotMessage],
+    unit: OrgUnit | None = None,
+    source: str = "",
+    now: dt.datetime | None = None,
+) -> int:
+    """Queue messages to group robots (those whose key is new); returns how many were queued."""
+    now = now or timezone.now()
+    rows = [
+        Delivery(
+            key=m.key,
+            channel=DeliveryChannel.WEBHOOK,
+            unit=unit,
+            source=_clip(source, 200),
+            webhook_id=m.webhook_id,
+            recipient=m.recipient,
+            subject=_clip(m.subject, 200),
+            body=m.text,
+            next_attempt_at=now,
+        )
+        for m in messages
+    ]
+    return len(_insert_new(Delivery, rows))
+
+
+# ---------------------------------------------------------------------------------------------------- notifications
+
+
+def notification_mark_read(*, user, notification: Notification) -> Notification:
+    """Mark one of the account's own notifications read. Not audited: it is the reader's own inbox, not a record
+    of the organisation (what was sent is in the notification itself and in the run's audit event)."""
+    if notification.user_id != user.pk:
+        raise ApplicationError("只能处理本人的通知。")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at
+        )
+    return notification
+
+
+def notifications_mark_all_read(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# ---------------------------------------------------------------------------------------------------- webhooks
+
+
+def _webhook_snapshot(webhook: UnitWebhook) -> dict:
+    return {
+        "unit": webhook.unit.name,
+        "provider": webhook.provider,
+        "url": webhook_masked_url(webhook.url),
+        "signed": bool(webhook.secret),
+        "is_enabled": webhook.is_enabled,
+    }
+
+
+@transaction.atomic
+def webhook_create(*, actor, unit: OrgUnit, provider: str, url: str, secret: str = "") -> UnitWebhook:
+    unit = OrgUnit.objects.get(pk=unit.pk)
+    scoping.require(actor, "webhook.manage", unit.path)
+    if not unit.is_active:
+        raise ApplicationError("该组织已撤销，不能添加群机器人。")
+    url = webhook_url_check(provider, url)
+    secret = (secret or "").strip()
+    if provider == WebhookProvider.WECOM and secret:
+        raise ApplicationError("企业微信群机器人没有加签密钥，请留空。", field="secret")
+    if provider == WebhookProvider.DINGTALK and secret and not secret.startswith("SEC"):
+        raise ApplicationError("钉钉的加签密钥以 SEC 开头，请在机器人安全设置中复制。", field="secret")
+    if len(secret) > 200:
+        raise ApplicationError("加签密钥过长。", field="secret")
+    if UnitWebhook.objects.filter(unit=unit, url=url).exists():
+        raise ApplicationError("该群机器人已经添加过了。", field="url")
+    webhook = UnitWebhook(unit=unit, provider=provider, url=url, secret=secret)
+    webhook.full_clean(exclude=["url"])  # the URL was checked above, with messages people can act on
+    webhook.save()
+    audit_record(
+        actor=actor,
+        change=Change(
+            "webhook.create",
+            "notifications.unitwebhook",
+            webhook.pk,
+            str(webhook),
+            unit.path,
+            None,
+            _webhook_snapshot(webhook),
+        ),
+    )
+    return webhook
+
+
+@transaction.atomic
+def webhook_set_enabled(*, actor, webhook: UnitWebhook, enabled: bool) -> UnitWebhook:
+    """Disable or re-enable a robot. Robots are not deleted: their deliveries stay on record."""
+    webhook = UnitWebhook.objects.select_for_update().select_related("unit").get(pk=webhook.pk)
+    scoping.require(actor, "webhook.manage", webhook.unit.path)
+    if webhook.is_enabled == enabled:
+        return webhook
+    webhook.is_enabled = enabled
+    webhook.save(update_fields=["is_enabled"])
+    audit_record(
+        actor=actor,
+        change=Change(
+            "webhook.enable" if enabled else "webhook.disable",
+            "notifications.unitwebhook",
+            webhook.pk,
+            str(webhook),
+            webhook.unit.path,
+            {"is_enabled": not enabled},
+            {"is_enabled": enabled},
+        ),
+    )
+    return webhook
+
+
+def webhook_test_send(*, actor, webhook: UnitWebhook) -> str | None:
+    """Post a test message now; returns the error, or None when the robot accepted it. Audited after the
+    request, outside any transaction: a slow robot must not hold the database."""
+    webhook = UnitWebhook.objects.select_related("unit").get(pk=webhook.pk)
+    scoping.require(actor, "webhook.manage", webhook.unit.path)
+    name = getattr(actor, "display_name", "") or actor.get_username()
+    text = (
+        f"【测试】{webhook.unit.name}的群机器人已连通：宣贯活动的到期提醒和逾期提醒将发送到本群。"
+        f"（由{name}于{timezone.localtime():%Y-%m-%d %H:%M}发送）\n{ROBOT_SIGNATURE}"
+    )
+    error: str | None = None
+    try:
+        webhook_post(webhook, text)
+    except DeliveryError as exc:
+        error = str(exc)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            change=Change(
+                "webhook.test",
+                "notifications.unitwebhook",
+                webhook.pk,
+                str(webhook),
+                webhook.unit.path,
+                None,
+                {"ok": error is None, "error": error or ""},
+            ),
+        )
+    return error
+
+
+# ---------------------------------------------------------------------------------------------------- deliveries
+
+
+def delivery_unit_path(delivery: Delivery) -> str:
+    """The unit a delivery belongs to for scoping: its robot's unit, else the unit it was sent for."""
+    if delivery.webhook_id:
+        return delivery.webhook.unit.path
+    if delivery.unit_id:
+        return delivery.unit.path
+    return ""
+
+
+def delivery_retry(*, actor, delivery: Delivery) -> Delivery:
+    """Put a failed delivery back in the queue with a fresh set of attempts, and try it once right away."""
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("webhook__unit", "unit")
+            .get(pk=delivery.pk)
+        )
+        path = delivery_unit_path(delivery)
+        if path:
+            scoping.require(actor, "webhook.manage", path)
+        elif not scoping.scope_for(actor, "webhook.manage").everything:
+            raise ApplicationError("您无权重试该发送。")
+        if delivery.status != DeliveryStatus.FAILED:
+            raise ApplicationError("只有发送失败的记录可以重试。")
+        before = {"status": delivery.status, "attempts": delivery.attempts, "last_error": delivery.last_error}
+        now = timezone.now()
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now
+        )
+        audit_record(
+            actor=actor,
+            change=Change(
+                "delivery.retry",
+                "notifications.delivery",
+                delivery.pk,
+                delivery.subject,
+                path,
+                before,
+                {"status": DeliveryStatus.PENDING, "attempts": 0},
+            ),
+        )
+    deliveries_dispatch(only=[delivery.pk])
+    delivery.refresh_from_db()
+    return delivery

@@ -1,0 +1,55 @@
+"""Which roles may do what. A grant (account, role, unit) reaches the unit's whole subtree."""
+
+from __future__ import annotations
+
+from netconduct.org.choices import Role
+
+R = Role
+STAFF = frozenset({R.SYSADMIN, R.UNIT_ADMIN})
+
+# action -> the roles whose grants give it, over the granted unit's subtree
+ACTIONS: dict[str, frozenset[str]] = {
+    "org.view": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY, R.INSPECTOR}),
+    "org.manage": STAFF,
+    "person.view": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY, R.INSPECTOR}),
+    "person.change": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY}),
+    "person.reveal_id": STAFF,
+    "roster.import": STAFF,
+    "grant.manage": STAFF,
+    "account.activate": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY}),
+    "audit.view": STAFF,
+    "selfcheck.manage": STAFF,
+    # documents and campaigns
+    "document.view": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY, R.INSPECTOR}),
+    "document.manage": STAFF,
+    "campaign.view": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY, R.INSPECTOR}),
+    "campaign.manage": STAFF,
+    "campaign.proxy_receipt": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY}),
+    "session.view": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY, R.INSPECTOR}),
+    "session.record": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY}),
+    "session.review": STAFF,
+    "webhook.manage": STAFF,
+    # pledges (issue 4)
+    "pledge.view": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY, R.INSPECTOR}),
+    "pledge.paper": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY}),
+    # registry (article 7: official-capacity accounts and groups); approving follows the policy's steps, not these
+    "registry.view": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY, R.INSPECTOR}),
+    "registry.apply_unit": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY}),
+    "registry.see_phone": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY}),
+    "registry.manage": STAFF,
+    # reports and cases: contents only to discipline inspectors; the committee sees counts and durations
+    "report.handle": frozenset({R.INSPECTOR}),
+    "report.stats": STAFF,
+    "case.violation": frozenset({R.INSPECTOR}),
+    "case.support": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY, R.INSPECTOR}),
+}
+
+# Roles only a system administrator may hand out.
+RESTRICTED_ROLES = frozenset({R.SYSADMIN})
+
+
+def roles_for(action: str) -> frozenset[str]:
+    try:
+        return ACTIONS[action]
+    except KeyError:
+        raise KeyError(f"unknown action {action!r}; add it to netconduct.org.permissions.ACTIONS") from None
