@@ -1,4 +1,4 @@
-"""Reads of campaigns and progress, scoped through core.scoping.
+"""Reads of campaigns and progress, scoped through org.scoping.
 
 The completion rollup answers for any unit of the tree in three queries: one GROUP BY over the campaign's targets
 by unit, the focus unit's children, and the subtree as plain tuples; the sums up the tree are done in Python

@@ -13,7 +13,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from netconduct.core.exceptions import ApplicationError
+from netconduct.core.actions import run_action
 from netconduct.core.forms import run_service
 from netconduct.documents import selectors as document_selectors
 from netconduct.documents.choices import DocumentStatus
@@ -143,26 +143,28 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def campaign_launch(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _managed(request, pk)
-    try:
-        result = services.campaign_launch(actor=request.user, campaign=campaign)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已发布，%d人收到任务。") % result.added)
-    return redirect("campaigns:detail", pk=pk)
+    return run_action(
+        request,
+        services.campaign_launch,
+        actor=request.user,
+        campaign=campaign,
+        success=lambda result: _("已发布，%d人收到任务。") % result.added,
+        to=reverse("campaigns:detail", kwargs={"pk": pk}),
+    )
 
 
 @login_required
 @require_POST
 def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _managed(request, pk)
-    try:
-        services.campaign_close(actor=request.user, campaign=campaign)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("活动已结束。"))
-    return redirect("campaigns:detail", pk=pk)
+    return run_action(
+        request,
+        services.campaign_close,
+        actor=request.user,
+        campaign=campaign,
+        success=_("活动已结束。"),
+        to=reverse("campaigns:detail", kwargs={"pk": pk}),
+    )
 
 
 @login_required
@@ -256,13 +258,15 @@ def my_read(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
     detail = document_selectors.document_detail(document)
     receipt = selectors.target_receipts(target).get(document.pk)
     if request.method == "POST":
-        try:
-            services.read_confirm(actor=request.user, target=target, document=document)
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("已确认阅读《%s》。") % document.title)
-        return redirect("campaigns:my_task", pk=target.pk)
+        return run_action(
+            request,
+            services.read_confirm,
+            actor=request.user,
+            target=target,
+            document=document,
+            success=_("已确认阅读《%s》。") % document.title,
+            to=reverse("campaigns:my_task", kwargs={"pk": target.pk}),
+        )
     return render(
         request,
         "campaigns/my_read.html",

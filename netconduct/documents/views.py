@@ -13,7 +13,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from netconduct.core.exceptions import ApplicationError
+from netconduct.core.actions import run_action
 from netconduct.core.forms import run_service
 from netconduct.org import scoping
 from netconduct.org import selectors as org_selectors
@@ -179,26 +179,29 @@ def norms_import(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def document_issue(request: HttpRequest, pk: int) -> HttpResponse:
     document = _managed(request, pk)
-    try:
-        document = services.document_issue(actor=request.user, document=document)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已印发，文号：%s") % document.number)
-    return redirect("documents:detail", pk=pk)
+    return run_action(
+        request,
+        services.document_issue,
+        actor=request.user,
+        document=document,
+        success=lambda document: _("已印发，文号：%s") % document.number,
+        to=reverse("documents:detail", kwargs={"pk": pk}),
+    )
 
 
 @login_required
 @require_POST
 def document_new_version(request: HttpRequest, pk: int) -> HttpResponse:
     document = _managed(request, pk)
-    try:
-        draft = services.document_new_version(actor=request.user, document=document)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("documents:detail", pk=pk)
-    messages.success(request, _("已建立第%d版草稿；印发后替代原文件。") % draft.version)
-    return redirect("documents:detail", pk=draft.pk)
+    return run_action(
+        request,
+        services.document_new_version,
+        actor=request.user,
+        document=document,
+        success=lambda draft: _("已建立第%d版草稿；印发后替代原文件。") % draft.version,
+        to=lambda draft: reverse("documents:detail", kwargs={"pk": draft.pk}),
+        on_error=reverse("documents:detail", kwargs={"pk": pk}),
+    )
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from netconduct.core.exceptions import ApplicationError
+from netconduct.core.actions import run_action
 from netconduct.core.forms import run_service
 from netconduct.org import scoping
 from netconduct.org.scoping import subtree_q
@@ -284,14 +284,16 @@ def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     next_unit = request.POST.get("unit") or grant.unit_id
-    try:
-        services.grant_revoke(actor=request.user, grant=grant)
-        messages.success(request, _("已撤销授权。"))
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
     if not OrgUnit.objects.filter(pk=next_unit).exists():
         next_unit = grant.unit_id
-    return redirect("org:unit_grants", pk=next_unit)
+    return run_action(
+        request,
+        services.grant_revoke,
+        actor=request.user,
+        grant=grant,
+        success=_("已撤销授权。"),
+        to=reverse("org:unit_grants", kwargs={"pk": next_unit}),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- people

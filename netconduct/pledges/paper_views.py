@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from netconduct.campaigns.choices import CampaignStatus
+from netconduct.core.actions import run_action
 from netconduct.core.exceptions import ApplicationError
 from netconduct.core.forms import Form, run_service
 from netconduct.org import scoping
@@ -308,13 +309,14 @@ def scan_page_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def scan_page_ignore(request: HttpRequest, pk: int) -> HttpResponse:
     page = scans.scan_page_get_for(viewer=request.user, pk=pk, action="pledge.paper")
-    try:
-        scans.scan_page_ignore(actor=request.user, page=page)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("第%d页已忽略。") % page.index)
-    return redirect(reverse("pledges:scan_detail", args=[page.upload_id]) + f"#page-{page.index}")
+    return run_action(
+        request,
+        scans.scan_page_ignore,
+        actor=request.user,
+        page=page,
+        success=_("第%d页已忽略。") % page.index,
+        to=reverse("pledges:scan_detail", args=[page.upload_id]) + f"#page-{page.index}",
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- exports

@@ -476,7 +476,7 @@ def _write(actor, parsed: list[ParsedRow], result: ImportResult) -> None:
     for row in parsed:
         if row.filing:
             code, year, seq = row.filing
-            services._record_number(code, year, seq)
+            services.number_record(code, year, seq)
         else:
             code = codes.get(row.unit.pk) or policies.filing_code_for(row.unit)
             codes[row.unit.pk] = code
@@ -512,7 +512,7 @@ def _write(actor, parsed: list[ParsedRow], result: ImportResult) -> None:
         admins = []
         for position, (name, phone) in enumerate(row.admins, start=1):
             person = _admin_person(row.unit, name)
-            enc, masked = services._seal(phone)
+            enc, masked = services.phone_seal(phone)
             admins.append(
                 AccountAdmin(
                     account=account,

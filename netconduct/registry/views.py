@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from netconduct.core.actions import run_action
 from netconduct.core.exceptions import ApplicationError
 from netconduct.core.forms import run_service
 from netconduct.org import scoping
@@ -262,13 +263,14 @@ def account_close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def account_resume(request: HttpRequest, pk: int) -> HttpResponse:
     account = _managed_account(request, pk)
-    try:
-        services.account_resume(actor=request.user, account=account)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已恢复使用。")
-    return redirect("registry:account", pk=pk)
+    return run_action(
+        request,
+        services.account_resume,
+        actor=request.user,
+        account=account,
+        success="已恢复使用。",
+        to=reverse("registry:account", kwargs={"pk": pk}),
+    )
 
 
 @login_required
@@ -277,13 +279,15 @@ def account_change(request: HttpRequest, pk: int) -> HttpResponse:
     account = selectors.account_get_for(viewer=request.user, pk=pk)
     if not services.may_file_change(request.user, account):
         raise Http404
-    try:
-        application = services.change_start(actor=request.user, account=account)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("registry:account", pk=pk)
-    messages.info(request, "已按现有备案内容生成变更申请，请修改后提交。")
-    return redirect("registry:application_edit", pk=application.pk)
+    return run_action(
+        request,
+        services.change_start,
+        actor=request.user,
+        account=account,
+        success="已按现有备案内容生成变更申请，请修改后提交。",
+        to=lambda application: reverse("registry:application_edit", kwargs={"pk": application.pk}),
+        on_error=reverse("registry:account", kwargs={"pk": pk}),
+    )
 
 
 def _export_accounts(request: HttpRequest):
@@ -502,26 +506,28 @@ def _application_page(request, application, decide_form, on_behalf_of=None, stat
 @require_POST
 def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
     application = _own_application(request, pk)
-    try:
-        services.application_submit(actor=request.user, application=application)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "申请已提交，等待审批。")
-    return redirect("registry:application", pk=pk)
+    return run_action(
+        request,
+        services.application_submit,
+        actor=request.user,
+        application=application,
+        success="申请已提交，等待审批。",
+        to=reverse("registry:application", kwargs={"pk": pk}),
+    )
 
 
 @login_required
 @require_POST
 def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     application = _own_application(request, pk)
-    try:
-        services.application_withdraw(actor=request.user, application=application)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "申请已撤回。")
-    return redirect("registry:application", pk=pk)
+    return run_action(
+        request,
+        services.application_withdraw,
+        actor=request.user,
+        application=application,
+        success="申请已撤回。",
+        to=reverse("registry:application", kwargs={"pk": pk}),
+    )
 
 
 @login_required
@@ -534,7 +540,7 @@ def application_decide(request: HttpRequest, pk: int) -> HttpResponse:
         if application.status != ApplicationStatus.SUBMITTED or str(application.version) != request.POST.get(
             "version"
         ):
-            messages.error(request, services._stale(application.pk).message)
+            messages.error(request, services.stale_error(application.pk).message)
             return redirect("registry:application", pk=pk)
         raise Http404
     form = DecideForm(request.POST)
@@ -667,13 +673,14 @@ def delegation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     delegation = selectors.delegation_get_for(viewer=request.user, pk=pk)
     if delegation.from_user_id != request.user.pk:
         raise Http404
-    try:
-        services.delegation_revoke(actor=request.user, delegation=delegation)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "委托已撤销。")
-    return redirect("registry:delegations")
+    return run_action(
+        request,
+        services.delegation_revoke,
+        actor=request.user,
+        delegation=delegation,
+        success="委托已撤销。",
+        to="registry:delegations",
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- reviews
@@ -771,13 +778,14 @@ def review_remind(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def review_close(request: HttpRequest, pk: int) -> HttpResponse:
     review = selectors.review_get_for(viewer=request.user, pk=pk, action="registry.manage")
-    try:
-        reviews.review_close(actor=request.user, review=review)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "年检已结束。")
-    return redirect("registry:review", pk=pk)
+    return run_action(
+        request,
+        reviews.review_close,
+        actor=request.user,
+        review=review,
+        success="年检已结束。",
+        to=reverse("registry:review", kwargs={"pk": pk}),
+    )
 
 
 @login_required

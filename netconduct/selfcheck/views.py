@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from netconduct.core.exceptions import ApplicationError
+from netconduct.core.actions import run_action
 from netconduct.core.forms import run_service
 from netconduct.org import scoping
 
@@ -262,9 +262,11 @@ def keywords(request: HttpRequest) -> HttpResponse:
 @require_POST
 def keyword_delete(request: HttpRequest, pk: int) -> HttpResponse:
     keyword = selectors.keyword_get_for(viewer=request.user, pk=pk)
-    try:
-        services.keyword_delete(actor=request.user, keyword=keyword)
-        messages.success(request, _("已删除关键词“%(term)s”。") % {"term": keyword.term})
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    return redirect("selfcheck:keywords")
+    return run_action(
+        request,
+        services.keyword_delete,
+        actor=request.user,
+        keyword=keyword,
+        success=_("已删除关键词“%(term)s”。") % {"term": keyword.term},
+        to="selfcheck:keywords",
+    )

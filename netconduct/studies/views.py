@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from netconduct.core.actions import run_action
 from netconduct.core.exceptions import ApplicationError
 from netconduct.core.forms import run_service
 from netconduct.org import scoping
@@ -390,13 +391,14 @@ def session_evidence_file(request: HttpRequest, pk: int, evidence_pk: int) -> Ht
 @require_POST
 def session_submit(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get_for(viewer=request.user, pk=pk, action="session.record")
-    try:
-        services.session_submit(actor=request.user, session=session)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已提交，等待党委审核。"))
-    return _detail(session)
+    return run_action(
+        request,
+        services.session_submit,
+        actor=request.user,
+        session=session,
+        success=_("已提交，等待党委审核。"),
+        to=reverse("studies:session_detail", kwargs={"pk": session.pk}),
+    )
 
 
 @login_required

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.db import connection
 
 from netconduct.core.models import AuditEvent
 from netconduct.org import demo
@@ -143,3 +144,17 @@ def test_fresh_installs_get_fresh_passwords_and_serve_static_files(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_data_folder_of_an_earlier_version_is_refused_with_a_reason():
+    from django.db.migrations.recorder import MigrationRecorder
+
+    MigrationRecorder(connection).record_applied("org", "0002_order_people_by_pinyin")
+    try:
+        with pytest.raises(
+            CommandError, match="由较早的版本建立.*org.0002_order_people_by_pinyin.*删除数据目录"
+        ):
+            call_command("quickstart", "--no-serve", stdout=io.StringIO())
+    finally:
+        MigrationRecorder(connection).record_unapplied("org", "0002_order_people_by_pinyin")

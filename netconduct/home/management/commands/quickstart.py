@@ -16,7 +16,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.core.servers.basehttp import get_internal_wsgi_application, run
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.migrations.loader import MigrationLoader
 
 from netconduct.home.demo import demo_content_load
 from netconduct.home.management.commands.demo import write_accounts
@@ -44,6 +45,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         addr, port = parse_addrport(options["addrport"])
         self.stdout.write("1/3 准备数据库……")
+        refuse_unknown_migrations()
         call_command("migrate", interactive=False, verbosity=0)
 
         self.stdout.write("2/3 检查管理员账号并加载演示组织……")
@@ -115,6 +117,24 @@ class Command(BaseCommand):
             raise CommandError(f"无法在 {addr}:{port} 上启动服务：{exc.strerror or exc}") from exc
         except KeyboardInterrupt:
             self.stdout.write("服务已停止。")
+
+
+def refuse_unknown_migrations() -> None:
+    """A data folder whose database records migrations this version does not have was made by an earlier version
+    before its migrations were made afresh (see the README's changelog): say so instead of failing half-way."""
+    loader = MigrationLoader(connection, ignore_no_migrations=True)
+    unknown = sorted(
+        f"{app}.{name}"
+        for app, name in loader.applied_migrations
+        if app in loader.migrated_apps and (app, name) not in loader.disk_migrations
+    )
+    if unknown:
+        raise CommandError(
+            f"数据库 {settings.DATABASES['default']['NAME']} 由较早的版本建立（含本版本没有的迁移："
+            f"{'、'.join(unknown[:3])}{'等' if len(unknown) > 3 else ''}），无法直接升级。"
+            "本版本调整了数据结构，旧的演示数据需要丢弃：请删除数据目录（默认 ./netconduct-data）后重新运行 "
+            "netconduct quickstart。"
+        )
 
 
 def parse_addrport(value: str) -> tuple[str, int]:
