@@ -33,10 +33,14 @@ from __future__ import annotations
 import codecs
 import io
 import re
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
+
+from netconduct.core.ooxml import bomb_part, bomb_refusal, declared_dtd_part, dtd_refusal
 
 __all__ = [
     "HEADING_MAX",
@@ -597,12 +601,26 @@ def _decode(data: bytes) -> str:
     raise NormsParseError("无法识别文件编码：文本文件应为 UTF-8 或 GB18030（GBK）编码，且不能是二进制文件。")
 
 
+MAX_DOCX_UNPACKED = 50 * 1024 * 1024
+
+
 def _docx_text(data: bytes) -> str:
     import docx
     from docx.oxml.ns import qn
     from docx.table import Table
     from docx.text.paragraph import Paragraph as DocxParagraph
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_DOCX_UNPACKED:
+                raise NormsParseError("Word 文件解压后过大（超过 50 MB），疑似压缩炸弹，已拒绝读取。")
+            if (bomb := bomb_part(archive)) is not None:
+                raise NormsParseError(bomb_refusal("Word 文件", *bomb))
+            part = declared_dtd_part(archive)
+    except (zipfile.BadZipFile, EOFError, zlib.error):
+        raise NormsParseError("无法读取 .docx 文件：文件已损坏，或只是改了扩展名。") from None
+    if part is not None:
+        raise NormsParseError(dtd_refusal("Word 文件", part))
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several unrelated types for a damaged package

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from netconduct.core.actions import run_action
 from netconduct.core.forms import run_service
+from netconduct.core.params import int_param
 from netconduct.org import scoping
 from netconduct.org import selectors as org_selectors
 from netconduct.org.selectors import audit_event_list
@@ -66,7 +67,10 @@ def document_list(request: HttpRequest) -> HttpResponse:
 def document_create(request: HttpRequest) -> HttpResponse:
     scoping.require_any_or_404(request.user, "document.manage")
     units = org_selectors.unit_list(viewer=request.user, action="document.manage").filter(is_active=True)
-    unit = get_object_or_404(units, pk=request.GET.get("unit")) if request.GET.get("unit") else units.first()
+    unit_pk = int_param(request, "unit")
+    if request.GET.get("unit") and unit_pk is None:
+        raise Http404
+    unit = get_object_or_404(units, pk=unit_pk) if unit_pk is not None else units.first()
     if unit is None:
         raise Http404
     form = DocumentForm(request.POST or None, initial={"addressees": "各党支部"})

@@ -225,6 +225,8 @@ def verify_code(request: HttpRequest, code: str) -> HttpResponse:
 
 # ---------------------------------------------------------------------------------------------------- quiz
 
+QUIZ_MAX_QUESTIONS = 20
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -238,10 +240,15 @@ def quiz(request: HttpRequest, campaign_pk: int) -> HttpResponse:
         pk=campaign_pk,
     )
     questions = list(QuizQuestion.objects.filter(campaign=campaign))
-    if request.method == "POST":
-        count = int(request.POST.get("count", "0") or 0)
+    raw_count = request.POST.get("count", "")
+    if request.method == "POST" and not (raw_count.isascii() and raw_count.isdigit() and len(raw_count) <= 3):
+        # Only a tampered form sends this: saving what came would wipe the quiz (a negative count posts none).
+        messages.error(
+            request, _("提交的表单不完整（题目数量不正确），测试题未做任何修改。请刷新页面后重试。")
+        )
+    elif request.method == "POST":
         inputs = []
-        for k in range(min(count, 20)):
+        for k in range(min(int(raw_count), QUIZ_MAX_QUESTIONS)):
             text = request.POST.get(f"text{k}", "")
             if not text.strip():
                 continue

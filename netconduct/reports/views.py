@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from netconduct.core.exceptions import ApplicationError
 from netconduct.core.forms import run_service
+from netconduct.core.params import int_param
 from netconduct.org import scoping
 
 from . import selectors, services
@@ -310,8 +311,7 @@ def handle_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
 @login_required
 def report_stats(request: HttpRequest) -> HttpResponse:
     scoping.require_any_or_404(request.user, "report.stats")
-    year = request.GET.get("year")
-    year = int(year) if year and year.isdigit() else None
+    year = int_param(request, "year", low=2000, high=2100)
     figures = selectors.report_stats(viewer=request.user, year=year)
     totals = {
         "total": sum(f.total for f in figures),

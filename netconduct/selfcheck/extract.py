@@ -11,11 +11,13 @@ import bisect
 import datetime as dt
 import io
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from netconduct.core.exceptions import ApplicationError
+from netconduct.core.ooxml import bomb_part, bomb_refusal, declared_dtd_part, dtd_refusal
 
 from .engine import Finding
 
@@ -95,7 +97,11 @@ def _open_zip(data: bytes, what: str) -> None:
             unpacked = sum(info.file_size for info in archive.infolist())
             if any(info.flag_bits & 0x1 for info in archive.infolist()):
                 raise ExtractError(f"{what}已加密，无法检查：请去掉密码后再上传。", field="file")
-    except zipfile.BadZipFile:
+            if unpacked <= MAX_UNPACKED and (bomb := bomb_part(archive)) is not None:
+                raise ExtractError(bomb_refusal(what, *bomb), field="file")
+            if unpacked <= MAX_UNPACKED and (part := declared_dtd_part(archive)) is not None:
+                raise ExtractError(dtd_refusal(what, part), field="file")
+    except (zipfile.BadZipFile, EOFError, zlib.error):
         raise ExtractError(
             f"不是有效的{what}：文件已损坏、设有打开密码，或只是改了扩展名。", field="file"
         ) from None

@@ -120,3 +120,33 @@ def test_url_permission_matrix(case: UrlCase, world: World):
     elif not _is_login_redirect(anonymous) and anonymous.status_code != 404:
         failures.append(f"anonymous → {anonymous.status_code}, expected the login page or 404")
     assert not failures, f"{case.name}: " + "; ".join(failures)
+
+
+# Every parameter a page reads, with a value no form would send: huge, negative, non-numeric, NUL bytes, unknown
+# choices, impossible dates, a redirect elsewhere. Pages answer them with their normal page, a message, a redirect or
+# a 404 — never a server error.
+HOSTILE_QUERY = (
+    "?year=99999999999999999999&page=-1&unit=abc%00&status=%3Cscript%3E&kind=nope&under=-5&tab=..%2F..&format=exe"
+    "&person=1e309&document=-1&open=%00&closed=x&missing=x&answer=x&report=99999999999999999999999&people=x"
+    "&download=x&inline=x&fragment=x&action=x&next=%2F%2Fevil.example&q=%00%27&month=13&date=9999-99-99"
+)
+GET_CASES = [c for c in CASES if c.method == "get"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", GET_CASES, ids=[c.name for c in GET_CASES])
+def test_hostile_query_parameters_never_break_a_page(case: UrlCase, world: World):
+    roles = [r for r in ROLES if r in case.allowed][:1] or ["member"]
+    clients = []
+    for role in roles:
+        client = Client()
+        testing.login(client, getattr(world.accounts, role))
+        clients.append((role, client))
+    if case.public:
+        clients.append(("anonymous", Client()))
+    for role, client in clients:
+        url = reverse(case.name, kwargs=case.inside(world) or None) + HOSTILE_QUERY
+        response = _in_rollback(lambda c=client, u=url: c.get(u))
+        assert response.status_code < 500, f"{case.name} as {role}: {response.status_code}"
+        if response.status_code in (301, 302):
+            assert "evil.example" not in response["Location"], f"{case.name} redirects off the site"

@@ -17,6 +17,7 @@ import itertools
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from typing import Any
 from django.conf import settings
 
 from netconduct.core.exceptions import ApplicationError
+from netconduct.core.ooxml import bomb_part, bomb_refusal, declared_dtd_part, dtd_refusal
 
 # ---------------------------------------------------------------------------------------------------- headers
 
@@ -206,8 +208,6 @@ MACRO_SUFFIXES = (".xlsm", ".xlsb", ".xltm", ".xlam")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 # A real .xlsx deflates 5 to 30 times; a member that claims hundreds of times its compressed size is a bomb.
-MAX_RATIO = 200
-RATIO_FLOOR = 1 << 20  # small members (styles, themes) may compress very well and harm nobody
 
 NOT_A_SPREADSHEET = "无法读取该文件：它不是有效的电子表格（支持 .xlsx、.xls、.ods 和 .csv）。"
 PASSWORD = "文件设有打开密码（已加密），无法读取。请在 Excel/WPS 中去掉密码后另存为 .xlsx 再上传。"  # noqa: S105
@@ -226,20 +226,18 @@ def _check_zip(path: Path, suffix: str, max_bytes: int) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+            bomb = bomb_part(archive)
+            dtd_part = declared_dtd_part(archive) if bomb is None else None
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
         raise ApplicationError(NOT_A_SPREADSHEET, field="file") from None
+    if dtd_part is not None:
+        raise ApplicationError(dtd_refusal("文件", dtd_part), field="file")
     names = {info.filename.lower() for info in infos}
     if any(n.endswith("vbaproject.bin") for n in names) or any(n.startswith("basic/") for n in names):
         raise ApplicationError(MACRO, field="file")
-    total = 0
-    for info in infos:
-        total += info.file_size
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > RATIO_FLOOR and ratio > MAX_RATIO:
-            raise ApplicationError(
-                f"文件中的“{info.filename}”解压后是压缩前的{ratio:,.0f}倍，疑似压缩炸弹，已拒绝读取。",
-                field="file",
-            )
+    total = sum(info.file_size for info in infos)
+    if bomb is not None:
+        raise ApplicationError(bomb_refusal("文件", *bomb), field="file")
     if total > max_bytes * 50:
         raise ApplicationError(
             f"文件解压后约 {total / (1 << 20):,.0f} MB，超出上限，疑似压缩炸弹，已拒绝读取。", field="file"
