@@ -20,7 +20,9 @@ from netconduct.org.scoping import subtree_q
 from . import validation
 from .choices import CATEGORY_FIELDS, Category, PersonStatus, PoliticalStatus, Role, UnitKind
 from .models import ID_CONTEXT, OrgUnit, Person, RoleGrant
-from .signals import announce_people_changed
+from .selectors import login_name_holders, login_name_clash
+from .permissions import RESTRICTED_ROLES, SENSITIVE_ROLES
+from .signals import Vacancy, announce_people_changed, roles_vacated, sensitive_grant_changed
 
 # ---------------------------------------------------------------------------------------------------- audit views
 
@@ -306,6 +308,25 @@ def _check_unique(person: Person) -> None:
         raise ApplicationError("已有人员使用该身份证号。", field="id_number")
     if person.employee_no and clash.filter(employee_no=person.employee_no).exists():
         raise ApplicationError(f"工号“{person.employee_no}”已被其他人员使用。", field="employee_no")
+    _check_login_names(person)
+
+
+def _check_login_names(person: Person) -> None:
+    """Employee numbers and mobiles are login names, as usernames are: none may name someone else at login."""
+    fields = [(f, getattr(person, f)) for f in ("employee_no", "mobile") if getattr(person, f)]
+    if not fields:
+        return
+    holders = login_name_holders([value for _f, value in fields])
+    for field, value in fields:
+        problem = login_name_clash(
+            value,
+            holders.get(value, []),
+            field_label=str(Person._meta.get_field(field).verbose_name),
+            person_id=person.pk,
+            user_id=person.user_id,
+        )
+        if problem:
+            raise ApplicationError(problem, field=field)
 
 
 def _check_unit_open(unit: OrgUnit) -> None:
@@ -393,15 +414,69 @@ def person_reveal_id_number(*, actor, person: Person) -> str:
 # ---------------------------------------------------------------------------------------------------- grants
 
 
+def _grant_facts(grant: RoleGrant) -> dict[str, Any]:
+    return {"user": grant.user.get_username(), "role": grant.role, "unit": grant.unit.name}
+
+
+def grant_may_manage(actor, *, role: str, unit: OrgUnit) -> bool:
+    """Whether `actor` may grant or revoke `role` on `unit` (whoever the holder; see grant_create for oneself).
+
+    Sensitive roles (the inspector and every role that reads reports or violation cases) follow the discipline line:
+    a system administrator over the unit, or an inspector on a unit strictly above it — never a unit administrator,
+    who is among those the inspectors watch. The system administrator role is for superusers to hand out.
+    """
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return False
+    if actor.is_superuser:
+        return True
+    if role in SENSITIVE_ROLES:
+        return scoping.holds_role_over(actor, Role.SYSADMIN, unit.path) or scoping.holds_role_over(
+            actor, Role.INSPECTOR, unit.path, strictly_above=True
+        )
+    if role in RESTRICTED_ROLES:
+        return False
+    return scoping.scope_for(actor, "grant.manage").covers(unit.path)
+
+
+def grant_roles_for(actor, *, unit: OrgUnit) -> list[str]:
+    """The roles `actor` may hand out on `unit`, for the grant form's choices."""
+    return [role for role in Role.values if grant_may_manage(actor, role=role, unit=unit)]
+
+
+def _refuse_grant(role: str, verb: str) -> PermissionRefused:
+    if role in SENSITIVE_ROLES:
+        return PermissionRefused(
+            f"“{Role(role).label}”可查阅举报或违规案件，只能由系统管理员或上级组织的纪检监察员{verb}，"
+            "单位管理员不能办理。"
+        )
+    if role in RESTRICTED_ROLES:
+        return PermissionRefused(f"只有系统管理员可以{verb}系统管理员角色。")
+    return PermissionRefused("您无权在该组织范围内执行此操作。")
+
+
+def _announce_sensitive(*, actor, grant: RoleGrant, change: str) -> None:
+    if grant.role in SENSITIVE_ROLES:
+        sensitive_grant_changed.send(
+            sender=RoleGrant,
+            actor=actor,
+            change=change,
+            role=grant.role,
+            unit=grant.unit,
+            holder=grant.user,
+            holder_label=str(grant.user),
+        )
+
+
 @transaction.atomic
 def grant_create(*, actor, user, role: str, unit: OrgUnit) -> RoleGrant:
-    from netconduct.org.permissions import RESTRICTED_ROLES
-
     if role not in Role.values:
         raise ApplicationError("角色不正确。", field="role")
-    scoping.require(actor, "grant.manage", unit.path)
-    if role in RESTRICTED_ROLES and not scoping.scope_for(actor, "grant.manage").everything:
-        raise PermissionRefused("只有系统管理员可以授予系统管理员角色。")
+    unit = OrgUnit.objects.get(pk=unit.pk)
+    if actor is not None and user is not None and actor.pk == user.pk:
+        # Whatever the page, import or command: a role is always given by someone else, who answers for it.
+        raise PermissionRefused("不能给自己授予角色，请由有权授予该角色的其他人员办理。")
+    if not grant_may_manage(actor, role=role, unit=unit):
+        raise _refuse_grant(role, "授予")
     grant, created = RoleGrant.objects.get_or_create(
         user=user, role=role, unit=unit, defaults={"granted_by": actor if actor and actor.pk else None}
     )
@@ -409,25 +484,19 @@ def grant_create(*, actor, user, role: str, unit: OrgUnit) -> RoleGrant:
         raise ApplicationError("该账号在此组织已有这一角色。", field="role")
     audit_record(
         actor=actor,
-        change=Change(
-            "grant.create",
-            "org.rolegrant",
-            grant.pk,
-            str(grant),
-            unit.path,
-            None,
-            {"user": user.get_username(), "role": role, "unit": unit.name},
-        ),
+        change=Change("grant.create", "org.rolegrant", grant.pk, str(grant), unit.path, None, _grant_facts(grant)),
     )
     scoping.forget_grants(user)
+    _announce_sensitive(actor=actor, grant=grant, change="grant")
     return grant
 
 
 @transaction.atomic
 def grant_revoke(*, actor, grant: RoleGrant) -> None:
-    scoping.require(actor, "grant.manage", grant.unit.path)
-    if grant.role == Role.SYSADMIN and not scoping.scope_for(actor, "grant.manage").everything:
-        raise PermissionRefused("只有系统管理员可以撤销系统管理员角色。")
+    scoping.forget_grants(grant.user)  # the caller's instance of the holder, which may be in use
+    grant = RoleGrant.objects.select_related("unit", "user").get(pk=grant.pk)
+    if not grant_may_manage(actor, role=grant.role, unit=grant.unit):
+        raise _refuse_grant(grant.role, "撤销")
     if grant.user_id == getattr(actor, "pk", None) and grant.role == Role.SYSADMIN:
         others = RoleGrant.objects.filter(role=Role.SYSADMIN).exclude(pk=grant.pk).exists()
         if not others:
@@ -435,18 +504,13 @@ def grant_revoke(*, actor, grant: RoleGrant) -> None:
     audit_record(
         actor=actor,
         change=Change(
-            "grant.revoke",
-            "org.rolegrant",
-            grant.pk,
-            str(grant),
-            grant.unit.path,
-            {"user": grant.user.get_username(), "role": grant.role, "unit": grant.unit.name},
-            None,
+            "grant.revoke", "org.rolegrant", grant.pk, str(grant), grant.unit.path, _grant_facts(grant), None
         ),
     )
     user = grant.user
     grant.delete()
     scoping.forget_grants(user)
+    _announce_sensitive(actor=actor, grant=grant, change="revoke")
 
 
 def grants_for(user) -> Iterable[RoleGrant]:
