@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -28,6 +29,7 @@ from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.org import scoping
 from netconduct.org.choices import PersonStatus, Role
 from netconduct.org.models import Person, RoleGrant
+from netconduct.org.permissions import POWER_ROLES, SENSITIVE_ROLES
 
 from . import selectors
 from .models import ActivationCode
@@ -69,23 +71,37 @@ def _unit_path(user) -> str:
 
 
 def _check_may_reset(actor, user) -> None:
-    """A reset hands the account to whoever holds the slip, so it may not reach above the issuer's own powers:
-    accounts with role grants are reset only by those who could give those grants."""
+    """A slip hands the account to whoever holds it, so it may not reach above the issuer's own powers.
+
+    - A system administrator account: only a superuser or a system administrator above it.
+    - A sensitive role (the inspector, or one that reads reports or cases): only a superuser or a system
+      administrator over it — never a unit administrator, whose work the inspectors watch.
+    - Any other role that gives powers: only someone who manages grants strictly above it; a role on the issuer's
+      own unit or above is a peer's or a superior's, and a unit administrator could otherwise take it over.
+    """
     if user.is_superuser and not actor.is_superuser:
         raise PermissionRefused("该账号为超级管理员账号，只有超级管理员可以为其重置登录。")
-    for role, path in RoleGrant.objects.filter(user=user).values_list("role", "unit__path"):
+    if actor.is_superuser:
+        return
+    for role, path in RoleGrant.objects.filter(user=user, role__in=sorted(POWER_ROLES)).values_list(
+        "role", "unit__path"
+    ):
+        sysadmin_over = scoping.holds_role_over(actor, Role.SYSADMIN, path)
         if role == Role.SYSADMIN:
-            allowed = actor.is_superuser or any(
-                path.startswith(p)
-                for p in RoleGrant.objects.filter(user=actor, role=Role.SYSADMIN).values_list(
-                    "unit__path", flat=True
+            allowed = sysadmin_over
+        elif role in SENSITIVE_ROLES:
+            if not sysadmin_over:
+                raise PermissionRefused(
+                    "该人员持有纪检监察等可查阅举报、案件的角色，只能由系统管理员为其打印激活或重置凭条。"
                 )
-            )
+            allowed = True
         else:
-            allowed = scoping.scope_for(actor, "grant.manage").covers(path)
+            allowed = sysadmin_over or any(
+                path.startswith(p) and path != p for p in scoping.scope_for(actor, "grant.manage").paths
+            )
         if not allowed:
             raise PermissionRefused(
-                "该人员的账号持有管理或书记等角色，请由有权授予这些角色的管理员为其重置登录。"
+                "该人员的账号在您的同级或上级组织持有管理或书记等角色，请由上级管理员为其打印激活或重置凭条。"
             )
 
 
@@ -222,7 +238,13 @@ def new_username(person: Person) -> str:
     User = get_user_model()
     base = candidate = f"p{person.pk}"
     n = 1
-    while User.objects.filter(username=candidate).exists():
+    # Usernames share one namespace with employee numbers and mobiles (see org.selectors.find_user).
+    while (
+        User.objects.filter(username=candidate).exists()
+        or Person.objects.exclude(pk=person.pk)
+        .filter(Q(employee_no=candidate) | Q(mobile=candidate))
+        .exists()
+    ):
         n += 1
         candidate = f"{base}-{n}"
     return candidate
@@ -451,3 +473,34 @@ def _totp_device_confirmed(*, actor, device: TOTPDevice) -> TOTPDevice:
         ),
     )
     return device
+
+
+@transaction.atomic
+def account_reactivate(*, actor, person: Person):
+    """Reopen the account of someone who left (调离/退休) and came back. Leaving closes it by itself; coming back
+    does not reopen it: a person decides, and answers for it in the audit log. Their roles are not restored."""
+    person = Person.objects.select_for_update(of=("self",)).select_related("unit", "user").get(pk=person.pk)
+    scoping.require(actor, selectors.ACTION, person.unit.path)
+    user = person.user
+    if user is None:
+        raise ApplicationError("该人员还没有账号，请打印激活凭条开通。")
+    if user.is_active:
+        raise ApplicationError("该账号并未停用。")
+    if person.status != PersonStatus.ACTIVE:
+        raise ApplicationError(f"该人员状态为“{person.get_status_display()}”，请先将其状态改为在岗。")
+    _check_may_reset(actor, user)
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        change=Change(
+            "account.reactivate",
+            USER_TYPE,
+            user.pk,
+            person.name,
+            person.unit.path,
+            {"username": user.get_username(), "is_active": False},
+            {"username": user.get_username(), "is_active": True},
+        ),
+    )
+    return user

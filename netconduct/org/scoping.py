@@ -93,7 +93,8 @@ def holds_role_over(user, role: str, path: str, *, strictly_above: bool = False)
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     return any(
-        granted == role and path.startswith(p) and not (strictly_above and p == path) for granted, p in _grants(user)
+        granted == role and path.startswith(p) and not (strictly_above and p == path)
+        for granted, p in _grants(user)
     )
 
 

@@ -14,6 +14,7 @@ from netconduct.org.scoping import subtree_q
 
 from .choices import CATEGORY_FIELDS, Category, PersonStatus
 from .models import OrgUnit, Person, RoleGrant
+from .permissions import SENSITIVE_ROLES
 from .validation import clean_mobile, to_halfwidth
 
 
@@ -173,6 +174,35 @@ def grant_list_for_unit(*, viewer, unit: OrgUnit) -> QuerySet[RoleGrant]:
     )
 
 
+def sensitive_grant_list(*, viewer) -> list[RoleGrant]:
+    """The sensitive roles (see permissions.SENSITIVE_ROLES) held in the viewer's subtree, with since when and
+    by whom; for system administrators and inspectors."""
+    scope = scoping.scope_for(viewer, "grant.sensitive_view")
+    return list(
+        RoleGrant.objects.filter(scope.q("unit__path"), role__in=sorted(SENSITIVE_ROLES))
+        .select_related("user", "user__person", "unit", "granted_by", "granted_by__person")
+        .order_by("unit__path", "role", "created_at")
+    )
+
+
+SENSITIVE_HISTORY = 100
+
+
+def sensitive_grant_history(*, viewer, limit: int = SENSITIVE_HISTORY) -> list[AuditEvent]:
+    """The latest grants and revocations of sensitive roles in the viewer's subtree, from the audit trail (a
+    revoked grant lives on only there)."""
+    scope = scoping.scope_for(viewer, "grant.sensitive_view")
+    roles = sorted(SENSITIVE_ROLES)
+    events = AuditEvent.objects.filter(
+        scope.q("unit_path"),
+        Q(action="grant.create", after__role__in=roles) | Q(action="grant.revoke", before__role__in=roles),
+        object_type="org.rolegrant",
+    )
+    if not scope.everything:
+        events = events.exclude(unit_path="")
+    return list(events.select_related("actor").order_by("-seq")[:limit])
+
+
 def tree_layout(units: list[OrgUnit]) -> list[OrgUnit]:
     """Annotate units (in path order) for flat rendering as nested lists: `level` among the visible units,
     `has_children`, and `closers` (how many open lists end after the unit)."""
@@ -239,7 +269,9 @@ def login_name_holders(values: list[str]) -> dict[str, list[LoginHolder]]:
         for value, user_id, person_id, id_hash, name in User.objects.filter(username__in=batch).values_list(
             "username", "pk", "person__pk", "person__id_number_hash", "person__name"
         ):
-            found.setdefault(value, []).append(LoginHolder("username", person_id, user_id, id_hash, name or ""))
+            found.setdefault(value, []).append(
+                LoginHolder("username", person_id, user_id, id_hash, name or "")
+            )
         for kind in ("employee_no", "mobile"):
             rows = Person.objects.filter(**{f"{kind}__in": batch}).values_list(
                 kind, "pk", "user_id", "id_number_hash", "name"
@@ -274,7 +306,9 @@ def login_name_clash(
             whose = "其他账号的登录用户名"
         else:
             whose = f"其他人员（{holder.name}）的{LOGIN_KIND_LABELS[holder.kind]}"
-        return f"“{value}”已是{whose}；工号、手机号码与用户名都用于登录，不能重复，请核对后填写{field_label}。"
+        return (
+            f"“{value}”已是{whose}；工号、手机号码与用户名都用于登录，不能重复，请核对后填写{field_label}。"
+        )
     return None
 
 

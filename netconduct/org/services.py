@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,8 +21,8 @@ from netconduct.org.scoping import subtree_q
 from . import validation
 from .choices import CATEGORY_FIELDS, Category, PersonStatus, PoliticalStatus, Role, UnitKind
 from .models import ID_CONTEXT, OrgUnit, Person, RoleGrant
-from .selectors import login_name_holders, login_name_clash
 from .permissions import RESTRICTED_ROLES, SENSITIVE_ROLES
+from .selectors import login_name_clash, login_name_holders
 from .signals import Vacancy, announce_people_changed, roles_vacated, sensitive_grant_changed
 
 # ---------------------------------------------------------------------------------------------------- audit views
@@ -384,10 +385,10 @@ def person_update(*, actor, person: Person, **fields: Any) -> Person:
     person.save()
     old, new = _diff(before, person_snapshot(person))
     if new:
-        audit_record(
-            actor=actor,
-            change=Change("person.update", "org.person", person.pk, person.name, person.unit.path, old, new),
-        )
+        changes = [Change("person.update", "org.person", person.pk, person.name, person.unit.path, old, new)]
+        if _has_left(old_status, person.status):
+            changes += access_end(actor=actor, leavers=[person])
+        audit_record_many(actor=actor, changes=changes)
         announce_people_changed([person.pk])
     return person
 
@@ -484,7 +485,9 @@ def grant_create(*, actor, user, role: str, unit: OrgUnit) -> RoleGrant:
         raise ApplicationError("该账号在此组织已有这一角色。", field="role")
     audit_record(
         actor=actor,
-        change=Change("grant.create", "org.rolegrant", grant.pk, str(grant), unit.path, None, _grant_facts(grant)),
+        change=Change(
+            "grant.create", "org.rolegrant", grant.pk, str(grant), unit.path, None, _grant_facts(grant)
+        ),
     )
     scoping.forget_grants(user)
     _announce_sensitive(actor=actor, grant=grant, change="grant")
@@ -511,6 +514,78 @@ def grant_revoke(*, actor, grant: RoleGrant) -> None:
     grant.delete()
     scoping.forget_grants(user)
     _announce_sensitive(actor=actor, grant=grant, change="revoke")
+
+
+# ---------------------------------------------------------------------------------------------------- leaving
+
+LEFT_STATUSES = frozenset({PersonStatus.TRANSFERRED, PersonStatus.RETIRED})
+ACCOUNT_TYPE = "accounts.user"
+
+
+def _has_left(old_status: str, new_status: str) -> bool:
+    return new_status in LEFT_STATUSES and old_status not in LEFT_STATUSES
+
+
+def access_end(*, actor, leavers: list[Person]) -> list[Change]:
+    """Leaving ends access: the leavers' accounts are deactivated and all their grants revoked, in the caller's
+    transaction; returns the audit changes for the caller to record with its own (one write, one chain append).
+
+    Whoever records the status (a secretary, an import) ends the access too, although they could not revoke a
+    unit administrator's grant by hand: the status is the fact, the access follows it. Roles that fall vacant are
+    announced (roles_vacated, and sensitive_grant_changed for the discipline line) so the staff can fill them.
+    Nothing is undone when the person returns: an account is reactivated by someone who decides to.
+    """
+    by_user = {p.user_id: p for p in leavers if p.user_id is not None}
+    if not by_user:
+        return []
+    User = get_user_model()
+    changes: list[Change] = []
+    grants = list(
+        RoleGrant.objects.filter(user_id__in=list(by_user)).select_related("unit", "user").order_by("pk")
+    )
+    reason = {uid: str(PersonStatus(p.status).label) for uid, p in by_user.items()}
+    for grant in grants:
+        changes.append(
+            Change(
+                "grant.revoke",
+                "org.rolegrant",
+                grant.pk,
+                str(grant),
+                grant.unit.path,
+                _grant_facts(grant),
+                {"reason": f"人员{reason[grant.user_id]}"},
+            )
+        )
+    active = list(User.objects.filter(pk__in=list(by_user), is_active=True).values_list("pk", "username"))
+    for user_id, username in active:
+        person = by_user[user_id]
+        changes.append(
+            Change(
+                "account.deactivate",
+                ACCOUNT_TYPE,
+                user_id,
+                person.name,
+                person.unit.path,
+                {"username": username, "is_active": True},
+                {"username": username, "is_active": False, "reason": f"人员{reason[user_id]}"},
+            )
+        )
+    RoleGrant.objects.filter(pk__in=[g.pk for g in grants]).delete()
+    User.objects.filter(pk__in=[uid for uid, _u in active]).update(is_active=False)
+    for person in leavers:  # instances already loaded say so too; none is loaded here for it
+        if person.user_id is not None and Person.user.is_cached(person) and person.user is not None:
+            person.user.is_active = False
+            scoping.forget_grants(person.user)
+    for grant in grants:
+        _announce_sensitive(actor=actor, grant=grant, change="revoke")
+    vacancies = [
+        Vacancy(role=g.role, unit=g.unit, holder_label=by_user[g.user_id].name)
+        for g in grants
+        if g.role != Role.MEMBER
+    ]
+    if vacancies:
+        roles_vacated.send(sender=RoleGrant, actor=actor, vacancies=vacancies)
+    return changes
 
 
 def grants_for(user) -> Iterable[RoleGrant]:
@@ -576,6 +651,7 @@ def person_bulk_apply(
         )
 
     changed: list[Person] = []
+    leavers: list[Person] = []
     touched_fields: set[str] = set()
     for person, data in updates:
         if not scope.covers(person.unit.path):
@@ -596,6 +672,8 @@ def person_bulk_apply(
         touched_fields.update(_model_fields_for(data))
         if person.status != old_status:
             touched_fields.add("status_since")
+        if _has_left(old_status, person.status):
+            leavers.append(person)
         changed.append(person)
         changes.append(
             Change(
@@ -604,6 +682,7 @@ def person_bulk_apply(
         )
     if changed:
         Person.objects.bulk_update(changed, sorted(touched_fields | {"updated_at"}), batch_size=batch_size)
+    changes += access_end(actor=actor, leavers=leavers)
     audit_record_many(actor=actor, changes=changes)
     announce_people_changed([p.pk for p in new_people] + [p.pk for p in changed])
     return new_people, changed

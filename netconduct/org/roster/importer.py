@@ -596,9 +596,7 @@ class RosterImporter:
     def process(self, chunk: list[ParsedRow]) -> None:
         existing = self._existing_people([r.id_hash for r in chunk])
         holders = self._employee_no_holders([r.employee_no for r in chunk if r.employee_no])
-        logins = selectors.login_name_holders(
-            [v for r in chunk for v in (r.employee_no, r.mobile) if v]
-        )
+        logins = selectors.login_name_holders([v for r in chunk for v in (r.employee_no, r.mobile) if v])
         creates: list[tuple[OrgUnit, dict[str, Any]]] = []
         changes: list[tuple[int, dict[str, Any]]] = []
         for row in chunk:

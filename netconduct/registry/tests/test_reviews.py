@@ -146,7 +146,9 @@ def test_a_round_is_opened_from_its_page(client, org, accounts):
     data = {"unit": org.committee.pk, "year": 2026, "deadline": _deadline().isoformat(), "title": ""}
     response = client.post(url, data)
     review = ReviewRound.objects.get()
-    assert response.status_code == 302 and response.url == reverse("registry:review", kwargs={"pk": review.pk})
+    assert response.status_code == 302 and response.url == reverse(
+        "registry:review", kwargs={"pk": review.pk}
+    )
     assert review.unit == org.committee and review.items.count() == 1
     # A unit outside the manager's scope is still refused, with the field's message, and nothing is opened.
     response = client.post(url, {**data, "unit": org.group.pk, "year": 2027})
