@@ -101,7 +101,7 @@ def _check_may_reset(actor, user) -> None:
             )
         if not allowed:
             raise PermissionRefused(
-                "该人员的账号在您的同级或上级组织持有管理或书记等角色，请由上级管理员为其打印激活或重置凭条。"
+                "该人员的账号在您的同级或上级组织持有管理或书记等角色，请由有权授予这些角色的管理员（您的上级）为其重置登录。"
             )
 
 
