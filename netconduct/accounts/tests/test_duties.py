@@ -23,7 +23,9 @@ RESET = ActivationCode.Purpose.RESET
 
 
 def _holder(org, username: str, role: str | None, unit, *, in_unit=None):
-    user = testing.make_account(username, person=testing.make_person(in_unit or org.branch1, name=f"人{username}"))
+    user = testing.make_account(
+        username, person=testing.make_person(in_unit or org.branch1, name=f"人{username}")
+    )
     if role is not None:
         testing.grant(user, role, unit)
     return user
@@ -47,7 +49,9 @@ def test_a_unit_administrator_cannot_reset_a_peer_a_superior_or_any_inspector(or
     # system administrator's.
     below = _holder(org, "plantsec", Role.SECRETARY, org.plant)
     assert services.activation_issue(actor=accounts.unit_admin, people=[below.person], purpose=RESET)
-    assert services.activation_issue(actor=accounts.unit_admin, people=[accounts.member.person], purpose=RESET)
+    assert services.activation_issue(
+        actor=accounts.unit_admin, people=[accounts.member.person], purpose=RESET
+    )
     assert services.activation_issue(actor=accounts.sysadmin, people=[inspector_below.person], purpose=RESET)
 
 
@@ -63,7 +67,9 @@ def test_a_secretary_cannot_lock_an_account_out_by_reusing_its_username(client, 
     """Employee numbers and usernames are one namespace: the secretary's attempt is refused, and even data that
     slipped in before the rule cannot take the login over, as the username is looked up first."""
     with pytest.raises(ApplicationError, match="其他账号的登录用户名") as caught:
-        org_services.person_update(actor=accounts.secretary, person=accounts.member.person, employee_no="unitadmin")
+        org_services.person_update(
+            actor=accounts.secretary, person=accounts.member.person, employee_no="unitadmin"
+        )
     assert caught.value.field == "employee_no"
     response = client.post(reverse("accounts:login"), {"username": "unitadmin", "password": PASSWORD})
     assert response.status_code == 302 and int(client.session["_auth_user_id"]) == accounts.unit_admin.pk
@@ -91,7 +97,9 @@ def test_a_new_username_is_never_someone_elses_employee_number(org, accounts):
 
 def test_a_returning_leaver_is_reactivated_by_a_person(client, org, accounts):
     member = accounts.member
-    org_services.person_update(actor=accounts.secretary, person=member.person, status=PersonStatus.TRANSFERRED)
+    org_services.person_update(
+        actor=accounts.secretary, person=member.person, status=PersonStatus.TRANSFERRED
+    )
     member.refresh_from_db()
     assert not member.is_active
     testing.login(client, accounts.secretary)

@@ -17,26 +17,38 @@ def test_granting_or_revoking_a_sensitive_role_tells_the_inspectors_above(org, a
     group_inspector = testing.make_account("groupinsp")
     testing.grant(group_inspector, Role.INSPECTOR, org.group)
     Notification.objects.all().delete()
-    grant = services.grant_create(actor=accounts.inspector, user=accounts.member, role=Role.INSPECTOR, unit=org.plant)
+    grant = services.grant_create(
+        actor=accounts.inspector, user=accounts.member, role=Role.INSPECTOR, unit=org.plant
+    )
     told = set(Notification.objects.values_list("user_id", flat=True))
     assert told == {accounts.inspector.pk, group_inspector.pk}  # not the unit administrator, not the holder
-    assert "授予" in Notification.objects.first().title and "甲醇厂党总支" in Notification.objects.first().title
+    assert (
+        "授予" in Notification.objects.first().title and "甲醇厂党总支" in Notification.objects.first().title
+    )
     services.grant_revoke(actor=accounts.sysadmin, grant=grant)
     assert Notification.objects.filter(title__contains="撤销").count() == 2
     # An office-line role is nobody's business on the discipline line.
     before = Notification.objects.count()
-    services.grant_create(actor=accounts.unit_admin, user=accounts.member, role=Role.SECRETARY, unit=org.branch2)
+    services.grant_create(
+        actor=accounts.unit_admin, user=accounts.member, role=Role.SECRETARY, unit=org.branch2
+    )
     assert Notification.objects.count() == before
 
 
 def test_a_leaver_s_roles_are_reported_vacant_to_the_unit_administrators(org, accounts):
     Notification.objects.all().delete()
-    services.person_update(actor=accounts.unit_admin, person=accounts.secretary.person, status=PersonStatus.RETIRED)
+    services.person_update(
+        actor=accounts.unit_admin, person=accounts.secretary.person, status=PersonStatus.RETIRED
+    )
     notes = list(Notification.objects.all())
     assert [n.user_id for n in notes] == [accounts.unit_admin.pk]
-    assert "角色空缺" in notes[0].title and "甲醇厂第一党支部" in notes[0].title and "支部书记" in notes[0].title
+    assert (
+        "角色空缺" in notes[0].title and "甲醇厂第一党支部" in notes[0].title and "支部书记" in notes[0].title
+    )
     # Someone without roles leaves: nobody needs telling.
-    services.person_update(actor=accounts.unit_admin, person=accounts.member.person, status=PersonStatus.RETIRED)
+    services.person_update(
+        actor=accounts.unit_admin, person=accounts.member.person, status=PersonStatus.RETIRED
+    )
     assert Notification.objects.count() == 1
 
 

@@ -42,7 +42,9 @@ def test_nobody_grants_themselves_a_role_through_the_service(org, accounts):
     assert not RoleGrant.objects.filter(user=org.root_user).exists()
     assert RoleGrant.objects.filter(user=accounts.unit_admin).count() == 1
     # Granting someone else still works.
-    services.grant_create(actor=accounts.unit_admin, user=accounts.member, role=Role.SECRETARY, unit=org.branch1)
+    services.grant_create(
+        actor=accounts.unit_admin, user=accounts.member, role=Role.SECRETARY, unit=org.branch1
+    )
 
 
 def test_nobody_grants_themselves_a_role_through_the_page(client, org, accounts):
@@ -87,7 +89,8 @@ def test_a_unit_administrator_cannot_grant_or_revoke_an_inspector(org, accounts)
     # Nor the inspector over the committee: that is a peer's grant on the inspector's own level.
     with pytest.raises(PermissionRefused):
         services.grant_revoke(
-            actor=accounts.inspector, grant=RoleGrant.objects.get(user=accounts.inspector, role=Role.INSPECTOR)
+            actor=accounts.inspector,
+            grant=RoleGrant.objects.get(user=accounts.inspector, role=Role.INSPECTOR),
         )
 
 
@@ -107,7 +110,9 @@ def test_only_a_system_administrator_or_an_inspector_above_grants_an_inspector(o
             actor=accounts.inspector, user=accounts.member, role=Role.SECRETARY, unit=org.branch1
         )
     services.grant_revoke(actor=accounts.inspector, grant=grant)
-    services.grant_create(actor=accounts.sysadmin, user=accounts.member, role=Role.INSPECTOR, unit=org.committee)
+    services.grant_create(
+        actor=accounts.sysadmin, user=accounts.member, role=Role.INSPECTOR, unit=org.committee
+    )
 
 
 def test_a_unit_administrator_cannot_grant_an_inspector_through_the_page(client, org, accounts):
@@ -147,7 +152,9 @@ def test_the_sensitive_roles_page_lists_holders_and_changes_for_inspectors_only(
     grant = services.grant_create(
         actor=accounts.sysadmin, user=accounts.member, role=Role.INSPECTOR, unit=org.plant
     )
-    services.grant_create(actor=accounts.sysadmin, user=accounts.member, role=Role.SECRETARY, unit=org.branch2)
+    services.grant_create(
+        actor=accounts.sysadmin, user=accounts.member, role=Role.SECRETARY, unit=org.branch2
+    )
     url = reverse("org:sensitive_grants")
     for user in (accounts.unit_admin, accounts.secretary, accounts.outsider_secretary):
         other = client.__class__()
@@ -220,9 +227,9 @@ def test_the_roster_import_refuses_a_row_whose_login_name_is_taken(tmp_path, org
     assert "其他账号的登录用户名" in errors[(4, "工号")]
     assert "王职工" in errors[(5, "手机号码")]
     assert "第6行" in errors[(7, "工号")]
-    assert set(Person.objects.filter(name__in=["孙八", "周九", "吴十", "郑一"]).values_list("name", flat=True)) == {
-        "吴十"
-    }
+    assert set(
+        Person.objects.filter(name__in=["孙八", "周九", "吴十", "郑一"]).values_list("name", flat=True)
+    ) == {"吴十"}
 
 
 # ---------------------------------------------------------------------------------------------------- leaving
@@ -231,7 +238,9 @@ def test_the_roster_import_refuses_a_row_whose_login_name_is_taken(tmp_path, org
 def test_leaving_by_hand_deactivates_the_account_and_revokes_the_grants(org, accounts):
     secretary = accounts.secretary
     grant = RoleGrant.objects.get(user=secretary)
-    services.person_update(actor=accounts.unit_admin, person=secretary.person, status=PersonStatus.TRANSFERRED)
+    services.person_update(
+        actor=accounts.unit_admin, person=secretary.person, status=PersonStatus.TRANSFERRED
+    )
     secretary.refresh_from_db()
     assert not secretary.is_active
     assert not RoleGrant.objects.filter(user=secretary).exists()
@@ -250,7 +259,10 @@ def test_a_secretary_who_records_a_leaver_ends_their_access_too(client, org, acc
     member = accounts.member
     services.grant_create(actor=accounts.unit_admin, user=member, role=Role.SECRETARY, unit=org.branch1)
     services.person_update(
-        actor=accounts.secretary, person=member.person, status=PersonStatus.RETIRED, status_since=dt.date(2026, 1, 1)
+        actor=accounts.secretary,
+        person=member.person,
+        status=PersonStatus.RETIRED,
+        status_since=dt.date(2026, 1, 1),
     )
     member.refresh_from_db()
     assert not member.is_active and not RoleGrant.objects.filter(user=member).exists()
