@@ -27,9 +27,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from netconduct.core.audit import Change, audit_record, audit_record_many
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.org import scoping
-from netconduct.org.choices import PersonStatus, Role
-from netconduct.org.models import Person, RoleGrant
-from netconduct.org.permissions import POWER_ROLES, SENSITIVE_ROLES
+from netconduct.org import services as org_services
+from netconduct.org.choices import PersonStatus
+from netconduct.org.models import Person
 
 from . import selectors
 from .models import ActivationCode
@@ -71,38 +71,13 @@ def _unit_path(user) -> str:
 
 
 def _check_may_reset(actor, user) -> None:
-    """A slip hands the account to whoever holds it, so it may not reach above the issuer's own powers.
-
-    - A system administrator account: only a superuser or a system administrator above it.
-    - A sensitive role (the inspector, or one that reads reports or cases): only a superuser or a system
-      administrator over it — never a unit administrator, whose work the inspectors watch.
-    - Any other role that gives powers: only someone who manages grants strictly above it; a role on the issuer's
-      own unit or above is a peer's or a superior's, and a unit administrator could otherwise take it over.
-    """
+    """A slip hands the account to whoever holds it, so it may not reach above the issuer's own powers (see
+    org.services.account_reach_problem: no peer's, no superior's, no inspector's unless a system administrator)."""
     if user.is_superuser and not actor.is_superuser:
         raise PermissionRefused("该账号为超级管理员账号，只有超级管理员可以为其重置登录。")
-    if actor.is_superuser:
-        return
-    for role, path in RoleGrant.objects.filter(user=user, role__in=sorted(POWER_ROLES)).values_list(
-        "role", "unit__path"
-    ):
-        sysadmin_over = scoping.holds_role_over(actor, Role.SYSADMIN, path)
-        if role == Role.SYSADMIN:
-            allowed = sysadmin_over
-        elif role in SENSITIVE_ROLES:
-            if not sysadmin_over:
-                raise PermissionRefused(
-                    "该人员持有纪检监察等可查阅举报、案件的角色，只能由系统管理员为其打印激活或重置凭条。"
-                )
-            allowed = True
-        else:
-            allowed = sysadmin_over or any(
-                path.startswith(p) and path != p for p in scoping.scope_for(actor, "grant.manage").paths
-            )
-        if not allowed:
-            raise PermissionRefused(
-                "该人员的账号在您的同级或上级组织持有管理或书记等角色，请由有权授予这些角色的管理员（您的上级）为其重置登录。"
-            )
+    problem = org_services.account_reach_problem(actor, [user.pk])
+    if problem:
+        raise PermissionRefused(problem)
 
 
 @transaction.atomic

@@ -21,7 +21,7 @@ from netconduct.org.scoping import subtree_q
 from . import validation
 from .choices import CATEGORY_FIELDS, Category, PersonStatus, PoliticalStatus, Role, UnitKind
 from .models import ID_CONTEXT, OrgUnit, Person, RoleGrant
-from .permissions import RESTRICTED_ROLES, SENSITIVE_ROLES
+from .permissions import POWER_ROLES, RESTRICTED_ROLES, SENSITIVE_ROLES
 from .selectors import login_name_clash, login_name_holders
 from .signals import Vacancy, announce_people_changed, roles_vacated, sensitive_grant_changed
 
@@ -387,6 +387,7 @@ def person_update(*, actor, person: Person, **fields: Any) -> Person:
     if new:
         changes = [Change("person.update", "org.person", person.pk, person.name, person.unit.path, old, new)]
         if _has_left(old_status, person.status):
+            _check_may_end_access(actor, [person])
             changes += access_end(actor=actor, leavers=[person])
         audit_record_many(actor=actor, changes=changes)
         announce_people_changed([person.pk])
@@ -437,6 +438,36 @@ def grant_may_manage(actor, *, role: str, unit: OrgUnit) -> bool:
     if role in RESTRICTED_ROLES:
         return False
     return scoping.scope_for(actor, "grant.manage").covers(unit.path)
+
+
+def account_reach_problem(actor, user_ids: Iterable[int]) -> str | None:
+    """Why these accounts lie beyond `actor`'s reach, in Chinese, or None.
+
+    A reset slip hands an account to whoever holds the slip, and recording someone's departure takes their roles
+    away; both are as strong as granting or revoking the roles the account holds, so neither may reach a peer or a
+    superior: a system administrator's account only from a system administrator over it; a sensitive role's
+    (inspector, readers of reports and cases) only from a system administrator over it, never a unit administrator;
+    any other role only from someone who manages grants strictly above it. A member grant gives no powers.
+    """
+    if actor is not None and actor.is_superuser:
+        return None
+    grants = RoleGrant.objects.filter(user_id__in=list(user_ids), role__in=sorted(POWER_ROLES))
+    for role, path in grants.values_list("role", "unit__path"):
+        sysadmin_over = scoping.holds_role_over(actor, Role.SYSADMIN, path)
+        if role == Role.SYSADMIN:
+            if not sysadmin_over:
+                return "该人员持有系统管理员角色，只能由其上级系统管理员办理。"
+        elif role in SENSITIVE_ROLES:
+            if not sysadmin_over:
+                return "该人员持有纪检监察等可查阅举报、案件的角色，只能由系统管理员办理。"
+        elif not sysadmin_over and not any(
+            path.startswith(p) and path != p for p in scoping.scope_for(actor, "grant.manage").paths
+        ):
+            return (
+                "该人员的账号在您的同级或上级组织持有管理或书记等角色，"
+                "请由有权授予这些角色的管理员（您的上级）办理。"
+            )
+    return None
 
 
 def grant_roles_for(actor, *, unit: OrgUnit) -> list[str]:
@@ -526,12 +557,22 @@ def _has_left(old_status: str, new_status: str) -> bool:
     return new_status in LEFT_STATUSES and old_status not in LEFT_STATUSES
 
 
+def _check_may_end_access(actor, leavers: list[Person]) -> None:
+    """Recording a departure revokes the leaver's roles: without this, a secretary could lock out their own unit
+    administrator by marking them 调离."""
+    for person in leavers:
+        if person.user_id is not None:
+            problem = account_reach_problem(actor, [person.user_id])
+            if problem:
+                raise PermissionRefused(f"不能登记“{person.name}”调离或退休：{problem}")
+
+
 def access_end(*, actor, leavers: list[Person]) -> list[Change]:
     """Leaving ends access: the leavers' accounts are deactivated and all their grants revoked, in the caller's
     transaction; returns the audit changes for the caller to record with its own (one write, one chain append).
 
-    Whoever records the status (a secretary, an import) ends the access too, although they could not revoke a
-    unit administrator's grant by hand: the status is the fact, the access follows it. Roles that fall vacant are
+    The caller has checked that the leavers' roles are within the actor's reach (`_check_may_end_access`). Roles
+    that fall vacant are
     announced (roles_vacated, and sensitive_grant_changed for the discipline line) so the staff can fill them.
     Nothing is undone when the person returns: an account is reactivated by someone who decides to.
     """
@@ -682,6 +723,7 @@ def person_bulk_apply(
         )
     if changed:
         Person.objects.bulk_update(changed, sorted(touched_fields | {"updated_at"}), batch_size=batch_size)
+    _check_may_end_access(actor, leavers)
     changes += access_end(actor=actor, leavers=leavers)
     audit_record_many(actor=actor, changes=changes)
     announce_people_changed([p.pk for p in new_people] + [p.pk for p in changed])

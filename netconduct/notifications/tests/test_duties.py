@@ -56,6 +56,6 @@ def test_a_leaving_inspector_is_told_up_the_discipline_line(org, accounts):
     insp = testing.make_account("branchinsp", person=testing.make_person(org.branch1, name="纪委员"))
     testing.grant(insp, Role.INSPECTOR, org.branch1)
     Notification.objects.all().delete()
-    services.person_update(actor=accounts.secretary, person=insp.person, status=PersonStatus.TRANSFERRED)
+    services.person_update(actor=accounts.sysadmin, person=insp.person, status=PersonStatus.TRANSFERRED)
     told = set(Notification.objects.values_list("user_id", flat=True))
     assert told == {accounts.inspector.pk, accounts.unit_admin.pk}

@@ -597,6 +597,16 @@ class RosterImporter:
         existing = self._existing_people([r.id_hash for r in chunk])
         holders = self._employee_no_holders([r.employee_no for r in chunk if r.employee_no])
         logins = selectors.login_name_holders([v for r in chunk for v in (r.employee_no, r.mobile) if v])
+        leaving = [
+            existing[r.id_hash].pk
+            for r in chunk
+            if r.status in services.LEFT_STATUSES
+            and r.id_hash in existing
+            and existing[r.id_hash].status not in services.LEFT_STATUSES
+        ]
+        leaver_accounts = dict(
+            Person.objects.filter(pk__in=leaving, user__isnull=False).values_list("pk", "user_id")
+        )
         creates: list[tuple[OrgUnit, dict[str, Any]]] = []
         changes: list[tuple[int, dict[str, Any]]] = []
         for row in chunk:
@@ -626,6 +636,13 @@ class RosterImporter:
             if not data:
                 self.result.unchanged += 1
                 continue
+            if known.pk in leaver_accounts and data.get("status") in services.LEFT_STATUSES:
+                # Leaving revokes their roles: only someone who could revoke them records it (one query per
+                # leaver with an account, who are few).
+                problem = services.account_reach_problem(self.actor, [leaver_accounts[known.pk]])
+                if problem:
+                    self._refuse(row, STATUS, f"不能登记调离或退休：{problem}")
+                    continue
             changes.append((known.pk, data))
             unit = data.get("unit") or self.units.by_path[known.unit_path]
             self._sample(row, "update", data.get("name", known.name), unit, data)

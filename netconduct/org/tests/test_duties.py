@@ -257,7 +257,6 @@ def test_leaving_by_hand_deactivates_the_account_and_revokes_the_grants(org, acc
 
 def test_a_secretary_who_records_a_leaver_ends_their_access_too(client, org, accounts):
     member = accounts.member
-    services.grant_create(actor=accounts.unit_admin, user=member, role=Role.SECRETARY, unit=org.branch1)
     services.person_update(
         actor=accounts.secretary,
         person=member.person,
@@ -265,9 +264,48 @@ def test_a_secretary_who_records_a_leaver_ends_their_access_too(client, org, acc
         status_since=dt.date(2026, 1, 1),
     )
     member.refresh_from_db()
-    assert not member.is_active and not RoleGrant.objects.filter(user=member).exists()
+    assert not member.is_active
     client.post(reverse("accounts:login"), {"username": "A1001", "password": "correct-horse-battery-9"})
     assert "_auth_user_id" not in client.session
+
+
+def test_a_secretary_cannot_lock_out_a_superior_by_recording_them_as_gone(org, accounts):
+    """Leaving revokes roles, so recording it is as strong as revoking them: not a peer's, not a superior's."""
+    boss = testing.make_account("boss", person=testing.make_person(org.branch1, name="赵主任"))
+    testing.grant(boss, Role.UNIT_ADMIN, org.committee)
+    peer = testing.make_account("peer", person=testing.make_person(org.branch1, name="钱书记"))
+    testing.grant(peer, Role.SECRETARY, org.branch1)
+    for target in (boss, peer):
+        with pytest.raises(PermissionRefused, match="不能登记"):
+            services.person_update(
+                actor=accounts.secretary, person=target.person, status=PersonStatus.TRANSFERRED
+            )
+        target.refresh_from_db()
+        assert target.is_active and RoleGrant.objects.filter(user=target).exists()
+        assert target.person.status == PersonStatus.ACTIVE
+    # An inspector's departure is the system administrator's to record, not the unit administrator's.
+    insp = testing.make_account("insp", person=testing.make_person(org.branch1, name="孙纪检"))
+    testing.grant(insp, Role.INSPECTOR, org.branch1)
+    with pytest.raises(PermissionRefused, match="只能由系统管理员"):
+        services.person_update(actor=accounts.unit_admin, person=insp.person, status=PersonStatus.RETIRED)
+    services.person_update(actor=accounts.sysadmin, person=insp.person, status=PersonStatus.RETIRED)
+    insp.refresh_from_db()
+    assert not insp.is_active
+
+
+def test_the_roster_import_refuses_a_departure_beyond_the_importers_reach(tmp_path, org, accounts):
+    peer = testing.make_account("peer", person=testing.make_person(org.branch1, name="钱管理"))
+    testing.grant(peer, Role.UNIT_ADMIN, org.committee)
+    rows = office_rows(
+        [[peer.person.name, "", peer.person.id_number, "", "甲醇厂第一党支部", "调离"]],
+        header=[*HEADER[:6], "人员状态"],
+    )
+    path = write_xlsx(tmp_path / "roster.xlsx", rows)
+    result = roster_import(actor=accounts.unit_admin, path=path, filename=path.name, dry_run=False)
+    assert [(e.row, e.column) for e in result.errors] == [(4, "人员状态")]
+    assert "同级或上级" in result.errors[0].message and result.updated == 0
+    peer.refresh_from_db()
+    assert peer.is_active and peer.person.status == PersonStatus.ACTIVE
 
 
 def test_a_failed_leaving_changes_nothing(org, accounts):
