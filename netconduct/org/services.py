@@ -572,9 +572,9 @@ def access_end(*, actor, leavers: list[Person]) -> list[Change]:
     transaction; returns the audit changes for the caller to record with its own (one write, one chain append).
 
     The caller has checked that the leavers' roles are within the actor's reach (`_check_may_end_access`). Roles
-    that fall vacant are
-    announced (roles_vacated, and sensitive_grant_changed for the discipline line) so the staff can fill them.
-    Nothing is undone when the person returns: an account is reactivated by someone who decides to.
+    that fall vacant are announced (roles_vacated, and sensitive_grant_changed for the discipline line) so that
+    the staff can fill them. Nothing is undone when the person returns: an account is reactivated by someone who
+    decides to (accounts.services.account_reactivate).
     """
     by_user = {p.user_id: p for p in leavers if p.user_id is not None}
     if not by_user:
@@ -613,7 +613,7 @@ def access_end(*, actor, leavers: list[Person]) -> list[Change]:
         )
     RoleGrant.objects.filter(pk__in=[g.pk for g in grants]).delete()
     User.objects.filter(pk__in=[uid for uid, _u in active]).update(is_active=False)
-    for person in leavers:  # instances already loaded say so too; none is loaded here for it
+    for person in leavers:  # a caller holding the account instance sees the change; none is loaded for this
         if person.user_id is not None and Person.user.is_cached(person) and person.user is not None:
             person.user.is_active = False
             scoping.forget_grants(person.user)
