@@ -1,4 +1,10 @@
-"""Log in with a username, a mobile number or an employee number."""
+"""Log in with a username, an employee number or a mobile number.
+
+The identifier is resolved by `org.selectors.find_user` in a fixed order: an account's username first, then a
+person's employee number, then a person's mobile number; the first step that finds exactly one account decides.
+The person services and the roster import keep the three apart, so the order matters only for older data, where it
+makes sure that nobody's username can be taken over by someone else's employee number or mobile.
+"""
 
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -26,8 +27,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from netconduct.core.audit import Change, audit_record, audit_record_many
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.org import scoping
-from netconduct.org.choices import PersonStatus, Role
-from netconduct.org.models import Person, RoleGrant
+from netconduct.org import services as org_services
+from netconduct.org.choices import PersonStatus
+from netconduct.org.models import Person
 
 from . import selectors
 from .models import ActivationCode
@@ -69,24 +71,13 @@ def _unit_path(user) -> str:
 
 
 def _check_may_reset(actor, user) -> None:
-    """A reset hands the account to whoever holds the slip, so it may not reach above the issuer's own powers:
-    accounts with role grants are reset only by those who could give those grants."""
+    """A slip hands the account to whoever holds it, so it may not reach above the issuer's own powers (see
+    org.services.account_reach_problem: no peer's, no superior's, no inspector's unless a system administrator)."""
     if user.is_superuser and not actor.is_superuser:
         raise PermissionRefused("该账号为超级管理员账号，只有超级管理员可以为其重置登录。")
-    for role, path in RoleGrant.objects.filter(user=user).values_list("role", "unit__path"):
-        if role == Role.SYSADMIN:
-            allowed = actor.is_superuser or any(
-                path.startswith(p)
-                for p in RoleGrant.objects.filter(user=actor, role=Role.SYSADMIN).values_list(
-                    "unit__path", flat=True
-                )
-            )
-        else:
-            allowed = scoping.scope_for(actor, "grant.manage").covers(path)
-        if not allowed:
-            raise PermissionRefused(
-                "该人员的账号持有管理或书记等角色，请由有权授予这些角色的管理员为其重置登录。"
-            )
+    problem = org_services.account_reach_problem(actor, [user.pk])
+    if problem:
+        raise PermissionRefused(problem)
 
 
 @transaction.atomic
@@ -222,7 +213,13 @@ def new_username(person: Person) -> str:
     User = get_user_model()
     base = candidate = f"p{person.pk}"
     n = 1
-    while User.objects.filter(username=candidate).exists():
+    # Usernames share one namespace with employee numbers and mobiles (see org.selectors.find_user).
+    while (
+        User.objects.filter(username=candidate).exists()
+        or Person.objects.exclude(pk=person.pk)
+        .filter(Q(employee_no=candidate) | Q(mobile=candidate))
+        .exists()
+    ):
         n += 1
         candidate = f"{base}-{n}"
     return candidate
@@ -451,3 +448,34 @@ def _totp_device_confirmed(*, actor, device: TOTPDevice) -> TOTPDevice:
         ),
     )
     return device
+
+
+@transaction.atomic
+def account_reactivate(*, actor, person: Person):
+    """Reopen the account of someone who left (调离/退休) and came back. Leaving closes it by itself; coming back
+    does not reopen it: a person decides, and answers for it in the audit log. Their roles are not restored."""
+    person = Person.objects.select_for_update(of=("self",)).select_related("unit", "user").get(pk=person.pk)
+    scoping.require(actor, selectors.ACTION, person.unit.path)
+    user = person.user
+    if user is None:
+        raise ApplicationError("该人员还没有账号，请打印激活凭条开通。")
+    if user.is_active:
+        raise ApplicationError("该账号并未停用。")
+    if person.status != PersonStatus.ACTIVE:
+        raise ApplicationError(f"该人员状态为“{person.get_status_display()}”，请先将其状态改为在岗。")
+    _check_may_reset(actor, user)
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        change=Change(
+            "account.reactivate",
+            USER_TYPE,
+            user.pk,
+            person.name,
+            person.unit.path,
+            {"username": user.get_username(), "is_active": False},
+            {"username": user.get_username(), "is_active": True},
+        ),
+    )
+    return user

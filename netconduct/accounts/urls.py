@@ -12,6 +12,7 @@ urlpatterns = [
     path("units/", views.activation_units, name="activation_units"),
     path("units/<int:pk>/sheet/", views.activation_sheet, name="activation_sheet"),
     path("people/<int:pk>/reset/", views.person_reset, name="person_reset"),
+    path("people/<int:pk>/reactivate/", views.person_reactivate, name="person_reactivate"),
     path("activate/", views.activate_code, name="activate_code"),
     path("activate/<str:token>/", views.activate, name="activate"),
 ]

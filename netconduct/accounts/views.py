@@ -20,10 +20,11 @@ from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
 
+from netconduct.core.actions import run_action
 from netconduct.core.exceptions import ApplicationError
 from netconduct.org import scoping
 
@@ -281,6 +282,22 @@ def person_reset(request: HttpRequest, pk: int) -> HttpResponse:
         "pending": person.activation_codes.filter(used_at__isnull=True, voided_at__isnull=True).count(),
     }
     return render(request, "accounts/reset_confirm.html", context)
+
+
+@login_required
+@require_POST
+def person_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reopen the account of someone who came back (leaving closed it; coming back does not reopen it)."""
+    _require_any_scope(request.user)
+    person = selectors.activation_person_get_for(viewer=request.user, pk=pk)
+    return run_action(
+        request,
+        services.account_reactivate,
+        actor=request.user,
+        person=person,
+        success=_("账号已恢复。原有角色不会自动恢复，如需要请重新授权。"),
+        to=reverse("org:person", kwargs={"pk": person.pk}),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- redeeming

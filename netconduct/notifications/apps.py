@@ -8,3 +8,8 @@ class NotificationsConfig(AppConfig):
     name = "netconduct.notifications"
     label = "notifications"
     verbose_name = "通知与提醒"
+
+    def ready(self) -> None:
+        from .duties import connect
+
+        connect()  # org announces changes of duty; the telling is done here, above it

@@ -103,6 +103,11 @@ class GrantForm(Form):
     username = forms.CharField(label=_("账号（用户名、手机号或工号）"), max_length=150)
     role = forms.ChoiceField(label=_("角色"), choices=[c for c in Role.choices if c[0] != Role.MEMBER])
 
+    def __init__(self, *args, roles: list[str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if roles is not None:  # only the roles the viewer may hand out here
+            self.fields["role"].choices = [c for c in Role.choices if c[0] in roles]
+
 
 class PeopleFilterForm(Form):
     q = forms.CharField(

@@ -16,6 +16,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "person.reveal_id": STAFF,
     "roster.import": STAFF,
     "grant.manage": STAFF,
+    # the list of who holds a sensitive role (see SENSITIVE_ROLES) and its history, over the viewer's subtree
+    "grant.sensitive_view": frozenset({R.SYSADMIN, R.INSPECTOR}),
     "account.activate": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY}),
     "audit.view": STAFF,
     "selfcheck.manage": STAFF,
@@ -46,6 +48,17 @@ ACTIONS: dict[str, frozenset[str]] = {
 
 # Roles only a system administrator may hand out.
 RESTRICTED_ROLES = frozenset({R.SYSADMIN})
+
+# Roles that follow the discipline line, not the office line: the inspector role and every role that reads reports
+# or violation cases. Only a system administrator over the unit, or an inspector on a unit strictly above it, grants
+# or revokes them; a unit administrator cannot. Derived from ACTIONS so that a role later given these reads joins.
+SENSITIVE_ACTIONS = ("report.handle", "case.violation")
+SENSITIVE_ROLES = frozenset({R.INSPECTOR}) | frozenset(
+    role for action in SENSITIVE_ACTIONS for role in ACTIONS[action]
+)
+# Roles that give powers (a member grant gives none): holding one "at or above" a unit administrator's level puts
+# the account out of that administrator's reach for activation and reset slips.
+POWER_ROLES = frozenset(r for r in Role.values if r != R.MEMBER)
 
 
 def roles_for(action: str) -> frozenset[str]:

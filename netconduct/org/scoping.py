@@ -88,6 +88,16 @@ def scope_for(user, action: str) -> Scope:
     return Scope(False, tuple(minimal))
 
 
+def holds_role_over(user, role: str, path: str, *, strictly_above: bool = False) -> bool:
+    """Whether the account holds `role` on the unit at `path` or on one above it (only above: `strictly_above`)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return any(
+        granted == role and path.startswith(p) and not (strictly_above and p == path)
+        for granted, p in _grants(user)
+    )
+
+
 def has_any(user, action: str) -> bool:
     return not scope_for(user, action).empty
 

@@ -14,6 +14,7 @@ from netconduct.org.scoping import subtree_q
 
 from .choices import CATEGORY_FIELDS, Category, PersonStatus
 from .models import OrgUnit, Person, RoleGrant
+from .permissions import SENSITIVE_ROLES
 from .validation import clean_mobile, to_halfwidth
 
 
@@ -173,6 +174,35 @@ def grant_list_for_unit(*, viewer, unit: OrgUnit) -> QuerySet[RoleGrant]:
     )
 
 
+def sensitive_grant_list(*, viewer) -> list[RoleGrant]:
+    """The sensitive roles (see permissions.SENSITIVE_ROLES) held in the viewer's subtree, with since when and
+    by whom; for system administrators and inspectors."""
+    scope = scoping.scope_for(viewer, "grant.sensitive_view")
+    return list(
+        RoleGrant.objects.filter(scope.q("unit__path"), role__in=sorted(SENSITIVE_ROLES))
+        .select_related("user", "user__person", "unit", "granted_by", "granted_by__person")
+        .order_by("unit__path", "role", "created_at")
+    )
+
+
+SENSITIVE_HISTORY = 100
+
+
+def sensitive_grant_history(*, viewer, limit: int = SENSITIVE_HISTORY) -> list[AuditEvent]:
+    """The latest grants and revocations of sensitive roles in the viewer's subtree, from the audit trail (a
+    revoked grant lives on only there)."""
+    scope = scoping.scope_for(viewer, "grant.sensitive_view")
+    roles = sorted(SENSITIVE_ROLES)
+    events = AuditEvent.objects.filter(
+        scope.q("unit_path"),
+        Q(action="grant.create", after__role__in=roles) | Q(action="grant.revoke", before__role__in=roles),
+        object_type="org.rolegrant",
+    )
+    if not scope.everything:
+        events = events.exclude(unit_path="")
+    return list(events.select_related("actor").order_by("-seq")[:limit])
+
+
 def tree_layout(units: list[OrgUnit]) -> list[OrgUnit]:
     """Annotate units (in path order) for flat rendering as nested lists: `level` among the visible units,
     `has_children`, and `closers` (how many open lists end after the unit)."""
@@ -214,18 +244,106 @@ def audit_event_list(
     return qs.order_by("-seq")
 
 
+@dataclass(frozen=True)
+class LoginHolder:
+    """Someone who already answers to a value at login: by username, employee number or mobile."""
+
+    kind: str  # "username" | "employee_no" | "mobile"
+    person_id: int | None
+    user_id: int | None
+    id_hash: str | None
+    name: str
+
+
+LOGIN_KIND_LABELS = {"username": "账号的登录用户名", "employee_no": "工号", "mobile": "手机号码"}
+
+
+def login_name_holders(values: list[str]) -> dict[str, list[LoginHolder]]:
+    """Usernames, employee numbers and mobiles are one namespace for login: who holds each of `values` already.
+    Three queries per 900 values."""
+    User = get_user_model()
+    found: dict[str, list[LoginHolder]] = {}
+    wanted = sorted({v for v in values if v})
+    for start in range(0, len(wanted), 900):
+        batch = wanted[start : start + 900]
+        for value, user_id, person_id, id_hash, name in User.objects.filter(username__in=batch).values_list(
+            "username", "pk", "person__pk", "person__id_number_hash", "person__name"
+        ):
+            found.setdefault(value, []).append(
+                LoginHolder("username", person_id, user_id, id_hash, name or "")
+            )
+        for kind in ("employee_no", "mobile"):
+            rows = Person.objects.filter(**{f"{kind}__in": batch}).values_list(
+                kind, "pk", "user_id", "id_number_hash", "name"
+            )
+            for value, person_id, user_id, id_hash, name in rows:
+                found.setdefault(value, []).append(LoginHolder(kind, person_id, user_id, id_hash, name))
+    return found
+
+
+def login_name_clash(
+    value: str,
+    holders: list[LoginHolder],
+    *,
+    field_label: str,
+    person_id: int | None = None,
+    user_id: int | None = None,
+    id_hash: str | None = None,
+) -> str | None:
+    """Why `value` cannot be this person's `field_label` (it names someone else at login), or None.
+
+    The person themselves (by record, account or ID hash) is no clash: their own username may equal their own
+    employee number, as login then names the same account either way."""
+    for holder in holders:
+        own = (
+            (person_id is not None and holder.person_id == person_id)
+            or (user_id is not None and holder.user_id == user_id)
+            or (id_hash is not None and holder.id_hash == id_hash)
+        )
+        if own:
+            continue
+        if holder.kind == "username":
+            whose = "其他账号的登录用户名"
+        else:
+            whose = f"其他人员（{holder.name}）的{LOGIN_KIND_LABELS[holder.kind]}"
+        return (
+            f"“{value}”已是{whose}；工号、手机号码与用户名都用于登录，不能重复，请核对后填写{field_label}。"
+        )
+    return None
+
+
+# The order in which login resolves an identifier; the first step that names exactly one account wins.
+LOGIN_ORDER = ("username", "employee_no", "mobile")
+
+
 def find_user(identifier: str):
-    """The active account an identifier names, or None; ambiguity counts as none."""
+    """The account an identifier names at login, or None.
+
+    The identifier (full-width characters made half-width, spaces trimmed) is looked up in a fixed order, and the
+    first step that finds an account decides:
+
+    1. an account's username, exactly;
+    2. a person's employee number (工号), exactly;
+    3. a person's mobile number (手机号码), after the mobile normaliser (+86, spaces and dashes removed).
+
+    The services keep the three apart (a value that is one account's username or one person's employee number or
+    mobile is refused as another's), so the order only matters for data from before that rule. It is fixed so
+    that nobody can take over or lock out someone's login by giving a person an employee number or mobile equal to
+    that account's username: the username still wins. Within a step, more than one account counts as none.
+    """
     User = get_user_model()
     value = to_halfwidth(identifier or "").strip()
     if not value:
         return None
-    query = Q(username=value) | Q(person__employee_no=value)
     try:
         mobile = clean_mobile(value)
     except ValidationError:
         mobile = ""
+    steps = [Q(username=value), Q(person__employee_no=value)]
     if mobile:
-        query |= Q(person__mobile=mobile)
-    matches = list(User.objects.filter(query).distinct()[:2])
-    return matches[0] if len(matches) == 1 else None
+        steps.append(Q(person__mobile=mobile))
+    for step in steps:
+        matches = list(User.objects.filter(step)[:2])
+        if matches:
+            return matches[0] if len(matches) == 1 else None
+    return None

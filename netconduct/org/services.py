@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,7 +21,9 @@ from netconduct.org.scoping import subtree_q
 from . import validation
 from .choices import CATEGORY_FIELDS, Category, PersonStatus, PoliticalStatus, Role, UnitKind
 from .models import ID_CONTEXT, OrgUnit, Person, RoleGrant
-from .signals import announce_people_changed
+from .permissions import POWER_ROLES, RESTRICTED_ROLES, SENSITIVE_ROLES
+from .selectors import login_name_clash, login_name_holders
+from .signals import Vacancy, announce_people_changed, roles_vacated, sensitive_grant_changed
 
 # ---------------------------------------------------------------------------------------------------- audit views
 
@@ -306,6 +309,25 @@ def _check_unique(person: Person) -> None:
         raise ApplicationError("已有人员使用该身份证号。", field="id_number")
     if person.employee_no and clash.filter(employee_no=person.employee_no).exists():
         raise ApplicationError(f"工号“{person.employee_no}”已被其他人员使用。", field="employee_no")
+    _check_login_names(person)
+
+
+def _check_login_names(person: Person) -> None:
+    """Employee numbers and mobiles are login names, as usernames are: none may name someone else at login."""
+    fields = [(f, getattr(person, f)) for f in ("employee_no", "mobile") if getattr(person, f)]
+    if not fields:
+        return
+    holders = login_name_holders([value for _f, value in fields])
+    for field, value in fields:
+        problem = login_name_clash(
+            value,
+            holders.get(value, []),
+            field_label=str(Person._meta.get_field(field).verbose_name),
+            person_id=person.pk,
+            user_id=person.user_id,
+        )
+        if problem:
+            raise ApplicationError(problem, field=field)
 
 
 def _check_unit_open(unit: OrgUnit) -> None:
@@ -363,10 +385,11 @@ def person_update(*, actor, person: Person, **fields: Any) -> Person:
     person.save()
     old, new = _diff(before, person_snapshot(person))
     if new:
-        audit_record(
-            actor=actor,
-            change=Change("person.update", "org.person", person.pk, person.name, person.unit.path, old, new),
-        )
+        changes = [Change("person.update", "org.person", person.pk, person.name, person.unit.path, old, new)]
+        if _has_left(old_status, person.status):
+            _check_may_end_access(actor, [person])
+            changes += access_end(actor=actor, leavers=[person])
+        audit_record_many(actor=actor, changes=changes)
         announce_people_changed([person.pk])
     return person
 
@@ -393,15 +416,99 @@ def person_reveal_id_number(*, actor, person: Person) -> str:
 # ---------------------------------------------------------------------------------------------------- grants
 
 
+def _grant_facts(grant: RoleGrant) -> dict[str, Any]:
+    return {"user": grant.user.get_username(), "role": grant.role, "unit": grant.unit.name}
+
+
+def grant_may_manage(actor, *, role: str, unit: OrgUnit) -> bool:
+    """Whether `actor` may grant or revoke `role` on `unit` (whoever the holder; see grant_create for oneself).
+
+    Sensitive roles (the inspector and every role that reads reports or violation cases) follow the discipline line:
+    a system administrator over the unit, or an inspector on a unit strictly above it — never a unit administrator,
+    who is among those the inspectors watch. The system administrator role is for superusers to hand out.
+    """
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return False
+    if actor.is_superuser:
+        return True
+    if role in SENSITIVE_ROLES:
+        return scoping.holds_role_over(actor, Role.SYSADMIN, unit.path) or scoping.holds_role_over(
+            actor, Role.INSPECTOR, unit.path, strictly_above=True
+        )
+    if role in RESTRICTED_ROLES:
+        return False
+    return scoping.scope_for(actor, "grant.manage").covers(unit.path)
+
+
+def account_reach_problem(actor, user_ids: Iterable[int]) -> str | None:
+    """Why these accounts lie beyond `actor`'s reach, in Chinese, or None.
+
+    A reset slip hands an account to whoever holds the slip, and recording someone's departure takes their roles
+    away; both are as strong as granting or revoking the roles the account holds, so neither may reach a peer or a
+    superior: a system administrator's account only from a system administrator over it; a sensitive role's
+    (inspector, readers of reports and cases) only from a system administrator over it, never a unit administrator;
+    any other role only from someone who manages grants strictly above it. A member grant gives no powers.
+    """
+    if actor is not None and actor.is_superuser:
+        return None
+    grants = RoleGrant.objects.filter(user_id__in=list(user_ids), role__in=sorted(POWER_ROLES))
+    for role, path in grants.values_list("role", "unit__path"):
+        sysadmin_over = scoping.holds_role_over(actor, Role.SYSADMIN, path)
+        if role == Role.SYSADMIN:
+            if not sysadmin_over:
+                return "该人员持有系统管理员角色，只能由其上级系统管理员办理。"
+        elif role in SENSITIVE_ROLES:
+            if not sysadmin_over:
+                return "该人员持有纪检监察等可查阅举报、案件的角色，只能由系统管理员办理。"
+        elif not sysadmin_over and not any(
+            path.startswith(p) and path != p for p in scoping.scope_for(actor, "grant.manage").paths
+        ):
+            return (
+                "该人员的账号在您的同级或上级组织持有管理或书记等角色，"
+                "请由有权授予这些角色的管理员（您的上级）办理。"
+            )
+    return None
+
+
+def grant_roles_for(actor, *, unit: OrgUnit) -> list[str]:
+    """The roles `actor` may hand out on `unit`, for the grant form's choices."""
+    return [role for role in Role.values if grant_may_manage(actor, role=role, unit=unit)]
+
+
+def _refuse_grant(role: str, verb: str) -> PermissionRefused:
+    if role in SENSITIVE_ROLES:
+        return PermissionRefused(
+            f"“{Role(role).label}”可查阅举报或违规案件，只能由系统管理员或上级组织的纪检监察员{verb}，"
+            "单位管理员不能办理。"
+        )
+    if role in RESTRICTED_ROLES:
+        return PermissionRefused(f"只有系统管理员可以{verb}系统管理员角色。")
+    return PermissionRefused("您无权在该组织范围内执行此操作。")
+
+
+def _announce_sensitive(*, actor, grant: RoleGrant, change: str) -> None:
+    if grant.role in SENSITIVE_ROLES:
+        sensitive_grant_changed.send(
+            sender=RoleGrant,
+            actor=actor,
+            change=change,
+            role=grant.role,
+            unit=grant.unit,
+            holder=grant.user,
+            holder_label=str(grant.user),
+        )
+
+
 @transaction.atomic
 def grant_create(*, actor, user, role: str, unit: OrgUnit) -> RoleGrant:
-    from netconduct.org.permissions import RESTRICTED_ROLES
-
     if role not in Role.values:
         raise ApplicationError("角色不正确。", field="role")
-    scoping.require(actor, "grant.manage", unit.path)
-    if role in RESTRICTED_ROLES and not scoping.scope_for(actor, "grant.manage").everything:
-        raise PermissionRefused("只有系统管理员可以授予系统管理员角色。")
+    unit = OrgUnit.objects.get(pk=unit.pk)
+    if actor is not None and user is not None and actor.pk == user.pk:
+        # Whatever the page, import or command: a role is always given by someone else, who answers for it.
+        raise PermissionRefused("不能给自己授予角色，请由有权授予该角色的其他人员办理。")
+    if not grant_may_manage(actor, role=role, unit=unit):
+        raise _refuse_grant(role, "授予")
     grant, created = RoleGrant.objects.get_or_create(
         user=user, role=role, unit=unit, defaults={"granted_by": actor if actor and actor.pk else None}
     )
@@ -410,24 +517,20 @@ def grant_create(*, actor, user, role: str, unit: OrgUnit) -> RoleGrant:
     audit_record(
         actor=actor,
         change=Change(
-            "grant.create",
-            "org.rolegrant",
-            grant.pk,
-            str(grant),
-            unit.path,
-            None,
-            {"user": user.get_username(), "role": role, "unit": unit.name},
+            "grant.create", "org.rolegrant", grant.pk, str(grant), unit.path, None, _grant_facts(grant)
         ),
     )
     scoping.forget_grants(user)
+    _announce_sensitive(actor=actor, grant=grant, change="grant")
     return grant
 
 
 @transaction.atomic
 def grant_revoke(*, actor, grant: RoleGrant) -> None:
-    scoping.require(actor, "grant.manage", grant.unit.path)
-    if grant.role == Role.SYSADMIN and not scoping.scope_for(actor, "grant.manage").everything:
-        raise PermissionRefused("只有系统管理员可以撤销系统管理员角色。")
+    scoping.forget_grants(grant.user)  # the caller's instance of the holder, which may be in use
+    grant = RoleGrant.objects.select_related("unit", "user").get(pk=grant.pk)
+    if not grant_may_manage(actor, role=grant.role, unit=grant.unit):
+        raise _refuse_grant(grant.role, "撤销")
     if grant.user_id == getattr(actor, "pk", None) and grant.role == Role.SYSADMIN:
         others = RoleGrant.objects.filter(role=Role.SYSADMIN).exclude(pk=grant.pk).exists()
         if not others:
@@ -435,18 +538,95 @@ def grant_revoke(*, actor, grant: RoleGrant) -> None:
     audit_record(
         actor=actor,
         change=Change(
-            "grant.revoke",
-            "org.rolegrant",
-            grant.pk,
-            str(grant),
-            grant.unit.path,
-            {"user": grant.user.get_username(), "role": grant.role, "unit": grant.unit.name},
-            None,
+            "grant.revoke", "org.rolegrant", grant.pk, str(grant), grant.unit.path, _grant_facts(grant), None
         ),
     )
     user = grant.user
     grant.delete()
     scoping.forget_grants(user)
+    _announce_sensitive(actor=actor, grant=grant, change="revoke")
+
+
+# ---------------------------------------------------------------------------------------------------- leaving
+
+LEFT_STATUSES = frozenset({PersonStatus.TRANSFERRED, PersonStatus.RETIRED})
+ACCOUNT_TYPE = "accounts.user"
+
+
+def _has_left(old_status: str, new_status: str) -> bool:
+    return new_status in LEFT_STATUSES and old_status not in LEFT_STATUSES
+
+
+def _check_may_end_access(actor, leavers: list[Person]) -> None:
+    """Recording a departure revokes the leaver's roles: without this, a secretary could lock out their own unit
+    administrator by marking them 调离."""
+    for person in leavers:
+        if person.user_id is not None:
+            problem = account_reach_problem(actor, [person.user_id])
+            if problem:
+                raise PermissionRefused(f"不能登记“{person.name}”调离或退休：{problem}")
+
+
+def access_end(*, actor, leavers: list[Person]) -> list[Change]:
+    """Leaving ends access: the leavers' accounts are deactivated and all their grants revoked, in the caller's
+    transaction; returns the audit changes for the caller to record with its own (one write, one chain append).
+
+    The caller has checked that the leavers' roles are within the actor's reach (`_check_may_end_access`). Roles
+    that fall vacant are announced (roles_vacated, and sensitive_grant_changed for the discipline line) so that
+    the staff can fill them. Nothing is undone when the person returns: an account is reactivated by someone who
+    decides to (accounts.services.account_reactivate).
+    """
+    by_user = {p.user_id: p for p in leavers if p.user_id is not None}
+    if not by_user:
+        return []
+    User = get_user_model()
+    changes: list[Change] = []
+    grants = list(
+        RoleGrant.objects.filter(user_id__in=list(by_user)).select_related("unit", "user").order_by("pk")
+    )
+    reason = {uid: str(PersonStatus(p.status).label) for uid, p in by_user.items()}
+    for grant in grants:
+        changes.append(
+            Change(
+                "grant.revoke",
+                "org.rolegrant",
+                grant.pk,
+                str(grant),
+                grant.unit.path,
+                _grant_facts(grant),
+                {"reason": f"人员{reason[grant.user_id]}"},
+            )
+        )
+    active = list(User.objects.filter(pk__in=list(by_user), is_active=True).values_list("pk", "username"))
+    for user_id, username in active:
+        person = by_user[user_id]
+        changes.append(
+            Change(
+                "account.deactivate",
+                ACCOUNT_TYPE,
+                user_id,
+                person.name,
+                person.unit.path,
+                {"username": username, "is_active": True},
+                {"username": username, "is_active": False, "reason": f"人员{reason[user_id]}"},
+            )
+        )
+    RoleGrant.objects.filter(pk__in=[g.pk for g in grants]).delete()
+    User.objects.filter(pk__in=[uid for uid, _u in active]).update(is_active=False)
+    for person in leavers:  # a caller holding the account instance sees the change; none is loaded for this
+        if person.user_id is not None and Person.user.is_cached(person) and person.user is not None:
+            person.user.is_active = False
+            scoping.forget_grants(person.user)
+    for grant in grants:
+        _announce_sensitive(actor=actor, grant=grant, change="revoke")
+    vacancies = [
+        Vacancy(role=g.role, unit=g.unit, holder_label=by_user[g.user_id].name)
+        for g in grants
+        if g.role != Role.MEMBER
+    ]
+    if vacancies:
+        roles_vacated.send(sender=RoleGrant, actor=actor, vacancies=vacancies)
+    return changes
 
 
 def grants_for(user) -> Iterable[RoleGrant]:
@@ -512,6 +692,7 @@ def person_bulk_apply(
         )
 
     changed: list[Person] = []
+    leavers: list[Person] = []
     touched_fields: set[str] = set()
     for person, data in updates:
         if not scope.covers(person.unit.path):
@@ -532,6 +713,8 @@ def person_bulk_apply(
         touched_fields.update(_model_fields_for(data))
         if person.status != old_status:
             touched_fields.add("status_since")
+        if _has_left(old_status, person.status):
+            leavers.append(person)
         changed.append(person)
         changes.append(
             Change(
@@ -540,6 +723,8 @@ def person_bulk_apply(
         )
     if changed:
         Person.objects.bulk_update(changed, sorted(touched_fields | {"updated_at"}), batch_size=batch_size)
+    _check_may_end_access(actor, leavers)
+    changes += access_end(actor=actor, leavers=leavers)
     audit_record_many(actor=actor, changes=changes)
     announce_people_changed([p.pk for p in new_people] + [p.pk for p in changed])
     return new_people, changed

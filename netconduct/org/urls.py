@@ -13,6 +13,7 @@ urlpatterns = [
     path("units/<int:pk>/close/", views.unit_close, name="unit_close"),
     path("units/<int:pk>/grants/", views.unit_grants, name="unit_grants"),
     path("grants/<int:pk>/revoke/", views.grant_revoke, name="grant_revoke"),
+    path("grants/sensitive/", views.sensitive_grants, name="sensitive_grants"),
     path("people/", views.people, name="people"),
     path("units/<int:pk>/people/new/", views.person_create, name="person_create"),
     path("people/<int:pk>/", views.person_detail, name="person"),

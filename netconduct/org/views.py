@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,7 +18,7 @@ from netconduct.org import scoping
 from netconduct.org.scoping import subtree_q
 
 from . import selectors, services
-from .choices import PersonStatus, UnitKind
+from .choices import PersonStatus, Role, UnitKind
 from .forms import (
     GrantForm,
     PeopleFilterForm,
@@ -29,6 +29,7 @@ from .forms import (
     UnitMoveForm,
 )
 from .models import OrgUnit, RoleGrant
+from .permissions import SENSITIVE_ROLES
 
 PAGE_SIZE = 50
 
@@ -114,7 +115,8 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "query": query,
         "can_manage": _can(request, "org.manage", unit),
         "can_add_person": unit.is_active and _can(request, "person.change", unit),
-        "can_grant": _can(request, "grant.manage", unit),
+        "can_grant": _can(request, "grant.manage", unit)
+        or bool(services.grant_roles_for(request.user, unit=unit)),
         "history": _history(request, "org.orgunit", unit.pk),
     }
     return render(request, "org/unit_detail.html", context)
@@ -242,10 +244,20 @@ def unit_url(unit: OrgUnit) -> str:
     return reverse("org:unit", kwargs={"pk": unit.pk})
 
 
+def _grants_unit_or_404(request: HttpRequest, pk: int) -> OrgUnit:
+    """The unit whose grants the viewer manages: staff over it, or (for sensitive roles only) a system
+    administrator or an inspector above it. Anyone else is answered as if it did not exist."""
+    unit = selectors.unit_get_for(viewer=request.user, pk=pk, action="org.view")
+    if not (_can(request, "grant.manage", unit) or services.grant_roles_for(request.user, unit=unit)):
+        raise Http404
+    return unit
+
+
 @login_required
 def unit_grants(request: HttpRequest, pk: int) -> HttpResponse:
-    unit = selectors.unit_get_for(viewer=request.user, pk=pk, action="grant.manage")
-    form = GrantForm(request.POST or None)
+    unit = _grants_unit_or_404(request, pk)
+    roles = [r for r in services.grant_roles_for(request.user, unit=unit) if r != Role.MEMBER]
+    form = GrantForm(request.POST or None, roles=roles)
     if request.method == "POST" and form.is_valid():
         user = selectors.find_user(form.cleaned_data["username"])
         if user is None:
@@ -260,7 +272,12 @@ def unit_grants(request: HttpRequest, pk: int) -> HttpResponse:
         ):
             messages.success(request, _("已授权。"))
             return redirect("org:unit_grants", pk=unit.pk)
-    grants = selectors.grant_list_for_unit(viewer=request.user, unit=unit)
+    grants = list(selectors.grant_list_for_unit(viewer=request.user, unit=unit))
+    for grant in grants:
+        grant.can_revoke = grant.unit_id == unit.pk and services.grant_may_manage(
+            request.user, role=grant.role, unit=grant.unit
+        )
+        grant.is_sensitive = grant.role in SENSITIVE_ROLES
     return render(
         request,
         "org/unit_grants.html",
@@ -269,6 +286,7 @@ def unit_grants(request: HttpRequest, pk: int) -> HttpResponse:
             "ancestors": selectors.unit_ancestors(unit),
             "grants": grants,
             "form": form,
+            "sensitive_note": any(r in SENSITIVE_ROLES for r in Role.values if r not in roles),
         },
     )
 
@@ -276,13 +294,13 @@ def unit_grants(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    grant = scoping.get_visible_or_404(
-        RoleGrant.objects.select_related("unit", "user"),
-        request.user,
-        "grant.manage",
-        path_field="unit__path",
-        pk=pk,
-    )
+    grant = get_object_or_404(RoleGrant.objects.select_related("unit", "user"), pk=pk)
+    # Staff see the grants of their subtree (a refusal then says why); a grant nobody here manages is a 404.
+    if not (
+        _can(request, "grant.manage", grant.unit)
+        or services.grant_may_manage(request.user, role=grant.role, unit=grant.unit)
+    ):
+        raise Http404
     next_unit = request.POST.get("unit") or grant.unit_id
     if not OrgUnit.objects.filter(pk=next_unit).exists():
         next_unit = grant.unit_id
@@ -293,6 +311,29 @@ def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         grant=grant,
         success=_("已撤销授权。"),
         to=reverse("org:unit_grants", kwargs={"pk": next_unit}),
+    )
+
+
+@login_required
+def sensitive_grants(request: HttpRequest) -> HttpResponse:
+    """Who holds a sensitive role where, since when, granted by whom; and the recent grants and revocations."""
+    scoping.require_any_or_404(request.user, "grant.sensitive_view")
+    history = selectors.sensitive_grant_history(viewer=request.user)
+    for event in history:
+        event.facts = (event.after if event.action == "grant.create" else event.before) or {}
+        event.role_label = Role(event.facts["role"]).label if event.facts.get("role") in Role.values else ""
+        reason = (event.after or {}).get("reason", "") if event.action == "grant.revoke" else ""
+        event.change_label = (
+            _("授予") if event.action == "grant.create" else _("撤销") + (f"（{reason}）" if reason else "")
+        )
+    return render(
+        request,
+        "org/sensitive_grants.html",
+        {
+            "holders": selectors.sensitive_grant_list(viewer=request.user),
+            "history": history,
+            "roles": [Role(r).label for r in Role.values if r in SENSITIVE_ROLES],
+        },
     )
 
 

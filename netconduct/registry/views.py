@@ -699,10 +699,12 @@ def review_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def review_create(request: HttpRequest) -> HttpResponse:
     scoping.require_any_or_404(request.user, "registry.manage")
+    # Not sliced: the choice field validates by filtering its queryset, which a sliced one refuses (every choice
+    # was "not valid"). The scope's open units are what the field offers.
     units = (
         org_selectors.unit_list(viewer=request.user, action="registry.manage")
         .filter(is_active=True)
-        .order_by("path")[:500]
+        .order_by("path")
     )
     today = timezone.localdate()
     form = ReviewOpenForm(
@@ -711,7 +713,7 @@ def review_create(request: HttpRequest) -> HttpResponse:
         initial={
             "year": today.year,
             "deadline": today + dt.timedelta(days=30),
-            "unit": units[0] if units else None,
+            "unit": units.first(),
         },
     )
     if request.method == "POST" and form.is_valid():

@@ -21,6 +21,14 @@ CASES = [
         inside=lambda w: {"pk": w.member_person.pk},
         outside=lambda w: {"pk": w.other_person.pk},
     ),
+    UrlCase(
+        "accounts:person_reactivate",
+        ACTIVATORS,
+        method="post",
+        inside=lambda w: {"pk": w.member_person.pk},
+        outside=lambda w: {"pk": w.other_person.pk},
+        note="the member's account is active, so the action is refused with a message and a redirect",
+    ),
     UrlCase("accounts:activate_code", EVERYONE, public=True),
     UrlCase(
         "accounts:activate",

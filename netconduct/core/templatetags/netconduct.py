@@ -82,6 +82,8 @@ ACTIONS = {
     "person.reveal_id": _("查看身份证号"),
     "grant.create": _("授予角色"),
     "grant.revoke": _("撤销角色"),
+    "account.deactivate": _("停用账号"),
+    "account.reactivate": _("恢复账号"),
     "document.create": _("起草文件"),
     "document.update": _("修改草稿"),
     "document.set_norms": _("导入条文"),

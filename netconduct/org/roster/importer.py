@@ -31,7 +31,7 @@ from netconduct.core.db import BULK_LOAD_ROWS, refresh_planner_statistics
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.org import scoping
 
-from .. import services, validation
+from .. import selectors, services, validation
 from ..choices import CATEGORY_FIELDS, Category, Gender, PersonStatus, PoliticalStatus, UnitKind
 from ..models import OrgUnit, Person
 from . import reader
@@ -484,6 +484,7 @@ class RosterImporter:
         )
         self._seen_ids: dict[str, int] = {}  # id hash -> first row
         self._seen_employee_nos: dict[str, int] = {}
+        self._seen_logins: dict[str, tuple[int, str]] = {}  # employee no or mobile -> (first row, id hash)
         self._index = {f: c.index for f, c in self.columns.items()}
         self._sampled = {"create": 0, "update": 0}
 
@@ -595,6 +596,17 @@ class RosterImporter:
     def process(self, chunk: list[ParsedRow]) -> None:
         existing = self._existing_people([r.id_hash for r in chunk])
         holders = self._employee_no_holders([r.employee_no for r in chunk if r.employee_no])
+        logins = selectors.login_name_holders([v for r in chunk for v in (r.employee_no, r.mobile) if v])
+        leaving = [
+            existing[r.id_hash].pk
+            for r in chunk
+            if r.status in services.LEFT_STATUSES
+            and r.id_hash in existing
+            and existing[r.id_hash].status not in services.LEFT_STATUSES
+        ]
+        leaver_accounts = dict(
+            Person.objects.filter(pk__in=leaving, user__isnull=False).values_list("pk", "user_id")
+        )
         creates: list[tuple[OrgUnit, dict[str, Any]]] = []
         changes: list[tuple[int, dict[str, Any]]] = []
         for row in chunk:
@@ -606,6 +618,8 @@ class RosterImporter:
                         row, EMPLOYEE_NO, f"工号“{row.employee_no}”已被其他人员（{holder[1]}）使用。"
                     )
                     continue
+            if self._login_name_refused(row, logins):
+                continue
             if known is None:
                 data = self._create_data(row)
                 if data is None:
@@ -622,6 +636,13 @@ class RosterImporter:
             if not data:
                 self.result.unchanged += 1
                 continue
+            if known.pk in leaver_accounts and data.get("status") in services.LEFT_STATUSES:
+                # Leaving revokes their roles: only someone who could revoke them records it (one query per
+                # leaver with an account, who are few).
+                problem = services.account_reach_problem(self.actor, [leaver_accounts[known.pk]])
+                if problem:
+                    self._refuse(row, STATUS, f"不能登记调离或退休：{problem}")
+                    continue
             changes.append((known.pk, data))
             unit = data.get("unit") or self.units.by_path[known.unit_path]
             self._sample(row, "update", data.get("name", known.name), unit, data)
@@ -639,6 +660,24 @@ class RosterImporter:
             raise ApplicationError(
                 "身份证号或工号与已有人员重复（可能有人同时在修改人员信息），请重新导入。"
             ) from exc
+
+    def _login_name_refused(self, row: ParsedRow, logins: dict[str, list[selectors.LoginHolder]]) -> bool:
+        """Refuse a row whose employee number or mobile already names someone else at login: an account's
+        username, another person's employee number or mobile (in the database or on an earlier row)."""
+        for fld, value in ((EMPLOYEE_NO, row.employee_no), (MOBILE, row.mobile)):
+            if not value:
+                continue
+            problem = selectors.login_name_clash(
+                value, logins.get(value, []), field_label=FIELD_LABELS[fld], id_hash=row.id_hash
+            )
+            if problem is None:
+                first = self._seen_logins.setdefault(value, (row.row, row.id_hash))
+                if first[1] != row.id_hash:
+                    problem = f"“{value}”与第{first[0]}行的工号或手机号码重复（都用于登录，不能重复），已保留第{first[0]}行。"
+            if problem:
+                self._refuse(row, fld, problem)
+                return True
+        return False
 
     def _refuse(self, row: ParsedRow, fld: str, message: str) -> None:
         self.result.errors.append(RowError(row.row, self.header(fld), message))

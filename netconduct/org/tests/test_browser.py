@@ -91,3 +91,30 @@ def test_phone_layout_has_no_horizontal_scroll(live_server, phone, org, accounts
         phone.goto(live_server.url + url)
         overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{url} scrolls sideways by {overflow}px on a 390px phone"
+
+
+def test_an_inspector_grants_an_inspector_below_and_sees_it_listed(
+    live_server, page, phone, org, accounts, tmp_path
+):
+    import os
+
+    from netconduct.org.choices import Role
+
+    shots = os.environ.get("NETCONDUCT_SHOTS") or str(tmp_path)
+    _log_in(page, live_server, "inspector")
+    page.goto(live_server.url + reverse("org:unit_grants", kwargs={"pk": org.branch1.pk}))
+    assert page.locator("#id_role option").all_inner_texts() == ["纪检监察员"]
+    page.fill("#id_username", "A1001")
+    page.click("button:has-text('授权')")
+    page.wait_for_url("**/grants/")
+    page.screenshot(path=f"{shots}/unit-grants-inspector.png", full_page=True)
+    page.click("nav >> text=敏感角色")
+    page.wait_for_url("**/org/grants/sensitive/")
+    holders = page.locator("table").first
+    assert holders.get_by_text("王职工").is_visible() and holders.get_by_text("甲醇厂第一党支部").is_visible()
+    page.screenshot(path=f"{shots}/sensitive-grants.png", full_page=True)
+    assert Role.INSPECTOR in {g.role for g in accounts.member.grants.all()}
+
+    _log_in(phone, live_server, "inspector")
+    phone.goto(live_server.url + reverse("org:sensitive_grants"))
+    phone.screenshot(path=f"{shots}/sensitive-grants-phone.png", full_page=True)

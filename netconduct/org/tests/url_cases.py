@@ -37,10 +37,12 @@ CASES = [
     ),
     UrlCase(
         "org:unit_grants",
-        STAFF,
+        STAFF | {"inspector"},
         inside=lambda w: {"pk": w.org.branch1.pk},
         outside=lambda w: {"pk": w.other_branch.pk},
+        note="an inspector above the unit grants and revokes the sensitive roles there (and only those)",
     ),
+    UrlCase("org:sensitive_grants", frozenset({"sysadmin", "inspector"})),
     UrlCase(
         "org:grant_revoke",
         STAFF,

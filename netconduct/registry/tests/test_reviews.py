@@ -132,3 +132,25 @@ def test_a_secretary_follows_their_branchs_part_of_the_committees_round(org, acc
     )
     assert names == {"一支部的号"}
     assert [i.account.name for i in selectors.my_review_items(viewer=other)] == ["二支部的号"]
+
+
+def test_a_round_is_opened_from_its_page(client, org, accounts):
+    """The page's unit choice once came from a sliced queryset, so every unit was "not valid" and no round opened."""
+    from django.urls import reverse
+
+    from netconduct.registry.models import ReviewRound
+
+    f.filed(accounts.member, name="在用的号")
+    testing.login(client, accounts.unit_admin)
+    url = reverse("registry:review_create")
+    data = {"unit": org.committee.pk, "year": 2026, "deadline": _deadline().isoformat(), "title": ""}
+    response = client.post(url, data)
+    review = ReviewRound.objects.get()
+    assert response.status_code == 302 and response.url == reverse(
+        "registry:review", kwargs={"pk": review.pk}
+    )
+    assert review.unit == org.committee and review.items.count() == 1
+    # A unit outside the manager's scope is still refused, with the field's message, and nothing is opened.
+    response = client.post(url, {**data, "unit": org.group.pk, "year": 2027})
+    assert response.status_code == 200 and "选择一个有效的选项" in response.content.decode()
+    assert ReviewRound.objects.count() == 1
