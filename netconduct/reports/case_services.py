@@ -535,7 +535,9 @@ def case_waive_appeal(*, actor, case: ViolationCase, text: str = "") -> Violatio
     if own:
         note = "本人在平台上声明放弃申诉。"
     else:
-        written = _clean_text(text, field="text", label="本人书面放弃申诉的情况（何时、以何种方式）", minimum=5)
+        written = _clean_text(
+            text, field="text", label="本人书面放弃申诉的情况（何时、以何种方式）", minimum=5
+        )
         note = f"【书面放弃，承办人录入】{written}"
     before = {"appeal_waived_on": None}
     case.appeal_waived_on = timezone.localdate()

@@ -14,6 +14,7 @@ the code exists or not (`dummy_hashes`).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import hmac
@@ -153,10 +154,8 @@ def hit(name: str, window: int) -> tuple[int, float]:
 
 
 def unhit(name: str) -> None:
-    try:
+    with contextlib.suppress(ValueError):
         cache.decr(f"{name}:n")
-    except ValueError:
-        pass
 
 
 class Refused(Exception):

@@ -289,7 +289,9 @@ def report_follow(*, code: str, passphrase: str, address: str = "") -> Report:
     except receipts.Refused as refused:
         raise FollowRefused(_wait_message(refused.wait), extra={"wait": refused.wait}) from None
     dummy_code, dummy_secret = receipts.dummy_hashes()
-    rows = list(Report.objects.filter(locator=receipts.locator_of(digits)).only("pk", "code_hash", "passphrase_hash"))
+    rows = list(
+        Report.objects.filter(locator=receipts.locator_of(digits)).only("pk", "code_hash", "passphrase_hash")
+    )
     found = None
     for row in rows or [None]:
         matched = receipts.verify_secret(row.code_hash if row else dummy_code, digits)

@@ -115,11 +115,20 @@ def test_anonymous_filing_is_limited_per_client_and_overall(org, settings):
         "passphrase": f.PASSPHRASE,
         "passphrase2": f.PASSPHRASE,
     }
-    assert third(reverse("reports:file"), data | {"once": page.context["form"]["once"].value()},
-                 REMOTE_ADDR="203.0.113.5").status_code == 200
+    assert (
+        third(
+            reverse("reports:file"),
+            data | {"once": page.context["form"]["once"].value()},
+            REMOTE_ADDR="203.0.113.5",
+        ).status_code
+        == 200
+    )
     page = other.get(reverse("reports:file"))
-    over = third(reverse("reports:file"), data | {"once": page.context["form"]["once"].value()},
-                 REMOTE_ADDR="203.0.113.6")
+    over = third(
+        reverse("reports:file"),
+        data | {"once": page.context["form"]["once"].value()},
+        REMOTE_ADDR="203.0.113.6",
+    )
     assert over.status_code == 400 and "提交过于频繁" in over.content.decode()
     assert Report.objects.count() == 3
     # signed-in people are counted per account, not by the shared address nor the public limit

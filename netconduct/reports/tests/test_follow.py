@@ -95,7 +95,11 @@ def test_other_peoples_wrong_guesses_never_lock_out_the_reporter_and_store_nothi
 
 
 def test_a_guesser_is_stopped_per_client_and_on_a_busy_bucket_per_client_too(org, accounts, settings):
-    settings.NETCONDUCT_REPORT_FOLLOW_LIMITS = {"client": (4, 900), "bucket": (6, 900), "bucket_client": (2, 900)}
+    settings.NETCONDUCT_REPORT_FOLLOW_LIMITS = {
+        "client": (4, 900),
+        "bucket": (6, 900),
+        "bucket_client": (2, 900),
+    }
     filed = f.file_report(accounts.member)
     for _ in range(4):
         assert "查询码或查询密码不正确" in _guess("203.0.113.1", _wrong_code(filed.code)).content.decode()
@@ -113,7 +117,11 @@ def test_a_guesser_is_stopped_per_client_and_on_a_busy_bucket_per_client_too(org
 
 def test_people_behind_one_proxy_are_counted_apart_by_the_trusted_header(org, accounts, settings):
     settings.NETCONDUCT_TRUSTED_PROXIES = 1
-    settings.NETCONDUCT_REPORT_FOLLOW_LIMITS = {"client": (3, 900), "bucket": (100, 900), "bucket_client": (3, 900)}
+    settings.NETCONDUCT_REPORT_FOLLOW_LIMITS = {
+        "client": (3, 900),
+        "bucket": (100, 900),
+        "bucket_client": (3, 900),
+    }
     filed = f.file_report(accounts.member)
     proxy = "10.0.0.1"
     for _ in range(5):  # a guesser behind the proxy, lying about its address in front of the real one
@@ -144,7 +152,11 @@ def test_the_client_address_comes_from_the_trusted_proxies_only(rf, settings):
 def test_a_burst_of_parallel_guesses_gets_no_more_than_the_limit_through(settings):
     import threading
 
-    settings.NETCONDUCT_REPORT_FOLLOW_LIMITS = {"client": (10, 900), "bucket": (1000, 900), "bucket_client": (10, 900)}
+    settings.NETCONDUCT_REPORT_FOLLOW_LIMITS = {
+        "client": (10, 900),
+        "bucket": (1000, 900),
+        "bucket_client": (10, 900),
+    }
     passed: list[int] = []
     refused: list[int] = []
     start = threading.Barrier(40)
