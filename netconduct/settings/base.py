@@ -156,12 +156,35 @@ NETCONDUCT_ROSTER_MAX_ROWS = 200_000
 NETCONDUCT_ACTIVATION_VALID_DAYS = 14
 NETCONDUCT_PAGE_SIZE = 50
 
+# No log line for the reporting pages (core/logfilters.py): a path and a time are enough, with the network's own
+# records, to tell who filed a report. The embedded server's request log (django.server) keeps Django's format.
+NETCONDUCT_UNLOGGED_PATHS = ["/reports/"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"unlogged_paths": {"()": "netconduct.core.logfilters.DropUnloggedPaths"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"axes": {"level": "ERROR"}},
+    "loggers": {
+        "axes": {"level": "ERROR"},
+        "django.request": {"filters": ["unlogged_paths"]},
+        "django.server": {
+            "handlers": ["django.server"],
+            "filters": ["unlogged_paths"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
 }
 
 # Reminders: e-mail and group robots. On the embedded default mail goes to the console unless EMAIL_HOST is set.
