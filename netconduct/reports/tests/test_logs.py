@@ -61,7 +61,9 @@ def test_django_request_warnings_leave_out_reporting_pages(caplog):
     messages = [r.getMessage() for r in caplog.records]
     assert any("/no-such-page/" in m for m in messages)  # other pages' warnings are still logged
     assert not [m for m in messages if "/reports/" in m]
-    assert not [r for r in caplog.records if "/reports/" in str(getattr(getattr(r, "request", None), "path", ""))]
+    assert not [
+        r for r in caplog.records if "/reports/" in str(getattr(getattr(r, "request", None), "path", ""))
+    ]
 
 
 def test_gunicorns_access_log_has_no_line_for_reporting_pages(tmp_path):
