@@ -3,7 +3,7 @@
 A request log line holds a time and a path; with the network's own records (which address connected when) a line for
 the reporting pages is enough to tell who filed a report. So no line about those pages is written at all — not the
 embedded server's request log (`django.server`), not Django's warnings and errors (`django.request`, e.g. "Bad
-Request: /reports/follow/"), and not gunicorn's access log (`netconduct/gunicorn_conf.py`). Errors on those pages are
+Request: /reports/follow/"), and not gunicorn's access log (`netconduct/core/gunicorn_conf.py`). Errors on those pages are
 dropped too: a server error at the time of a filing is a line that could be matched with it.
 
 The paths are the setting `NETCONDUCT_UNLOGGED_PATHS` (by default the reporting pages, `/reports/`); a record is

@@ -73,6 +73,9 @@ def report_file(request: HttpRequest) -> HttpResponse:
         once_key = f"reports:once:{data['once']}"
         if not cache.add(once_key, 1, timeout=24 * 60 * 60):
             notice = _("这份举报已经提交过了。查询码只在提交时显示一次。")
+            if signed_in:  # a message needs a session: only for those who already have one
+                messages.info(request, notice)
+                return redirect("reports:file")
             form = ReportForm(initial={"once": secrets.token_urlsafe(16)}, anonymous=not signed_in)
             return _private(
                 render(

@@ -13,7 +13,7 @@ from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
 from django.test import Client
 from django.urls import reverse
 
-from netconduct import gunicorn_conf
+from netconduct.core import gunicorn_conf
 
 
 class Collect(logging.Handler):

@@ -1,4 +1,4 @@
-"""gunicorn settings for production: `gunicorn -c python:netconduct.gunicorn_conf netconduct.wsgi:application`.
+"""gunicorn settings for production: `gunicorn -c python:netconduct.core.gunicorn_conf netconduct.wsgi:application`.
 
 gunicorn writes no access log unless asked (`--access-logfile`); when it does, or for its error log, the reporting
 pages are kept out of it by the same filter as Django's loggers (`core.logfilters`): no line for /reports/… that
@@ -7,7 +7,7 @@ could be matched with a filing time.
 
 from __future__ import annotations
 
-from netconduct.core.logfilters import install
+from .logfilters import install
 
 LOGGERS = ("gunicorn.access", "gunicorn.error")
 
