@@ -177,8 +177,11 @@ def report_follow_add(request: HttpRequest) -> HttpResponse:
         uuid = signing.loads(request.POST.get("token", ""), salt=FOLLOW_SALT, max_age=FOLLOW_MAX_AGE)
         report = Report.objects.select_related("unit").get(uuid=uuid)
     except (signing.BadSignature, Report.DoesNotExist, ValueError):
-        messages.error(request, _("页面已过期，请重新输入查询码和查询密码。"))
-        return redirect("reports:follow")
+        # Said in the page, not with a message: a message would need a cookie or a session on the anonymous path.
+        notice = _("页面已过期，请重新输入查询码和查询密码。")
+        return _private(
+            render(request, "reports/follow.html", {"form": FollowForm(), "notice": notice}, status=400)
+        )
     if form.is_valid():
         done = run_service(
             form,

@@ -219,4 +219,5 @@ def test_a_known_and_an_unknown_code_run_the_same_argon2_work(org, accounts, mon
 def test_a_follow_token_expires_and_cannot_be_forged(org, accounts):
     f.file_report(accounts.member)
     response = Client().post(reverse("reports:follow_add"), {"token": "forged:token", "text": "x" * 20})
-    assert response.status_code == 302 and response["Location"] == reverse("reports:follow")
+    assert response.status_code == 400 and "页面已过期" in response.content.decode()
+    assert "messages" not in response.cookies and "sessionid" not in response.cookies
