@@ -220,7 +220,8 @@ def filing_begin(*, actor, address: str) -> None:
     limits = settings.NETCONDUCT_REPORT_FILE_LIMITS
     now = time.time()
     if actor is not None and actor.is_authenticated:
-        keys = [(f"reports:file:account:{actor.pk}", *limits["account"])]
+        # Under the same daily key as addresses: the cache holds no account number beside a filing time.
+        keys = [(f"reports:file:account:{client_id(f'account:{actor.pk}')}", *limits["account"])]
     else:
         keys = [
             (f"reports:file:client:{client_id(address or '-')}", *limits["client"]),
