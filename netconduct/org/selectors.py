@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -227,12 +229,27 @@ def tree_layout(units: list[OrgUnit]) -> list[OrgUnit]:
     return units
 
 
+# Events that only some may read, whatever their audit scope: a higher app (reports: reports and violation cases)
+# registers a function giving, for a viewer, the events to leave out. Org cannot know which reports a viewer may
+# see, and must not ask reports; reports tells it.
+_AUDIT_HIDDEN: list[Callable[[Any], Q]] = []
+
+
+def audit_hidden_register(hidden: Callable[[Any], Q]) -> None:
+    """`hidden(viewer)` is a filter of AuditEvent rows that `viewer` must not see, even in scope."""
+    if hidden not in _AUDIT_HIDDEN:
+        _AUDIT_HIDDEN.append(hidden)
+
+
 def audit_event_list(
     *, viewer, object_type: str | None = None, object_id: str | None = None, action: str | None = None
 ) -> QuerySet[AuditEvent]:
-    """Events of the viewer's subtree (events of no unit only for those who see everything)."""
+    """Events of the viewer's subtree (events of no unit only for those who see everything), less those a
+    registered policy hides from the viewer (see `audit_hidden_register`)."""
     scope = scoping.scope_for(viewer, "audit.view")
     qs = AuditEvent.objects.all()
+    for hidden in _AUDIT_HIDDEN:
+        qs = qs.exclude(hidden(viewer))
     if not scope.everything:
         qs = qs.filter(scope.q("unit_path")).exclude(unit_path="")
     if object_type:

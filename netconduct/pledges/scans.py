@@ -24,7 +24,6 @@ import hashlib
 import io
 import re
 import tempfile
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -42,6 +41,7 @@ from django.utils import timezone
 from netconduct.accounts.selectors import normalize_code
 from netconduct.campaigns.models import Campaign, Target
 from netconduct.campaigns.services import target_mark_pledged
+from netconduct.core import uploads
 from netconduct.core.audit import Change, audit_record, audit_record_many
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.core.files import sniff
@@ -57,12 +57,12 @@ from .paper import check_campaign_open
 SCAN_DPI = 150  # PDF pages are rendered at this resolution: the QR's modules are 3–4 pixels, the text legible
 PHOTO_MAX_SIDE = 2400  # photos are kept at most this large (a 12-megapixel photo is 4000 pixels wide)
 MAX_PAGES = 200  # pages in one upload: about 20 s of reading and sealing, well inside a request's time
-MAX_PIXELS = 60_000_000  # a larger image is refused before it is decoded (a "decompression bomb")
 JPEG_QUALITY = 80
 ACCEPTED = {"application/pdf": "pdf", "image/jpeg": "image", "image/png": "image", "image/webp": "image"}
 MB = 1024 * 1024
-# PDFium is not thread-safe and pypdfium2 does not lock: every call into it holds this lock (threaded servers).
-PDFIUM = threading.Lock()
+# PDFium is not thread-safe and pypdfium2 does not lock: every call into it holds this lock (threaded servers),
+# the same one as every other upload's.
+PDFIUM = uploads.PDFIUM
 
 EVIDENCE_HEADING = "纸质签订录入证据页"
 EVIDENCE_NOTE = (
@@ -103,7 +103,6 @@ def _limit() -> int:
 def _read_sources(files: Sequence) -> list[_Source]:
     """Every file checked before anything is written: its kind (by content), its size and that it can be read."""
     import pypdfium2 as pdfium
-    from PIL import Image, UnidentifiedImageError
 
     if not files:
         raise ApplicationError("请选择要上传的扫描件（PDF 文件或照片）。", field="files")
@@ -143,16 +142,11 @@ def _read_sources(files: Sequence) -> list[_Source]:
             if pages == 0:
                 raise ApplicationError(f"文件“{name}”没有页面。", field="files")
         else:
-            try:
-                with Image.open(io.BytesIO(data)) as image:
-                    if image.width * image.height > MAX_PIXELS:
-                        raise ApplicationError(
-                            f"照片“{name}”的尺寸过大（{image.width}×{image.height}），请缩小后上传。",
-                            field="files",
-                        )
-                    image.load()  # a truncated file fails here, not halfway through the upload
-            except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-                raise ApplicationError(f"照片“{name}”已损坏，无法读取，请重新拍摄。", field="files") from None
+            # The declared size is checked before decoding and the same pixel limit as all uploads applies: a
+            # decompression bomb is refused with a message (core.uploads), not a server error.
+            uploads.open_image(
+                data, label=name, damaged=f"照片“{name}”已损坏，无法读取，请重新拍摄。"
+            ).close()
             pages = 1
         sources.append(_Source(name, kind, data, pages))
     count = sum(s.pages for s in sources)
@@ -164,7 +158,6 @@ def _read_sources(files: Sequence) -> list[_Source]:
 def _images(sources: Sequence[_Source]) -> Iterator[tuple[object, str]]:
     """(PIL image in RGB, where it came from) for every page, one at a time."""
     import pypdfium2 as pdfium
-    from PIL import Image, ImageOps
 
     for source in sources:
         if source.kind == "pdf":
@@ -174,7 +167,8 @@ def _images(sources: Sequence[_Source]) -> Iterator[tuple[object, str]]:
                 for number in range(source.pages):
                     with PDFIUM:
                         page = document[number]
-                        image = page.render(scale=SCAN_DPI / 72).to_pil().convert("RGB")
+                        scale = uploads.render_scale(*page.get_size(), dpi=SCAN_DPI)
+                        image = page.render(scale=scale).to_pil().convert("RGB")
                         page.close()
                     label = f"{source.name} 第{number + 1}页" if source.pages > 1 else source.name
                     yield image, label
@@ -182,8 +176,8 @@ def _images(sources: Sequence[_Source]) -> Iterator[tuple[object, str]]:
                 with PDFIUM:
                     document.close()
         else:
-            with Image.open(io.BytesIO(source.data)) as opened:
-                image = ImageOps.exif_transpose(opened).convert("RGB")
+            # Pixels only: a photo's EXIF (position, phone), ICC profile and comments stay behind.
+            image = uploads.pixels_only(uploads.open_image(source.data, label=source.name)).convert("RGB")
             if max(image.size) > PHOTO_MAX_SIDE:
                 image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
             yield image, source.name

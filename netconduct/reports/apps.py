@@ -5,3 +5,10 @@ class ReportsConfig(AppConfig):
     name = "netconduct.reports"
     label = "reports"
     verbose_name = "举报与案件"
+
+    def ready(self) -> None:
+        from netconduct.org.selectors import audit_hidden_register
+
+        from .policies import audit_hidden
+
+        audit_hidden_register(audit_hidden)  # audit pages leave out reports and cases the viewer may not see

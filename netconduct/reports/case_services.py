@@ -389,6 +389,7 @@ def violation_advance(
         if (
             case.step == CaseStep.DECIDED
             and case.decision != Decision.NO_VIOLATION
+            and case.appeal_waived_on is None
             and case.appeal_due
             and case.appeal_due >= today
         ):
@@ -513,5 +514,39 @@ def case_appeal(*, actor, case: ViolationCase, text: str) -> ViolationCase:
     case.save()
     audit_record(
         actor=actor, change=_case_change(case, "violation.appeal", before, {"step": case.get_step_display()})
+    )
+    return case
+
+
+@transaction.atomic
+def case_waive_appeal(*, actor, case: ViolationCase, text: str = "") -> ViolationCase:
+    """The person concerned gives up the appeal, so that the case may close before the appeal period ends.
+
+    The person does so with their own account; an inspector handling the case may record a waiver the person gave
+    in writing, with a note of it. Either way it is recorded in the case and audited."""
+    own = (
+        actor is not None
+        and actor.is_authenticated
+        and ViolationCase.objects.filter(pk=case.pk, person__user=actor).exists()
+    )
+    case = _own_case(actor, case) if own else _locked_case(actor, case)
+    if not case.can_appeal:
+        raise ApplicationError("当前不在申诉期内，或已申诉、已放弃申诉，无需再放弃。")
+    if own:
+        note = "本人在平台上声明放弃申诉。"
+    else:
+        written = _clean_text(
+            text, field="text", label="本人书面放弃申诉的情况（何时、以何种方式）", minimum=5
+        )
+        note = f"【书面放弃，承办人录入】{written}"
+    before = {"appeal_waived_on": None}
+    case.appeal_waived_on = timezone.localdate()
+    case.save(update_fields=["appeal_waived_on"])
+    _entry(case, EntryKind.WAIVER, note, actor)
+    audit_record(
+        actor=actor,
+        change=_case_change(
+            case, "violation.waive_appeal", before, {"appeal_waived_on": case.appeal_waived_on}
+        ),
     )
     return case

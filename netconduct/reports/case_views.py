@@ -8,11 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from netconduct.core.actions import run_action
 from netconduct.core.forms import run_service
 from netconduct.org import scoping
 from netconduct.org.models import Person
@@ -314,8 +316,9 @@ def violation_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
         raise Http404 from None
     data = services.case_file_read(actor=request.user, case=case, file=file)
     response = HttpResponse(data, content_type=file.content_type)
+    # Always a download: evidence is never rendered by the browser in the product's origin.
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=request.GET.get("download") == "1", filename=f"{case.reference}-{file.name}"
+        as_attachment=True, filename=f"{case.reference}-{file.name}"
     )
     response["X-Content-Type-Options"] = "nosniff"
     return _private(response)
@@ -351,4 +354,35 @@ def my_case(request: HttpRequest, pk: int) -> HttpResponse:
             },
             status=400 if request.method == "POST" else 200,
         )
+    )
+
+
+@login_required
+@require_POST
+def violation_waive(request: HttpRequest, pk: int) -> HttpResponse:
+    """An inspector records a waiver of the appeal that the person gave in writing."""
+    case = selectors.violation_get_for(viewer=request.user, pk=pk)
+    return run_action(
+        request,
+        services.case_waive_appeal,
+        actor=request.user,
+        case=case,
+        text=request.POST.get("text", ""),
+        success=_("已记录本人放弃申诉，可以结案。"),
+        to=reverse("reports:violation_detail", args=[case.pk]),
+    )
+
+
+@login_required
+@require_POST
+def my_case_waive(request: HttpRequest, pk: int) -> HttpResponse:
+    """The person concerned gives up the appeal."""
+    case = selectors.own_case_get(user=request.user, pk=pk)
+    return run_action(
+        request,
+        services.case_waive_appeal,
+        actor=request.user,
+        case=case,
+        success=_("您已放弃申诉。"),
+        to=reverse("reports:my_case", args=[case.pk]),
     )

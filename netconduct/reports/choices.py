@@ -115,4 +115,5 @@ class EntryKind(models.TextChoices):
     DECISION = "decision", _("处理决定")
     APPEAL = "appeal", _("申诉")
     APPEAL_DECISION = "appeal_decision", _("申诉处理")
+    WAIVER = "waiver", _("放弃申诉")
     CLOSING = "closing", _("结案")

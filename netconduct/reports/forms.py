@@ -93,8 +93,16 @@ class ReportForm(Form):
     )
     once = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, anonymous: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if anonymous:
+            # Without an account there is nobody to name and no unit of the reporter's: confidential, and sent to
+            # the reported person's unit.
+            del self.fields["confidential"]
+            del self.fields["unit_basis"]
+            self.fields["reported_unit"].required = True
+            self.fields["reported_unit"].error_messages["required"] = _("请选择被举报人所在单位。")
+        self.anonymous = anonymous
         choices = [(c.value, f"{c.citation} {c.text[:30]}") for c in selectors.norm_choices()]
         self.fields["category"].choices = [("", "—— 请选择 ——"), *choices, (selectors.OTHER, "其他")]
         units = selectors.routable_units()

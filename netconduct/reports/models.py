@@ -62,6 +62,8 @@ class Report(models.Model):
     handler_unit = models.ForeignKey(
         OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="承办层级"
     )
+    # A flood or a prank, as an inspector judged it: kept and counted, never deleted, and no longer shown as due.
+    nuisance = models.BooleanField("无效骚扰", default=False)
     filed_at = models.DateTimeField("受理时间")
     verifying_at = models.DateTimeField("开始核查", null=True, blank=True)
     decided_at = models.DateTimeField("处置时间", null=True, blank=True)
@@ -103,6 +105,7 @@ class Report(models.Model):
     def is_overdue(self) -> bool:
         return (
             self.state != ReportState.CLOSED
+            and not self.nuisance
             and self.state_deadline is not None
             and self.state_deadline < timezone.now()
         )
@@ -252,6 +255,7 @@ class ViolationCase(models.Model):
     decided_on = models.DateField("决定日期", null=True, blank=True)
     appeal_due = models.DateField("申诉期限", null=True, blank=True)
     appeal_outcome = models.CharField("申诉结果", max_length=10, choices=AppealOutcome.choices, blank=True)
+    appeal_waived_on = models.DateField("放弃申诉日期", null=True, blank=True)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -293,6 +297,7 @@ class ViolationCase(models.Model):
     def can_appeal(self) -> bool:
         return (
             self.step == CaseStep.DECIDED
+            and self.appeal_waived_on is None
             and self.appeal_due is not None
             and timezone.localdate() <= self.appeal_due
         )

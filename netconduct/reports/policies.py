@@ -59,3 +59,30 @@ def case_q(user) -> Q:
 
 def covers(user, path: str) -> bool:
     return any(path.startswith(p) for p in inspector_paths(user))
+
+
+CONFIDENTIAL_TYPES = ("reports.report", "reports.violationcase")
+CONFIDENTIAL_ACTIONS = ("report.", "violation.")
+
+
+def audit_hidden(viewer) -> Q:
+    """Audit events about reports and violation cases that `viewer` may not read: all of them, except those about a
+    report or case the viewer can see. Events with no single object (a purge lists reference numbers) are hidden
+    from everyone. Unit administrators, system administrators and superusers without an inspector grant on the
+    matter see nothing of it, not even its actor — a named report's filing event names the reporter."""
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    from .models import Report, ViolationCase
+
+    confidential = Q(object_type__in=CONFIDENTIAL_TYPES)
+    for prefix in CONFIDENTIAL_ACTIONS:
+        confidential |= Q(action__startswith=prefix)
+    if not inspector_paths(viewer):
+        return confidential
+    reports = Report.objects.filter(report_q(viewer)).annotate(key=Cast("pk", CharField())).values("key")
+    cases = ViolationCase.objects.filter(case_q(viewer)).annotate(key=Cast("pk", CharField())).values("key")
+    readable = Q(object_type="reports.report", object_id__in=reports) | Q(
+        object_type="reports.violationcase", object_id__in=cases
+    )
+    return confidential & ~readable

@@ -5,14 +5,16 @@ clear so the code can be found), 16 random digits from `secrets`, and a Luhn che
 digit before it counts as a guess. The code and the passphrase are stored only as argon2 hashes; following a report
 verifies the few rows of its bucket.
 
-Guessing is limited in the cache only (Redis in production): failures are counted per bucket, per client and
-overall, and each new lockout of the same bucket or client lasts twice as long as the one before (up to a day). The
-client is a keyed hash of its address under a key that is made each day, lives only in the cache and expires within
-the day; no address, nor anything derived from one, is written to the database or the logs.
+Guessing is limited in the cache only (Redis in production), counted atomically before each check, per client and
+per bucket (see `attempt_begin`); nobody is refused because of other people's attempts. The client is a keyed hash
+of its address under a key that is made each day, lives only in the cache and expires within the day; no address,
+nor anything derived from one, is written to the database or the logs. Following runs the same argon2 work whether
+the code exists or not (`dummy_hashes`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import hmac
@@ -97,6 +99,28 @@ def verify_secret(stored: str, value: str) -> bool:
         return False
 
 
+# ---------------------------------------------------------------------------------------------------- same work
+
+
+@functools.cache
+def _dummy_hashes(code_params: tuple, secret_params: tuple) -> tuple[str, str]:
+    """Hashes of nothing, verified when the code is unknown so that an unknown code costs what a known one does."""
+    return (
+        _hasher_for(*code_params).hash(secrets.token_hex(16)),
+        _hasher_for(*secret_params).hash(secrets.token_hex(16)),
+    )
+
+
+def dummy_hashes() -> tuple[str, str]:
+    """(code hash, passphrase hash) at the configured costs."""
+
+    def params(setting: str) -> tuple:
+        p = getattr(settings, setting)
+        return (p["time_cost"], p["memory_cost"], p["parallelism"])
+
+    return _dummy_hashes(params("NETCONDUCT_REPORT_CODE_ARGON2"), params("NETCONDUCT_REPORT_ARGON2"))
+
+
 # ---------------------------------------------------------------------------------------------------- guess limits
 
 
@@ -104,56 +128,110 @@ def _limits() -> dict:
     return settings.NETCONDUCT_REPORT_FOLLOW_LIMITS
 
 
-def _client_id(address: str) -> str:
+def client_id(address: str) -> str:
     """A keyed hash of the client's address under today's key; the key lives only in the cache."""
-    key_name = f"reports:follow:clientkey:{timezone.localdate():%Y%m%d}"
+    key_name = f"reports:clientkey:{timezone.localdate():%Y%m%d}"
     cache.add(key_name, secrets.token_hex(32), timeout=24 * 60 * 60)
     key = cache.get(key_name) or ""
     return hmac.new(key.encode(), address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def hit(name: str, window: int) -> tuple[int, float]:
+    """Count one more for `name` in a window that starts with its first count: (count, when the window ends).
+
+    `add` then `incr` is atomic in Redis and in the local-memory cache, so that of a burst of parallel attempts each
+    gets its own number and none beyond the limit is let through."""
+    counter, until = f"{name}:n", f"{name}:until"
+    cache.add(until, time.time() + window, timeout=window)
+    cache.add(counter, 0, timeout=window)
+    try:
+        count = cache.incr(counter)
+    except ValueError:  # the window ended between add and incr: this is the first of a new one
+        cache.set(until, time.time() + window, timeout=window)
+        cache.set(counter, 1, timeout=window)
+        count = 1
+    return count, float(cache.get(until) or time.time() + window)
+
+
+def unhit(name: str) -> None:
+    with contextlib.suppress(ValueError):
+        cache.decr(f"{name}:n")
+
+
+class Refused(Exception):
+    def __init__(self, wait: int):
+        super().__init__(wait)
+        self.wait = wait
+
+
 @dataclass(frozen=True)
-class Subjects:
-    """What a follow attempt is counted against."""
+class Attempt:
+    """The counters one follow attempt was counted against (undone when it succeeds: only failures count)."""
 
-    keys: tuple[tuple[str, str], ...]  # (kind, cache id)
-
-    @classmethod
-    def of(cls, *, locator: str | None, address: str) -> Subjects:
-        keys = [("global", "all")]
-        if locator:
-            keys.append(("bucket", locator))
-        if address:
-            keys.append(("client", _client_id(address)))
-        return cls(tuple(keys))
+    names: tuple[str, ...]
 
 
-def locked_for(subjects: Subjects) -> int:
-    """Seconds until the attempt may be made; 0 when it may be made now."""
-    now = time.time()
-    wait = 0.0
-    for kind, ident in subjects.keys:
-        until = cache.get(f"reports:follow:lock:{kind}:{ident}")
-        if until and until > now:
-            wait = max(wait, until - now)
-    return int(wait + 0.999)
+def attempt_begin(*, locator: str, address: str) -> Attempt:
+    """Count a follow attempt before it is checked, or raise `Refused` with the seconds to wait.
 
+    - Per client (a keyed hash of its address, see `clients.client_address`): `client` attempts per window. This
+      is what stops one guesser; only the client's own attempts count against it.
+    - Per bucket (the code's first three digits): after `bucket` attempts in a window the bucket is guarded, and
+      each client gets `bucket_client` attempts on it per window. A guesser with many addresses gets that few per
+      address, while the reporter, whose own attempts are the only ones counted against them, still gets in.
 
-def record_failure(subjects: Subjects) -> None:
+    Nothing here refuses an attempt because of other people's attempts, so nobody can lock a reporter out."""
     limits = _limits()
-    for kind, ident in subjects.keys:
-        allowed, window = limits[kind]
-        counter = f"reports:follow:fail:{kind}:{ident}"
-        cache.add(counter, 0, timeout=window)
-        try:
-            count = cache.incr(counter)
-        except ValueError:  # expired between add and incr
-            cache.set(counter, 1, timeout=window)
-            count = 1
-        if count >= allowed:
-            level_key = f"reports:follow:level:{kind}:{ident}"
-            level = int(cache.get(level_key) or 0) + 1
-            seconds = min(limits["lockout_seconds"] * 2 ** (level - 1), 24 * 60 * 60)
-            cache.set(f"reports:follow:lock:{kind}:{ident}", time.time() + seconds, timeout=seconds)
-            cache.set(level_key, level, timeout=24 * 60 * 60)
-            cache.delete(counter)
+    now = time.time()
+    client = client_id(address or "-")
+    names: list[str] = []
+
+    def count(name: str, allowed: int, window: int) -> None:
+        n, until = hit(name, window)
+        names.append(name)
+        if n > allowed:
+            for done in names:
+                unhit(done)  # a refused attempt was not checked and does not count
+            raise Refused(max(1, int(until - now + 0.999)))
+
+    allowed, window = limits["client"]
+    count(f"reports:follow:client:{client}", allowed, window)
+    bucket_allowed, bucket_window = limits["bucket"]
+    n, _ = hit(f"reports:follow:bucket:{locator}", bucket_window)
+    names.append(f"reports:follow:bucket:{locator}")
+    if n > bucket_allowed:
+        per_client, _ = limits["bucket_client"]
+        count(f"reports:follow:bucket:{locator}:{client}", per_client, bucket_window)
+    return Attempt(tuple(names))
+
+
+def attempt_succeeded(attempt: Attempt) -> None:
+    for name in attempt.names:
+        unhit(name)
+
+
+# ---------------------------------------------------------------------------------------------------- filing limits
+
+
+def filing_begin(*, actor, address: str) -> None:
+    """Count a filing, or raise `Refused`. Signed-in people are counted per account (a whole shift files from one
+    NAT address); anyone else per client address and, all together, against an overall limit, so that a flood of
+    anonymous filings cannot bury the real ones."""
+    limits = settings.NETCONDUCT_REPORT_FILE_LIMITS
+    now = time.time()
+    if actor is not None and actor.is_authenticated:
+        # Under the same daily key as addresses: the cache holds no account number beside a filing time.
+        keys = [(f"reports:file:account:{client_id(f'account:{actor.pk}')}", *limits["account"])]
+    else:
+        keys = [
+            (f"reports:file:client:{client_id(address or '-')}", *limits["client"]),
+            ("reports:file:public", *limits["public"]),
+        ]
+    done: list[str] = []
+    for name, allowed, window in keys:
+        n, until = hit(name, window)
+        done.append(name)
+        if n > allowed:
+            for d in done:
+                unhit(d)
+            raise Refused(max(1, int(until - now + 0.999)))

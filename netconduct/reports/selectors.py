@@ -95,7 +95,7 @@ def report_list(
     if state:
         qs = qs.filter(state=state)
     if overdue:
-        qs = qs.exclude(state=ReportState.CLOSED).filter(state_deadline__lt=timezone.now())
+        qs = qs.exclude(state=ReportState.CLOSED).filter(state_deadline__lt=timezone.now(), nuisance=False)
     if mine:
         qs = qs.filter(handler=viewer)
     return qs.order_by("-filed_at", "-pk")
@@ -205,6 +205,7 @@ class UnitFigures:
     total: int = 0
     by_state: dict[str, int] = field(default_factory=dict)
     overdue: int = 0
+    nuisance: int = 0  # marked as nuisance by an inspector: kept and counted here, not due
     decision_days: list[float] = field(default_factory=list)
     close_days: list[float] = field(default_factory=list)
 
@@ -233,13 +234,14 @@ def report_stats(*, viewer, year: int | None = None) -> list[UnitFigures]:
         rows = rows.filter(filed_at__year=year)
     now = timezone.now()
     units: dict[int, UnitFigures] = {}
-    for unit_id, state, deadline, filed, decided, closed in rows.order_by().values_list(
-        "unit_id", "state", "state_deadline", "filed_at", "decided_at", "closed_at"
+    for unit_id, state, deadline, filed, decided, closed, nuisance in rows.order_by().values_list(
+        "unit_id", "state", "state_deadline", "filed_at", "decided_at", "closed_at", "nuisance"
     ):
         fig = units.setdefault(unit_id, UnitFigures(unit=None))  # type: ignore[arg-type]
         fig.total += 1
         fig.by_state[state] = fig.by_state.get(state, 0) + 1
-        if state != ReportState.CLOSED and deadline and deadline < now:
+        fig.nuisance += nuisance
+        if state != ReportState.CLOSED and deadline and deadline < now and not nuisance:
             fig.overdue += 1
         if decided:
             fig.decision_days.append((decided - filed).total_seconds() / 86400)

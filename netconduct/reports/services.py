@@ -130,22 +130,37 @@ def _category(value: str) -> tuple[int | None, int | None, str]:
     raise ApplicationError("请选择举报内容涉及的条款，或选择“其他”。", field="category")
 
 
+def receiving_unit(unit: OrgUnit) -> OrgUnit:
+    """The party organisation that receives a report about or from `unit`: the unit itself when it is one (党支部,
+    党总支, 党委, 公司), otherwise the nearest such unit above it — a 党小组 or a department does not handle reports,
+    its branch does."""
+    if unit.kind in selectors.ROUTABLE_KINDS:
+        return unit
+    prefixes = [unit.path[:i] for i in range(unit.steplen, len(unit.path), unit.steplen)]
+    above = (
+        OrgUnit.objects.filter(path__in=prefixes, kind__in=selectors.ROUTABLE_KINDS, is_active=True)
+        .order_by("-depth")
+        .first()
+    )
+    return above or unit
+
+
 def _responsible_unit(actor, unit_basis: str, reported_unit: OrgUnit | None) -> OrgUnit:
     if unit_basis == UnitChoice.MINE:
-        person = getattr(actor, "person", None)
+        person = getattr(actor, "person", None) if actor is not None and actor.is_authenticated else None
         if person is None:
             raise ApplicationError(
-                "您的账号没有关联人员信息，无法确定您所在的党组织，请改为选择被举报人所在单位。",
+                "无法确定您所在的党组织（未登录，或账号没有关联人员信息），请改为选择被举报人所在单位。",
                 field="unit_basis",
             )
-        return person.unit
+        return receiving_unit(person.unit)
     if unit_basis == UnitChoice.REPORTED:
         if reported_unit is None:
             raise ApplicationError("请选择被举报人所在单位。", field="reported_unit")
         unit = OrgUnit.objects.filter(pk=reported_unit.pk, is_active=True).first()
         if unit is None:
             raise ApplicationError("所选单位不存在或已撤销，请重新选择。", field="reported_unit")
-        return unit
+        return receiving_unit(unit)
     raise ApplicationError("请选择由哪个党组织受理。", field="unit_basis")
 
 
@@ -171,10 +186,18 @@ def report_file(
     reported_unit: OrgUnit | None,
     passphrase: str,
     files: Sequence = (),
+    address: str = "",
 ) -> Filed:
-    """File a report; returns it with its receipt code (the only time the code exists in clear)."""
-    if actor is None or not actor.is_authenticated or not actor.is_active:
-        raise PermissionRefused("请先登录后再举报。")
+    """File a report; returns it with its receipt code (the only time the code exists in clear).
+
+    Anyone may file, signed in or not (`actor` None or anonymous): a report from someone not signed in is
+    confidential and names the reported person's unit, since there is nobody to name and no unit of theirs to send
+    it to. Filings are counted (`receipts.filing_begin`) once the input is valid, before anything is written."""
+    signed_in = actor is not None and actor.is_authenticated
+    if signed_in and not actor.is_active:
+        raise PermissionRefused("账号已停用。")
+    if not signed_in and not confidential:
+        raise ApplicationError("实名举报需要先登录；不登录时只能保密举报。", field="confidential")
     article, item, label = _category(category)
     if platform not in Platform.values:
         raise ApplicationError("请选择发现的平台。", field="platform")
@@ -189,6 +212,12 @@ def report_file(
         raise ApplicationError("查询密码过于简单，请换一个不易猜到的。", field="passphrase")
     unit = _responsible_unit(actor, unit_basis, reported_unit)
     cleaned = _clean_files(files)
+    try:
+        receipts.filing_begin(actor=actor, address=address)
+    except receipts.Refused as refused:
+        raise ApplicationError(
+            f"提交过于频繁，请{max(1, (refused.wait + 59) // 60)}分钟后再试。如情况紧急，请直接联系纪检部门。"
+        ) from None
 
     code = receipts.new_code()
     now = timezone.now()
@@ -242,26 +271,36 @@ class FollowRefused(ApplicationError):
     """The code and passphrase did not open a report, or guessing is paused; says which without saying more."""
 
 
+def _wait_message(wait: int) -> str:
+    return f"尝试次数过多，请{max(1, (wait + 59) // 60)}分钟后再试。"
+
+
 def report_follow(*, code: str, passphrase: str, address: str = "") -> Report:
-    """The report that the receipt code and passphrase open. Nothing is written but the cache's counters."""
+    """The report that the receipt code and passphrase open. Nothing is written but the cache's counters.
+
+    The attempt is counted before it is checked (`receipts.attempt_begin`), and it does the same argon2 work
+    whether the code exists or not: every code hash of the bucket is verified (at least one, a dummy for an empty
+    bucket) and one passphrase hash (a dummy when no code matched), so the time to answer says nothing."""
     digits = receipts.normalise_code(code)
-    subjects = receipts.Subjects.of(locator=receipts.locator_of(digits) if digits else None, address=address)
-    wait = receipts.locked_for(subjects)
-    if wait:
-        minutes = max(1, (wait + 59) // 60)
-        raise FollowRefused(f"尝试次数过多，请{minutes}分钟后再试。", extra={"wait": wait})
     if digits is None:
         raise FollowRefused("查询码应为20位数字，请核对后重新输入（可能有数字输错）。", field="code")
+    try:
+        attempt = receipts.attempt_begin(locator=receipts.locator_of(digits), address=address)
+    except receipts.Refused as refused:
+        raise FollowRefused(_wait_message(refused.wait), extra={"wait": refused.wait}) from None
+    dummy_code, dummy_secret = receipts.dummy_hashes()
+    rows = list(
+        Report.objects.filter(locator=receipts.locator_of(digits)).only("pk", "code_hash", "passphrase_hash")
+    )
     found = None
-    for row in Report.objects.filter(locator=receipts.locator_of(digits)).only("pk", "code_hash"):
-        if receipts.verify_secret(row.code_hash, digits):
-            found = row
-            break
-    if found is not None:
-        found = Report.objects.select_related("unit").get(pk=found.pk)
-        if receipts.verify_secret(found.passphrase_hash, passphrase or ""):
-            return found
-    receipts.record_failure(subjects)
+    for row in rows or [None]:
+        matched = receipts.verify_secret(row.code_hash if row else dummy_code, digits)
+        if matched and row is not None and found is None:
+            found = row  # no early exit: a code found first costs what one found last or never does
+    opened = receipts.verify_secret(found.passphrase_hash if found else dummy_secret, passphrase or "")
+    if found is not None and opened:
+        receipts.attempt_succeeded(attempt)
+        return Report.objects.select_related("unit").get(pk=found.pk)
     raise FollowRefused("查询码或查询密码不正确。")
 
 
@@ -411,6 +450,31 @@ def report_message(*, actor, report: Report, kind: str, text: str) -> ReportMess
     message.save(update_fields=["body_enc"])
     audit_record(actor=actor, change=_change(report, f"report.{kind}"))
     return message
+
+
+@transaction.atomic
+def report_mark_nuisance(*, actor, report: Report, nuisance: bool = True) -> Report:
+    """Mark a report as a nuisance (a flood or a prank), or take the mark back. The report is kept and counted — a
+    mark cannot make a real report disappear — but no longer shows as due."""
+    report = _locked_for(actor, report)
+    if report.nuisance == nuisance:
+        raise ApplicationError("该举报已标记为无效骚扰。" if nuisance else "该举报没有标记为无效骚扰。")
+    before = {"nuisance": report.nuisance}
+    report.nuisance = nuisance
+    report.save(update_fields=["nuisance"])
+    audit_record(
+        actor=actor,
+        change=Change(
+            "report.nuisance",
+            "reports.report",
+            str(report.pk),
+            report.reference,
+            report.unit.path,
+            before,
+            {"nuisance": nuisance},
+        ),
+    )
+    return report
 
 
 # ---------------------------------------------------------------------------------------------------- retention

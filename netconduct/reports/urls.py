@@ -13,6 +13,7 @@ urlpatterns = [
     path("handle/<int:pk>/assign/", views.handle_assign, name="handle_assign"),
     path("handle/<int:pk>/advance/", views.handle_advance, name="handle_advance"),
     path("handle/<int:pk>/message/", views.handle_message, name="handle_message"),
+    path("handle/<int:pk>/nuisance/", views.handle_nuisance, name="handle_nuisance"),
     path("handle/<int:pk>/files/<int:file_pk>/", views.handle_file, name="handle_file"),
     path("stats/", views.report_stats, name="stats"),
     # cases (article 9)
@@ -22,7 +23,9 @@ urlpatterns = [
     path("cases/<int:pk>/advance/", case_views.violation_advance, name="violation_advance"),
     path("cases/<int:pk>/note/", case_views.violation_note, name="violation_note"),
     path("cases/<int:pk>/files/<int:file_pk>/", case_views.violation_file, name="violation_file"),
+    path("cases/<int:pk>/waive/", case_views.violation_waive, name="violation_waive"),
     path("cases/mine/<int:pk>/", case_views.my_case, name="my_case"),
+    path("cases/mine/<int:pk>/waive/", case_views.my_case_waive, name="my_case_waive"),
     path("support/", case_views.support_list, name="support_list"),
     path("support/commendations/new/", case_views.commendation_create, name="commendation_create"),
     path("support/protections/new/", case_views.protection_create, name="protection_create"),

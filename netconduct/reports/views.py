@@ -18,19 +18,21 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
+from netconduct.core.actions import run_action
 from netconduct.core.exceptions import ApplicationError
 from netconduct.core.forms import run_service
 from netconduct.core.params import int_param
 from netconduct.org import scoping
 
-from . import selectors, services
-from .choices import Disposition, MessageKind, Platform, ReportState
+from . import clients, selectors, services
+from .choices import Disposition, MessageKind, Platform, ReportState, UnitChoice
 from .forms import (
     AddInformationForm,
     AdvanceForm,
@@ -56,32 +58,50 @@ def _private(response: HttpResponse) -> HttpResponse:
 # ---------------------------------------------------------------------------------------------------- filing
 
 
-@login_required
 def report_file(request: HttpRequest) -> HttpResponse:
+    """Anyone may file, without signing in. On the anonymous path nothing touches a session: no message is queued
+    (the notice is in the page), nothing is stored in the session, and the CSRF token lives in its cookie only."""
+    signed_in = request.user.is_authenticated
     form = ReportForm(
-        request.POST or None, request.FILES or None, initial={"once": secrets.token_urlsafe(16)}
+        request.POST or None,
+        request.FILES or None,
+        initial={"once": secrets.token_urlsafe(16)},
+        anonymous=not signed_in,
     )
+    notice = ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         once_key = f"reports:once:{data['once']}"
         if not cache.add(once_key, 1, timeout=24 * 60 * 60):
-            messages.info(request, _("这份举报已经提交过了。查询码只在提交时显示一次。"))
-            return redirect("reports:file")
+            notice = _("这份举报已经提交过了。查询码只在提交时显示一次。")
+            if signed_in:  # a message needs a session: only for those who already have one
+                messages.info(request, notice)
+                return redirect("reports:file")
+            form = ReportForm(initial={"once": secrets.token_urlsafe(16)}, anonymous=not signed_in)
+            return _private(
+                render(
+                    request,
+                    "reports/file.html",
+                    {"form": form, "has_person": _has_person(request), "notice": notice},
+                    status=409,
+                )
+            )
         filed = run_service(
             form,
             services.report_file,
-            actor=request.user,
+            actor=request.user if signed_in else None,
             category=data["category"],
             platform=data["platform"],
             link=data["link"],
             seen_on=data["seen_on"],
             subject=data["subject"],
             description=data["description"],
-            confidential=data["confidential"],
-            unit_basis=data["unit_basis"],
+            confidential=data["confidential"] if signed_in else True,
+            unit_basis=data["unit_basis"] if signed_in else UnitChoice.REPORTED,
             reported_unit=data["reported_unit"],
             passphrase=data["passphrase"],
             files=data["files"],
+            address=clients.client_address(request),
         )
         if filed:
             return _private(render(request, "reports/receipt.html", {"filed": filed}))
@@ -89,15 +109,23 @@ def report_file(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form.data = form.data.copy()
         form.data["once"] = secrets.token_urlsafe(16)
-    has_person = getattr(request.user, "person", None) is not None
     return _private(
         render(
             request,
             "reports/file.html",
-            {"form": form, "has_person": has_person, "norms_missing": not selectors.norm_choices()},
+            {
+                "form": form,
+                "has_person": _has_person(request),
+                "norms_missing": not selectors.norm_choices(),
+                "notice": notice,
+            },
             status=400 if request.method == "POST" else 200,
         )
     )
+
+
+def _has_person(request: HttpRequest) -> bool:
+    return request.user.is_authenticated and getattr(request.user, "person", None) is not None
 
 
 # ---------------------------------------------------------------------------------------------------- following
@@ -132,7 +160,7 @@ def report_follow(request: HttpRequest) -> HttpResponse:
             report = services.report_follow(
                 code=form.cleaned_data["code"],
                 passphrase=form.cleaned_data["passphrase"],
-                address=request.META.get("REMOTE_ADDR", ""),
+                address=clients.client_address(request),
             )
         except ApplicationError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -150,8 +178,11 @@ def report_follow_add(request: HttpRequest) -> HttpResponse:
         uuid = signing.loads(request.POST.get("token", ""), salt=FOLLOW_SALT, max_age=FOLLOW_MAX_AGE)
         report = Report.objects.select_related("unit").get(uuid=uuid)
     except (signing.BadSignature, Report.DoesNotExist, ValueError):
-        messages.error(request, _("页面已过期，请重新输入查询码和查询密码。"))
-        return redirect("reports:follow")
+        # Said in the page, not with a message: a message would need a cookie or a session on the anonymous path.
+        notice = _("页面已过期，请重新输入查询码和查询密码。")
+        return _private(
+            render(request, "reports/follow.html", {"form": FollowForm(), "notice": notice}, status=400)
+        )
     if form.is_valid():
         done = run_service(
             form,
@@ -290,6 +321,22 @@ def handle_message(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def handle_nuisance(request: HttpRequest, pk: int) -> HttpResponse:
+    report = selectors.report_get_for(viewer=request.user, pk=pk)
+    nuisance = request.POST.get("nuisance", "1") == "1"
+    return run_action(
+        request,
+        services.report_mark_nuisance,
+        actor=request.user,
+        report=report,
+        nuisance=nuisance,
+        success=_("已标记为无效骚扰（保留并计入统计）。") if nuisance else _("已取消无效骚扰标记。"),
+        to=reverse("reports:handle_detail", args=[report.pk]),
+    )
+
+
+@login_required
 def handle_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
     report = selectors.report_get_for(viewer=request.user, pk=pk)
     try:
@@ -298,8 +345,9 @@ def handle_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
         raise Http404 from None
     data = services.report_file_read(actor=request.user, report=report, file=file)
     response = HttpResponse(data, content_type=file.content_type)
+    # Always a download: evidence is never rendered by the browser in the product's origin.
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=request.GET.get("download") == "1", filename=f"{report.reference}-{file.name}"
+        as_attachment=True, filename=f"{report.reference}-{file.name}"
     )
     response["X-Content-Type-Options"] = "nosniff"
     return _private(response)

@@ -156,12 +156,35 @@ NETCONDUCT_ROSTER_MAX_ROWS = 200_000
 NETCONDUCT_ACTIVATION_VALID_DAYS = 14
 NETCONDUCT_PAGE_SIZE = 50
 
+# No log line for the reporting pages (core/logfilters.py): a path and a time are enough, with the network's own
+# records, to tell who filed a report. The embedded server's request log (django.server) keeps Django's format.
+NETCONDUCT_UNLOGGED_PATHS = ["/reports/"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"unlogged_paths": {"()": "netconduct.core.logfilters.DropUnloggedPaths"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"axes": {"level": "ERROR"}},
+    "loggers": {
+        "axes": {"level": "ERROR"},
+        "django.request": {"filters": ["unlogged_paths"]},
+        "django.server": {
+            "handlers": ["django.server"],
+            "filters": ["unlogged_paths"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
 }
 
 # Reminders: e-mail and group robots. On the embedded default mail goes to the console unless EMAIL_HOST is set.
@@ -204,13 +227,28 @@ NETCONDUCT_REPORT_MAX_FILES = 10
 NETCONDUCT_REPORT_DEADLINE_DAYS = {"received": 3, "verifying": 12, "disposed": 10}
 # Closed reports (text, files, replies) are purged this many days after closing (`netconduct purge-reports`).
 NETCONDUCT_REPORT_RETENTION_DAYS = int(env.get("NETCONDUCT_REPORT_RETENTION_DAYS", "1095") or 1095)
-# Following a report by code: wrong guesses per code bucket, per client (keyed hash in the cache only) and overall.
+# Following a report by code, counted in the cache before each check (see reports/receipts.py, README "Guessing"):
+# attempts per client within the window, and per bucket (the code's first 3 digits); a bucket with more attempts
+# than that in its window allows each client only `bucket_client` attempts on it. Successes do not count.
 NETCONDUCT_REPORT_FOLLOW_LIMITS = {
-    "bucket": (5, 15 * 60),  # 5 failures per bucket within 15 minutes lock that bucket
     "client": (10, 60 * 60),
-    "global": (200, 10 * 60),
-    "lockout_seconds": 15 * 60,  # doubled at each further lockout, up to a day
+    "bucket": (20, 15 * 60),
+    "bucket_client": (3, 15 * 60),
 }
+# Filing: per signed-in account, per client address (anonymous) and all anonymous filings together, per hour.
+NETCONDUCT_REPORT_FILE_LIMITS = {
+    "account": (10, 60 * 60),
+    "client": (5, 60 * 60),
+    "public": (100, 60 * 60),
+}
+# The client's address behind reverse proxies (reports/clients.py): how many proxies in front of the application
+# append to which header. 0 (the default) ignores the header and uses the connection's address.
+NETCONDUCT_TRUSTED_PROXIES = int(env.get("NETCONDUCT_TRUSTED_PROXIES", "0") or 0)
+NETCONDUCT_CLIENT_IP_HEADER = env.get("NETCONDUCT_CLIENT_IP_HEADER", "X-Forwarded-For") or "X-Forwarded-For"
+# Uploads (report and session evidence, pledge scans): the pixels an image may declare and a PDF's pages, before
+# they are rebuilt from their pixels (core/uploads.py).
+NETCONDUCT_UPLOAD_MAX_PIXELS = 50_000_000
+NETCONDUCT_UPLOAD_MAX_PDF_PAGES = 50
 # argon2id cost of passphrases (argon2-cffi's defaults: about 0.1 s and 64 MiB per hash) and of receipt codes (16
 # random digits need less, and following verifies every code of a bucket: about 25 ms and 16 MiB)
 NETCONDUCT_REPORT_ARGON2 = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}

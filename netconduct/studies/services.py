@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from netconduct.campaigns import services as campaign_services
 from netconduct.campaigns.choices import CampaignStatus
 from netconduct.campaigns.models import Campaign
-from netconduct.core import files
+from netconduct.core import files, uploads
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.documents.choices import DocumentStatus
@@ -453,27 +454,16 @@ def evidence_add(*, actor, session: StudySession, file: File, name: str = "") ->
     scoping.require(actor, "session.record", session.unit.path)
     _check_editable(session)
     label = os.path.basename(name or getattr(file, "name", "") or "") or "文件"
-    size = file.size
-    limit = evidence_max_bytes()
-    if not size:
-        raise ApplicationError(f"文件“{label}”是空的。", field="file")
-    if size > limit:
-        raise ApplicationError(
-            f"文件“{label}”有{size / 1048576:.1f} MB，超过{limit // 1048576} MB，请压缩后再上传。",
-            field="file",
-        )
-    file.seek(0)
-    kind = sniff(file.read(16))
-    if kind is None:
-        raise ApplicationError(
-            f"文件“{label}”不是 JPG、PNG、WebP 图片或 PDF 文件，不能作为佐证材料。", field="file"
-        )
-    content_type, ext = kind
-    file.seek(0)
-    digest = hashlib.sha256()
-    for chunk in file.chunks():
-        digest.update(chunk)
-    sha256 = digest.hexdigest()
+    # Kept for what it shows only: pixels, not the camera's position or a PDF's author (core.uploads).
+    data = uploads.read_checked(file, label=label, limit=evidence_max_bytes(), field="file")
+    cleaned = uploads.sanitise_bytes(
+        data,
+        label=label,
+        field="file",
+        wrong_kind=f"文件“{label}”不是 JPG、PNG、WebP 图片或 PDF 文件，不能作为佐证材料。",
+    )
+    content_type, ext, size = cleaned.content_type, cleaned.extension, len(cleaned.data)
+    sha256 = hashlib.sha256(cleaned.data).hexdigest()
     if session.evidence.filter(sha256=sha256).exists():
         raise ApplicationError(f"文件“{label}”已经上传过了。", field="file")
     if session.evidence.count() >= MAX_EVIDENCE_FILES:
@@ -481,8 +471,7 @@ def evidence_add(*, actor, session: StudySession, file: File, name: str = "") ->
     evidence = SessionEvidence(
         session=session, name=_display_name(label, ext), content_type=content_type, size=size, sha256=sha256
     )
-    file.seek(0)
-    evidence.file.save(f"evidence{ext}", file, save=False)
+    evidence.file.save(f"evidence{ext}", ContentFile(cleaned.data), save=False)
     try:
         _full_clean(evidence)
         evidence.save()

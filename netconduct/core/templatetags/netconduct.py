@@ -121,6 +121,8 @@ ACTIONS = {
     "report.add_information": _("举报人补充材料"),
     "report.purge": _("清除到期举报"),
     "report.rekey": _("举报密钥轮换"),
+    "report.nuisance": _("标记无效骚扰"),
+    "violation.waive_appeal": _("放弃申诉"),
     "commendation.create": _("登记肯定鼓励"),
     "protection.create": _("登记保护支持"),
     "protection.update": _("更新保护支持"),

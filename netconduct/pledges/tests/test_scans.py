@@ -19,6 +19,8 @@ from netconduct import testing
 from netconduct.campaigns.models import Target
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.core.models import AuditEvent
+from netconduct.core.tests import crafted
+from netconduct.core.tests.crafted import png_bomb
 from netconduct.pledges import paper, scans, sealing, selectors, services
 from netconduct.pledges.choices import PledgeMethod, PledgeStatus, ScanPageStatus
 from netconduct.pledges.models import Pledge, ScanPage, ScanUpload
@@ -185,8 +187,17 @@ def test_a_photo_is_turned_by_its_exif_and_kept_without_it(campaign, accounts, b
     exif = Image.Exif()
     exif[0x0112] = 6  # Orientation: turn 90° clockwise to view
     exif[0x8825] = {1: "N", 2: (31.0, 52.0, 0.0)}  # GPS
+    exif[0x013B] = crafted.MARKER  # Artist
     out = io.BytesIO()
-    sideways.save(out, format="JPEG", quality=85, exif=exif)
+    sideways.save(
+        out,
+        format="JPEG",
+        quality=85,
+        exif=exif,
+        comment=crafted.MARKER.encode(),
+        xmp=crafted.XMP.encode(),
+        icc_profile=crafted._icc(),
+    )
     upload = scans.scan_upload(
         actor=accounts.secretary,
         campaign=campaign,
@@ -197,8 +208,10 @@ def test_a_photo_is_turned_by_its_exif_and_kept_without_it(campaign, accounts, b
     page = upload.pages.get()
     assert page.status == ScanPageStatus.MATCHED and page.copy == "B"
     with scans.default_storage.open(page.image_name) as f:
-        kept = Image.open(f)
-        assert kept.height > kept.width and not kept.getexif()
+        data = f.read()
+    kept = Image.open(io.BytesIO(data))
+    assert kept.height > kept.width
+    crafted.assert_clean_image(data)  # no EXIF, XMP, ICC profile or comment
 
 
 def test_an_unreadable_page_is_assigned_by_hand(campaign, accounts, branch, org):
@@ -409,8 +422,9 @@ def _nothing_written(campaign):
         ),
         (lambda good: [upload_file("空.pdf", b"")], "“空.pdf”是空文件"),
         (lambda good: [], "请选择要上传的扫描件"),
+        (lambda good: [upload_file("炸弹.png", png_bomb())], "图片“炸弹.png”尺寸过大"),
     ],
-    ids=["corrupt-pdf", "truncated-photo", "docx", "heic", "empty", "none"],
+    ids=["corrupt-pdf", "truncated-photo", "docx", "heic", "empty", "none", "png-bomb"],
 )
 def test_bad_files_are_refused_by_name_and_nothing_is_written(
     campaign, accounts, branch, org, files, message

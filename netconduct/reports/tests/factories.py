@@ -17,6 +17,7 @@ from ..selectors import current_norms
 
 CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 PASSPHRASE = "梅花香自苦寒来2026"
+UNLIMITED_FILING = {"account": (10**9, 3600), "client": (10**9, 3600), "public": (10**9, 3600)}
 
 
 def _png() -> bytes:
@@ -69,7 +70,11 @@ def file_report(
         "files": [],
     }
     fields.update(kw)
-    with override_settings(NETCONDUCT_REPORT_ARGON2=CHEAP_ARGON2, NETCONDUCT_REPORT_CODE_ARGON2=CHEAP_ARGON2):
+    with override_settings(
+        NETCONDUCT_REPORT_ARGON2=CHEAP_ARGON2,
+        NETCONDUCT_REPORT_CODE_ARGON2=CHEAP_ARGON2,
+        NETCONDUCT_REPORT_FILE_LIMITS=UNLIMITED_FILING,  # set-up data, not a flood: the limits have tests of their own
+    ):
         return services.report_file(actor=actor, **fields)
 
 

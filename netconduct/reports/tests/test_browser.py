@@ -32,8 +32,7 @@ def test_confidential_report_on_a_phone_followed_without_login_and_handled(
     f.norms(org.committee, actor=org.root_user)
 
     # 1. The member files on a phone, inside WeChat.
-    phone.goto(live_server.url + reverse("reports:file"))
-    phone.wait_for_url("**/accounts/login/**")
+    phone.goto(live_server.url + reverse("accounts:login") + "?next=" + reverse("reports:file"))
     phone.fill("#id_username", "13912345678")
     phone.fill("#id_password", PASSWORD)
     phone.click("button[type=submit]")
@@ -56,6 +55,28 @@ def test_confidential_report_on_a_phone_followed_without_login_and_handled(
     _no_sideways_scroll(phone)
     report = Report.objects.get()
     assert report.confidential
+
+    # 1b. Someone without an account files from the public page: the unit is chosen from the list, no session.
+    stranger = _phone_context(browser)
+    public = stranger.new_page()
+    public.set_default_timeout(15_000)
+    public.goto(live_server.url + reverse("reports:file"))
+    assert (
+        public.locator("#anonymous-note").is_visible() and public.locator("#id_confidential_0").count() == 0
+    )
+    assert public.locator("#id_reported_unit").is_visible()
+    _no_sideways_scroll(public)
+    public.select_option("#id_category", "other")
+    public.select_option("#id_platform", "weibo")
+    public.fill("#id_description", "某微博账号冒用本单位名义发布招聘信息。")
+    public.select_option("#id_reported_unit", str(org.branch2.pk))
+    public.fill("#id_passphrase", PASSPHRASE)
+    public.fill("#id_passphrase2", PASSPHRASE)
+    public.click("#submit-report")
+    assert len(public.locator("#receipt-code").inner_text().replace(" ", "")) == 20
+    assert not [c for c in stranger.cookies() if c["name"] == "sessionid"]
+    stranger.close()
+    assert Report.objects.get(unit=org.branch2).confidential
 
     # 2. Following it: a fresh phone browser, nobody logged in.
     anonymous = _phone_context(browser)

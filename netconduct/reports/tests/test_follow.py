@@ -71,46 +71,153 @@ def test_a_wrong_passphrase_or_code_says_the_same_thing(org, accounts):
     assert "20位数字" in typo.content.decode()
 
 
-def test_a_burst_of_wrong_guesses_locks_the_bucket_even_for_the_right_code_and_stores_nothing(org, accounts):
+def _guess(address: str, code: str, passphrase: str = "guess", **meta):
+    return Client(REMOTE_ADDR=address, **meta).post(
+        reverse("reports:follow"), {"code": code, "passphrase": passphrase}
+    )
+
+
+def test_other_peoples_wrong_guesses_never_lock_out_the_reporter_and_store_nothing(org, accounts):
     filed = f.file_report(accounts.member)
     counts = _row_counts()
-    allowed, _ = receipts._limits()["bucket"]
-    for i in range(allowed):
-        client = Client(REMOTE_ADDR=f"198.51.100.{i + 1}")  # different clients: the bucket limit still holds
-        client.post(reverse("reports:follow"), {"code": _wrong_code(filed.code), "passphrase": "guess"})
-    right = Client(REMOTE_ADDR="192.0.2.200").post(
-        reverse("reports:follow"), {"code": filed.code, "passphrase": f.PASSPHRASE}
-    )
-    assert right.status_code == 400 and "尝试次数过多" in right.content.decode()
+    limits = receipts._limits()
+    # many guessers on the report's bucket, each until refused
+    for i in range(limits["bucket"][0] + 5):
+        for _ in range(limits["bucket_client"][0] + 1):
+            _guess(f"198.51.100.{i + 1}", _wrong_code(filed.code))
+    # and one guesser until its own limit
+    for _ in range(limits["client"][0] + 2):
+        _guess("198.51.100.250", filed.code)
+    assert "尝试次数过多" in _guess("198.51.100.250", filed.code, f.PASSPHRASE).content.decode()
+    right = _guess("192.0.2.200", filed.code, f.PASSPHRASE)
+    assert right.status_code == 200 and "已受理" in right.content.decode()
     assert _row_counts() == counts  # no row written for any attempt
-    # the lock lifts with time (here: the cache entry expires), and the right code opens it again
-    cache.delete(f"reports:follow:lock:bucket:{filed.code[:3]}")
-    ok = Client().post(reverse("reports:follow"), {"code": filed.code, "passphrase": f.PASSPHRASE})
-    assert ok.status_code == 200
 
 
-def test_lockouts_grow_longer_and_clients_are_counted_by_a_keyed_hash_only(org, accounts, settings):
+def test_a_guesser_is_stopped_per_client_and_on_a_busy_bucket_per_client_too(org, accounts, settings):
     settings.NETCONDUCT_REPORT_FOLLOW_LIMITS = {
-        "bucket": (100, 900),
-        "client": (3, 900),
-        "global": (1000, 900),
-        "lockout_seconds": 60,
+        "client": (4, 900),
+        "bucket": (6, 900),
+        "bucket_client": (2, 900),
     }
-    subjects = receipts.Subjects.of(locator="123", address="203.0.113.9")
-    client_key = [ident for kind, ident in subjects.keys if kind == "client"][0]
-    assert "203.0.113.9" not in client_key and len(client_key) == 32
-    for _ in range(3):
-        receipts.record_failure(subjects)
-    first = receipts.locked_for(subjects)
-    assert 55 <= first <= 60
-    cache.delete(f"reports:follow:lock:client:{client_key}")
-    for _ in range(3):
-        receipts.record_failure(subjects)
-    assert 115 <= receipts.locked_for(subjects) <= 120  # doubled
+    filed = f.file_report(accounts.member)
+    for _ in range(4):
+        assert "查询码或查询密码不正确" in _guess("203.0.113.1", _wrong_code(filed.code)).content.decode()
+    refused = _guess("203.0.113.1", filed.code, f.PASSPHRASE)  # even the right answer: this client is paused
+    assert refused.status_code == 400 and "尝试次数过多" in refused.content.decode()
+    # the bucket has had 4 attempts; two more from elsewhere make it busy: then 2 per client on it
+    _guess("203.0.113.2", _wrong_code(filed.code))
+    _guess("203.0.113.3", _wrong_code(filed.code))
+    for _ in range(2):
+        assert "不正确" in _guess("203.0.113.4", _wrong_code(filed.code)).content.decode()
+    assert "尝试次数过多" in _guess("203.0.113.4", _wrong_code(filed.code)).content.decode()
+    # a refused attempt is not counted: the reporter, from their own address, still gets in
+    assert _guess("203.0.113.9", filed.code, f.PASSPHRASE).status_code == 200
+
+
+def test_people_behind_one_proxy_are_counted_apart_by_the_trusted_header(org, accounts, settings):
+    settings.NETCONDUCT_TRUSTED_PROXIES = 1
+    settings.NETCONDUCT_REPORT_FOLLOW_LIMITS = {
+        "client": (3, 900),
+        "bucket": (100, 900),
+        "bucket_client": (3, 900),
+    }
+    filed = f.file_report(accounts.member)
+    proxy = "10.0.0.1"
+    for _ in range(5):  # a guesser behind the proxy, lying about its address in front of the real one
+        _guess(proxy, _wrong_code(filed.code), HTTP_X_FORWARDED_FOR="192.0.2.50, 198.51.100.66")
+    guesser = _guess(proxy, filed.code, f.PASSPHRASE, HTTP_X_FORWARDED_FOR="192.0.2.77, 198.51.100.66")
+    assert "尝试次数过多" in guesser.content.decode()  # the forged first entry did not make it someone else
+    reporter = _guess(proxy, filed.code, f.PASSPHRASE, HTTP_X_FORWARDED_FOR="198.51.100.67")
+    assert reporter.status_code == 200
+
+
+def test_the_client_address_comes_from_the_trusted_proxies_only(rf, settings):
+    from netconduct.reports.clients import client_address
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.1.1.1, 2.2.2.2, 3.3.3.3")
+    settings.NETCONDUCT_TRUSTED_PROXIES = 0
+    assert client_address(request) == "10.0.0.2"  # no proxy trusted: the header is the client's own word
+    settings.NETCONDUCT_TRUSTED_PROXIES = 1
+    assert client_address(request) == "3.3.3.3"
+    settings.NETCONDUCT_TRUSTED_PROXIES = 2
+    assert client_address(request) == "2.2.2.2"
+    settings.NETCONDUCT_CLIENT_IP_HEADER = "X-Real-IP"
+    settings.NETCONDUCT_TRUSTED_PROXIES = 1
+    assert client_address(request) == "10.0.0.2"  # the configured header is absent
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_REAL_IP="garbage")
+    assert client_address(request) == "10.0.0.2"
+
+
+def test_a_burst_of_parallel_guesses_gets_no_more_than_the_limit_through(settings):
+    import threading
+
+    settings.NETCONDUCT_REPORT_FOLLOW_LIMITS = {
+        "client": (10, 900),
+        "bucket": (1000, 900),
+        "bucket_client": (10, 900),
+    }
+    passed: list[int] = []
+    refused: list[int] = []
+    start = threading.Barrier(40)
+
+    def guess(i: int) -> None:
+        start.wait()
+        try:
+            receipts.attempt_begin(locator="123", address="203.0.113.8")
+        except receipts.Refused:
+            refused.append(i)
+        else:
+            passed.append(i)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(passed) == 10 and len(refused) == 30
+
+
+def test_clients_are_counted_by_a_keyed_hash_only(settings):
+    receipts.attempt_begin(locator="123", address="203.0.113.9")
     assert not any("203.0.113.9" in str(k) or "203.0.113.9" in str(v) for k, v in cache._cache.items())
+    assert receipts.client_id("203.0.113.9") != receipts.client_id("203.0.113.10")
+
+
+def test_a_known_and_an_unknown_code_run_the_same_argon2_work(org, accounts, monkeypatch):
+    filed = f.file_report(accounts.member)
+    for _ in range(2):  # a fuller bucket: every code hash in it is verified, found or not
+        extra = f.file_report(accounts.member)
+        Report = type(extra.report)
+        Report.objects.filter(pk=extra.report.pk).update(locator=filed.code[:3])
+    calls: list[str] = []
+    real = receipts.verify_secret
+
+    def counting(stored: str, value: str) -> bool:
+        calls.append(stored.rsplit("$", 2)[0])  # the hash's algorithm and cost, not its salt
+        return real(stored, value)
+
+    monkeypatch.setattr(receipts, "verify_secret", counting)
+
+    def work(code: str) -> list[str]:
+        calls.clear()
+        with pytest.raises(services.FollowRefused, match="查询码或查询密码不正确"):
+            services.report_follow(code=code, passphrase="wrong-pass-123", address="198.51.100.1")
+        cache.clear()
+        return list(calls)
+
+    known = work(filed.code)
+    unknown = work(_wrong_code(filed.code))
+    assert known == unknown and len(known) == 4  # three codes of the bucket and one passphrase
+    other_bucket = "999" if filed.code[:3] != "999" else "998"
+    empty = other_bucket + filed.code[3:-1]
+    empty += receipts._luhn_digit(empty)
+    empty_work = work(empty)
+    assert len(empty_work) == 2  # an empty bucket still verifies one code and one passphrase
 
 
 def test_a_follow_token_expires_and_cannot_be_forged(org, accounts):
     f.file_report(accounts.member)
     response = Client().post(reverse("reports:follow_add"), {"token": "forged:token", "text": "x" * 20})
-    assert response.status_code == 302 and response["Location"] == reverse("reports:follow")
+    assert response.status_code == 400 and "页面已过期" in response.content.decode()
+    assert "messages" not in response.cookies and "sessionid" not in response.cookies

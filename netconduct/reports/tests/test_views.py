@@ -39,12 +39,15 @@ def test_a_handler_of_branch_a_cannot_read_any_report_or_case_of_branch_b_by_any
         "handle_assign": {"pk": report_b.pk},
         "handle_advance": {"pk": report_b.pk},
         "handle_message": {"pk": report_b.pk},
+        "handle_nuisance": {"pk": report_b.pk},
         "handle_file": {"pk": report_b.pk, "file_pk": report_b.files.get().pk},
         "violation_detail": {"pk": case_b.pk},
         "violation_advance": {"pk": case_b.pk},
         "violation_note": {"pk": case_b.pk},
         "violation_file": {"pk": case_b.pk, "file_pk": case_b.files.get().pk},
+        "violation_waive": {"pk": case_b.pk},
         "my_case": {"pk": case_b.pk},
+        "my_case_waive": {"pk": case_b.pk},
         "protection_detail": {"pk": protection_b.pk},
     }
     with_object = {n.split(":")[1] for n in iter_url_names() if n.startswith("reports:")} - {

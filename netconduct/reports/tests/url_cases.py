@@ -55,15 +55,16 @@ def _protection(where):
 
 
 CASES: list = [
-    UrlCase("reports:home", EVERYONE),
-    UrlCase("reports:file", EVERYONE),
+    UrlCase("reports:home", EVERYONE, public=True),
+    UrlCase("reports:file", EVERYONE, public=True),
     UrlCase("reports:follow", EVERYONE, public=True),
     UrlCase(
         "reports:follow_add",
         EVERYONE,
         public=True,
         method="post",
-        note="without a valid token: back to follow",
+        expect_ok=(400,),
+        note="without a valid token: the follow form again, saying why",
     ),
     UrlCase("reports:handle_list", INSPECTOR),
     UrlCase("reports:handle_detail", INSPECTOR, inside=_report("inside"), outside=_report("outside")),
@@ -89,6 +90,13 @@ CASES: list = [
         inside=_report("inside"),
         outside=_report("outside"),
         data=lambda w: {"kind": "note", "text": "已电话核实"},
+    ),
+    UrlCase(
+        "reports:handle_nuisance",
+        INSPECTOR,
+        method="post",
+        inside=_report("inside"),
+        outside=_report("outside"),
     ),
     UrlCase(
         "reports:handle_file",
@@ -122,7 +130,22 @@ CASES: list = [
         inside=_case("inside", with_file=True),
         outside=_case("outside", with_file=True),
     ),
+    UrlCase(
+        "reports:violation_waive",
+        INSPECTOR,
+        method="post",
+        inside=_case("inside"),
+        outside=_case("outside"),
+        data=lambda w: {"text": "本人签署了放弃申诉声明"},
+    ),
     UrlCase("reports:my_case", MEMBER, inside=_case("inside"), outside=_case("outside")),
+    UrlCase(
+        "reports:my_case_waive",
+        MEMBER,
+        method="post",
+        inside=_case("inside"),
+        outside=_case("outside"),
+    ),
     UrlCase("reports:support_list", BRANCH_READERS),
     UrlCase("reports:commendation_create", BRANCH_READERS),
     UrlCase("reports:protection_create", BRANCH_READERS),

@@ -24,10 +24,31 @@ from netconduct.studies.services import Mark
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 40
-WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x02" * 40
-PDF = b"%PDF-1.7\n" + b"\x03" * 40
+
+def _image(fmt: str) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (20, 120, 200)).save(out, format=fmt)
+    return out.getvalue()
+
+
+def _pdf() -> bytes:
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=100)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# Real files: evidence is decoded and rebuilt from its pixels (core.uploads), so it must be readable.
+PNG, JPEG, WEBP, PDF = _image("PNG"), _image("JPEG"), _image("WEBP"), _pdf()
 
 _sequence = iter(range(100, 10_000))
 
@@ -421,10 +442,10 @@ def test_evidence_type_comes_from_the_bytes_and_its_hash_is_kept(
     evidence = services.evidence_add(
         actor=accounts.secretary, session=session, file=ContentFile(content, name=name), name=name
     )
-    assert (evidence.content_type, evidence.name, evidence.size) == (content_type, stored_name, len(content))
-    assert evidence.sha256 == hashlib.sha256(content).hexdigest()
     with evidence.file.open("rb") as handle:
-        assert handle.read() == content
+        stored = handle.read()  # the cleaned file: what is kept is what is hashed and counted
+    assert (evidence.content_type, evidence.name, evidence.size) == (content_type, stored_name, len(stored))
+    assert evidence.sha256 == hashlib.sha256(stored).hexdigest()
 
 
 def test_evidence_refuses_other_types_oversize_empty_and_duplicates(org, accounts, session, settings):
@@ -446,6 +467,28 @@ def test_evidence_refuses_other_types_oversize_empty_and_duplicates(org, account
     with pytest.raises(ApplicationError, match="已经上传过了"):
         add(actor=secretary, session=session, file=ContentFile(PNG, name="b.png"))
     assert SessionEvidence.objects.count() == 1
+
+
+def test_evidence_keeps_only_pixels_and_refuses_bombs(org, accounts, session, settings):
+    from netconduct.core.tests import crafted
+
+    secretary = accounts.secretary
+    photo = services.evidence_add(
+        actor=secretary, session=session, file=ContentFile(crafted.jpeg_with_everything(), name="会场.jpg")
+    )
+    scan = services.evidence_add(
+        actor=secretary, session=session, file=ContentFile(crafted.pdf_with_everything(), name="签到表.pdf")
+    )
+    with photo.file.open("rb") as handle:
+        crafted.assert_clean_image(handle.read())
+    with scan.file.open("rb") as handle:
+        crafted.assert_clean_pdf(handle.read())
+    with pytest.raises(ApplicationError, match="“炸弹.png”尺寸过大") as exc:
+        services.evidence_add(
+            actor=secretary, session=session, file=ContentFile(crafted.png_bomb(), name="炸弹.png")
+        )
+    assert exc.value.field == "file"
+    assert SessionEvidence.objects.count() == 2
 
 
 # ---------------------------------------------------------------------------------------------------- submit & review

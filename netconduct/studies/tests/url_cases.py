@@ -13,7 +13,20 @@ from netconduct.core.url_matrix import BRANCH_READERS, STAFF, UrlCase
 RECORDERS = frozenset({"sysadmin", "unit_admin", "secretary"})
 # QR sign-in is for people on the unit's roster: the secretary (李书记) and the member (王职工) of branch 1.
 ROSTER = frozenset({"secretary", "member"})
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _png() -> bytes:
+    """A real image: evidence is rebuilt from its pixels, so it must decode."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (20, 120, 200)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 def _session(w, unit, *, attendee=None, submitted: bool = False, evidence: bool = False):
