@@ -378,7 +378,9 @@ def session_evidence_file(request: HttpRequest, pk: int, evidence_pk: int) -> Ht
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(handle, content_type=evidence.content_type)
-    response["Content-Disposition"] = content_disposition_header(False, evidence.name)
+    response["Content-Disposition"] = content_disposition_header(
+        True, evidence.name
+    )  # never rendered as a page of ours
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response

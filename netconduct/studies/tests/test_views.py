@@ -284,6 +284,7 @@ def test_evidence_upload_all_or_nothing(secretary, session):
     evidence = SessionEvidence.objects.get(name="会场.png")
     served = secretary.get(url("session_evidence_file", pk=session.pk, evidence_pk=evidence.pk))
     assert served["Content-Type"] == "image/png" and served["X-Content-Type-Options"] == "nosniff"
+    assert served["Content-Disposition"].startswith("attachment")  # evidence is a download, never a page
     with evidence.file.open("rb") as handle:
         assert b"".join(served.streaming_content) == handle.read()
 
