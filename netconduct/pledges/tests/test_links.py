@@ -41,7 +41,7 @@ def test_a_sealed_online_pledge_carries_an_absolute_link_that_opens_its_verifica
     pledge.refresh_from_db()
     pages = read_pages(services.pledge_pdf_bytes(pledge))
     assert len(pages) == 2  # the pledge and its evidence page, each with the QR code
-    for text, qr in pages:
+    for _text, qr in pages:
         assert qr == f"{SITE}/pledges/v/{pledge.code}/"
         _opens_the_verification_page(client, qr, pledge)
     evidence_text = pages[1][0]
