@@ -149,6 +149,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Staff are warned (with the command to start a worker) when queued tasks have waited this long for one.
+NETCONDUCT_TASKS_STALLED_MINUTES = 5
 
 # Product limits.
 NETCONDUCT_ROSTER_MAX_BYTES = 20 * 1024 * 1024
