@@ -116,7 +116,9 @@ def qr_texts_in_svg(html: str) -> list[str]:
     from PIL import Image, ImageDraw
 
     texts = []
-    for size, path in re.findall(r'<svg viewBox="0 0 (\d+) \1"[^>]*>.*?\bd="([^"]+)"', html, flags=re.S):
+    for size, path in re.findall(
+        r'<svg viewBox="0 0 (\d+) \1"[^>]*>.*?<path class="qrline"[^>]*\bd="([^"]+)"', html, flags=re.S
+    ):
         scale = 8
         image = Image.new("L", (int(size) * scale, int(size) * scale), 255)
         draw = ImageDraw.Draw(image)
