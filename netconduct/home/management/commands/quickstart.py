@@ -112,7 +112,7 @@ class Command(BaseCommand):
         handler = get_internal_wsgi_application()
         ipv6 = addr.startswith("[")
         site_configured = bool(site_url())
-        worker = self.start_worker()
+        workers: list[EmbeddedWorker] = []
 
         def on_bind(bound_port: int) -> None:
             host = addr.strip("[]") if addr not in {"0.0.0.0", "::"} else "127.0.0.1"  # noqa: S104
@@ -121,6 +121,10 @@ class Command(BaseCommand):
                 # which phones on the same network can open); SITE_URL set in the environment wins.
                 public = lan_address() if addr in {"0.0.0.0", "::"} else host  # noqa: S104
                 settings.SITE_URL = f"http://{f'[{public}]' if ':' in public else public}:{bound_port}"
+            # Started only now, once SITE_URL is known: a pledge left to seal from the last run gets the right QR.
+            worker = self.start_worker()
+            if worker is not None:
+                workers.append(worker)
             self.stdout.write(f"3/3 服务已启动：http://{host}:{bound_port}/  （按 Ctrl+C 停止）")
             self.stdout.write(
                 f"   二维码和链接中的地址：{site_url()}"
@@ -144,7 +148,7 @@ class Command(BaseCommand):
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
-            if worker is not None:
+            for worker in workers:
                 self.stop_worker(worker)
 
     def start_worker(self) -> EmbeddedWorker | None:
