@@ -105,3 +105,34 @@ def login(client, user) -> None:
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
+
+
+def qr_texts_in_svg(html: str) -> list[str]:
+    """The text of every segno QR code drawn inline in `html` (as pages show them), read back with zxing-cpp: the
+    SVG path is redrawn module by module, since nothing here renders SVG."""
+    import re
+
+    import zxingcpp
+    from PIL import Image, ImageDraw
+
+    texts = []
+    for size, path in re.findall(
+        r'<svg viewBox="0 0 (\d+) \1"[^>]*>.*?<path class="qrline"[^>]*\bd="([^"]+)"', html, flags=re.S
+    ):
+        scale = 8
+        image = Image.new("L", (int(size) * scale, int(size) * scale), 255)
+        draw = ImageDraw.Draw(image)
+        x = y = 0.0
+        for op, a, b in re.findall(r"([MmHh])\s*(-?[\d.]+)(?:\s+(-?[\d.]+))?", path):
+            if op == "M":
+                x, y = float(a), float(b)
+            elif op == "m":
+                x, y = x + float(a), y + float(b)
+            else:
+                end = float(a) if op == "H" else x + float(a)
+                row = int(y)  # the stroke runs along the middle of the module's row
+                draw.rectangle([x * scale, row * scale, end * scale - 1, (row + 1) * scale - 1], fill=0)
+                x = end
+        found = zxingcpp.read_barcodes(image)
+        texts.append(found[0].text if found else "")
+    return texts

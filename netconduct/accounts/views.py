@@ -26,6 +26,7 @@ from django_otp import login as otp_login
 
 from netconduct.core.actions import run_action
 from netconduct.core.exceptions import ApplicationError
+from netconduct.core.links import absolute_url
 from netconduct.org import scoping
 
 from . import forms, selectors, services
@@ -206,10 +207,15 @@ def activation_units(request: HttpRequest) -> HttpResponse:
 
 
 def _sheet_context(request: HttpRequest, slips: list[services.IssuedSlip], *, title: str, back: str) -> dict:
-    code_url = request.build_absolute_uri(reverse("accounts:activate_code"))
+    # Slips are printed and scanned by phones: the public address (SITE_URL), not whatever host the secretary's
+    # browser used (often 127.0.0.1 or an internal name); the request's host only where none is configured.
+    def public(path: str) -> str:
+        return absolute_url(path) or request.build_absolute_uri(path)
+
+    code_url = public(reverse("accounts:activate_code"))
     items = []
     for slip in slips:
-        link = request.build_absolute_uri(reverse("accounts:activate", args=[slip.token]))
+        link = public(reverse("accounts:activate", args=[slip.token]))
         items.append({"slip": slip, "qr_svg": _qr_svg(link)})
     pages = [items[i : i + SLIPS_PER_PAGE] for i in range(0, len(items), SLIPS_PER_PAGE)]
     return {"slips": items, "pages": pages, "code_url": code_url, "title": title, "back": back}

@@ -1,6 +1,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from netconduct.core import background
 from netconduct.org import scoping
 
 
@@ -31,7 +32,8 @@ def navigation(request):
         items.append((_("花名册"), reverse("org:roster_import"), "roster.import"))
     if scoping.has_any(user, "account.activate"):
         items.append((_("账号开通"), reverse("accounts:activation_units"), "account.activate"))
-    if scoping.has_any(user, "audit.view"):
+    staff = scoping.has_any(user, "audit.view")
+    if staff:
         items.append((_("审计"), reverse("audit:list"), "audit.view"))
     if scoping.has_any(user, "grant.sensitive_view"):
         items.append((_("敏感角色"), reverse("org:sensitive_grants"), "grant.sensitive_view"))
@@ -39,4 +41,8 @@ def navigation(request):
     matches = [url for _label, url, _action in items if (path == url if url == "/" else path.startswith(url))]
     current = max(matches, key=len, default=None)
     nav = [{"label": label, "url": url, "active": url == current} for label, url, _action in items]
-    return {"nav_items": nav}
+    context = {"nav_items": nav}
+    if staff:
+        # Staff are the ones who can start a worker; a member would only be alarmed by it.
+        context["stalled_tasks"] = background.stalled_tasks()
+    return context

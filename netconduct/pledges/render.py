@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import segno
-from django.conf import settings
 from django.urls import reverse
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from netconduct.core.links import absolute_url
 from netconduct.documents.rendering.fonts import Face, common_fonts
 from netconduct.documents.rendering.layout import MM, PAGE_HEIGHT, PAGE_WIDTH, break_lines
 
@@ -39,16 +39,18 @@ FIELD_UNIT = "承诺人单位"
 FIELD_SIGNATURE = "承诺人签名"
 
 
-def _site() -> str:
-    return (getattr(settings, "NETCONDUCT_SITE_URL", "") or "").rstrip("/")
+def _public(path: str) -> str:
+    # On the public address (SITE_URL) so that a phone's camera opens it; the bare path only where none is
+    # configured (`check --deploy` warns of that), which still names the page and still matches scans.
+    return absolute_url(path) or path
 
 
 def verify_url(code: str) -> str:
-    return f"{_site()}{reverse('pledges:verify_code', args=[code])}"
+    return _public(reverse("pledges:verify_code", args=[code]))
 
 
 def verify_page_url() -> str:
-    return f"{_site()}{reverse('pledges:verify')}"
+    return _public(reverse("pledges:verify"))
 
 
 def code_display(code: str) -> str:
@@ -300,6 +302,11 @@ def draw_evidence_page(
         )
     ):
         canvas.drawString(MARGIN_X + qr + 6 * MM, y - 18 * MM - k * 14, text)
+    canvas.setFont(sans, 9)
+    canvas.setFillColorRGB(*GREY)
+    label, note = EVIDENCE_ADDRESS[:5], EVIDENCE_ADDRESS[5:]
+    canvas.drawString(MARGIN_X, y - qr - 6 * MM, f"{label}{verify_page_url()}{note}")
+    canvas.setFillColorRGB(*BLACK)
 
 
 def new_canvas(buffer: io.BytesIO, *, title: str, author: str) -> Canvas:
@@ -311,6 +318,7 @@ def new_canvas(buffer: io.BytesIO, *, title: str, author: str) -> Canvas:
 
 
 FOOTER_TEXT = "承诺书验证码：验证扫描右侧二维码或访问输入承诺人本人留存组织留存【】-0123456789"
+EVIDENCE_ADDRESS = "验证页面：（输入验证码或上传本文件）"
 EVIDENCE_LABELS = "电子签订证据页纸质录入承诺人单位身份证号登录账号认证方式签订时间地址浏览器标识签名方式文本摘要验证码有效年度依据规范版本扫描件录入人来源页"
 
 
@@ -321,7 +329,7 @@ def fonts_for(title: str, paragraphs: Sequence[str], extra: str):
         {
             Face.XIAOBIAOSONG: text[Face.XIAOBIAOSONG],
             Face.FANGSONG: text[Face.FANGSONG] + extra + FIELD_UNIT + FIELD_SIGNATURE + "年月日：",
-            Face.HEITI: FOOTER_TEXT + EVIDENCE_LABELS + extra,
+            Face.HEITI: FOOTER_TEXT + EVIDENCE_LABELS + EVIDENCE_ADDRESS + verify_url("X") + extra,
             Face.KAITI: extra,
         }
     )

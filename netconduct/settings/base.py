@@ -149,6 +149,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Staff are warned (with the command to start a worker) when queued tasks have waited this long for one.
+NETCONDUCT_TASKS_STALLED_MINUTES = 5
 
 # Product limits.
 NETCONDUCT_ROSTER_MAX_BYTES = 20 * 1024 * 1024
@@ -201,7 +203,11 @@ EMAIL_BACKEND = (
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend"
 )
-NETCONDUCT_SITE_URL = env.get("NETCONDUCT_SITE_URL", "") or ""  # absolute links in e-mails and robot messages
+# The public address every absolute link starts with: QR codes on pledges and activation slips, the verification
+# address printed on pledges, links in e-mails and robot messages (read through core.links.absolute_url).
+# quickstart sets it to the address it serves when it is not set.
+SITE_URL = env.site_url()
+NETCONDUCT_SITE_URL = SITE_URL  # the earlier name, still read by absolute_url when SITE_URL is empty
 NETCONDUCT_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 
 # pledges: the organisation's seal (PAdES). Unset, a root and a seal certificate are generated under

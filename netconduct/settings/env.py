@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -33,6 +34,19 @@ def require(name: str, why: str) -> str:
     value = get(name)
     if value is None:
         raise ImproperlyConfigured(f"{name} must be set: {why}")
+    return value
+
+
+def site_url() -> str:
+    """The platform's public address (`SITE_URL`, or its earlier name `NETCONDUCT_SITE_URL`), without a trailing
+    slash: what every printed or sent link starts with. Refused when a phone could not open it as a link."""
+    value = (get("SITE_URL") or get("NETCONDUCT_SITE_URL") or "").strip().rstrip("/")
+    if value:
+        parsed = urlsplit(value)
+        if parsed.scheme not in {"http", "https"} or not parsed.netloc or parsed.query or parsed.fragment:
+            raise ImproperlyConfigured(
+                f"SITE_URL must be the address people open, such as https://netconduct.example.cn (got {value!r})"
+            )
     return value
 
 

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from netconduct.core.actions import run_action
 from netconduct.core.exceptions import ApplicationError
 from netconduct.core.forms import run_service
+from netconduct.core.links import absolute_url
 from netconduct.org import scoping
 from netconduct.org.choices import PersonStatus
 from netconduct.org.models import OrgUnit, Person
@@ -143,7 +144,8 @@ def _qr_context(request: HttpRequest, session: StudySession) -> dict:
     live = session.status == SessionStatus.DRAFT
     context = {"session": session, "live": live}
     if live:
-        url = request.build_absolute_uri(signin.signin_path(session))
+        path = signin.signin_path(session)
+        url = absolute_url(path) or request.build_absolute_uri(path)  # phones scan it: the public address
         context |= {"signin_url": url, "qr": mark_safe(signin.qr_svg(url))}  # noqa: S308 - segno's own SVG
     return context
 

@@ -30,6 +30,7 @@ def _production_env(tmp_path) -> dict[str, str]:
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "ALLOWED_HOSTS": "netconduct.example.cn",
         "NETCONDUCT_DATA_DIR": str(tmp_path),
+        "SITE_URL": "https://netconduct.example.cn",
     }
 
 
@@ -37,6 +38,17 @@ def test_production_passes_check_deploy_without_warnings(tmp_path):
     result = _run(["check", "--deploy", "--fail-level", "WARNING"], _production_env(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_without_a_public_address_and_refuses_one_a_phone_cannot_open(tmp_path):
+    env = _production_env(tmp_path)
+    env["SITE_URL"] = ""
+    result = _run(["check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode != 0 and "netconduct.W001" in result.stderr + result.stdout
+
+    env["SITE_URL"] = "netconduct.example.cn"  # no scheme: a QR code of it opens nothing
+    result = _run(["check"], env)
+    assert result.returncode != 0 and "SITE_URL must be the address people open" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):

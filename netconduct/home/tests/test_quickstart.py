@@ -142,8 +142,12 @@ def test_fresh_installs_get_fresh_passwords_and_serve_static_files(tmp_path):
         with urllib.request.urlopen(url + "healthz", timeout=10) as response:  # noqa: S310
             assert response.status == 200
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.terminate()  # SIGTERM stops it as Ctrl+C does: the worker thread too, cleanly
+        rest = server.communicate(timeout=120)[0]  # the worker may be finishing the demo's first task
+    assert f"二维码和链接中的地址：{url.rstrip('/')}" in rest  # SITE_URL is the address served
+    assert "无需另行启动" in rest  # the background worker runs beside the server
+    assert server.returncode == 0 and "服务已停止" in rest, rest
+    assert "后台任务已停止" in rest or "后台任务未能在 60 秒内结束" in rest, rest  # said either way
 
 
 @pytest.mark.django_db(transaction=True)

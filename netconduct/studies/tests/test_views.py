@@ -133,6 +133,14 @@ def test_detail_shows_the_qr_to_the_secretary_and_not_to_the_inspector(client, s
     assert "data-signin-url" not in content and "调度楼三楼会议室" in content
 
 
+def test_the_sign_in_qr_names_the_public_address_not_the_projectors_host(secretary, session, settings):
+    settings.SITE_URL = "https://netconduct.example.cn"
+    content = secretary.get(url("session_detail", pk=session.pk)).content.decode()  # opened as testserver
+    (scanned,) = testing.qr_texts_in_svg(content)
+    assert scanned.startswith("https://netconduct.example.cn/campaigns/sessions/")
+    assert re.search(r'data-signin-url="([^"]+)"', content).group(1) == scanned
+
+
 def test_qr_fragment_for_htmx_and_full_page_for_a_projector(secretary, session):
     fragment = secretary.get(url("session_qr", pk=session.pk), HTTP_HX_REQUEST="true")
     body = fragment.content.decode()

@@ -3,12 +3,16 @@
 Migrates, creates the administrator `admin` (random password, printed once) if no administrator can sign in yet,
 loads the demo organisation with one login per role, then serves on 127.0.0.1:8000 with Django's threaded WSGI
 server (static files come from WhiteNoise, which reads them straight from the apps in the embedded settings).
+Beside the server it runs the background worker in a thread (pledges sealed, newcomers' tasks, the daily reminders it
+schedules), stopped with the server; and unless SITE_URL is set, printed links and QR codes name the address served.
 Running it again keeps everything and prints no password.
 """
 
 from __future__ import annotations
 
 import re
+import signal
+import socket
 from pathlib import Path
 
 from django.conf import settings
@@ -19,8 +23,12 @@ from django.core.servers.basehttp import get_internal_wsgi_application, run
 from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
 
+from netconduct.core import background
+from netconduct.core.background import EmbeddedWorker
+from netconduct.core.links import site_url
 from netconduct.home.demo import demo_content_load
 from netconduct.home.management.commands.demo import write_accounts
+from netconduct.notifications.tasks import schedule_ensure
 from netconduct.org import demo, services
 from netconduct.org.choices import Role
 from netconduct.org.models import OrgUnit, RoleGrant
@@ -103,20 +111,88 @@ class Command(BaseCommand):
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         handler = get_internal_wsgi_application()
         ipv6 = addr.startswith("[")
+        site_configured = bool(site_url())
+        workers: list[EmbeddedWorker] = []
 
         def on_bind(bound_port: int) -> None:
             host = addr.strip("[]") if addr not in {"0.0.0.0", "::"} else "127.0.0.1"  # noqa: S104
+            if not site_configured:
+                # Printed links and QR codes name the address served (a wildcard: this machine's LAN address,
+                # which phones on the same network can open); SITE_URL set in the environment wins.
+                public = lan_address() if addr in {"0.0.0.0", "::"} else host  # noqa: S104
+                settings.SITE_URL = f"http://{f'[{public}]' if ':' in public else public}:{bound_port}"
+            # Started only now, once SITE_URL is known: a pledge left to seal from the last run gets the right QR.
+            worker = self.start_worker()
+            if worker is not None:
+                workers.append(worker)
             self.stdout.write(f"3/3 服务已启动：http://{host}:{bound_port}/  （按 Ctrl+C 停止）")
+            self.stdout.write(
+                f"   二维码和链接中的地址：{site_url()}"
+                + ("" if site_configured else "（可用环境变量 SITE_URL 指定，如手机访问的局域网地址）")
+            )
+            if worker is not None:
+                self.stdout.write(
+                    "   后台任务（承诺书签章、新成员任务、每日提醒）随服务一同运行，无需另行启动。"
+                )
             self.stdout.flush()
 
         if settings.DEBUG:
             self.stdout.write("   注意：DEBUG 已开启，仅供开发调试。")
+        previous = _stop_on_sigterm()
         try:
             run(addr.strip("[]"), port, handler, ipv6=ipv6, threading=True, on_bind=on_bind)
         except OSError as exc:
             raise CommandError(f"无法在 {addr}:{port} 上启动服务：{exc.strerror or exc}") from exc
         except KeyboardInterrupt:
             self.stdout.write("服务已停止。")
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+            for worker in workers:
+                self.stop_worker(worker)
+
+    def start_worker(self) -> EmbeddedWorker | None:
+        """The background worker beside the server, and the daily schedule it keeps (none with a backend that runs
+        tasks at once)."""
+        if not background.database_backend_in_use():
+            return None
+        schedule_ensure()
+        worker = EmbeddedWorker()
+        worker.start()
+        return worker
+
+    def stop_worker(self, worker: EmbeddedWorker) -> None:
+        if worker.busy:
+            self.stdout.write("   正在等待当前后台任务完成……")
+            self.stdout.flush()
+        if worker.stop(timeout=60):
+            self.stdout.write("后台任务已停止。")
+        else:
+            self.stdout.write("后台任务未能在 60 秒内结束；下次启动时会重新执行。")
+
+
+def _stop_on_sigterm():
+    """SIGTERM (systemd, a terminal closed, a test harness) stops the server like Ctrl+C, so the worker thread is
+    stopped cleanly too instead of dying in the middle of a task. Only the main thread may set a handler."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (call_command from a thread)
+        return None
+
+
+def lan_address() -> str:
+    """This machine's address on its network (the interface of the default route), or 127.0.0.1 without one.
+    Connecting a UDP socket sends nothing; it only asks the kernel which address it would send from."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere real
+            return probe.getsockname()[0]
+    except OSError:
+        return "127.0.0.1"
 
 
 def refuse_unknown_migrations() -> None:
