@@ -8,3 +8,8 @@ class NotificationsConfig(AppConfig):
     name = "netconduct.notifications"
     label = "notifications"
     verbose_name = "通知与提醒"
+
+    def ready(self) -> None:
+        from netconduct.core.templatetags.netconduct import register_model_labels
+
+        register_model_labels(*self.get_models())  # audit events read with the models' own names and choices

@@ -45,7 +45,10 @@ def test_every_date_input_of_every_form_writes_iso_values():
             fields = form.fields if form is not None else cls.base_fields
             for name, field in fields.items():
                 widget = field.widget
-                if not isinstance(widget, forms.DateInput | forms.DateTimeInput) or widget.input_type not in ISO:
+                if (
+                    not isinstance(widget, forms.DateInput | forms.DateTimeInput)
+                    or widget.input_type not in ISO
+                ):
                     continue
                 html = widget.render(name, value[widget.input_type])
                 checked.append(f"{cls.__name__}.{name}")

@@ -10,14 +10,13 @@ import os
 from pathlib import Path
 
 import pytest
-from django.urls import reverse
-
-from netconduct.core.url_matrix import ROLES
-from netconduct.home.tests.test_url_matrix import CASES, world  # noqa: F401 (a fixture: objects in every scope)
 from django.conf import settings
 from django.test import Client
+from django.urls import reverse
 
 from netconduct import testing
+from netconduct.core.url_matrix import ROLES
+from netconduct.home.tests.test_url_matrix import CASES, world  # noqa: F401 (a fixture: objects in every scope)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -73,7 +72,7 @@ def _cases_by_name() -> dict:
     return {c.name: c for c in CASES if c.method == "get"}
 
 
-def _urls(world, role: str | None) -> list[tuple[str, str]]:
+def _urls(objects, role: str | None) -> list[tuple[str, str]]:
     cases = _cases_by_name()
     urls = []
     for name in PAGES:
@@ -82,7 +81,7 @@ def _urls(world, role: str | None) -> list[tuple[str, str]]:
             continue
         if role is not None and role not in case.allowed:
             continue
-        kwargs = case.inside(world)
+        kwargs = case.inside(objects)
         urls.append((name, reverse(name, kwargs=kwargs or None) + case.query))
     return urls
 
@@ -111,7 +110,9 @@ def _check(browser, live_server, axe_source, urls, user) -> list[str]:
             client = Client()
             testing.login(client, user)  # the session of a real login, second factor included
             cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
+            context.add_cookies(
+                [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+            )
         who = user.username if user is not None else "anonymous"
         for name, url in urls:
             response = tab.goto(live_server.url + url)
@@ -127,7 +128,7 @@ def _check(browser, live_server, axe_source, urls, user) -> list[str]:
 
 
 @pytest.mark.parametrize("role", [*ROLES, None], ids=[*ROLES, "anonymous"])
-def test_main_pages_have_no_serious_accessibility_violations(role, browser, live_server, axe_source, world):
+def test_main_pages_have_no_serious_accessibility_violations(role, browser, live_server, axe_source, world):  # noqa: F811
     urls = _urls(world, role)
     assert urls
     user = getattr(world.accounts, role) if role else None
