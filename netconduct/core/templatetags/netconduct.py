@@ -244,7 +244,7 @@ OBJECT_VALUE_LABELS: dict[tuple[str, str], dict[str, str]] = {}
 
 
 def register_value_labels(field: str, choices, *, object_type: str | None = None) -> None:
-    labels = {str(k): str(v) for k, v in dict(choices).items()}
+    labels = {str(k): v for k, v in dict(choices).items()}
     if object_type is None:
         VALUE_LABELS.setdefault(field, {}).update(labels)
     else:
@@ -266,23 +266,14 @@ def register_model_labels(*models) -> None:
         for field in model._meta.get_fields():
             if not hasattr(field, "verbose_name") or field.name in HIDDEN:
                 continue
-            if str(field.verbose_name) != field.name.replace(
-                "_", " "
-            ):  # a name given, not Django's made-up one
+            # only a name the model gives, not the one Django makes up from the attribute
+            if str(field.verbose_name) != field.name.replace("_", " "):
                 OBJECT_LABELS.setdefault((object_type, field.name), field.verbose_name)
             if getattr(field, "choices", None):
                 register_value_labels(field.name, field.choices, object_type=object_type)
 
 
-def register_action_labels(labels: dict[str, str]) -> None:
-    ACTIONS.update(labels)
-
-
 OBJECT_LABELS: dict[tuple[str, str], str] = {}
-
-
-def _choices() -> dict[str, dict[str, str]]:
-    return VALUE_LABELS
 
 
 def _value_labels(object_type: str, field: str) -> dict[str, str]:
