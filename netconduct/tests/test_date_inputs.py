@@ -37,7 +37,7 @@ def test_every_date_input_of_every_form_writes_iso_values():
     checked, wrong = [], []
     with translation.override("zh-hans"):  # the product's language writes dates as 2026/12/31
         for cls in _all_form_classes():
-            # Forms with required arguments are checked through their declared fields, deep-copied as on a page.
+            # A form that needs arguments (units, a person) is checked through the fields it declares.
             try:
                 form = cls()
             except TypeError:
