@@ -18,7 +18,7 @@ from netconduct import testing
 from netconduct.core.url_matrix import ROLES
 from netconduct.home.tests.test_url_matrix import CASES, world  # noqa: F401 (a fixture: objects in every scope)
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).resolve().parents[3] / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -127,6 +127,7 @@ def _check(browser, live_server, axe_source, urls, user) -> list[str]:
     return failures
 
 
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("role", [*ROLES, None], ids=[*ROLES, "anonymous"])
 def test_main_pages_have_no_serious_accessibility_violations(role, browser, live_server, axe_source, world):  # noqa: F811
     urls = _urls(world, role)
@@ -134,3 +135,17 @@ def test_main_pages_have_no_serious_accessibility_violations(role, browser, live
     user = getattr(world.accounts, role) if role else None
     failures = _check(browser, live_server, axe_source, urls, user)
     assert not failures, f"{len(failures)} critical/serious axe-core violations:\n" + "\n".join(failures)
+
+
+def test_the_check_sees_a_serious_violation(browser, axe_source):
+    """The harness itself: a red bar with pale text and an unlabelled select are reported."""
+    context = browser.new_context(locale="zh-CN")
+    tab = context.new_page()
+    tab.set_content(
+        '<html lang="zh-CN"><head><title>t</title></head><body><main>'
+        '<p style="background:#b3261e;color:rgba(255,255,255,.55)">首页</p><select><option>全部</option></select>'
+        "</main></body></html>"
+    )
+    found = {(v["id"], v["impact"]) for v in _violations(tab, axe_source)}
+    context.close()
+    assert {("color-contrast", "serious"), ("select-name", "critical")} <= found
