@@ -7,6 +7,19 @@ class CampaignsConfig(AppConfig):
     verbose_name = "宣贯活动"
 
     def ready(self) -> None:
+        from netconduct.core.templatetags.netconduct import register_model_labels
+
+        register_model_labels(*self.get_models())  # audit events read with the models' own names and choices
+        from django.utils.translation import gettext_lazy as _
+
+        from netconduct.core.templatetags.netconduct import register_value_labels
+
+        register_value_labels(
+            "actions",
+            {"read": _("阅读确认"), "study": _("参加学习"), "pledge": _("签订承诺书")},
+            object_type="campaigns.campaign",
+        )
+
         from netconduct.org.signals import people_changed
 
         people_changed.connect(_people_changed, dispatch_uid="campaigns.people_changed")

@@ -11,6 +11,20 @@ from .exceptions import ApplicationError
 
 T = TypeVar("T")
 
+# The values the browser's date pickers accept (HTML's "valid date string"), whatever the language's own format is:
+# under zh-hans Django would write 2026/12/31, which <input type="date"> rejects, leaving the field empty.
+ISO_DATE = "%Y-%m-%d"
+ISO_DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class DateInput(forms.DateInput):
+    """A browser date picker; Form sets the same format on any date input, this one carries it anywhere."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs, format=ISO_DATE)
+
 
 class BootstrapMixin:
     """Gives each widget the class Bootstrap 5 expects, so templates render fields with one include."""
@@ -28,6 +42,10 @@ class BootstrapMixin:
             else:
                 css = "form-control"
             widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+            if isinstance(widget, forms.DateTimeInput) and widget.input_type == "datetime-local":
+                widget.format = ISO_DATETIME_LOCAL
+            elif isinstance(widget, forms.DateInput) and widget.input_type == "date":
+                widget.format = ISO_DATE
 
 
 class Form(BootstrapMixin, forms.Form):

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from netconduct.core.templatetags.netconduct import ACTIONS
 from netconduct.org import scoping
 from netconduct.org.selectors import audit_event_list
 
@@ -23,4 +24,6 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     action = request.GET.get("action", "").strip()
     events = audit_event_list(viewer=request.user, action=action or None).select_related("actor")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "home/audit_list.html", {"page": page, "action": action})
+    # Chosen by name from the labelled actions, not typed as a code.
+    actions = sorted(((code, str(label)) for code, label in ACTIONS.items()), key=lambda item: item[0])
+    return render(request, "home/audit_list.html", {"page": page, "action": action, "actions": actions})

@@ -13,3 +13,7 @@ class NotificationsConfig(AppConfig):
         from .duties import connect
 
         connect()  # org announces changes of duty; the telling is done here, above it
+
+        from netconduct.core.templatetags.netconduct import register_model_labels
+
+        register_model_labels(*self.get_models())  # audit events read with the models' own names and choices

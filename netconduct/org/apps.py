@@ -7,14 +7,16 @@ class OrgConfig(AppConfig):
     verbose_name = "组织与人员"
 
     def ready(self) -> None:
+        from netconduct.core.templatetags.netconduct import register_model_labels
+
+        register_model_labels(*self.get_models())  # audit events read with the models' own names and choices
+
         from netconduct.core.templatetags.netconduct import register_value_labels
 
-        from .choices import Gender, PersonStatus, PoliticalStatus, Role, UnitKind
+        from .choices import Gender, PoliticalStatus, Role
 
         for field, choices in (
-            ("kind", UnitKind.choices),
             ("political_status", PoliticalStatus.choices),
-            ("status", PersonStatus.choices),
             ("gender", Gender.choices),
             ("role", Role.choices),
         ):

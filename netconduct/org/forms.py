@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from netconduct.core.forms import Form
+from netconduct.core.forms import DateInput, Form
 
 from .choices import CATEGORY_FIELDS, Category, PersonStatus, PoliticalStatus, Role, UnitKind
 from .models import OrgUnit, Person
@@ -62,7 +62,7 @@ class PersonForm(Form):
     status_since = forms.DateField(
         label=_("状态日期"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_("调离或退休的日期；不填则为保存当天。"),
     )
 

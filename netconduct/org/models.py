@@ -158,6 +158,16 @@ class Person(models.Model):
     def mobile_masked(self) -> str:
         return crypto.mask_mobile(self.mobile) if self.mobile else ""
 
+    @property
+    def choice_label(self) -> str:
+        """The name as offered where people are picked: namesakes are told apart by employee number and unit
+        (select the unit with the person)."""
+        return person_choice_label(self.name, self.employee_no, self.unit.name)
+
+
+def person_choice_label(name: str, employee_no: str | None, unit_name: str) -> str:
+    return f"{name}（{' · '.join(part for part in (employee_no, unit_name) if part)}）"
+
 
 class RoleGrant(models.Model):
     """(account, role, unit): the role reaches the unit's whole subtree."""

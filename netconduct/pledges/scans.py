@@ -46,7 +46,7 @@ from netconduct.core.audit import Change, audit_record, audit_record_many
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.core.files import sniff
 from netconduct.org import scoping
-from netconduct.org.models import OrgUnit, Person
+from netconduct.org.models import OrgUnit, Person, person_choice_label
 from netconduct.org.scoping import subtree_q
 
 from . import render, sealing, services
@@ -762,6 +762,11 @@ class Assignable:
     name: str
     unit_name: str
     printed: bool
+    employee_no: str | None = None
+
+    @property
+    def label(self) -> str:
+        return person_choice_label(self.name, self.employee_no, self.unit_name)
 
 
 def assignable_people(*, viewer, upload: ScanUpload, limit: int = 1000) -> list[Assignable]:
@@ -784,7 +789,7 @@ def assignable_people(*, viewer, upload: ScanUpload, limit: int = 1000) -> list[
         .filter(~Exists(signed))
         .annotate(printed=Exists(printed))
         .order_by("person__name_pinyin", "person_id")
-        .values_list("person_id", "person__name", "unit__name", "printed")[:limit]
+        .values_list("person_id", "person__name", "unit__name", "printed", "person__employee_no")[:limit]
     )
     return [Assignable(*row) for row in targets]
 

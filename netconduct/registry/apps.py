@@ -7,6 +7,19 @@ class RegistryConfig(AppConfig):
     verbose_name = "账号备案"
 
     def ready(self) -> None:
+        from netconduct.core.templatetags.netconduct import register_model_labels
+
+        register_model_labels(*self.get_models())  # audit events read with the models' own names and choices
+        from netconduct.core.templatetags.netconduct import register_field_labels, register_value_labels
+
+        from .choices import Decision, ReviewAnswer, RoundStatus
+
+        register_value_labels("decision", Decision.choices, object_type="registry.application")
+        register_field_labels({"decision": "审批决定"}, object_type="registry.application")
+        register_value_labels("answer", ReviewAnswer.choices, object_type="registry.account")
+        register_value_labels("answers", ReviewAnswer.choices, object_type="registry.review")
+        register_value_labels("status", RoundStatus.choices, object_type="registry.review")
+
         from netconduct.org.signals import people_changed
 
         from .receivers import on_people_changed

@@ -12,3 +12,12 @@ class ReportsConfig(AppConfig):
         from .policies import audit_hidden
 
         audit_hidden_register(audit_hidden)  # audit pages leave out reports and cases the viewer may not see
+
+        from netconduct.core.templatetags.netconduct import register_model_labels
+
+        register_model_labels(*self.get_models())  # audit events read with the models' own names and choices
+        from netconduct.core.templatetags.netconduct import register_value_labels
+
+        from .choices import SupportKind
+
+        register_value_labels("support", SupportKind.choices, object_type="reports.protectioncase")

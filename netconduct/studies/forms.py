@@ -22,7 +22,7 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Person) -> str:
-        return f"{obj.name}（{obj.employee_no}）" if obj.employee_no else obj.name
+        return obj.choice_label
 
 
 class DocumentChoiceField(forms.ModelMultipleChoiceField):

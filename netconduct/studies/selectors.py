@@ -81,8 +81,10 @@ def session_units(*, viewer, action: str = "session.record") -> QuerySet[OrgUnit
 
 def unit_roster(unit: OrgUnit) -> QuerySet[Person]:
     """Active people of the unit's subtree, in pinyin order: who can host, record or attend."""
-    return Person.objects.filter(subtree_q("unit__path", unit.path), status=PersonStatus.ACTIVE).order_by(
-        "name_pinyin", "name", "pk"
+    return (
+        Person.objects.filter(subtree_q("unit__path", unit.path), status=PersonStatus.ACTIVE)
+        .select_related("unit")
+        .order_by("name_pinyin", "name", "pk")
     )
 
 

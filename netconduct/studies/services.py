@@ -398,6 +398,13 @@ def attendance_sign_in(
     if now - at > SCAN_GRACE:
         raise signin.TokenRefused("扫码已超过5分钟，请重新扫描会场上的签到二维码。", field="token")
     signin.check_token(session, token, at=at)
+    if at < session.starts_at:
+        # A code shown (or passed on) before the session would record presence at a meeting not yet held.
+        starts = timezone.localtime(session.starts_at)
+        raise ApplicationError(
+            f"本次学习定于{starts.year}年{starts.month}月{starts.day}日 {starts:%H:%M}开始，开始后再扫码签到。",
+            field="starts_at",
+        )
     row = Attendance.objects.filter(session=session, person=person).first()
     if row is not None and row.status == AttendanceStatus.PRESENT:
         return row  # a second scan changes nothing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from netconduct.campaigns.models import Target
 from netconduct.campaigns.tests import factories as f
@@ -49,3 +50,22 @@ def test_member_reads_on_a_phone_and_the_committee_sees_it(live_server, page, ph
     page.locator("#rollup-table").get_by_role("link", name="甲醇厂第一党支部").click()
     person = page.locator('[data-person="王职工"]')
     assert "已阅读" in person.inner_text()
+
+
+def test_the_new_campaign_form_saves_with_its_default_deadline(live_server, page, org, accounts):
+    """The deadline the form suggests is one the browser's date picker accepts: saving untouched works."""
+    from netconduct.campaigns.models import Campaign
+    from netconduct.documents.tests import factories as documents
+
+    norms = documents.issued_norms(org.committee, actor=accounts.unit_admin)
+    _log_in(page, live_server, "unitadmin")
+    page.goto(live_server.url + reverse("campaigns:create") + f"?document={norms.pk}")
+    deadline = page.locator('input[name="deadline"]')
+    # A value the picker rejects (2026/12/31) reads back as "" and the browser refuses to submit the form.
+    assert deadline.input_value() == f"{timezone.localdate().year}-12-31"
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url("**/campaigns/*/")
+    campaign = Campaign.objects.get()
+    assert campaign.deadline == timezone.localdate().replace(month=12, day=31)
+    assert page.locator("#campaign-draft").is_visible()  # a draft says it is not launched ...
+    assert page.locator("#campaign-figures").count() == 0  # ... and shows no completion of 0 / 0

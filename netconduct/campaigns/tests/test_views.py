@@ -154,3 +154,14 @@ def test_detail_query_count_does_not_grow(client, org, accounts, django_assert_m
         client.get(url)
     with django_assert_max_num_queries(len(small_plant.captured_queries)):
         client.get(plant)
+
+
+def test_a_draft_shows_that_it_is_not_launched_not_a_full_completion(client, org, accounts):
+    draft = f.campaign(org.committee, actor=accounts.unit_admin, launch=False)
+    launched = f.campaign(org.committee, actor=accounts.unit_admin, title="已发布")
+    testing.login(client, accounts.unit_admin)
+    page = client.get(reverse("campaigns:detail", args=[draft.pk])).content.decode()
+    assert "尚未发布" in page
+    assert 'data-figure="percent"' not in page and "bg-success" not in page
+    page = client.get(reverse("campaigns:detail", args=[launched.pk])).content.decode()
+    assert "尚未发布" not in page and 'data-figure="percent"' in page

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from django import template
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
@@ -69,8 +73,62 @@ LABELS = {
     "starts_at": _("时间"),
     "minutes": _("记录"),
     "opinion": _("意见"),
+    "minutes_chars": _("记录字数"),
+    "is_special": _("专题学习"),
+    "host": _("主持人"),
+    "recorder": _("记录人"),
+    "decision": _("审核结果"),
+    "content_type": _("文件类型"),
+    "questions": _("测试题"),
+    "admins": _("管理员"),
+    "answer": _("年检答复"),
+    "answers": _("答复情况"),
+    "audience": _("受众人数"),
+    "review": _("年检"),
+    "date": _("日期"),
+    "file": _("文件"),
+    "files": _("文件数"),
+    "note": _("备注"),
+    "row": _("行号"),
+    "comment": _("审批意见"),
+    "filing_number": _("备案编号"),
+    "step": _("审批步骤"),
+    "steps": _("审批步骤"),
+    "revoked": _("已撤销"),
+    "filing_code": _("备案编号代字"),
+    "group_threshold": _("群组人数门槛"),
+    "accounts": _("账号数"),
+    "emails": _("邮件数"),
+    "notifications": _("通知数"),
+    "pending": _("未答复"),
+    "category": _("类别"),
+    "closed_before": _("办结早于"),
+    "handler": _("承办人"),
+    "references": _("编号"),
+    "reports": _("举报数"),
+    "texts": _("清除内容条数"),
+    "source": _("来源"),
+    "created": _("新增"),
+    "updated": _("更新"),
+    "unchanged": _("未变"),
+    "device": _("设备"),
+    "expires_at": _("有效期至"),
+    "purpose": _("用途"),
+    "via": _("方式"),
+    "voided_earlier": _("作废的旧凭条"),
+    "terms": _("关键词"),
 }
-HIDDEN = {"path", "unit_id"}
+# Internal ids: the event already names its object, and an id means nothing to a reader.
+HIDDEN = {
+    "path",
+    "unit_id",
+    "application",
+    "on_behalf_of",
+    "ids",
+    "person_id",
+    "activation_code_id",
+    "device_id",
+}
 
 ACTIONS = {
     "unit.create": _("新建组织"),
@@ -157,20 +215,87 @@ ACTIONS = {
     "registry.review_remind": _("年检提醒"),
     "registry.review_close": _("结束年检"),
     "registry.import": _("导入备案台账"),
+    "account.activation_issue": _("发放开通凭条"),
+    "account.reset_issue": _("发放重置凭条"),
+    "account.activate": _("开通账号"),
+    "account.reset": _("重置密码"),
+    "account.password_change": _("修改密码"),
+    "account.totp_confirm": _("启用动态口令"),
+    "account.create_system": _("建立系统账号"),
+    "account.create_superuser": _("建立超级管理员"),
+    "account.create_demo": _("建立演示账号"),
+    "roster.import": _("导入花名册"),
+    "pledge.print": _("打印纸质承诺书"),
+    "pledge.scan_upload": _("上传纸质承诺书扫描件"),
+    "pledge.scan_ignore": _("忽略扫描页"),
+    "pledge.export": _("导出承诺书"),
+    "reminders.run": _("发送提醒"),
+    "delivery.retry": _("重发通知"),
+    "webhook.create": _("添加群机器人"),
+    "webhook.enable": _("启用群机器人"),
+    "webhook.disable": _("停用群机器人"),
+    "webhook.test": _("测试群机器人"),
+    "selfcheck.keyword.add": _("添加自查关键词"),
+    "selfcheck.keyword.delete": _("删除自查关键词"),
 }
 
 
 # Labels of coded values in audit events ({"kind": {"branch": "党支部"}, ...}), registered by the apps that own the
-# codes (in their AppConfig.ready), so that the ground floor does not import them.
+# codes (in their AppConfig.ready), so that the ground floor does not import them. A field name that means different
+# things on different objects ("status" of a person, of a campaign) is registered with the object's type.
 VALUE_LABELS: dict[str, dict[str, str]] = {}
+OBJECT_VALUE_LABELS: dict[tuple[str, str], dict[str, str]] = {}
 
 
-def register_value_labels(field: str, choices) -> None:
-    VALUE_LABELS.setdefault(field, {}).update(dict(choices))
+def register_value_labels(field: str, choices, *, object_type: str | None = None) -> None:
+    labels = {str(k): v for k, v in dict(choices).items()}
+    if object_type is None:
+        VALUE_LABELS.setdefault(field, {}).update(labels)
+    else:
+        OBJECT_VALUE_LABELS.setdefault((object_type, field), {}).update(labels)
 
 
-def _choices() -> dict[str, dict[str, str]]:
-    return VALUE_LABELS
+def register_field_labels(labels: dict[str, str], *, object_type: str | None = None) -> None:
+    """Labels of the fields an app writes into its audit events (before/after keys)."""
+    if object_type is None:
+        LABELS.update(labels)
+    else:
+        OBJECT_LABELS.update({(object_type, k): v for k, v in labels.items()})
+
+
+def register_model_labels(*models) -> None:
+    """Field names and coded values of models, from their verbose names and choices, for events on them."""
+    for model in models:
+        object_type = model._meta.label_lower
+        for field in model._meta.get_fields():
+            if not hasattr(field, "verbose_name") or field.name in HIDDEN:
+                continue
+            # only a name the model gives, not the one Django makes up from the attribute
+            if str(field.verbose_name) != field.name.replace("_", " "):
+                OBJECT_LABELS.setdefault((object_type, field.name), field.verbose_name)
+            if getattr(field, "choices", None):
+                register_value_labels(field.name, field.choices, object_type=object_type)
+
+
+OBJECT_LABELS: dict[tuple[str, str], str] = {}
+
+
+def _value_labels(object_type: str, field: str) -> dict[str, str]:
+    return OBJECT_VALUE_LABELS.get((object_type, field)) or VALUE_LABELS.get(field, {})
+
+
+def field_label(object_type: str, key: str) -> str:
+    if (object_type, key) in OBJECT_LABELS:
+        return str(OBJECT_LABELS[(object_type, key)])
+    if key in LABELS:
+        return str(LABELS[key])
+    # Per-person entries are keyed "name#id" so that namesakes stay apart in the record; the reader sees the name.
+    if (person := _PERSON_KEY.match(key)) is not None:
+        return person.group(1)
+    return key
+
+
+_PERSON_KEY = re.compile(r"^(.+)#\d+$")
 
 
 @register.filter
@@ -189,26 +314,34 @@ def _show(value) -> str:
         return "是"
     if value is False:
         return "否"
+    if isinstance(value, str) and _ISO_DATETIME.match(value):
+        return timezone.localtime(dt.datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
     return str(value)
+
+
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)$")
 
 
 @register.filter
 def audit_changes(event) -> list[tuple[str, str, str | None]]:
     """(label, before, after) rows; on a creation only the fields that hold something."""
     before, after = event.before or {}, event.after or {}
-    choices = _choices()
+    object_type = event.object_type or ""
 
     def show(key, value) -> str:
-        if isinstance(value, list | tuple | dict):
-            return _show(value)
-        return _show(choices.get(key, {}).get(value, value))
+        labels = _value_labels(object_type, key)
+        if isinstance(value, list | tuple):
+            return _show([labels.get(v, v) if isinstance(v, str) else v for v in value])
+        if isinstance(value, dict):
+            return _show({labels.get(k, k): v for k, v in value.items()})
+        return _show(labels.get(value, value) if isinstance(value, str | int | bool) else value)
 
     rows = []
     for key in list(after) + [k for k in before if k not in after]:
         if key in HIDDEN:
             continue
-        label = LABELS.get(key, key)
-        if key == "name" and event.object_type == "org.person":
+        label = field_label(object_type, key)
+        if key == "name" and object_type == "org.person":
             label = _("姓名")
         if before and after:
             rows.append((label, show(key, before.get(key)), show(key, after.get(key))))

@@ -147,7 +147,9 @@ def test_uploading_scans_and_assigning_a_page_through_the_pages(campaign, accoun
     body = detail.content.decode()
     assert "已上传3页：识别并录入1页，待人工指定2页" in body
     assert body.count('data-status="unmatched"') == 2 and body.count("assign-form") == 2
-    assert f'<option value="{qian.pk}">钱纸质 ·已打印</option>' in body
+    # namesakes are told apart: employee number and unit beside the name
+    assert f'<option value="{qian.pk}">{qian.choice_label} ·已打印</option>' in body
+    assert qian.choice_label.startswith("钱纸质（")
     assert f'<option value="{zhao.pk}">' not in body  # signed: not offered
 
     unmatched = ScanPage.objects.get(upload=upload, index=2)

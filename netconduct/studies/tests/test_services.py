@@ -673,3 +673,28 @@ def test_yearly_rule_queries_do_not_grow_with_branches(org, accounts, django_ass
     viewer = fresh_admin()
     with django_assert_num_queries(3):
         assert selectors.yearly_rule(viewer=viewer, year=2024).total == 15
+
+
+def test_sign_in_before_the_session_is_refused_with_its_time(org, accounts):
+    starts = timezone.now() + dt.timedelta(hours=1)
+    later = make_session(accounts.secretary, org.branch1, starts_at=starts)
+    before = events()
+    shown = f"{timezone.localtime(starts):%H:%M}开始"
+    with pytest.raises(ApplicationError, match=shown):
+        services.attendance_sign_in(actor=accounts.member, session=later, token=signin.make_token(later))
+    assert not Attendance.objects.filter(session=later).exists() and events() == before
+    services.session_update(
+        actor=accounts.secretary, session=later, starts_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    row = services.attendance_sign_in(actor=accounts.member, session=later, token=signin.make_token(later))
+    assert row.status == AttendanceStatus.PRESENT
+
+
+def test_namesakes_are_told_apart_where_hosts_and_recorders_are_picked(org, accounts):
+    from netconduct.studies.forms import StudySessionForm
+
+    testing.make_person(org.branch1, name="张伟", employee_no="B2001")
+    testing.make_person(org.branch1, name="张伟")
+    labels = [label for value, label in StudySessionForm(unit=org.branch1).fields["host"].choices if value]
+    namesakes = [label for label in labels if label.startswith("张伟")]
+    assert sorted(namesakes) == ["张伟（B2001 · 甲醇厂第一党支部）", "张伟（甲醇厂第一党支部）"]
