@@ -151,6 +151,30 @@ def robot_messages_queue(
     return len(_insert_new(Delivery, rows))
 
 
+def emails_queue(
+    *,
+    messages: Sequence[tuple[str, str, str, str]],
+    source: str = "",
+    now: dt.datetime | None = None,
+) -> int:
+    """Queue e-mails to addresses that belong to no account, as (key, address, subject, body); those whose key is
+    new are queued. Returns how many."""
+    now = now or timezone.now()
+    rows = [
+        Delivery(
+            key=key,
+            channel=DeliveryChannel.EMAIL,
+            source=_clip(source, 200),
+            recipient=address,
+            subject=_clip(subject, 200),
+            body=body,
+            next_attempt_at=now,
+        )
+        for key, address, subject, body in messages
+    ]
+    return len(_insert_new(Delivery, rows))
+
+
 # ---------------------------------------------------------------------------------------------------- notifications
 
 

@@ -181,6 +181,13 @@ EMAIL_BACKEND = (
 NETCONDUCT_SITE_URL = env.get("NETCONDUCT_SITE_URL", "") or ""  # absolute links in e-mails and robot messages
 NETCONDUCT_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 
+# Signed audit checkpoints (`netconduct audit-checkpoint`, and one a day from the daily run): the Ed25519 key (a PEM
+# file; unset, one is generated into <data folder>/audit/checkpoint_key.pem), and where the daily copy is sent:
+# these e-mail addresses, and the robots of the top units when NETCONDUCT_AUDIT_CHECKPOINT_ROBOTS is on.
+NETCONDUCT_AUDIT_CHECKPOINT_KEY = env.get("NETCONDUCT_AUDIT_CHECKPOINT_KEY", "") or ""
+NETCONDUCT_AUDIT_CHECKPOINT_EMAILS = env.get_list("NETCONDUCT_AUDIT_CHECKPOINT_EMAILS")
+NETCONDUCT_AUDIT_CHECKPOINT_ROBOTS = env.get_bool("NETCONDUCT_AUDIT_CHECKPOINT_ROBOTS", False)
+
 # pledges: the organisation's seal (PAdES). Unset, a root and a seal certificate are generated under
 # <data folder>/seal/ at setup (`netconduct seal-init`) or on first use; production may configure its own.
 NETCONDUCT_SEAL_KEY = env.get("NETCONDUCT_SEAL_KEY", "") or ""  # PEM private key file
