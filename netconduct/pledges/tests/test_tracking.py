@@ -160,7 +160,7 @@ def test_xlsx_lists_who_signed_when_and_how(progress, accounts, org):
     assert by_name["赵纸质"][3:7] == (
         "已签订",
         "纸质签订",
-        f"{timezone.localdate():%Y-%m-%d} 12:00",
+        dt.datetime.combine(timezone.localdate(), dt.time(12, 0)),  # a date and time, not text
         "李书记",
     )
     assert by_name["赵纸质"][8].replace("-", "") == zhao.code and by_name["赵纸质"][9] == zhao.pdf_sha256
