@@ -50,12 +50,13 @@ def _key_path() -> Path:
     return Path(configured) if configured else audit_dir() / "checkpoint_key.pem"
 
 
-def checkpoint_private_key() -> Ed25519PrivateKey:
-    """The organisation's checkpoint key; generated on first use when none is configured."""
+def checkpoint_private_key(*, create: bool = True) -> Ed25519PrivateKey:
+    """The organisation's checkpoint key; generated on first use when none is configured (unless `create` is
+    False: verifying must not make up a key of its own)."""
     path = _key_path()
     if not path.exists():
-        if getattr(settings, "NETCONDUCT_AUDIT_CHECKPOINT_KEY", ""):
-            raise CheckpointError(f"找不到审计检查点密钥文件：{path}")
+        if getattr(settings, "NETCONDUCT_AUDIT_CHECKPOINT_KEY", "") or not create:
+            raise CheckpointError(f"找不到审计检查点密钥文件：{path}（可用 --public-key 指定公钥）")
         path.parent.mkdir(parents=True, exist_ok=True)
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(
@@ -176,7 +177,7 @@ def checkpoints_check(
 ) -> list[CheckpointFinding]:
     """Check each (name, checkpoint) against the chain: a valid signature, and the chain holds up to it and still
     has the checkpoint's hash at its sequence (the checkpoint is a prefix of the chain)."""
-    public_key = public_key or checkpoint_private_key().public_key()
+    public_key = public_key or checkpoint_private_key(create=False).public_key()
     chain = audit_verify()
     findings: list[CheckpointFinding] = []
     # The newest checkpoint that still agrees, below each one, narrows where a recomputed chain starts to differ.

@@ -172,3 +172,23 @@ def test_deleting_an_account_that_acted_keeps_the_chain(org, tmp_path, settings,
     assert audit_verify().ok
     call_command("audit-verify", "--checkpoint", str(cp))
     assert "与审计链一致" in capsys.readouterr().out
+
+
+def test_verifying_elsewhere_with_the_public_key_alone(org, tmp_path, settings, checkpoint_file, capsys):
+    from cryptography.hazmat.primitives import serialization
+
+    public = (
+        checkpoint_private_key()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    (tmp_path / "public.pem").write_bytes(public)
+    settings.DATA_DIR = tmp_path / "elsewhere"  # a machine without the private key
+    with pytest.raises(SystemExit):
+        call_command("audit-verify", "--checkpoint", str(checkpoint_file))
+    assert "找不到审计检查点密钥" in capsys.readouterr().err
+    assert not (tmp_path / "elsewhere" / "audit" / "checkpoint_key.pem").exists()  # none made up
+    call_command(
+        "audit-verify", "--checkpoint", str(checkpoint_file), "--public-key", str(tmp_path / "public.pem")
+    )
+    assert "与审计链一致" in capsys.readouterr().out
