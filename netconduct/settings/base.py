@@ -81,6 +81,9 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 SECURE_REFERRER_POLICY = "same-origin"
+NETCONDUCT_REQUIRES_SHARED_CACHE = (
+    False  # production: REDIS_URL required, keys checked at start (core/checks.py)
+)
 NETCONDUCT_PERMISSIONS_POLICY = (
     "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
     "magnetometer=(), microphone=(), midi=(), payment=(), usb=()"

@@ -92,3 +92,13 @@ def test_check_deploy_fails_on_empty_allowed_hosts_and_missing_redis(tmp_path):
     assert result.returncode != 0 and "netconduct.E003" in result.stderr
     result = _deploy(tmp_path, REDIS_URL="")
     assert result.returncode != 0 and "netconduct.E004" in result.stderr and "REDIS_URL" in result.stderr
+
+
+def test_the_wsgi_entry_refuses_to_serve_with_weak_keys(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
+    env.update(_production_env(tmp_path))
+    command = [sys.executable, "-c", "import netconduct.wsgi"]
+    assert subprocess.run(command, env=env, capture_output=True, timeout=120).returncode == 0
+    env["ID_HASH_KEY"] = "33" * 32
+    weak = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert weak.returncode != 0 and "netconduct.E002" in weak.stderr
