@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils.cache import add_never_cache_headers
 
 
 class SecurityHeadersMiddleware:
@@ -19,6 +18,8 @@ class SecurityHeadersMiddleware:
         if policy:
             response.headers.setdefault("Permissions-Policy", policy)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            add_never_cache_headers(response)
+        if user is not None and user.is_authenticated and "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = (
+                "no-store"  # replaces any caching a view allowed: the page is personal
+            )
         return response
