@@ -21,6 +21,7 @@ class Column:
     header: str  # in the .xlsx
     short: str  # in the PDF's narrow columns
     value: Callable[[selectors.Tally], object]
+    suffix: str = ""  # in the PDF, after the figure
 
 
 def columns(campaign: Campaign) -> list[Column]:
@@ -28,7 +29,7 @@ def columns(campaign: Campaign) -> list[Column]:
     cols = [
         Column("应完成人数", "应完成", lambda t: t.total),
         Column("已完成", "已完成", lambda t: t.done),
-        Column("完成率(%)", "完成率", lambda t: t.percent),
+        Column("完成率(%)", "完成率", lambda t: t.percent, "%"),
     ]
     if campaign.requires_read:
         cols += [
@@ -126,8 +127,7 @@ def rollup_pdf(*, campaign: Campaign, focus: OrgUnit) -> bytes:
         return text if len(text) <= name_chars else text[: name_chars - 1] + "…"
 
     body = [  # plain cells, names cut to the column: 2,000 branches stay a fast table
-        [name(r), *(f"{c.value(r.tally)}%" if c.short == "完成率" else str(c.value(r.tally)) for c in cols)]
-        for r in rows
+        [name(r), *(f"{c.value(r.tally)}{c.suffix}" for c in cols)] for r in rows
     ]
     summary = f"应完成{total.total}人，已完成{total.done}人（{total.percent}%），未完成{total.pending}人"
     summary += f"；其中会议传达{total.proxy}人。" if campaign.requires_read else "。"
