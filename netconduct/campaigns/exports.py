@@ -4,53 +4,86 @@ inspections. Both are built from the selectors' rollups, so they agree with the 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.utils import timezone
-from openpyxl import Workbook
 
+from netconduct.core.xlsx import Styled, XlsxBook
 from netconduct.org.models import OrgUnit
 
 from . import selectors
 from .models import Campaign
 
-HEADERS = [
-    "单位",
-    "上级单位",
-    "应完成人数",
-    "已完成",
-    "完成率(%)",
-    "已阅读确认",
-    "其中会议传达",
-    "已参加学习",
-    "已签承诺书",
-    "未完成",
+
+@dataclass(frozen=True)
+class Column:
+    header: str  # in the .xlsx
+    short: str  # in the PDF's narrow columns
+    value: Callable[[selectors.Tally], object]
+    suffix: str = ""  # in the PDF, after the figure
+
+
+def columns(campaign: Campaign) -> list[Column]:
+    """The figures shown for each unit: only the actions this campaign requires get a column."""
+    cols = [
+        Column("应完成人数", "应完成", lambda t: t.total),
+        Column("已完成", "已完成", lambda t: t.done),
+        Column("完成率(%)", "完成率", lambda t: t.percent, "%"),
+    ]
+    if campaign.requires_read:
+        cols += [
+            Column("已阅读确认", "阅读", lambda t: t.read),
+            Column("其中会议传达", "会议传达", lambda t: t.proxy),
+        ]
+    if campaign.requires_study:
+        cols.append(Column("已参加学习", "学习", lambda t: t.studied))
+    if campaign.requires_pledge:
+        cols.append(Column("已签承诺书", "承诺书", lambda t: t.pledged))
+    cols.append(Column("未完成", "未完成", lambda t: t.pending))
+    return cols
+
+
+def _yes(value) -> str:
+    return "是" if value else "否"
+
+
+# (the campaign's flag, the column, what a person's (read_at, read_by_proxy, studied_at, pledged_at) shows)
+PERSON_ACTIONS: list[tuple[str, str, Callable[..., str]]] = [
+    (
+        "requires_read",
+        "已阅读确认",
+        lambda read, proxy, studied, pledged: "会议传达" if read and proxy else _yes(read),
+    ),
+    ("requires_study", "已参加学习", lambda read, proxy, studied, pledged: _yes(studied)),
+    ("requires_pledge", "已签承诺书", lambda read, proxy, studied, pledged: _yes(pledged)),
 ]
 
 
-def _tally_cells(t: selectors.Tally) -> list:
-    return [t.total, t.done, t.percent, t.read, t.proxy, t.studied, t.pledged, t.pending]
-
-
 def rollup_xlsx(*, viewer, campaign: Campaign, focus: OrgUnit) -> bytes:
-    """Sheet 1: every unit with people under `focus`; sheet 2: everyone not yet done, by unit."""
-    rows = selectors.branch_rollup(campaign=campaign, focus=focus)
+    """Sheet 1: `focus` and the units under it (down to the branches), each counted over its subtree as on the
+    page, indented by level; sheet 2: everyone not yet done, by unit, with the required actions only."""
+    rows = selectors.subtree_rollup(campaign=campaign, focus=focus)
     names = selectors.unit_ancestors_names([r.unit for r in rows])
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("按单位")
-    sheet.append(
-        [
-            f"{campaign.title}　完成情况（{focus.name}，截至{timezone.localtime():%Y-%m-%d %H:%M}，期限{campaign.deadline:%Y-%m-%d}）"
-        ]
+    cols = columns(campaign)
+    book = XlsxBook()
+    caption = (
+        f"{campaign.title}　完成情况（{focus.name}，截至{timezone.localtime():%Y-%m-%d %H:%M}，"
+        f"期限{campaign.deadline:%Y-%m-%d}）"
     )
-    sheet.append(HEADERS)
-    total = selectors.Tally()
+    sheet = book.sheet("按单位", ["单位", "上级单位", *(c.header for c in cols)], caption=caption)
     for row in rows:
         parent = names.get(row.unit.path[: -OrgUnit.steplen], "")
-        sheet.append([row.unit.name, parent, *_tally_cells(row.tally)])
-        total.add(row.tally)
-    sheet.append(["合计", "", *_tally_cells(total)])
-    people = book.create_sheet("未完成人员")
-    people.append(["单位", "姓名", "工号", "已阅读确认", "已参加学习", "已签承诺书"])
+        top = row.depth == 0
+        sheet.append(
+            [
+                Styled(row.unit.name, indent=row.depth, bold=top),
+                parent,
+                *(Styled(c.value(row.tally), bold=True) if top else c.value(row.tally) for c in cols),
+            ]
+        )
+    actions = [(header, fn) for flag, header, fn in PERSON_ACTIONS if getattr(campaign, flag)]
+    people = book.sheet("未完成人员", ["单位", "姓名", "工号", *(h for h, _fn in actions)])
     pending = selectors.target_list(
         viewer=viewer, campaign=campaign, unit=focus, status="pending"
     ).values_list(
@@ -62,22 +95,9 @@ def rollup_xlsx(*, viewer, campaign: Campaign, focus: OrgUnit) -> bytes:
         "studied_at",
         "pledged_at",
     )
-    for unit_name, name, employee_no, read_at, proxy, studied_at, pledged_at in pending.iterator(
-        chunk_size=5000
-    ):
-        people.append(
-            [
-                unit_name,
-                name,
-                employee_no or "",
-                ("会议传达" if proxy else "是") if read_at else "否",
-                "是" if studied_at else "否",
-                "是" if pledged_at else "否",
-            ]
-        )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    for unit_name, name, employee_no, *done in pending.iterator(chunk_size=5000):
+        people.append([unit_name, name, employee_no or "", *(fn(*done) for _header, fn in actions)])
+    return book.to_bytes()
 
 
 def rollup_pdf(*, campaign: Campaign, focus: OrgUnit) -> bytes:
@@ -90,26 +110,27 @@ def rollup_pdf(*, campaign: Campaign, focus: OrgUnit) -> bytes:
 
     from netconduct.documents.rendering.fonts import Face, FontSet
 
-    rows = selectors.branch_rollup(campaign=campaign, focus=focus)
-    total = selectors.Tally()
-    for row in rows:
-        total.add(row.tally)
+    rows = selectors.subtree_rollup(campaign=campaign, focus=focus)
+    total = rows[0].tally if rows and rows[0].depth == 0 else selectors.Tally()
+    cols = columns(campaign)
     now = timezone.localtime()
     title = f"{campaign.title}完成情况"
     subtitle = (
         f"范围：{focus.name}　期限：{campaign.deadline:%Y年%-m月%-d日}　统计时间：{now:%Y年%-m月%-d日 %H:%M}"
     )
-    head = ["单位", "应完成", "已完成", "完成率", "阅读", "会议传达", "学习", "承诺书", "未完成"]
+    head = ["单位", *(c.short for c in cols)]
+    name_width = 180 - 15 * len(cols)  # mm: the figures take what they need, the names the rest
+    name_chars = int(name_width / 3.4)  # 9-point CJK characters per column, less the cell padding
+
+    def name(r: selectors.RollupRow) -> str:
+        text = "　" * r.depth + r.unit.name  # indented by level, as the page nests them
+        return text if len(text) <= name_chars else text[: name_chars - 1] + "…"
+
     body = [  # plain cells, names cut to the column: 2,000 branches stay a fast table
-        [
-            r.unit.name if len(r.unit.name) <= 16 else r.unit.name[:15] + "…",
-            *[str(v) for v in _tally_cells(r.tally)[:2]],
-            f"{r.tally.percent}%",
-            *[str(v) for v in _tally_cells(r.tally)[3:]],
-        ]
-        for r in rows
+        [name(r), *(f"{c.value(r.tally)}{c.suffix}" for c in cols)] for r in rows
     ]
-    summary = f"应完成{total.total}人，已完成{total.done}人（{total.percent}%），未完成{total.pending}人；其中会议传达{total.proxy}人。"
+    summary = f"应完成{total.total}人，已完成{total.done}人（{total.percent}%），未完成{total.pending}人"
+    summary += f"；其中会议传达{total.proxy}人。" if campaign.requires_read else "。"
     fonts = FontSet()
     fonts.add(Face.XIAOBIAOSONG, title)
     fonts.add(
@@ -126,7 +147,7 @@ def rollup_pdf(*, campaign: Campaign, focus: OrgUnit) -> bytes:
         )
         table = LongTable(
             [head, *body],
-            colWidths=[52 * mm] + [15 * mm] * 8,
+            colWidths=[name_width * mm] + [15 * mm] * len(cols),
             repeatRows=1,
         )
         style = [
@@ -138,6 +159,8 @@ def rollup_pdf(*, campaign: Campaign, focus: OrgUnit) -> bytes:
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ]
         for i, row in enumerate(rows, start=1):
+            if row.depth == 0:
+                style.append(("BACKGROUND", (0, i), (-1, i), colors.HexColor("#fafafa")))
             if row.overdue:
                 style.append(("TEXTCOLOR", (0, i), (-1, i), colors.HexColor("#b00000")))
         table.setStyle(TableStyle(style))

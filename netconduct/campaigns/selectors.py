@@ -198,39 +198,44 @@ def completion_rollup(*, campaign: Campaign, focus: OrgUnit, today: dt.date | No
     )
 
 
-def branch_rollup(*, campaign: Campaign, focus: OrgUnit) -> list[RollupRow]:
-    """One row per branch under `focus` (people of departments and party groups counted in their branch; people of
-    units above any branch in a row of their own unit), in tree order: for the export and the printable summary.
-    Two queries."""
+def subtree_rollup(*, campaign: Campaign, focus: OrgUnit) -> list[RollupRow]:
+    """`focus` and every unit under it down to the branches, each counted over its whole subtree as the page counts
+    it, in tree order; `depth` is the level below `focus` (0 for `focus`), for indenting. Units below a branch
+    (departments, party groups) are counted in their branch and not listed, unless `focus` is that branch.
+    For the export and the printable summary. Two queries."""
     per_unit = _tallies_by_unit(campaign, focus)
     units = list(
         OrgUnit.objects.filter(subtree_q("path", focus.path))
         .only("pk", "path", "depth", "name", "kind")
         .order_by("path")
     )
-    by_path = {u.path: u for u in units}
-    rows: dict[str, RollupRow] = {}
+    step = OrgUnit.steplen
+    sums: dict[str, Tally] = {}
     for unit in units:
         tally = per_unit.get(unit.pk)
         if tally is None:
             continue
-        home = unit
-        for depth in range(unit.depth, focus.depth - 1, -1):
-            candidate = by_path.get(unit.path[: depth * OrgUnit.steplen])
-            if candidate is not None and candidate.kind == "branch":
-                home = candidate
-                break
-        row = rows.get(home.path)
-        if row is None:
-            row = rows[home.path] = RollupRow(
-                unit=home, tally=Tally(), depth=home.depth, has_children=False, overdue=False
-            )
-        row.tally.add(tally)
+        for depth in range(focus.depth, unit.depth + 1):
+            sums.setdefault(unit.path[: depth * step], Tally()).add(tally)
     past = timezone.localdate() > campaign.deadline
-    result = [rows[path] for path in sorted(rows)]
-    for row in result:
-        row.overdue = past and row.tally.pending > 0
-    return result
+    branches = {u.path for u in units if u.kind == "branch" and u.pk != focus.pk}
+    rows = []
+    for unit in units:
+        tally = sums.get(unit.path)
+        if tally is None:
+            continue
+        if any(unit.path[: d * step] in branches for d in range(focus.depth + 1, unit.depth)):
+            continue
+        rows.append(
+            RollupRow(
+                unit=unit,
+                tally=tally,
+                depth=unit.depth - focus.depth,
+                has_children=False,
+                overdue=past and tally.pending > 0,
+            )
+        )
+    return rows
 
 
 def unit_ancestors_names(units: list[OrgUnit]) -> dict[str, str]:

@@ -34,7 +34,7 @@ def _canonical(event: AuditEvent) -> bytes:
     body = {
         "seq": event.seq,
         "created_at": created,
-        "actor_id": event.actor_id,
+        "actor_id": event.actor_ref,
         "actor_label": event.actor_label,
         "action": event.action,
         "object_type": event.object_type,
@@ -110,6 +110,7 @@ def audit_record_many(*, actor, changes: Iterable[Change]) -> list[AuditEvent]:
             seq=seq,
             created_at=now,
             actor_id=actor_id,
+            actor_ref=actor_id,
             actor_label=actor_label,
             action=change.action,
             object_type=change.object_type,

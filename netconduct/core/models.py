@@ -19,6 +19,9 @@ class AuditEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The hashed content names the actor by `actor_ref`, kept as it was recorded: deleting the account empties the
+    # link above (SET NULL) but changes nothing the hash covers.
+    actor_ref = models.PositiveBigIntegerField("操作人编号（记录时）", null=True, blank=True, editable=False)
     actor_label = models.CharField("操作人（记录时）", max_length=150, blank=True)
     action = models.CharField("操作", max_length=64, db_index=True)
     object_type = models.CharField("对象类型", max_length=64)

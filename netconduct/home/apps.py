@@ -8,3 +8,10 @@ class HomeConfig(AppConfig):
     name = "netconduct.home"
     label = "home"
     verbose_name = "首页"
+
+    def ready(self) -> None:
+        from netconduct.notifications.jobs import daily_job_register
+
+        from .checkpoints import audit_checkpoint_daily_job
+
+        daily_job_register("audit_checkpoint", audit_checkpoint_daily_job)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from netconduct.core import crypto
 from netconduct.org.models import OrgUnit
 
 from .choices import DeliveryChannel, DeliveryStatus, WebhookProvider
@@ -31,13 +32,26 @@ class Notification(models.Model):
         return self.title
 
 
+URL_CONTEXT = "unitwebhook.url"
+SECRET_CONTEXT = "unitwebhook.secret"  # noqa: S105 (a context label, not a secret)
+
+
+def webhook_url_hash(url: str) -> str:
+    """The keyed hash through which an address is matched (the same robot added twice) without decrypting."""
+    return crypto.keyed_hash(url, context=URL_CONTEXT)
+
+
 class UnitWebhook(models.Model):
-    """A group robot (WeCom, DingTalk, Feishu) of a unit that receives its reminders."""
+    """A group robot (WeCom, DingTalk, Feishu) of a unit that receives its reminders.
+
+    Whoever holds a robot's address (its token) or signing secret can post into the group, so both are sealed with
+    the field keys like other secrets at rest; `url` and `secret` read and set the plain values."""
 
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="webhooks")
     provider = models.CharField("类型", max_length=20, choices=WebhookProvider.choices)
-    url = models.URLField("Webhook 地址", max_length=500)
-    secret = models.CharField("加签密钥", max_length=200, blank=True)
+    url_enc = models.TextField("Webhook 地址（加密）", editable=False)
+    url_hash = models.CharField(max_length=64, editable=False)
+    secret_enc = models.TextField("加签密钥（加密）", blank=True, editable=False)
     is_enabled = models.BooleanField("启用", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -45,9 +59,27 @@ class UnitWebhook(models.Model):
         ordering = ["unit", "provider", "pk"]
         verbose_name = "群机器人"
         verbose_name_plural = "群机器人"
+        constraints = [models.UniqueConstraint(fields=["unit", "url_hash"], name="unitwebhook_unique_url")]
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.get_provider_display()}"
+
+    @property
+    def url(self) -> str:
+        return crypto.decrypt(self.url_enc, context=URL_CONTEXT) if self.url_enc else ""
+
+    @url.setter
+    def url(self, value: str) -> None:
+        self.url_enc = crypto.encrypt(value, context=URL_CONTEXT)
+        self.url_hash = webhook_url_hash(value)
+
+    @property
+    def secret(self) -> str:
+        return crypto.decrypt(self.secret_enc, context=SECRET_CONTEXT) if self.secret_enc else ""
+
+    @secret.setter
+    def secret(self, value: str) -> None:
+        self.secret_enc = crypto.encrypt(value, context=SECRET_CONTEXT) if value else ""
 
 
 class Delivery(models.Model):

@@ -16,7 +16,7 @@ from netconduct.org import scoping
 from netconduct.org.models import OrgUnit
 
 from .choices import DeliveryChannel, DeliveryStatus, WebhookProvider
-from .models import Delivery, Notification, UnitWebhook
+from .models import Delivery, Notification, UnitWebhook, webhook_url_hash
 from .sending import (
     ROBOT_SIGNATURE,
     DeliveryError,
@@ -151,6 +151,30 @@ def robot_messages_queue(
     return len(_insert_new(Delivery, rows))
 
 
+def emails_queue(
+    *,
+    messages: Sequence[tuple[str, str, str, str]],
+    source: str = "",
+    now: dt.datetime | None = None,
+) -> int:
+    """Queue e-mails to addresses that belong to no account, as (key, address, subject, body); those whose key is
+    new are queued. Returns how many."""
+    now = now or timezone.now()
+    rows = [
+        Delivery(
+            key=key,
+            channel=DeliveryChannel.EMAIL,
+            source=_clip(source, 200),
+            recipient=address,
+            subject=_clip(subject, 200),
+            body=body,
+            next_attempt_at=now,
+        )
+        for key, address, subject, body in messages
+    ]
+    return len(_insert_new(Delivery, rows))
+
+
 # ---------------------------------------------------------------------------------------------------- notifications
 
 
@@ -198,10 +222,12 @@ def webhook_create(*, actor, unit: OrgUnit, provider: str, url: str, secret: str
         raise ApplicationError("钉钉的加签密钥以 SEC 开头，请在机器人安全设置中复制。", field="secret")
     if len(secret) > 200:
         raise ApplicationError("加签密钥过长。", field="secret")
-    if UnitWebhook.objects.filter(unit=unit, url=url).exists():
+    if UnitWebhook.objects.filter(unit=unit, url_hash=webhook_url_hash(url)).exists():
         raise ApplicationError("该群机器人已经添加过了。", field="url")
     webhook = UnitWebhook(unit=unit, provider=provider, url=url, secret=secret)
-    webhook.full_clean(exclude=["url"])  # the URL was checked above, with messages people can act on
+    webhook.full_clean(
+        exclude=["url_enc", "url_hash"]
+    )  # the URL was checked above, with messages people can act on
     webhook.save()
     audit_record(
         actor=actor,

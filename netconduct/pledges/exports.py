@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import Workbook
 
 from netconduct.campaigns.models import Campaign
 from netconduct.campaigns.selectors import unit_ancestors_names
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.exceptions import ApplicationError
+from netconduct.core.files import zip_entry_name
+from netconduct.core.xlsx import XlsxBook, csv_row
 from netconduct.org import scoping
 from netconduct.org.models import OrgUnit
 from netconduct.org.scoping import subtree_q
@@ -29,7 +30,6 @@ from . import tracking
 from .choices import PledgeMethod, PledgeStatus
 from .models import Pledge
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZIP_MAX_FILES = 5_000  # a large committee's whole archive (a paper pledge is about 0.5 MB); more: by unit
 UNIT_HEADERS = [
     "单位",
@@ -80,10 +80,6 @@ def status_text(status: str | None, *, past_deadline: bool) -> str:
     return "未签订（逾期）" if past_deadline else "未签订"
 
 
-def _local(value) -> str:
-    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value else ""
-
-
 def _tally_cells(t: tracking.PledgeTally) -> list:
     return [t.total, t.signed, t.percent, t.online, t.paper, t.printed, t.unsigned]
 
@@ -94,15 +90,12 @@ def pledges_xlsx(*, viewer, campaign: Campaign, focus: OrgUnit) -> bytes:
     past = timezone.localdate() > campaign.deadline
     rows = tracking.branch_rollup(campaign=campaign, focus=focus)
     names = unit_ancestors_names([r.unit for r in rows])
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("按单位")
-    sheet.append(
-        [
-            f"{campaign.title}　承诺书签订情况（{focus.name}，截至{timezone.localtime():%Y-%m-%d %H:%M}，"
-            f"期限{campaign.deadline:%Y-%m-%d}）"
-        ]
+    book = XlsxBook()
+    caption = (
+        f"{campaign.title}　承诺书签订情况（{focus.name}，截至{timezone.localtime():%Y-%m-%d %H:%M}，"
+        f"期限{campaign.deadline:%Y-%m-%d}）"
     )
-    sheet.append(UNIT_HEADERS)
+    sheet = book.sheet("按单位", UNIT_HEADERS, caption=caption)
     total = tracking.PledgeTally()
     for row in rows:
         sheet.append(
@@ -111,8 +104,7 @@ def pledges_xlsx(*, viewer, campaign: Campaign, focus: OrgUnit) -> bytes:
         total.add(row.tally)
     sheet.append(["合计", "", *_tally_cells(total)])
 
-    people = book.create_sheet("人员明细")
-    people.append(PEOPLE_HEADERS)
+    people = book.sheet("人员明细", PEOPLE_HEADERS)
     overdue: list[list] = []
     targets = tracking.pledge_people(viewer=viewer, campaign=campaign, unit=focus).values_list(
         "unit__name",
@@ -148,9 +140,9 @@ def pledges_xlsx(*, viewer, campaign: Campaign, focus: OrgUnit) -> bytes:
             employee_no or "",
             status_text(status, past_deadline=past),
             str(PledgeMethod(method).label) if method else "",
-            _local(signed_at),
+            signed_at,
             (rec_name or rec_user or "") if method == PledgeMethod.PAPER else "",
-            _local(printed_at),
+            printed_at,
             "-".join(code[i : i + 4] for i in range(0, len(code), 4)) if code else "",
             sha or "",
         ]
@@ -158,14 +150,12 @@ def pledges_xlsx(*, viewer, campaign: Campaign, focus: OrgUnit) -> bytes:
         if past and status != PledgeStatus.SIGNED:
             overdue.append(line[:5] + [line[7]])
     if past:
-        late = book.create_sheet("逾期未签订")
-        late.append(["单位", "姓名", "工号", "状态", "签订方式", "打印时间"])
+        late = book.sheet("逾期未签订", ["单位", "姓名", "工号", "状态", "签订方式", "打印时间"])
         for line in overdue:
             late.append(line)
-    out = io.BytesIO()
-    book.save(out)
+    data = book.to_bytes()
     _audit_export(actor=viewer, campaign=campaign, focus=focus, kind="xlsx", count=count)
-    return out.getvalue()
+    return data
 
 
 @dataclass
@@ -187,10 +177,6 @@ def archived_pledges(*, viewer, campaign: Campaign, unit: OrgUnit):
     ).order_by("unit__path", "person__name_pinyin", "pk")
 
 
-def _safe(name: str) -> str:
-    return "".join("_" if ch in '/\\:*?"<>|' or ord(ch) < 32 else ch for ch in name).strip() or "_"
-
-
 def archive_zip(*, viewer, campaign: Campaign, unit: OrgUnit) -> ArchiveZip:
     """The sealed archive copies of `unit`'s pledges as `<unit>/<name>-<code>.pdf`, with `清单.csv` listing each
     file's SHA-256 (checked against the one recorded at sealing: a mismatch is written in the list)."""
@@ -205,6 +191,7 @@ def archive_zip(*, viewer, campaign: Campaign, unit: OrgUnit) -> ArchiveZip:
     manifest = io.StringIO()
     writer = csv.writer(manifest)
     writer.writerow(["文件", "单位", "姓名", "签订方式", "签订时间", "验证码", "SHA-256", "核对"])
+    # every data row through csv_row: names are the organisation's data and could read as formulas
     count = missing = 0
     used: set[str] = set()
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
@@ -213,10 +200,10 @@ def archive_zip(*, viewer, campaign: Campaign, unit: OrgUnit) -> ArchiveZip:
             if not pdf_name:
                 missing += 1
                 writer.writerow(
-                    ["", unit_name, name, method_label, _local(signed_at), code, "", "签章文件尚未生成"]
+                    csv_row(["", unit_name, name, method_label, signed_at, code, "", "签章文件尚未生成"])
                 )
                 continue
-            arcname = f"{_safe(unit_name)}/{_safe(name)}-{code}.pdf"
+            arcname = zip_entry_name(unit_name, f"{name}-{code}.pdf")
             if arcname in used:
                 continue
             used.add(arcname)
@@ -226,20 +213,22 @@ def archive_zip(*, viewer, campaign: Campaign, unit: OrgUnit) -> ArchiveZip:
             # PDFs are compressed already: stored, not deflated again
             archive.writestr(arcname, data)
             writer.writerow(
-                [
-                    arcname,
-                    unit_name,
-                    name,
-                    method_label,
-                    _local(signed_at),
-                    code,
-                    digest,
-                    "一致" if digest == recorded_sha else f"与存档记录不符（{recorded_sha}）",
-                ]
+                csv_row(
+                    [
+                        arcname,
+                        unit_name,
+                        name,
+                        method_label,
+                        signed_at,
+                        code,
+                        digest,
+                        "一致" if digest == recorded_sha else f"与存档记录不符（{recorded_sha}）",
+                    ]
+                )
             )
             count += 1
         # UTF-8 with BOM: Excel on these offices' machines opens it without garbling the Chinese
-        archive.writestr(f"{_safe(unit.name)}-清单.csv", "\ufeff" + manifest.getvalue())
+        archive.writestr(zip_entry_name(f"{unit.name}-清单.csv"), "\ufeff" + manifest.getvalue())
     spool.seek(0)
     _audit_export(actor=viewer, campaign=campaign, focus=unit, kind="zip", count=count)
     return ArchiveZip(spool, count, missing)

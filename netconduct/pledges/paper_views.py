@@ -19,6 +19,7 @@ from netconduct.campaigns.choices import CampaignStatus
 from netconduct.core.actions import run_action
 from netconduct.core.exceptions import ApplicationError
 from netconduct.core.forms import Form, run_service
+from netconduct.core.xlsx import XLSX_TYPE
 from netconduct.org import scoping
 from netconduct.org import selectors as org_selectors
 from netconduct.org.models import Person
@@ -329,7 +330,7 @@ def tracking_export(request: HttpRequest, campaign_pk: int) -> HttpResponse:
         viewer=request.user, campaign=campaign, unit_pk=request.GET.get("unit")
     )
     data = exports.pledges_xlsx(viewer=request.user, campaign=campaign, focus=focus)
-    response = HttpResponse(data, content_type=exports.XLSX_TYPE)
+    response = HttpResponse(data, content_type=XLSX_TYPE)
     response["Content-Disposition"] = content_disposition_header(
         True, f"{campaign.title}-承诺书签订情况-{focus.name}.xlsx"
     )

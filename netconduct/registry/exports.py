@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
-from openpyxl import Workbook
 
+from netconduct.core.xlsx import XlsxBook
 from netconduct.org import scoping
-from netconduct.org.roster.safe_cells import neutralise
 
 from .choices import AccountKind, AccountStatus, FilingBasis, OwnerKind, Platform
 
@@ -90,15 +89,12 @@ def _rows(viewer, accounts) -> Iterator[list]:
 
 
 def registry_xlsx(*, viewer, accounts) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("备案台账")
-    sheet.append([f"网络账号和群组备案台账（导出时间：{timezone.localtime():%Y-%m-%d %H:%M}）"])
-    sheet.append(HEADERS)
+    book = XlsxBook()
+    caption = f"网络账号和群组备案台账（导出时间：{timezone.localtime():%Y-%m-%d %H:%M}）"
+    sheet = book.sheet("备案台账", HEADERS, caption=caption)
     for row in _rows(viewer, accounts.iterator(chunk_size=2000)):
-        sheet.append([neutralise(v) if isinstance(v, str) else v for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        sheet.append(row)
+    return book.to_bytes()
 
 
 def _cut(text: str, n: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from . import env
@@ -59,7 +60,34 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "netconduct.core.middleware.SecurityHeadersMiddleware",
 ]
+
+# No inline scripts or styles anywhere (templates load static files; sizes come from data-* attributes), so an
+# injected <script> or style="" does nothing. data: images are the inline SVG icons and the signature's preview.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+SECURE_REFERRER_POLICY = "same-origin"
+NETCONDUCT_REQUIRES_SHARED_CACHE = (
+    False  # production: REDIS_URL required, keys checked at start (core/checks.py)
+)
+NETCONDUCT_PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
+)
 
 ROOT_URLCONF = "netconduct.urls"
 WSGI_APPLICATION = "netconduct.wsgi.application"
@@ -209,6 +237,13 @@ EMAIL_BACKEND = (
 SITE_URL = env.site_url()
 NETCONDUCT_SITE_URL = SITE_URL  # the earlier name, still read by absolute_url when SITE_URL is empty
 NETCONDUCT_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+
+# Signed audit checkpoints (`netconduct audit-checkpoint`, and one a day from the daily run): the Ed25519 key (a PEM
+# file; unset, one is generated into <data folder>/audit/checkpoint_key.pem), and where the daily copy is sent:
+# these e-mail addresses, and the robots of the top units when NETCONDUCT_AUDIT_CHECKPOINT_ROBOTS is on.
+NETCONDUCT_AUDIT_CHECKPOINT_KEY = env.get("NETCONDUCT_AUDIT_CHECKPOINT_KEY", "") or ""
+NETCONDUCT_AUDIT_CHECKPOINT_EMAILS = env.get_list("NETCONDUCT_AUDIT_CHECKPOINT_EMAILS")
+NETCONDUCT_AUDIT_CHECKPOINT_ROBOTS = env.get_bool("NETCONDUCT_AUDIT_CHECKPOINT_ROBOTS", False)
 
 # pledges: the organisation's seal (PAdES). Unset, a root and a seal certificate are generated under
 # <data folder>/seal/ at setup (`netconduct seal-init`) or on first use; production may configure its own.

@@ -25,6 +25,8 @@ DATABASES = {
     )
 }
 REDIS_URL = env.get("REDIS_URL")
+# Guess limits and lockouts count in the cache: `check --deploy` fails without a shared one (core/checks.py).
+NETCONDUCT_REQUIRES_SHARED_CACHE = True
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"

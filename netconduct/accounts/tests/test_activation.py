@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -95,7 +96,11 @@ def test_secretary_prints_one_slip_per_person_without_an_account(accounts, roste
     assert len(codes) == 2 and len(set(codes)) == 2
     assert html.count("<svg") == 2  # one QR code per slip
     assert "E20001" not in html and "E****1" in html  # employee numbers masked on the slip
-    assert "@page" in html and "A4" in html
+    assert "netconduct/css/activation-sheet.css" in html  # the print rules, in a static file under the CSP
+    from django.contrib.staticfiles import finders
+
+    sheet_css = Path(finders.find("netconduct/css/activation-sheet.css")).read_text(encoding="utf-8")
+    assert "@page" in sheet_css and "A4" in sheet_css
     assert ActivationCode.objects.filter(person__in=[roster.zhao, roster.qian], used_at=None).count() == 2
     events = AuditEvent.objects.filter(action="account.activation_issue")
     assert sorted(e.object_repr for e in events) == ["赵大山", "钱二"]

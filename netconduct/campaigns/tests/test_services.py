@@ -162,7 +162,7 @@ def test_rollup_query_count_does_not_grow_with_the_organisation(org, accounts, d
     assert big.total.total == small.total.total + 20
 
 
-def test_branch_rollup_counts_departments_and_party_groups_in_their_branch(org, accounts):
+def test_subtree_rollup_counts_each_unit_over_its_subtree_and_folds_party_groups(org, accounts):
     group = org_services.unit_create(
         actor=org.root_user, parent=org.branch1, name="第一党小组", kind="party_group"
     )
@@ -170,6 +170,12 @@ def test_branch_rollup_counts_departments_and_party_groups_in_their_branch(org, 
     testing.make_person(org.committee, name="党委本级")
     campaign = f.campaign(org.committee, actor=accounts.unit_admin)
     rows = {
-        r.unit.name: r.tally.total for r in selectors.branch_rollup(campaign=campaign, focus=org.committee)
+        r.unit.name: (r.depth, r.tally.total)
+        for r in selectors.subtree_rollup(campaign=campaign, focus=org.committee)
     }
-    assert rows == {"西北能化公司党委": 1, "甲醇厂第一党支部": 3}
+    assert rows == {"西北能化公司党委": (0, 4), "甲醇厂党总支": (1, 3), "甲醇厂第一党支部": (2, 3)}
+    at_branch = selectors.subtree_rollup(campaign=campaign, focus=org.branch1)
+    assert [(r.unit.name, r.depth, r.tally.total) for r in at_branch] == [
+        ("甲醇厂第一党支部", 0, 3),
+        ("第一党小组", 1, 1),
+    ]

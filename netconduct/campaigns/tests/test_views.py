@@ -124,7 +124,7 @@ def test_exports_agree_with_the_page(client, org, accounts):
     xlsx = client.get(reverse("campaigns:export", args=[campaign.pk]))
     book = load_workbook(io.BytesIO(xlsx.content))
     units = list(book["按单位"].iter_rows(min_row=3, values_only=True))
-    assert units[-1][0] == "合计" and units[-1][2] == 2 and units[-1][3] == 0
+    assert units[0][0] == "西北能化公司党委" and units[0][2] == 2 and units[0][3] == 0  # the whole scope
     pending = [row[1] for row in book["未完成人员"].iter_rows(min_row=2, values_only=True)]
     assert sorted(pending) == sorted(["李书记", "王职工"])
     pdf = client.get(reverse("campaigns:summary_pdf", args=[campaign.pk]))

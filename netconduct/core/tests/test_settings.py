@@ -74,3 +74,43 @@ def test_embedded_default_keeps_its_keys_in_the_data_folder(tmp_path):
     assert oct((tmp_path / "keys.json").stat().st_mode & 0o777) == "0o600"
     _run(["check"], env)
     assert (tmp_path / "keys.json").read_text() == keys
+
+
+def _deploy(tmp_path, **changes) -> subprocess.CompletedProcess:
+    env = _production_env(tmp_path)
+    env.update(changes)
+    return _run(["check", "--deploy"], env)
+
+
+def test_check_deploy_fails_on_weak_or_malformed_keys(tmp_path):
+    cases = {
+        "FIELD_ENCRYPTION_KEYS": [
+            "k1:" + "11" * 32,  # well-formed, not random
+            "k1:" + "zz" * 32,  # not hex
+            "k1:abcdef",  # too short
+            f"k2:{'ab12' * 16},k1:{'ab12' * 16}",
+        ],
+        "ID_HASH_KEY": ["33" * 32, "short-key", "0123456789abcdef" * 4],
+    }
+    for name, values in cases.items():
+        for value in values:
+            result = _deploy(tmp_path, **{name: value})
+            assert result.returncode != 0, (name, value)
+            assert "ERROR" in result.stderr and name in result.stderr, result.stderr
+
+
+def test_check_deploy_fails_on_empty_allowed_hosts_and_missing_redis(tmp_path):
+    result = _deploy(tmp_path, ALLOWED_HOSTS="")
+    assert result.returncode != 0 and "netconduct.E003" in result.stderr
+    result = _deploy(tmp_path, REDIS_URL="")
+    assert result.returncode != 0 and "netconduct.E004" in result.stderr and "REDIS_URL" in result.stderr
+
+
+def test_the_wsgi_entry_refuses_to_serve_with_weak_keys(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
+    env.update(_production_env(tmp_path))
+    command = [sys.executable, "-c", "import netconduct.wsgi"]
+    assert subprocess.run(command, env=env, capture_output=True, timeout=120).returncode == 0
+    env["ID_HASH_KEY"] = "33" * 32
+    weak = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert weak.returncode != 0 and "netconduct.E002" in weak.stderr

@@ -23,11 +23,11 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 
 from netconduct.core.exceptions import ApplicationError
+from netconduct.core.xlsx import XLSX_TYPE, XlsxBook
 from netconduct.org import scoping
 
 from .forms import RosterUploadForm
 from .importer import ImportResult, roster_import
-from .safe_cells import neutralise
 
 UPLOAD_DIR = "roster-uploads"
 SESSION_KEY = "roster_uploads"
@@ -175,24 +175,13 @@ def _apply(
 
 
 def _error_workbook(result: ImportResult) -> HttpResponse:
-    """The refused rows as .xlsx; every text cell goes through `neutralise` (names and messages echo the file)."""
-    import io
-
-    import openpyxl
-
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet("错误清单")
-    sheet.append([neutralise(f"花名册“{result.filename}”未通过检查的行")])
-    sheet.append(["行号", "列", "原因"])
+    """The refused rows as .xlsx, through the shared writer (names and messages echo the file: formulas defused)."""
+    book = XlsxBook()
+    sheet = book.sheet("错误清单", ["行号", "列", "原因"], caption=f"花名册“{result.filename}”未通过检查的行")
     for error in result.errors:
-        sheet.append([error.row, neutralise(error.column), neutralise(error.message)])
-    buffer = io.BytesIO()
-    book.save(buffer)
+        sheet.append([error.row, error.column, error.message])
     stem = Path(result.filename).stem or "花名册"
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    response = HttpResponse(book.to_bytes(), content_type=XLSX_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, f"{stem}-错误清单.xlsx")
     response["Cache-Control"] = "no-store"
     return response

@@ -14,10 +14,10 @@ from django.test import Client
 from django.urls import reverse
 
 from netconduct.core.models import AuditEvent
+from netconduct.core.xlsx import neutralise
 from netconduct.org.models import OrgUnit, Person
 from netconduct.org.roster import views as roster_views
 from netconduct.org.roster.importer import ImportResult, RowError
-from netconduct.org.roster.safe_cells import neutralise
 from netconduct.org.roster.testing import HEADER, office_rows, write_xlsx
 from netconduct.testing import login, make_id_number
 
@@ -127,8 +127,11 @@ def test_error_workbook_neutralises_formula_text():
     response = roster_views._error_workbook(result)
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[2:] == [(4, '\'=HYPERLINK("http://x")', "'@SUM(A1)"), (5, "'+姓名", "'-1")]
-    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    # stored as text, as typed, with Excel's quote prefix (still text when the cell is edited)
+    assert rows[2:] == [(4, '=HYPERLINK("http://x")', "@SUM(A1)"), (5, "+姓名", "-1")]
+    cells = [c for row in sheet.iter_rows(min_row=3) for c in row[1:]]
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells)
+    assert sheet.freeze_panes == "A3" and sheet.column_dimensions["B"].width > 20
 
 
 def test_neutralise():

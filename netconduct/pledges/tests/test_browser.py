@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from netconduct.campaigns.models import Target
 from netconduct.pledges import services
@@ -38,7 +39,8 @@ def test_member_signs_with_a_finger_on_a_phone_and_downloads_the_sealed_copy(
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.locator("#pledge-end").scroll_into_view_if_needed()
     phone.locator("#acknowledged").wait_for(state="attached")
-    phone.wait_for_function("!document.getElementById('acknowledged').disabled")
+    # expect() rather than wait_for_function: the Content-Security-Policy forbids evaluating strings in the page
+    expect(phone.locator("#acknowledged")).to_be_enabled()
     phone.check("#acknowledged")
 
     # Sign with a finger: a stroke across the pad.

@@ -160,7 +160,7 @@ def test_xlsx_lists_who_signed_when_and_how(progress, accounts, org):
     assert by_name["赵纸质"][3:7] == (
         "已签订",
         "纸质签订",
-        f"{timezone.localdate():%Y-%m-%d} 12:00",
+        dt.datetime.combine(timezone.localdate(), dt.time(12, 0)),  # a date and time, not text
         "李书记",
     )
     assert by_name["赵纸质"][8].replace("-", "") == zhao.code and by_name["赵纸质"][9] == zhao.pdf_sha256
@@ -241,3 +241,39 @@ def test_an_unsigned_pledge_keeps_the_target_unfinished_and_reminded(campaign, a
     assert not Notification.objects.filter(user=accounts.member, key__contains=":overdue:").exists()
     overdue = Notification.objects.get(user=accounts.secretary, key__contains=f":u{org.branch1.pk}:overdue:")
     assert "王职工" not in overdue.body and "赵纸质（无账号）" in overdue.body
+
+
+EVIL = '=HYPERLINK("evil.example","点我")'
+
+
+def test_xlsx_writes_a_formula_named_unit_as_text_with_fitted_columns(progress, accounts, org):
+    from netconduct.org import services as org_services
+
+    org_services.unit_update(actor=org.root_user, unit=org.branch1, name=EVIL)
+    data = exports.pledges_xlsx(viewer=accounts.unit_admin, campaign=progress, focus=org.committee)
+    book = load_workbook(io.BytesIO(data))
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value == EVIL]
+    assert len(cells) >= 3 and all(c.data_type == "s" and c.quotePrefix for c in cells)
+    assert not [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert book["按单位"].freeze_panes == "A3" and book["人员明细"].freeze_panes == "A2"
+    assert book["人员明细"].column_dimensions["A"].width >= 30  # the long name fits
+    signed = [r[5] for r in book["人员明细"].iter_rows(min_row=2) if r[5].value]
+    assert signed and all(c.is_date for c in signed)
+
+
+def test_zip_names_and_manifest_are_safe_whatever_the_unit_is_called(progress, accounts, org):
+    from netconduct.org import services as org_services
+
+    org_services.unit_update(actor=org.root_user, unit=org.branch1, name="..")
+    result = exports.archive_zip(viewer=accounts.secretary, campaign=progress, unit=org.branch1)
+    with zipfile.ZipFile(result.file) as archive:
+        names = archive.namelist()
+    assert len(names) == 3
+    for name in names:
+        assert not name.startswith(("/", "\\")) and ".." not in name.split("/") and "\\" not in name
+    org_services.unit_update(actor=org.root_user, unit=org.branch1, name=EVIL)
+    result = exports.archive_zip(viewer=accounts.secretary, campaign=progress, unit=org.branch1)
+    with zipfile.ZipFile(result.file) as archive:
+        manifest_name = next(n for n in archive.namelist() if n.endswith(".csv"))
+        rows = list(csv.reader(io.StringIO(archive.read(manifest_name).decode("utf-8-sig"))))
+    assert all(row[1] == "'" + EVIL and row[0].startswith("'") for row in rows[1:])

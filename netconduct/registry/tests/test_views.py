@@ -238,3 +238,17 @@ def test_import_refuses_what_is_not_an_xlsx(org, accounts):
     assert "请上传 .xlsx 格式" in response.content.decode()
     response = _upload(client, b"PK\x03\x04broken", name="台账.xlsx")
     assert response.status_code == 200 and not Account.objects.exists()
+
+
+def test_export_writes_formula_like_text_as_text(org, accounts):
+    evil = '=HYPERLINK("evil.example","点我")'
+    f.filed(accounts.member, name=evil, purpose="-1+1")
+    response = _client(accounts.unit_admin).get(reverse("registry:export"))
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    sheet = book.active
+    header = [c.value for c in sheet[2]]
+    row = next(r for r in sheet.iter_rows(min_row=3) if r[header.index("名称")].value == evil)
+    name, purpose = row[header.index("名称")], row[header.index("用途")]
+    assert name.data_type == "s" and name.quotePrefix and purpose.value == "-1+1" and purpose.quotePrefix
+    assert row[header.index("备案日期")].is_date
+    assert sheet.freeze_panes == "A3" and sheet.column_dimensions["E"].width >= 30

@@ -2,6 +2,7 @@
 (function () {
   var el = document.getElementById("rollup-chart");
   if (!el || !window.echarts) return;
+  if (el.dataset.ncHeight) el.style.height = el.dataset.ncHeight + "px";  // before init: the chart takes its size
   var names = el.dataset.names ? el.dataset.names.split("|") : [];
   var values = el.dataset.values ? el.dataset.values.split("|").map(Number) : [];
   if (!names.length) { el.remove(); return; }

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from netconduct.studies import services
 from netconduct.studies.models import Attendance
@@ -62,9 +63,8 @@ def test_member_signs_in_by_scanning_the_secretarys_qr_code(live_server, page, p
     )
 
     # The secretary's screen picks it up on its next poll, without a reload.
-    page.wait_for_function(
-        "document.querySelector('#signin-list').innerText.includes('王职工')", timeout=15_000
-    )
+    # expect() rather than wait_for_function: the Content-Security-Policy forbids evaluating strings in the page
+    expect(page.locator("#signin-list")).to_contain_text("王职工", timeout=15_000)
     assert page.locator("#signin-list [data-count]").get_attribute("data-count") == "1"
     page.reload()
     row = page.locator("#attendance-table tr[data-person='王职工']")
