@@ -8,6 +8,7 @@ from django.shortcuts import render
 from netconduct.core.templatetags.netconduct import ACTIONS
 from netconduct.org import scoping
 from netconduct.org.selectors import audit_event_list
+from netconduct.reports.policies import CONFIDENTIAL_ACTIONS, inspector_paths
 
 from .selectors import home_summary
 
@@ -24,6 +25,15 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     action = request.GET.get("action", "").strip()
     events = audit_event_list(viewer=request.user, action=action or None).select_related("actor")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    # Chosen by name from the labelled actions, not typed as a code.
-    actions = sorted(((code, str(label)) for code, label in ACTIONS.items()), key=lambda item: item[0])
+    # Chosen by name from the labelled actions, not typed as a code. Reports and cases are left out of the list for
+    # whoever sees none of their events: even the names of what was done would say a matter was handled.
+    confidential = not inspector_paths(request.user)
+    actions = sorted(
+        (
+            (code, str(label))
+            for code, label in ACTIONS.items()
+            if not (confidential and code.startswith(CONFIDENTIAL_ACTIONS))
+        ),
+        key=lambda item: item[0],
+    )
     return render(request, "home/audit_list.html", {"page": page, "action": action, "actions": actions})
