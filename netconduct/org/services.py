@@ -4,9 +4,10 @@ transaction; after the write the object must still be inside the writer's scope.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -46,6 +47,7 @@ PERSON_AUDIT_FIELDS = (
     "gender",
     "birth_date",
     "mobile",
+    "email",
     "is_party_member",
     "is_probationary",
     "is_cadre",
@@ -255,6 +257,7 @@ def apply_person_fields(person: Person, data: dict[str, Any]) -> None:
     for field in (
         "employee_no",
         "mobile",
+        "email",
         "political_status",
         "position",
         "status",
@@ -277,6 +280,7 @@ def clean_person_data(raw: dict[str, Any]) -> dict[str, Any]:
         "name": validation.clean_name,
         "id_number": validation.clean_id_number,
         "mobile": validation.clean_mobile,
+        "email": validation.clean_email,
         "employee_no": validation.clean_employee_no,
     }
     data: dict[str, Any] = {}
@@ -361,6 +365,8 @@ def person_update(*, actor, person: Person, **fields: Any) -> Person:
     _check_unique(person)
     person.full_clean(exclude=["id_number_enc", "id_number_hash", "name_initials", "name_pinyin"])
     person.save()
+    if "email" in data:
+        _accounts_follow_email([person])
     old, new = _diff(before, person_snapshot(person))
     if new:
         audit_record(
@@ -369,6 +375,13 @@ def person_update(*, actor, person: Person, **fields: Any) -> Person:
         )
         announce_people_changed([person.pk])
     return person
+
+
+def _accounts_follow_email(people: Sequence[Person]) -> None:
+    """Keep the accounts' address in step with their person's: the person's is the one people edit."""
+    User = get_user_model()
+    users = [User(pk=p.user_id, email=p.email) for p in people if p.user_id]
+    User.objects.bulk_update(users, ["email"], batch_size=900)
 
 
 @transaction.atomic
@@ -540,6 +553,8 @@ def person_bulk_apply(
         )
     if changed:
         Person.objects.bulk_update(changed, sorted(touched_fields | {"updated_at"}), batch_size=batch_size)
+        if "email" in touched_fields:
+            _accounts_follow_email(changed)
     audit_record_many(actor=actor, changes=changes)
     announce_people_changed([p.pk for p in new_people] + [p.pk for p in changed])
     return new_people, changed
