@@ -74,7 +74,9 @@ def _person_messages(campaign: Campaign, person_ids: Sequence[int] | None) -> in
                 )
             )
             if len(messages) >= BATCH:
-                sent += notifications_send(messages=messages, unit=campaign.unit, source=campaign.title).notifications
+                sent += notifications_send(
+                    messages=messages, unit=campaign.unit, source=campaign.title
+                ).notifications
                 messages = []
         sent += notifications_send(messages=messages, unit=campaign.unit, source=campaign.title).notifications
     return sent

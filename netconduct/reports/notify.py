@@ -29,7 +29,9 @@ def inspectors_of(unit: OrgUnit) -> list[tuple[int, str]]:
     return [(uid, email or "") for uid, email in rows]
 
 
-def _send(recipients, *, key: str, title: str, url: str, body: str, unit: OrgUnit, skip: int | None = None) -> int:
+def _send(
+    recipients, *, key: str, title: str, url: str, body: str, unit: OrgUnit, skip: int | None = None
+) -> int:
     link = absolute_url(url)
     messages = [
         Message(

@@ -547,7 +547,9 @@ def _tell_returned(session: StudySession) -> None:
     url = reverse("studies:session_detail", kwargs={"pk": session.pk})
     link = absolute_url(url)
     title = f"学习记录被退回：{session.topic[:60]}"
-    body = f"{session.unit.name}{session.starts_at:%Y-%m-%d}的学习记录被退回，审核意见：{session.review_opinion}"
+    body = (
+        f"{session.unit.name}{session.starts_at:%Y-%m-%d}的学习记录被退回，审核意见：{session.review_opinion}"
+    )
     stamp = f"{session.reviewed_at:%Y%m%d%H%M%S%f}"
     notifications_send(
         messages=[

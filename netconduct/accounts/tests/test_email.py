@@ -68,7 +68,9 @@ def test_the_profile_page_sets_address_and_channel_and_reminders_respect_it(clie
     assert AuditEvent.objects.filter(action="account.profile").count() == 1
 
     def send(key):
-        return notifications_send(messages=[Message(user_id=member.pk, key=key, title="提醒", email=member.email)])
+        return notifications_send(
+            messages=[Message(user_id=member.pk, key=key, title="提醒", email=member.email)]
+        )
 
     assert send("k1").emails == 1
     client.post("/accounts/profile/", {"email": "wang@example.com"})  # the box unticked

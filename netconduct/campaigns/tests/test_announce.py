@@ -76,7 +76,12 @@ def test_announcing_is_batched(org, accounts, django_capture_on_commit_callbacks
     with CaptureQueriesContext(connection) as small:
         campaign_announce(campaign_id=campaign.pk)
     for i in range(30):
-        testing.make_account(f"many{i}", person=testing.make_person(org.branch2, name="多人" + "甲乙丙丁戊己庚辛壬癸"[i % 10] + "子丑寅"[i // 10]))
+        testing.make_account(
+            f"many{i}",
+            person=testing.make_person(
+                org.branch2, name="多人" + "甲乙丙丁戊己庚辛壬癸"[i % 10] + "子丑寅"[i // 10]
+            ),
+        )
     services.campaign_sync(campaign=campaign)
     Notification.objects.all().delete()
     with CaptureQueriesContext(connection) as large:

@@ -29,10 +29,14 @@ def test_a_returned_record_tells_the_recorder_and_secretaries_with_the_opinion(o
     other = make_session(accounts.secretary, org.branch1, topic="第二次学习")
     ready_to_submit(accounts.secretary, other, accounts.member.person)
     services.session_submit(actor=accounts.secretary, session=other)
-    services.session_review(actor=accounts.unit_admin, session=other, decision="return", opinion="请补充会议照片")
+    services.session_review(
+        actor=accounts.unit_admin, session=other, decision="return", opinion="请补充会议照片"
+    )
     notes = _returned(other)
     assert set(notes.values_list("user_id", flat=True)) == {accounts.secretary.pk, deputy.pk}
-    assert not notes.filter(user__in=[accounts.outsider_secretary, accounts.member, accounts.unit_admin]).exists()
+    assert not notes.filter(
+        user__in=[accounts.outsider_secretary, accounts.member, accounts.unit_admin]
+    ).exists()
     assert all("请补充会议照片" in n.body for n in notes)
 
     # returned again after a fix: told again, once
