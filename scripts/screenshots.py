@@ -39,7 +39,7 @@ def main() -> None:
     subprocess.run([BIN, "demo", "--with-accounts"], env=env, check=True, stdout=subprocess.DEVNULL)
     script = (
         "from netconduct.accounts.models import User\n"
-        "for u in User.objects.filter(username__in=['zhb_admin','zc_secretary','member_demo']):\n"
+        "for u in User.objects.filter(username__in=['zhb_admin','zc_secretary','member_demo','jiwei']):\n"
         f"    u.set_password({PASSWORD!r}); u.save()\n"
     )
     subprocess.run([BIN, "shell", "-c", script], env=env, check=True)
@@ -109,6 +109,9 @@ def shoot(out: Path, only: list[str] | None, ids: dict[str, str]) -> None:
         ("selfcheck", "member_demo", "/selfcheck/"),
         ("notifications", "zc_secretary", "/campaigns/notifications/"),
         ("home-admin", "zhb_admin", "/"),
+        ("home-staff", "zhb_admin", "/"),
+        ("home-secretary", "zc_secretary", "/"),
+        ("home-inspector", "jiwei", "/"),
         ("pledge-sign", "member_demo", "/pledges/sign/{target}/"),
         ("pledges-mine", "member_demo", "/pledges/"),
         ("pledge-verify", None, "/pledges/verify/"),

@@ -43,7 +43,10 @@ def test_case_steps_tell_the_other_inspectors_and_the_person(org, accounts):
     assert set(steps.values_list("user_id", flat=True)) == {colleague.pk}
     case = case_services.violation_advance(actor=accounts.inspector, case=case, to=CaseStep.INVESTIGATING)
     case = case_services.violation_advance(
-        actor=colleague, case=case, to=CaseStep.STATEMENT_REQUESTED, text="反映您在微信群转发内部文件截图，请说明。"
+        actor=colleague,
+        case=case,
+        to=CaseStep.STATEMENT_REQUESTED,
+        text="反映您在微信群转发内部文件截图，请说明。",
     )
     assert steps.filter(user=member).count() == 1  # asked for a statement
     case_services.case_statement(actor=member, case=case, text="截图是公开通知，并非内部文件。")
