@@ -31,7 +31,7 @@ LIST_MAX = 8
 class Owed:
     """One thing a person still owes, with its deadline."""
 
-    kind: str
+    kind: str  # read, pledge, study, session, statement, review
     title: str
     url: str
     deadline: dt.date | None
@@ -91,27 +91,21 @@ def member_home(*, user) -> MemberHome | None:
     for target in campaign_selectors.my_open_tasks(user=user):
         campaign = target.campaign
         task_url = reverse("campaigns:my_task", kwargs={"pk": target.pk})
-        since = campaign.launched_at
+        since, deadline, named = campaign.launched_at, campaign.deadline, f"《{campaign.title}》"
         if campaign.requires_read and target.read_at is None:
-            owed.append(
-                Owed("阅读确认", campaign.title, task_url, campaign.deadline, since, "阅读传达文件并确认")
-            )
+            owed.append(Owed("read", "阅读并确认传达文件", task_url, deadline, since, named))
         if campaign.requires_pledge and target.pledged_at is None:
             url = reverse("pledges:sign", kwargs={"target_pk": target.pk})
-            owed.append(Owed("签订承诺书", campaign.title, url, campaign.deadline, since, "在手机上签名即可"))
+            owed.append(Owed("pledge", "签订承诺书", url, deadline, since, f"{named}，在手机上签名即可"))
         if campaign.requires_study and target.studied_at is None:
-            owed.append(
-                Owed(
-                    "参加学习", campaign.title, task_url, campaign.deadline, since, "参加支部的专题学习并签到"
-                )
-            )
+            owed.append(Owed("study", "参加专题学习", task_url, deadline, since, f"{named}，参加支部的学习"))
     for session in study_selectors.my_upcoming_sessions(user=user):
         when = timezone.localtime(session.starts_at)
         place = f" · {session.place}" if session.place else ""
         owed.append(
             Owed(
-                "学习安排",
-                session.topic,
+                "session",
+                f"学习：{session.topic}",
                 "",
                 when.date(),
                 session.created_at,
@@ -121,19 +115,19 @@ def member_home(*, user) -> MemberHome | None:
     for case in case_selectors.my_cases_owing_statement(user=user):
         owed.append(
             Owed(
-                "本人说明",
-                f"案件{case.reference}",
+                "statement",
+                "就有关情况作出说明",
                 reverse("reports:my_case", kwargs={"pk": case.pk}),
                 case.statement_due,
                 case.step_since,
-                "组织上需要听取您的说明",
+                f"案件{case.reference}",
             )
         )
     for item in registry_selectors.my_review_items(viewer=user):
         owed.append(
             Owed(
-                "账号年检",
-                item.account.name,
+                "review",
+                f"账号“{item.account.name}”年检",
                 reverse("registry:review_answer", kwargs={"pk": item.pk}),
                 item.round.deadline,
                 item.round.created_at,

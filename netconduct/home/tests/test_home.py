@@ -92,8 +92,8 @@ def test_a_member_sees_what_they_owe_newest_first_and_what_they_did(org, account
     assert "我的待办" in page
     owed = page[page.index('data-testid="owed"') :]
     # newest first: the statement asked last, then the second campaign, then the first (read and pledge)
-    assert owed.index("本人说明") < owed.index("第二次宣贯") < owed.index("签订承诺书")
-    assert "阅读确认" in owed and "下周的学习" in owed and "到场后扫描现场二维码签到" in owed
+    assert owed.index('data-kind="statement"') < owed.index("第二次宣贯") < owed.index('data-kind="pledge"')
+    assert owed.count('data-kind="read"') == 1 and "下周的学习" in owed and "到场后扫描现场二维码签到" in owed
     assert "年已完成" in page
     # nothing of anyone else's work
     for other in ("学习记录待审核", "发送失败的提醒", "举报待办", "纸质承诺书未收回", "五月主题党日"):
