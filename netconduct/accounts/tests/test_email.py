@@ -11,8 +11,6 @@ from netconduct import testing
 from netconduct.accounts import services
 from netconduct.core.exceptions import ApplicationError
 from netconduct.core.models import AuditEvent
-from netconduct.notifications.models import Delivery, Notification
-from netconduct.notifications.services import Message, notifications_send
 from netconduct.org import services as org_services
 from netconduct.org.roster.importer import roster_import
 from netconduct.org.roster.testing import office_rows, write_xlsx
@@ -53,7 +51,7 @@ def test_the_roster_reads_an_email_column(tmp_path, org, accounts):
     assert Person.objects.get(name="张伟").email == "zhang@example.com"
 
 
-def test_the_profile_page_sets_address_and_channel_and_reminders_respect_it(client, org, accounts):
+def test_the_profile_page_sets_address_and_channel(client, org, accounts):
     member = accounts.member
     testing.login(client, member)
     page = client.get("/accounts/profile/")
@@ -67,19 +65,9 @@ def test_the_profile_page_sets_address_and_channel_and_reminders_respect_it(clie
     assert member.email == member.person.email == "wang@example.com" and member.email_notifications
     assert AuditEvent.objects.filter(action="account.profile").count() == 1
 
-    def send(key):
-        return notifications_send(
-            messages=[Message(user_id=member.pk, key=key, title="提醒", email=member.email)]
-        )
-
-    assert send("k1").emails == 1
     client.post("/accounts/profile/", {"email": "wang@example.com"})  # the box unticked
     member.refresh_from_db()
-    assert not member.email_notifications
-    report = send("k2")
-    assert (report.notifications, report.emails) == (1, 0)  # told in the platform only
-    assert Notification.objects.filter(user=member).count() == 2
-    assert Delivery.objects.filter(recipient="wang@example.com").count() == 1
+    assert not member.email_notifications and member.email == "wang@example.com"
 
 
 def test_an_account_activated_later_takes_the_persons_address(org, accounts):
