@@ -534,7 +534,7 @@ def session_submit(*, actor, session: StudySession) -> StudySession:
 
 
 def _tell_returned(session: StudySession) -> None:
-    """A returned record: its recorder (the account that made it) and the branch's secretaries, with the opinion.
+    """A returned record: whoever made it, its recorder (记录人) and the branch's secretaries, with the opinion.
     Keyed by the review's time: a record returned again after a fix is a new message."""
     users = set(
         RoleGrant.objects.filter(role=Role.SECRETARY, unit=session.unit, user__is_active=True).values_list(
@@ -543,6 +543,9 @@ def _tell_returned(session: StudySession) -> None:
     )
     if session.created_by_id and session.created_by.is_active:
         users.add(session.created_by_id)
+    recorder = session.recorder
+    if recorder is not None and recorder.user_id and recorder.user.is_active:
+        users.add(recorder.user_id)
     emails = dict(get_user_model().objects.filter(pk__in=users).values_list("pk", "email"))
     url = reverse("studies:session_detail", kwargs={"pk": session.pk})
     link = absolute_url(url)

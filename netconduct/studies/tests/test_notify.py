@@ -26,7 +26,7 @@ def test_a_returned_record_tells_the_recorder_and_secretaries_with_the_opinion(o
     services.session_review(actor=accounts.unit_admin, session=session, decision="accept")
     assert not _returned(session).exists()  # accepted: nothing to put right
 
-    other = make_session(accounts.secretary, org.branch1, topic="第二次学习")
+    other = make_session(accounts.secretary, org.branch1, topic="第二次学习", recorder=accounts.member.person)
     ready_to_submit(accounts.secretary, other, accounts.member.person)
     services.session_submit(actor=accounts.secretary, session=other)
     services.session_review(
@@ -42,5 +42,5 @@ def test_a_returned_record_tells_the_recorder_and_secretaries_with_the_opinion(o
     # returned again after a fix: told again, once
     services.session_submit(actor=accounts.secretary, session=other)
     services.session_review(actor=accounts.unit_admin, session=other, decision="return", opinion="照片不清晰")
-    assert _returned(other).count() == 4
-    assert _returned(other).filter(body__contains="照片不清晰").count() == 2
+    assert _returned(other).count() == 6
+    assert _returned(other).filter(body__contains="照片不清晰").count() == 3
