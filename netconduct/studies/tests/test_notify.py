@@ -33,10 +33,10 @@ def test_a_returned_record_tells_the_recorder_and_secretaries_with_the_opinion(o
         actor=accounts.unit_admin, session=other, decision="return", opinion="请补充会议照片"
     )
     notes = _returned(other)
-    assert set(notes.values_list("user_id", flat=True)) == {accounts.secretary.pk, deputy.pk}
-    assert not notes.filter(
-        user__in=[accounts.outsider_secretary, accounts.member, accounts.unit_admin]
-    ).exists()
+    # the secretaries, and the member who kept the minutes (记录人)
+    told = {accounts.secretary.pk, deputy.pk, accounts.member.pk}
+    assert set(notes.values_list("user_id", flat=True)) == told
+    assert not notes.filter(user__in=[accounts.outsider_secretary, accounts.unit_admin]).exists()
     assert all("请补充会议照片" in n.body for n in notes)
 
     # returned again after a fix: told again, once
