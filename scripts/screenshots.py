@@ -148,6 +148,7 @@ def shoot(out: Path, only: list[str] | None, ids: dict[str, str]) -> None:
         ("home-staff", "zhb_admin", "/"),
         ("home-secretary", "zc_secretary", "/"),
         ("home-inspector", "jiwei", "/"),
+        ("profile", "member_demo", "/accounts/profile/"),
         ("pledge-sign", "member_demo", "/pledges/sign/{target}/"),
         ("pledges-mine", "member_demo", "/pledges/"),
         ("pledge-verify", None, "/pledges/verify/"),
