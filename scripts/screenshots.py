@@ -22,6 +22,41 @@ PORT = 8765
 PASSWORD = "Screenshot-pass-2026"  # noqa: S105 - a throwaway demo in a temporary folder
 
 
+# Work waiting on the role home pages: a session record returned, one still to record, paper pledges printed, a
+# report for the inspector, a failed e-mail for the staff.
+HOME_WORK = """
+import datetime as dt
+from django.utils import timezone
+from netconduct.accounts.models import User
+from netconduct.campaigns.models import Campaign
+from netconduct.notifications.models import Delivery
+from netconduct.org.models import OrgUnit
+from netconduct.pledges.paper import paper_forms_print
+from netconduct.reports.services import report_file
+from netconduct.studies import services as s
+sec, admin, member = (User.objects.get(username=n) for n in ('zc_secretary', 'zhb_admin', 'member_demo'))
+branch = sec.person.unit
+now = timezone.now()
+done = s.session_create(actor=sec, unit=branch, form='theme_day', topic='学习网络行为规范主题党日',
+                        starts_at=now - dt.timedelta(days=2), place='综采队会议室')
+s.attendance_set(actor=sec, session=done, marks=[s.Mark(member.person.pk, 'present')])
+s.session_update(actor=sec, session=done, minutes='传达学习规范全文。')
+s.session_submit(actor=sec, session=done)
+s.session_review(actor=admin, session=done, decision='return', opinion='请补充会议照片和签到表')
+s.session_create(actor=sec, unit=branch, form='theme_day', topic='网络行为规范专题学习（二）',
+                 starts_at=now + dt.timedelta(days=3), place='综采队会议室')
+campaign = Campaign.objects.filter(requires_pledge=True).first()
+if campaign:
+    paper_forms_print(actor=sec, campaign=campaign, unit=branch)
+report_file(actor=member, category='other', platform='wechat', link='', seen_on=None, subject='',
+            description='在工作群里转发未经核实的事故消息。', confidential=True, unit_basis='mine',
+            reported_unit=None, passphrase='screenshot-pass', files=[])
+Delivery.objects.create(key='shots:email', channel='email', unit=OrgUnit.objects.get(kind='committee'),
+                        recipient='wang.bc@example.com', subject='宣贯提醒', body='', status='failed',
+                        last_error='550 邮箱不存在')
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
@@ -39,10 +74,11 @@ def main() -> None:
     subprocess.run([BIN, "demo", "--with-accounts"], env=env, check=True, stdout=subprocess.DEVNULL)
     script = (
         "from netconduct.accounts.models import User\n"
-        "for u in User.objects.filter(username__in=['zhb_admin','zc_secretary','member_demo']):\n"
+        "for u in User.objects.filter(username__in=['zhb_admin','zc_secretary','member_demo','jiwei']):\n"
         f"    u.set_password({PASSWORD!r}); u.save()\n"
     )
     subprocess.run([BIN, "shell", "-c", script], env=env, check=True)
+    subprocess.run([BIN, "shell", "--no-imports", "-c", HOME_WORK], env=env, check=True)
     ids = subprocess.run(
         [
             BIN,
@@ -109,6 +145,10 @@ def shoot(out: Path, only: list[str] | None, ids: dict[str, str]) -> None:
         ("selfcheck", "member_demo", "/selfcheck/"),
         ("notifications", "zc_secretary", "/campaigns/notifications/"),
         ("home-admin", "zhb_admin", "/"),
+        ("home-staff", "zhb_admin", "/"),
+        ("home-secretary", "zc_secretary", "/"),
+        ("home-inspector", "jiwei", "/"),
+        ("profile", "member_demo", "/accounts/profile/"),
         ("pledge-sign", "member_demo", "/pledges/sign/{target}/"),
         ("pledges-mine", "member_demo", "/pledges/"),
         ("pledge-verify", None, "/pledges/verify/"),

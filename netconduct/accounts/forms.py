@@ -166,3 +166,18 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
         if password:
             for problem in services.password_problems(password, user):
                 self.add_error(password_field_name, problem)
+
+
+class ProfileForm(forms.Form):
+    email = forms.CharField(
+        label="电子邮箱",
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"class": "form-control", "autocomplete": "email"}),
+        help_text="用于接收邮件提醒；留空则只在平台内提醒。",
+    )
+    email_notifications = forms.BooleanField(
+        label="同时用邮件提醒我",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )

@@ -8,7 +8,12 @@ from django.db import models
 
 
 class User(AbstractUser):
-    """A login account; `person` (reverse one-to-one from org.Person) links it to the roster."""
+    """A login account; `person` (reverse one-to-one from org.Person) links it to the roster. `email` follows the
+    person's address (Person.email is the one kept); an account without a person keeps its own."""
+
+    email_notifications = models.BooleanField(
+        "邮件提醒", default=True, help_text="关闭后只在平台内提醒，不再发送邮件。"
+    )
 
     class Meta(AbstractUser.Meta):
         ordering = ["username"]

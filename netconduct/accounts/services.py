@@ -30,9 +30,10 @@ from netconduct.org import scoping
 from netconduct.org import services as org_services
 from netconduct.org.choices import PersonStatus
 from netconduct.org.models import Person
+from netconduct.org.validation import clean_email
 
 from . import selectors
-from .models import ActivationCode
+from .models import ActivationCode, User
 
 # No 0/O, 1/I/L: the code is read off paper by people in a hurry.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -347,7 +348,7 @@ def activation_redeem(
     now = timezone.now()
     User = get_user_model()
     if activation.purpose == ActivationCode.Purpose.ACTIVATE:
-        user = User(username=new_username(person), first_name=person.name[:150])
+        user = User(username=new_username(person), first_name=person.name[:150], email=person.email)
         _validate_password(password, user)
         user.set_password(password)
         user.full_clean(exclude=["password"])
@@ -478,4 +479,41 @@ def account_reactivate(*, actor, person: Person):
             {"username": user.get_username(), "is_active": True},
         ),
     )
+
+
+# ---------------------------------------------------------------------------------------------------- profile
+
+
+@transaction.atomic
+def profile_update(*, actor, email: str, email_notifications: bool) -> User:
+    """A person's own address and channels. The address is kept on their Person (the one source the roster and the
+    person form also write) and copied to the account, which reminders read."""
+    if actor is None or not actor.is_authenticated:
+        raise PermissionRefused("请先登录。")
+    try:
+        email = clean_email(email or "")
+    except ValidationError as exc:
+        raise ApplicationError("；".join(exc.messages), field="email") from exc
+    user = get_user_model().objects.select_for_update().get(pk=actor.pk)
+    before = {"email": user.email, "email_notifications": user.email_notifications}
+    user.email, user.email_notifications = email, bool(email_notifications)
+    user.save(update_fields=["email", "email_notifications"])
+    person = Person.objects.filter(user=user).select_related("unit").first()
+    if person is not None and person.email != email:
+        person.email = email
+        person.save(update_fields=["email", "updated_at"])
+    after = {"email": user.email, "email_notifications": user.email_notifications}
+    if before != after:
+        audit_record(
+            actor=actor,
+            change=Change(
+                "account.profile",
+                "accounts.user",
+                user.pk,
+                user.get_username(),
+                person.unit.path if person is not None else "",
+                before,
+                after,
+            ),
+        )
     return user

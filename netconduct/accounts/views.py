@@ -26,6 +26,7 @@ from django_otp import login as otp_login
 
 from netconduct.core.actions import run_action
 from netconduct.core.exceptions import ApplicationError
+from netconduct.core.forms import run_service
 from netconduct.core.links import absolute_url
 from netconduct.org import scoping
 
@@ -115,6 +116,28 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         update_session_auth_hash(self.request, user)
         messages.success(self.request, _("密码已修改。其他设备上的登录已失效。"))
         return redirect("home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    """The person's own address and the channels they are reminded through."""
+    user = request.user
+    form = forms.ProfileForm(
+        request.POST or None, initial={"email": user.email, "email_notifications": user.email_notifications}
+    )
+    if request.method == "POST" and form.is_valid():
+        done = run_service(
+            form,
+            services.profile_update,
+            actor=user,
+            email=form.cleaned_data["email"],
+            email_notifications=form.cleaned_data["email_notifications"],
+        )
+        if done is not None:
+            messages.success(request, _("设置已保存。"))
+            return redirect("accounts:profile")
+    return _private(render(request, "accounts/profile.html", {"form": form}))
 
 
 # ---------------------------------------------------------------------------------------------------- TOTP

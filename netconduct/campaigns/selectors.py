@@ -308,3 +308,95 @@ def documents_conveyed_to(*, user) -> QuerySet[Document]:
         campaigns__targets__person=person,
         campaigns__status__in=[CampaignStatus.ACTIVE, CampaignStatus.CLOSED],
     ).distinct()
+
+
+# ---------------------------------------------------------------------------------------------------- home pages
+
+
+def my_open_tasks(*, user) -> list[Target]:
+    """The person's tasks in running campaigns that are not done, newest campaign first."""
+    return list(
+        my_targets(user=user)
+        .filter(campaign__status=CampaignStatus.ACTIVE, done_at__isnull=True)
+        .order_by("-campaign__launched_at", "-pk")
+    )
+
+
+def my_done_count(*, user, year: int) -> int:
+    """Tasks the person finished in `year`."""
+    return my_targets(user=user).filter(done_at__year=year).count()
+
+
+@dataclass
+class CampaignProgress:
+    """A running campaign as one viewer sees it: their part of its people, counted over the subtree of their scope."""
+
+    campaign: Campaign
+    total: int
+    done: int
+    units_behind: int  # units whose people are not all done after the deadline
+    people: list[Target] = field(default_factory=list)  # the first not finished, where the page lists them
+
+    @property
+    def pending(self) -> int:
+        return self.total - self.done
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.done / self.total, 1) if self.total else 0.0
+
+    @property
+    def overdue(self) -> bool:
+        return self.campaign.deadline < timezone.localdate() and self.pending > 0
+
+
+def open_campaigns_progress(*, viewer, limit: int = 10) -> list[CampaignProgress]:
+    """Running campaigns reaching the viewer's scope, soonest deadline first, with completion over the viewer's
+    subtree. Three queries, whatever the number of people or units."""
+    scope = scoping.scope_for(viewer, "campaign.view")
+    campaigns = list(
+        campaign_list(viewer=viewer, status=CampaignStatus.ACTIVE).order_by("deadline", "pk")[:limit]
+    )
+    if not campaigns:
+        return []
+    targets = Target.objects.filter(campaign__in=campaigns, in_scope=True)
+    if not scope.everything:
+        targets = targets.filter(scope.q("unit__path"))
+    counts = {
+        cid: (total, done)
+        for cid, total, done in targets.values("campaign_id")
+        .annotate(total=Count("pk"), done=Count("done_at"))
+        .order_by()
+        .values_list("campaign_id", "total", "done")
+    }
+    late = [c.pk for c in campaigns if c.deadline < timezone.localdate()]
+    behind: dict[int, int] = {}
+    if late:
+        behind = dict(
+            targets.filter(campaign_id__in=late, done_at__isnull=True)
+            .values("campaign_id")
+            .annotate(n=Count("unit_id", distinct=True))
+            .order_by()
+            .values_list("campaign_id", "n")
+        )
+    return [
+        CampaignProgress(c, *counts.get(c.pk, (0, 0)), units_behind=behind.get(c.pk, 0)) for c in campaigns
+    ]
+
+
+def pending_people(*, viewer, campaigns: list[Campaign], limit: int = 60) -> dict[int, list[Target]]:
+    """Campaign id → the first people in the viewer's scope who have not finished it (in tree and name order)."""
+    if not campaigns:
+        return {}
+    targets = scoping.visible(
+        Target.objects.filter(campaign__in=campaigns, in_scope=True, done_at__isnull=True),
+        viewer,
+        "campaign.view",
+        path_field="unit__path",
+    )
+    found: dict[int, list[Target]] = {c.pk: [] for c in campaigns}
+    for target in targets.select_related("person", "unit").order_by(
+        "campaign_id", "unit__path", "person__name_pinyin", "pk"
+    )[:limit]:
+        found[target.campaign_id].append(target)
+    return found

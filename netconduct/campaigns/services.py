@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -22,6 +22,7 @@ from netconduct.org.choices import PersonStatus
 from netconduct.org.models import OrgUnit, Person
 from netconduct.org.scoping import subtree_q
 
+from .announce import campaign_announce_on_commit
 from .choices import CampaignStatus
 from .models import Campaign, ReadReceipt, Target
 
@@ -178,6 +179,8 @@ class SyncResult:
     returned: int = 0
     moved: int = 0
     left: int = 0
+    # who got a task now (new or back in scope): told of it after commit, not counted in the audit
+    joined: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
     def as_dict(self) -> dict[str, int]:
         return {"added": self.added, "returned": self.returned, "moved": self.moved, "left": self.left}
@@ -228,7 +231,9 @@ def _sync(campaign: Campaign, person_ids: Sequence[int] | None = None) -> SyncRe
         Target.objects.filter(pk__in=left[start : start + BATCH]).update(in_scope=False)
     if new and not campaign.requires_read:
         _refresh_done(Target.objects.filter(campaign=campaign, done_at__isnull=True), campaign)
-    return SyncResult(len(new), len(returned), len(moved), len(left))
+    back = set(returned)
+    joined = tuple(t.person_id for t in new) + tuple(p for pk, p, _u, _s in rows if pk in back)
+    return SyncResult(len(new), len(returned), len(moved), len(left), joined)
 
 
 @transaction.atomic
@@ -245,6 +250,7 @@ def campaign_launch(*, actor, campaign: Campaign) -> SyncResult:
     campaign.launched_at = timezone.now()
     campaign.save(update_fields=["status", "launched_at", "updated_at"])
     result = _sync(campaign)
+    campaign_announce_on_commit(campaign.pk)
     audit_record(
         actor=actor,
         change=Change(
@@ -291,6 +297,7 @@ def campaign_sync(*, campaign: Campaign, person_ids: Sequence[int] | None = None
     if campaign.status != CampaignStatus.ACTIVE:
         return SyncResult()
     result = _sync(campaign, person_ids)
+    campaign_announce_on_commit(campaign.pk, result.joined)
     if any(result.as_dict().values()):
         audit_record(
             actor=actor,

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -107,6 +108,13 @@ def notifications_send(
         ]
         new = {n.key for n in _insert_new(Notification, notes)}
         report.notifications += len(new)
+        wanted = {m.user_id for m in chunk if m.email and m.key in new}
+        if wanted:  # people who turned e-mail off on their profile page are told in the platform only
+            wanted -= set(
+                get_user_model()
+                .objects.filter(pk__in=wanted, email_notifications=False)
+                .values_list("pk", flat=True)
+            )
         mails = [
             Delivery(
                 key=f"{m.key}:email",
@@ -119,7 +127,7 @@ def notifications_send(
                 next_attempt_at=now,
             )
             for m in chunk
-            if m.email and m.key in new
+            if m.email and m.key in new and m.user_id in wanted
         ]
         report.emails += len(_insert_new(Delivery, mails))
     return report

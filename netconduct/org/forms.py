@@ -52,6 +52,13 @@ class PersonForm(Form):
     id_number = forms.CharField(label=_("身份证号"), max_length=30)
     employee_no = forms.CharField(label=_("工号"), max_length=30, required=False)
     mobile = forms.CharField(label=_("手机号码"), max_length=30, required=False)
+    email = forms.CharField(
+        label=_("电子邮箱"),
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        help_text=_("填写后，本人可收到邮件提醒（本人可在“我的设置”中关闭）。"),
+    )
     categories = forms.MultipleChoiceField(
         label=_("人员类别"), choices=Category.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
@@ -73,6 +80,7 @@ class PersonForm(Form):
                     "name": person.name,
                     "employee_no": person.employee_no or "",
                     "mobile": person.mobile,
+                    "email": person.email,
                     "categories": [c for c, f in CATEGORY_FIELDS.items() if getattr(person, f)],
                     "political_status": person.political_status,
                     "position": person.position,

@@ -104,6 +104,9 @@ class Person(models.Model):
     gender = models.CharField("性别", max_length=1, choices=Gender.choices)
     birth_date = models.DateField("出生日期")
     mobile = models.CharField("手机号码", max_length=11, blank=True, db_index=True)
+    # The one place a person's e-mail address is kept; their account's User.email follows it (org.services), so
+    # reminders, which read the account's address, reach people whose address came from the roster.
+    email = models.EmailField("电子邮箱", blank=True)
     is_party_member = models.BooleanField("中共党员", default=False)
     is_probationary = models.BooleanField("预备党员", default=False)
     is_cadre = models.BooleanField("干部", default=False)

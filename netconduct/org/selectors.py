@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +36,7 @@ def unit_tree(
     *, viewer, include_closed: bool = False, under: OrgUnit | None = None, levels: int = TREE_LEVELS
 ) -> list[OrgUnit]:
     """Visible units in tree order, `levels` deep below the viewer's scope roots (or below `under`), each with
-    `n_people` (active people in the unit itself). Two queries, whatever the size of the organisation."""
+    `n_people` (active people in the unit itself) and `n_subtree` (in it and all below). Two queries, whatever the size of the organisation."""
     scope = scoping.scope_for(viewer, "org.view")
     # Each window is (subtree, deepest depth shown); units at the deepest depth load their children when opened.
     if under is not None:
@@ -53,14 +54,28 @@ def unit_tree(
     if not include_closed:
         visible_units = visible_units.filter(is_active=True)
     units = list(visible_units.order_by("path"))
-    counts = dict(
-        Person.objects.filter(unit__in=visible_units.values("pk"), status=PersonStatus.ACTIVE)
-        .values("unit")
+    # People per unit over the whole of each window's subtree (deeper units too, not just those shown): one row per
+    # unit with people, summed up to every ancestor in Python, as the campaign pages count.
+    subtree_people = Q(pk__in=[])
+    for path, _deepest in windows:
+        subtree_people |= subtree_q("unit__path", path)
+    direct: dict[str, int] = {}
+    below: dict[str, int] = defaultdict(int)
+    step = OrgUnit.steplen
+    rows = (
+        Person.objects.filter(subtree_people, status=PersonStatus.ACTIVE)
+        .values("unit__path")
         .annotate(n=Count("pk"))
-        .values_list("unit", "n")
+        .order_by()
+        .values_list("unit__path", "n")
     )
+    for path, n in rows:
+        direct[path] = n
+        for end in range(step, len(path) + 1, step):
+            below[path[:end]] += n
     for unit in units:
-        unit.n_people = counts.get(unit.pk, 0)
+        unit.n_people = direct.get(unit.path, 0)
+        unit.n_subtree = below.get(unit.path, 0)
         deepest = next(d for path, d in windows if unit.path.startswith(path))
         unit.load_on_open = unit.depth == deepest and unit.numchild > 0
     return units

@@ -4,7 +4,7 @@ transaction; after the write the object must still be inside the writer's scope.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -49,6 +49,7 @@ PERSON_AUDIT_FIELDS = (
     "gender",
     "birth_date",
     "mobile",
+    "email",
     "is_party_member",
     "is_probationary",
     "is_cadre",
@@ -258,6 +259,7 @@ def apply_person_fields(person: Person, data: dict[str, Any]) -> None:
     for field in (
         "employee_no",
         "mobile",
+        "email",
         "political_status",
         "position",
         "status",
@@ -280,6 +282,7 @@ def clean_person_data(raw: dict[str, Any]) -> dict[str, Any]:
         "name": validation.clean_name,
         "id_number": validation.clean_id_number,
         "mobile": validation.clean_mobile,
+        "email": validation.clean_email,
         "employee_no": validation.clean_employee_no,
     }
     data: dict[str, Any] = {}
@@ -383,6 +386,8 @@ def person_update(*, actor, person: Person, **fields: Any) -> Person:
     _check_unique(person)
     person.full_clean(exclude=["id_number_enc", "id_number_hash", "name_initials", "name_pinyin"])
     person.save()
+    if "email" in data:
+        _accounts_follow_email([person])
     old, new = _diff(before, person_snapshot(person))
     if new:
         changes = [Change("person.update", "org.person", person.pk, person.name, person.unit.path, old, new)]
@@ -392,6 +397,13 @@ def person_update(*, actor, person: Person, **fields: Any) -> Person:
         audit_record_many(actor=actor, changes=changes)
         announce_people_changed([person.pk])
     return person
+
+
+def _accounts_follow_email(people: Sequence[Person]) -> None:
+    """Keep the accounts' address in step with their person's: the person's is the one people edit."""
+    User = get_user_model()
+    users = [User(pk=p.user_id, email=p.email) for p in people if p.user_id]
+    User.objects.bulk_update(users, ["email"], batch_size=900)
 
 
 @transaction.atomic
@@ -723,6 +735,8 @@ def person_bulk_apply(
         )
     if changed:
         Person.objects.bulk_update(changed, sorted(touched_fields | {"updated_at"}), batch_size=batch_size)
+        if "email" in touched_fields:
+            _accounts_follow_email(changed)
     _check_may_end_access(actor, leavers)
     changes += access_end(actor=actor, leavers=leavers)
     audit_record_many(actor=actor, changes=changes)

@@ -149,3 +149,18 @@ def name_pinyin(name: str) -> tuple[str, str]:
     initials = "".join(lazy_pinyin(letters, style=Style.FIRST_LETTER, errors="ignore")).lower()
     full = "".join(lazy_pinyin(letters, errors="ignore")).lower()
     return initials[:50], full[:200]
+
+
+def clean_email(raw: str) -> str:
+    """An e-mail address, trimmed and with full-width characters made half-width; empty stays empty."""
+    from django.core.validators import validate_email
+
+    value = to_halfwidth(str(raw)).strip()
+    if not value:
+        return ""
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValidationError(f"电子邮箱“{raw}”格式不正确。") from None
+    local, _, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}"

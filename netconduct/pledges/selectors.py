@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from netconduct.accounts.selectors import normalize_code
@@ -105,3 +105,24 @@ def verify_pdf_bytes(data: bytes) -> Verification:
     if check.ok and pledge is None:
         check.problems.append("签章有效，但本平台没有这份承诺书的存档记录。")
     return Verification(check, pledge, digest)
+
+
+def paper_outstanding(*, viewer) -> list[tuple[int, str, int]]:
+    """Paper pledges printed in the viewer's scope and not back signed: (campaign id, title, how many), per
+    running campaign."""
+    rows = (
+        pledges_visible(viewer)
+        .filter(status=PledgeStatus.PRINTED, campaign__status=CampaignStatus.ACTIVE)
+        .values("campaign_id", "campaign__title")
+        .annotate(n=Count("pk"))
+        .order_by("campaign_id")
+        .values_list("campaign_id", "campaign__title", "n")
+    )
+    return list(rows)
+
+
+def my_signed_count(*, user, year: int) -> int:
+    person = getattr(user, "person", None)
+    if person is None:
+        return 0
+    return Pledge.objects.filter(person=person, status=PledgeStatus.SIGNED, signed_at__year=year).count()

@@ -136,3 +136,14 @@ def people_matching(*, viewer, action: str, text: str) -> list[Person]:
     else:
         qs = Person.objects.filter(scoping.scope_for(viewer, action).q("unit__path"))
     return list(qs.filter(Q(employee_no=text) | Q(name=text)).select_related("unit")[:10])
+
+
+def my_cases_owing_statement(*, user) -> list[ViolationCase]:
+    """The person's own cases in which they are asked for a statement (their home page lists it with its date)."""
+    if user is None or not user.is_authenticated:
+        return []
+    return list(
+        ViolationCase.objects.filter(person__user=user, step=CaseStep.STATEMENT_REQUESTED).order_by(
+            "-step_since", "-pk"
+        )
+    )

@@ -23,7 +23,7 @@ from netconduct.notifications.services import Message, notifications_send
 from netconduct.org import scoping
 from netconduct.org.models import Person
 
-from . import evidence, policies, selectors
+from . import evidence, notify, policies, selectors
 from .choices import (
     CASE_MOVES,
     AppealOutcome,
@@ -262,6 +262,7 @@ def violation_open(
     )
     case.summary_enc = _seal(case, "summary", summary)
     case.save()
+    notify.case_tell_inspectors(case, step="opened", label="已立案", actor=actor)
     audit_record(
         actor=actor,
         change=_case_change(
@@ -401,6 +402,7 @@ def violation_advance(
         )
     after["step"] = case.get_step_display()
     case.save()
+    notify.case_tell_inspectors(case, step=to, label=case.get_step_display(), actor=actor)
     audit_record(actor=actor, change=_case_change(case, f"violation.{to}", before, after))
     return case
 
@@ -495,6 +497,7 @@ def case_statement(*, actor, case: ViolationCase, text: str) -> ViolationCase:
     _move(case, CaseStep.STATEMENT_RECEIVED)
     _entry(case, EntryKind.STATEMENT, statement, actor)
     case.save()
+    notify.case_tell_inspectors(case, step="statement_by_person", label="本人已提交说明")
     audit_record(
         actor=actor,
         change=_case_change(case, "violation.statement", before, {"step": case.get_step_display()}),
@@ -512,6 +515,7 @@ def case_appeal(*, actor, case: ViolationCase, text: str) -> ViolationCase:
     _move(case, CaseStep.APPEALED)
     _entry(case, EntryKind.APPEAL, appeal, actor)
     case.save()
+    notify.case_tell_inspectors(case, step="appeal_by_person", label="本人提出申诉")
     audit_record(
         actor=actor, change=_case_change(case, "violation.appeal", before, {"step": case.get_step_display()})
     )

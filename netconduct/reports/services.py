@@ -25,7 +25,7 @@ from netconduct.core.audit import Change, audit_record
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.org.models import OrgUnit
 
-from . import evidence, receipts, selectors
+from . import evidence, notify, receipts, selectors
 from .choices import NEXT_STATE, Disposition, MessageKind, Platform, ReportState, UnitChoice
 from .models import Report, ReportFile, ReportMessage
 
@@ -258,6 +258,7 @@ def report_file(
                 unit_path=None if confidential else "",
             ),
         )
+        notify.report_tell_inspectors(report)
     except Exception:
         _forget_on_rollback(written)
         raise

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Case, Count, Max, Q, QuerySet, When
 from django.utils import timezone
 
 from netconduct.campaigns.choices import CampaignStatus
@@ -247,3 +247,60 @@ def yearly_rule(*, viewer, year: int) -> YearlyRule:
         BranchYear(b, parents.get(b.parent_path, ""), b.n_special, b.latest, b.n_pending) for b in branches
     ]
     return YearlyRule(year, rows)
+
+
+# ---------------------------------------------------------------------------------------------------- home pages
+
+
+def sessions_to_finish(*, viewer, limit: int = 10) -> list[StudySession]:
+    """Records the viewer keeps that still need work: drafts (to record and submit) and records returned for
+    correction, returned first, then by time."""
+    qs = scoping.visible(
+        StudySession.objects.filter(status__in=[SessionStatus.DRAFT, SessionStatus.RETURNED]),
+        viewer,
+        "session.record",
+        path_field="unit__path",
+    )
+    returned_first = Case(When(status=SessionStatus.RETURNED, then=0), default=1)
+    return list(qs.select_related("unit").order_by(returned_first, "starts_at", "pk")[:limit])
+
+
+def sessions_to_review(*, viewer, limit: int = 10) -> tuple[int, list[StudySession]]:
+    """Submitted records waiting for the viewer's review: how many, and the oldest few."""
+    qs = scoping.visible(
+        StudySession.objects.filter(status=SessionStatus.SUBMITTED),
+        viewer,
+        "session.review",
+        path_field="unit__path",
+    )
+    return qs.count(), list(qs.select_related("unit").order_by("submitted_at", "pk")[:limit])
+
+
+def my_upcoming_sessions(*, user, limit: int = 5) -> list[StudySession]:
+    """Sessions of the person's branch (and the units above it up to the branch) still to come or under way today,
+    that they have not been marked at."""
+    person = getattr(user, "person", None)
+    if person is None:
+        return []
+    step = OrgUnit.steplen
+    lineage = [person.unit.path[:end] for end in range(step, len(person.unit.path) + 1, step)]
+    since = timezone.now() - dt.timedelta(hours=3)  # one can still sign in while the session runs
+    return list(
+        StudySession.objects.filter(unit__path__in=lineage, status=SessionStatus.DRAFT, starts_at__gte=since)
+        .exclude(attendance__person=person)
+        .select_related("unit")
+        .order_by("starts_at", "pk")[:limit]
+    )
+
+
+def my_attended_count(*, user, year: int) -> int:
+    person = getattr(user, "person", None)
+    if person is None:
+        return 0
+    start, end = year_bounds(year)
+    return Attendance.objects.filter(
+        person=person,
+        status=AttendanceStatus.PRESENT,
+        session__starts_at__gte=start,
+        session__starts_at__lt=end,
+    ).count()

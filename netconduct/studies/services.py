@@ -11,10 +11,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from netconduct.campaigns import services as campaign_services
@@ -23,11 +25,13 @@ from netconduct.campaigns.models import Campaign
 from netconduct.core import files, uploads
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
+from netconduct.core.links import absolute_url
 from netconduct.documents.choices import DocumentStatus
 from netconduct.documents.models import Document
+from netconduct.notifications.services import Message, notifications_send
 from netconduct.org import scoping
-from netconduct.org.choices import PersonStatus, UnitKind
-from netconduct.org.models import OrgUnit, Person
+from netconduct.org.choices import PersonStatus, Role, UnitKind
+from netconduct.org.models import OrgUnit, Person, RoleGrant
 from netconduct.org.scoping import subtree_q
 
 from . import signin
@@ -525,6 +529,45 @@ def session_submit(*, actor, session: StudySession) -> StudySession:
     return session
 
 
+def _tell_returned(session: StudySession) -> None:
+    """A returned record: whoever made it, its recorder (记录人) and the branch's secretaries, with the opinion.
+    Keyed by the review's time: a record returned again after a fix is a new message."""
+    users = set(
+        RoleGrant.objects.filter(role=Role.SECRETARY, unit=session.unit, user__is_active=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    if session.created_by_id and session.created_by.is_active:
+        users.add(session.created_by_id)
+    recorder = session.recorder
+    if recorder is not None and recorder.user_id and recorder.user.is_active:
+        users.add(recorder.user_id)
+    emails = dict(get_user_model().objects.filter(pk__in=users).values_list("pk", "email"))
+    url = reverse("studies:session_detail", kwargs={"pk": session.pk})
+    link = absolute_url(url)
+    title = f"学习记录被退回：{session.topic[:60]}"
+    body = (
+        f"{session.unit.name}{session.starts_at:%Y-%m-%d}的学习记录被退回，审核意见：{session.review_opinion}"
+    )
+    stamp = f"{session.reviewed_at:%Y%m%d%H%M%S%f}"
+    notifications_send(
+        messages=[
+            Message(
+                user_id=uid,
+                key=f"studies.session:{session.pk}:returned:{stamp}:to{uid}",
+                title=title,
+                body=body,
+                url=url,
+                email=emails.get(uid) or "",
+                email_body=body + (f"\n\n{link}" if link else ""),
+            )
+            for uid in sorted(users)
+        ],
+        unit=session.unit,
+        source=session.topic,
+    )
+
+
 class Decision:
     ACCEPT = "accept"
     RETURN = "return"
@@ -551,6 +594,8 @@ def session_review(*, actor, session: StudySession, decision: str, opinion: str 
     session.review_opinion = opinion
     session.save(update_fields=["status", "reviewed_at", "reviewed_by", "review_opinion", "updated_at"])
     _refresh_campaign(session)
+    if session.status == SessionStatus.RETURNED:
+        _tell_returned(session)
     audit_record(
         actor=actor,
         change=_change(

@@ -7,6 +7,7 @@ CASES = [
     UrlCase("accounts:otp", EVERYONE, note="anyone already verified, or without a device, is sent on"),
     UrlCase("accounts:otp_setup", EVERYONE, note="only an unconfirmed system administrator sees the QR code"),
     UrlCase("accounts:password_change", EVERYONE),
+    UrlCase("accounts:profile", EVERYONE),
     UrlCase("accounts:activation_units", ACTIVATORS),
     UrlCase(
         "accounts:activation_sheet",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import pytest
 from django.db import transaction
@@ -149,4 +150,5 @@ def test_hostile_query_parameters_never_break_a_page(case: UrlCase, world: World
         response = _in_rollback(lambda c=client, u=url: c.get(u))
         assert response.status_code < 500, f"{case.name} as {role}: {response.status_code}"
         if response.status_code in (301, 302):
-            assert "evil.example" not in response["Location"], f"{case.name} redirects off the site"
+            target = urlsplit(response["Location"])
+            assert target.netloc in ("", "testserver"), f"{case.name} redirects off the site"

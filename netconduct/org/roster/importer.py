@@ -37,6 +37,7 @@ from ..models import OrgUnit, Person
 from . import reader
 from .reader import (
     CATEGORY,
+    EMAIL,
     EMPLOYEE_NO,
     FIELD_LABELS,
     GENDER,
@@ -437,6 +438,7 @@ class ParsedRow:
     name: str | None = None
     employee_no: str | None = None
     mobile: str | None = None
+    email: str | None = None
     unit: AnyUnit | None = None
     political: str | None = None
     cadre: bool | None = None
@@ -453,6 +455,7 @@ class KnownPerson(NamedTuple):
     unit_path: str
     name: str
     mobile: str
+    email: str
     employee_no: str | None
     position: str
     status: str
@@ -541,6 +544,9 @@ class RosterImporter:
         raw_mobile = self._text(cells, MOBILE)
         if raw_mobile:
             parsed.mobile = clean(MOBILE, validation.clean_mobile, raw_mobile) or None
+        raw_email = self._text(cells, EMAIL)
+        if raw_email:
+            parsed.email = clean(EMAIL, validation.clean_email, raw_email) or None
         raw_employee_no = self._text(cells, EMPLOYEE_NO)
         if raw_employee_no:
             parsed.employee_no = clean(EMPLOYEE_NO, validation.clean_employee_no, raw_employee_no)
@@ -731,7 +737,7 @@ class RosterImporter:
             "political_status": row.political or PoliticalStatus.NONE,
             "categories": [c for c, on in flags.items() if on],
         }
-        for key in ("mobile", "employee_no", "position", "status"):
+        for key in ("mobile", "email", "employee_no", "position", "status"):
             value = getattr(row, key)
             if value is not None:
                 data[key] = value
@@ -739,7 +745,7 @@ class RosterImporter:
 
     def _update_data(self, row: ParsedRow, person: KnownPerson) -> dict[str, Any]:
         data: dict[str, Any] = {}
-        for key in ("name", "mobile", "employee_no", "position", "status"):
+        for key in ("name", "mobile", "email", "employee_no", "position", "status"):
             value = getattr(row, key)
             if value is not None and value != getattr(person, key):
                 data[key] = value
@@ -756,6 +762,7 @@ class RosterImporter:
     _CHANGE_LABELS = {
         "name": "姓名",
         "mobile": "手机号码",
+        "email": "电子邮箱",
         "employee_no": "工号",
         "position": "职务",
         "status": "人员状态",

@@ -35,6 +35,7 @@ NAME = "name"
 EMPLOYEE_NO = "employee_no"
 ID_NUMBER = "id_number"
 MOBILE = "mobile"
+EMAIL = "email"
 UNIT = "unit"
 POLITICAL = "political"
 CATEGORY = "category"
@@ -57,6 +58,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "证件号",
     ),
     MOBILE: ("手机", "手机号", "手机号码", "联系电话", "联系方式", "移动电话", "电话"),
+    EMAIL: ("邮箱", "电子邮件", "电子邮箱", "邮件", "邮箱地址", "Email", "E-mail"),
     UNIT: (
         "所属组织",
         "所在党组织",
@@ -80,6 +82,7 @@ FIELD_LABELS = {
     EMPLOYEE_NO: "工号",
     ID_NUMBER: "身份证号",
     MOBILE: "手机号码",
+    EMAIL: "电子邮箱",
     UNIT: "所属组织",
     POLITICAL: "政治面貌",
     CATEGORY: "人员类别",

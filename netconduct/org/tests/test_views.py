@@ -212,3 +212,18 @@ def test_navigation_marks_only_the_most_specific_section(staff_client):
     content = staff_client.get(reverse("org:roster_import")).content.decode()
     assert 'active" href="/org/roster/"' in content
     assert 'active" href="/org/"' not in content
+
+
+def test_tree_counts_the_subtree_with_the_units_own_beside(client, org, accounts):
+    """As on the campaign pages: a unit's figure is everyone in it and below (deeper units not shown yet too)."""
+    testing.make_person(org.committee, name="党委本级")
+    testing.make_person(org.branch2, name="二支部")
+    testing.login(client, accounts.sysadmin)
+    page = client.get(reverse("org:tree")).content.decode()
+    committee = page[page.index('data-name="西北能化公司党委"') :]
+    committee = committee[: committee.index("</summary>")]
+    # 李书记, 王职工 (branch1), 二支部 (branch2) below, 党委本级 in the committee itself
+    assert "4人（本级 1）" in committee
+    fragment = client.get(reverse("org:tree"), {"under": org.committee.pk}).content.decode()
+    plant = fragment[fragment.index('data-name="甲醇厂党总支"') :]
+    assert "3人" in plant[: plant.index("</summary>")] and "本级" not in plant[: plant.index("</summary>")]

@@ -8,12 +8,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from netconduct.core import crypto
 from netconduct.core.audit import Change
 from netconduct.core.exceptions import ApplicationError
+from netconduct.core.links import absolute_url
 from netconduct.notifications.services import Message, notifications_send
 from netconduct.org.choices import PersonStatus
 from netconduct.org.models import OrgUnit, Person
@@ -134,11 +136,22 @@ def _account_change(action: str, account: Account, before=None, after=None) -> C
 
 
 def _notify(user_ids: Iterable[int], *, key: str, title: str, body: str, url: str) -> None:
-    """In-app notifications; the key makes each one at most once."""
+    """In-app notifications, and e-mail to those with an address; the key makes each one at most once."""
+    ids = sorted(set(user_ids))
+    emails = dict(get_user_model().objects.filter(pk__in=ids, is_active=True).values_list("pk", "email"))
+    link = absolute_url(url)
     notifications_send(
         messages=[
-            Message(user_id=uid, key=f"{key}:to{uid}", title=title, body=body, url=url)
-            for uid in sorted(set(user_ids))
+            Message(
+                user_id=uid,
+                key=f"{key}:to{uid}",
+                title=title,
+                body=body,
+                url=url,
+                email=emails.get(uid) or "",
+                email_body=body + (f"\n\n{link}" if link else ""),
+            )
+            for uid in ids
         ]
     )
 
