@@ -142,6 +142,7 @@ ACTIONS = {
     "grant.revoke": _("撤销角色"),
     "account.deactivate": _("停用账号"),
     "account.reactivate": _("恢复账号"),
+    "account.profile": _("修改个人设置"),
     "document.create": _("起草文件"),
     "document.update": _("修改草稿"),
     "document.set_norms": _("导入条文"),

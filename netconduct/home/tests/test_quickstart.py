@@ -143,7 +143,9 @@ def test_fresh_installs_get_fresh_passwords_and_serve_static_files(tmp_path):
             assert response.status == 200
     finally:
         server.terminate()  # SIGTERM stops it as Ctrl+C does: the worker thread too, cleanly
-        rest = server.communicate(timeout=120)[0]  # the worker may be finishing the demo's first task
+        server.wait(timeout=120)  # the worker may be finishing the demo's first task
+        # Read through the same buffered stream as readline() above: communicate() would miss what it had read ahead.
+        rest = server.stdout.read()
     assert f"二维码和链接中的地址：{url.rstrip('/')}" in rest  # SITE_URL is the address served
     assert "无需另行启动" in rest  # the background worker runs beside the server
     assert server.returncode == 0 and "服务已停止" in rest, rest

@@ -95,7 +95,8 @@ def test_the_demo_member_signs_and_downloads_the_sealed_pdf_on_a_fresh_quickstar
         info.value.save_as(pdf)
     finally:
         server.terminate()  # as Ctrl+C: the server and its worker stop cleanly
-        output = server.communicate(timeout=120)[0]
+        server.wait(timeout=120)
+        output = server.stdout.read()  # the stream readline() used (communicate() would miss its read-ahead)
     assert server.returncode == 0, output
     assert "后台任务已停止" in output
 
