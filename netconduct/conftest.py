@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -108,3 +109,14 @@ def phone(browser):
     tab.set_default_timeout(15_000)
     yield tab
     context.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Checks marked `once` do not touch the configured database; the PostgreSQL pass of CI leaves them to the
+    SQLite pass instead of running them twice."""
+    if not os.environ.get("DATABASE_URL"):
+        return
+    skip = pytest.mark.skip(reason="database-independent check: runs once, in the SQLite pass")
+    for item in items:
+        if item.get_closest_marker("once"):
+            item.add_marker(skip)

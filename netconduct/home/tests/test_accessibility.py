@@ -18,7 +18,7 @@ from netconduct import testing
 from netconduct.core.url_matrix import ROLES
 from netconduct.home.tests.test_url_matrix import CASES, world  # noqa: F401 (a fixture: objects in every scope)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.once]
 
 AXE = Path(__file__).resolve().parents[3] / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from netconduct.campaigns.tests import factories as f
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.once, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct-horse-battery-9"
 
 

@@ -94,6 +94,7 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "netconduct.cli", *args]
 
 
+@pytest.mark.once
 def test_fresh_installs_get_fresh_passwords_and_serve_static_files(tmp_path):
     """End to end on the embedded settings, as a new user runs it: two data folders, two different passwords,
     a rerun that prints none, and a server that answers with a static file (WhiteNoise, DEBUG off)."""

@@ -17,7 +17,7 @@ from netconduct.pledges.render import warm_fonts
 
 from .test_quickstart import _cli, _embedded_env
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.once]
 MEMBER = re.compile(r"member_demo\s+密码：(\S+)")
 
 
