@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
@@ -152,3 +154,64 @@ def test_hostile_query_parameters_never_break_a_page(case: UrlCase, world: World
         if response.status_code in (301, 302):
             target = urlsplit(response["Location"])
             assert target.netloc in ("", "testserver"), f"{case.name} redirects off the site"
+
+
+class _Forms(HTMLParser):
+    """The POST forms of a page: (action, [(field name, input type)])."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[tuple[str, list[tuple[str, str]]]] = []
+        self._open = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._open = (attrs.get("method") or "get").lower() == "post"
+            if self._open:
+                self.forms.append((attrs.get("action") or "", []))
+        elif self._open and tag in ("input", "select", "textarea") and attrs.get("name"):
+            kind = attrs.get("type", tag).lower() if tag == "input" else tag
+            if kind not in ("submit", "button", "file", "image", "reset"):
+                self.forms[-1][1].append((attrs["name"], kind))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._open = False
+
+
+# Each value goes into every field of every form at once: a number too large for any column, a negative count, an
+# impossible date, a NUL byte (PostgreSQL refuses them in text), a choice no list offers.
+HOSTILE_VALUES = ("99999999999999999999", "-1", "9999-99-99", "甲\x00乙", "不存在的选项")
+FORM_CASES = [c for c in GET_CASES if not c.public or c.allowed]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", FORM_CASES, ids=[c.name for c in FORM_CASES])
+def test_hostile_form_values_never_break_a_page(case: UrlCase, world: World):
+    role = next((r for r in ROLES if r in case.allowed), "member")
+    client = Client()
+    testing.login(client, getattr(world.accounts, role))
+    page_url = reverse(case.name, kwargs=case.inside(world) or None)
+
+    def run():
+        page = client.get(page_url)
+        if page.status_code != 200 or "text/html" not in page.get("Content-Type", ""):
+            return
+        parser = _Forms()
+        parser.feed(page.content.decode())
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+        for action, fields in parser.forms:
+            target = action or page_url
+            if not target.startswith("/") or target.startswith(("/accounts/logout", "/i18n/")):
+                continue
+            for value in HOSTILE_VALUES:
+                data = {name: value for name, kind in fields if name != "csrfmiddlewaretoken"}
+                if csrf:
+                    data["csrfmiddlewaretoken"] = csrf[1]
+                response = client.post(target, data)
+                assert response.status_code < 500, (
+                    f"{case.name}: POST {target} with {value!r} → {response.status_code}"
+                )
+
+    _in_rollback(run)
