@@ -87,3 +87,17 @@ def test_announcing_is_batched(org, accounts, django_capture_on_commit_callbacks
     with CaptureQueriesContext(connection) as large:
         assert campaign_announce(campaign_id=campaign.pk) == 32
     assert len(large) == len(small)
+
+
+def test_with_a_worker_the_launch_page_does_not_wait_for_the_telling(
+    org, accounts, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    campaign = f.campaign(org.committee, actor=accounts.unit_admin, launch=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.campaign_launch(actor=accounts.unit_admin, campaign=campaign)
+    assert not _task_notes(campaign).exists()  # nobody told yet: the worker will
+    queued = DBTaskResult.objects.filter(task_path__endswith="announce_task")
+    assert queued.count() == 1 and queued.get().args_kwargs["args"] == [campaign.pk, None]
