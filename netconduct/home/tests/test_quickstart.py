@@ -94,6 +94,20 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "netconduct.cli", *args]
 
 
+def read_until_served(server: subprocess.Popen, *, timeout: float) -> tuple[str, str | None]:
+    """What a quickstart server printed up to "服务已启动：URL", and that URL (None if it never said so)."""
+    output, url = "", None
+    deadline = time.monotonic() + timeout
+    while url is None and time.monotonic() < deadline:
+        line = server.stdout.readline()
+        if not line:
+            break
+        output += line
+        found = re.search(r"服务已启动：(http://\S+)", line)
+        url = found[1] if found else None
+    return output, url
+
+
 @pytest.mark.once
 def test_fresh_installs_get_fresh_passwords_and_serve_static_files(tmp_path):
     """End to end on the embedded settings, as a new user runs it: two data folders, two different passwords,
@@ -125,15 +139,7 @@ def test_fresh_installs_get_fresh_passwords_and_serve_static_files(tmp_path):
         text=True,
     )
     try:
-        output, url = "", None
-        deadline = time.monotonic() + 120
-        while url is None and time.monotonic() < deadline:
-            line = server.stdout.readline()
-            if not line:
-                break
-            output += line
-            found = re.search(r"服务已启动：(http://\S+)", line)
-            url = found[1] if found else None
+        output, url = read_until_served(server, timeout=120)
         assert url, output
         password_b = ADMIN_PASSWORD.search(output)[1]
         assert password_a != password_b

@@ -15,7 +15,7 @@ from django.conf import settings
 from netconduct.pledges.demo import QUESTIONS
 from netconduct.pledges.render import warm_fonts
 
-from .test_quickstart import _cli, _embedded_env
+from .test_quickstart import _cli, _embedded_env, read_until_served
 
 pytestmark = [pytest.mark.browser, pytest.mark.once]
 MEMBER = re.compile(r"member_demo\s+密码：(\S+)")
@@ -39,15 +39,7 @@ def _start(data_dir: Path, log: Path) -> tuple[subprocess.Popen, str, str]:
         stderr=log.open("w"),
         text=True,
     )
-    output, url = "", None
-    deadline = time.monotonic() + 90
-    while url is None and time.monotonic() < deadline:
-        line = server.stdout.readline()
-        if not line:
-            break
-        output += line
-        found = re.search(r"服务已启动：(http://\S+)", line)
-        url = found[1] if found else None
+    output, url = read_until_served(server, timeout=90)
     assert url, output + log.read_text()
     return server, url, MEMBER.search(output)[1]
 
