@@ -21,21 +21,21 @@ from netconduct.org.choices import UnitKind
 from netconduct.org.models import OrgUnit
 from netconduct.org.scoping import subtree_q
 
+from .choices import ACTION_LABELS
 from .models import Campaign, Target
 
 BATCH = 900  # messages per notifications_send, person ids per IN (...): inside SQLite's parameter limit
-ACTION_LABELS = {"read": "阅读确认传达文件", "study": "参加专题学习", "pledge": "签订承诺书"}
 ROBOT_KINDS = (UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH, UnitKind.BRANCH)
 
 
-def _cn_date(day) -> str:
+def cn_date(day) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _task_text(campaign: Campaign) -> tuple[str, str]:
     todo = "、".join(ACTION_LABELS[a] for a in campaign.required_actions)
     title = f"新任务：《{campaign.title[:80]}》"
-    body = f"请在{_cn_date(campaign.deadline)}前完成：{todo}。"
+    body = f"请在{cn_date(campaign.deadline)}前完成：{todo}。"
     return title, body
 
 

@@ -48,7 +48,8 @@ from netconduct.notifications.services import Message, RobotMessage, notificatio
 from netconduct.org.choices import Role, UnitKind
 from netconduct.org.models import OrgUnit, RoleGrant
 
-from .choices import CampaignStatus
+from .announce import cn_date
+from .choices import ACTION_LABELS, CampaignStatus
 from .models import Campaign, Target
 from .services import campaign_sync
 
@@ -59,13 +60,7 @@ DUE, OVERDUE = "due", "overdue"
 OVERDUE_EVERY_DAYS = 7
 DIGEST_KINDS = frozenset({UnitKind.BRANCH, UnitKind.GENERAL_BRANCH, UnitKind.COMMITTEE})
 STEP = OrgUnit.steplen
-ACTION_LABELS = {"read": "阅读确认传达文件", "study": "参加专题学习", "pledge": "签订承诺书"}
-ACTION_FIELDS = {"read": "read_at", "study": "studied_at", "pledge": "pledged_at"}
 DIGEST_NAMES_MAX = 500  # names listed in an in-app or e-mail digest; more are summed up as "等 N 人"
-
-
-def _cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _clip(text: str, length: int) -> str:
@@ -224,13 +219,13 @@ def _person_message(campaign: Campaign, phase: Phase, pending: _Pending) -> tupl
         when = "今天截止" if phase.days == 0 else f"还有{phase.days}天截止"
         subject = f"《{title}》{when}"
         body = (
-            f"{pending.name}同志：您参加的《{campaign.title}》完成期限为{_cn_date(campaign.deadline)}，"
+            f"{pending.name}同志：您参加的《{campaign.title}》完成期限为{cn_date(campaign.deadline)}，"
             f"目前尚未完成：{todo}。请在期限前登录平台完成。"
         )
     else:
         subject = f"《{title}》已逾期{phase.days}天"
         body = (
-            f"{pending.name}同志：您参加的《{campaign.title}》已超过完成期限（{_cn_date(campaign.deadline)}）"
+            f"{pending.name}同志：您参加的《{campaign.title}》已超过完成期限（{cn_date(campaign.deadline)}）"
             f"{phase.days}天，尚未完成：{todo}。请尽快登录平台完成；如有困难，请联系所在支部书记。"
         )
     return subject, body
@@ -249,14 +244,14 @@ def _digest_message(
     n = len(people)
     title = _clip(campaign.title, 60)
     if phase.name == DUE:
-        when = "今天截止" if phase.days == 0 else f"{_cn_date(campaign.deadline)}截止"
+        when = "今天截止" if phase.days == 0 else f"{cn_date(campaign.deadline)}截止"
         subject = f"【{unit.name}】《{title}》尚有{n}人未完成，{when}"
     else:
         subject = f"【{unit.name}】《{title}》已逾期{phase.days}天，尚有{n}人未完成"
     no_account = sum(1 for p in people if not p.user_id)
     lines = [
-        f"截至{_cn_date(today)}，{unit.name}尚有{n}人未完成《{campaign.title}》"
-        f"（完成期限：{_cn_date(campaign.deadline)}）。"
+        f"截至{cn_date(today)}，{unit.name}尚有{n}人未完成《{campaign.title}》"
+        f"（完成期限：{cn_date(campaign.deadline)}）。"
     ]
     if no_account:
         lines.append(
@@ -444,7 +439,7 @@ def reminders_plan_and_send(*, now: dt.datetime | None = None, dispatch: bool = 
                 "reminders.run",
                 "campaigns.reminders",
                 today.isoformat(),
-                f"{_cn_date(today)}宣贯提醒",
+                f"{cn_date(today)}宣贯提醒",
                 "",
                 None,
                 report.planned(),

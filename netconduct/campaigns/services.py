@@ -23,11 +23,10 @@ from netconduct.org.models import OrgUnit, Person
 from netconduct.org.scoping import subtree_q
 
 from .announce import campaign_announce_on_commit
-from .choices import CampaignStatus
+from .choices import ACTION_FIELDS, CampaignStatus
 from .models import Campaign, ReadReceipt, Target
 
 BATCH = 2000
-ACTION_FIELDS = {"read": "read_at", "study": "studied_at", "pledge": "pledged_at"}
 
 
 def campaign_snapshot(campaign: Campaign) -> dict:
