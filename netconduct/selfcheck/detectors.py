@@ -75,9 +75,9 @@ def words_pattern(words) -> str:
 # ---------------------------------------------------------------------------------------------------- numbers
 
 # A run of digits (seven characters at least), single spaces or dashes between digits allowed, an X only at the end.
-NUMBER = re.compile(
-    r"[0-9](?<![0-9A-Za-z.][0-9])(?=[0-9 \-]{6})[0-9]*+(?:[ \-][0-9]++)*+(?:[Xx](?![0-9A-Za-z]))?"
-)
+# Each pattern the combined scan (`SCAN`, below) holds is written as its first character class and the rest.
+_NUMBER_REST = r"(?<![0-9A-Za-z.][0-9])(?=[0-9 \-]{6})[0-9]*+(?:[ \-][0-9]++)*+(?:[Xx](?![0-9A-Za-z]))?"
+NUMBER = re.compile("[0-9]" + _NUMBER_REST)
 DIGIT_GROUP = re.compile(r"[0-9]+[Xx]?")
 NEGATIVE_CONTEXT = re.compile(words_pattern(lexicon.NUMBER_NEGATIVE_CONTEXT))
 CARD_CONTEXT = re.compile(words_pattern(lexicon.CARD_CONTEXT))
@@ -166,9 +166,9 @@ def card_prefix_plausible(digits: str) -> bool:
 
 # ---------------------------------------------------------------------------------------------------- other patterns
 
-PASSPORT = re.compile(
-    r"[CDEGHKMPSW](?<![0-9A-Za-z][A-Z])(?:[A-HJ-NP-Z][0-9]{7}|[0-9]{8}(?:[0-9]{2})?)(?![0-9A-Za-z])"
-)
+_PASSPORT_HEAD = "[CDEGHKMPSW]"
+_PASSPORT_REST = r"(?<![0-9A-Za-z][A-Z])(?:[A-HJ-NP-Z][0-9]{7}|[0-9]{8}(?:[0-9]{2})?)(?![0-9A-Za-z])"
+PASSPORT = re.compile(_PASSPORT_HEAD + _PASSPORT_REST)
 PASSPORT_CONTEXT = re.compile(words_pattern(lexicon.PASSPORT_CONTEXT))
 
 EMAIL = re.compile(
@@ -177,8 +177,11 @@ EMAIL = re.compile(
     r"\.[A-Za-z]{2,24}(?![A-Za-z0-9])"
 )
 
-IPV4 = re.compile(r"[0-9](?<![0-9A-Za-z.][0-9])[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?![0-9])")
-IPV6 = re.compile(r"[0-9A-Fa-f](?<![0-9A-Za-z:][0-9A-Fa-f])[0-9A-Fa-f]{0,3}(?::[0-9A-Fa-f]{0,4}){2,7}")
+_IPV4_REST = r"(?<![0-9A-Za-z.][0-9])[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?![0-9])"
+IPV4 = re.compile("[0-9]" + _IPV4_REST)
+_IPV6_HEAD = "[0-9A-Fa-f]"
+_IPV6_REST = r"(?<![0-9A-Za-z:][0-9A-Fa-f])[0-9A-Fa-f]{0,3}(?::[0-9A-Fa-f]{0,4}){2,7}"
+IPV6 = re.compile(_IPV6_HEAD + _IPV6_REST)
 IP_CONTEXT = re.compile(words_pattern(lexicon.IP_CONTEXT))
 SECTION_AFTER = frozenset("条节款章版项")
 
@@ -199,10 +202,12 @@ def ipv6_valid(value: str) -> bool:
 
 
 PLATE_SEPARATORS = "·•・‧ -"
-PLATE = re.compile(
-    f"[{lexicon.PLATE_PROVINCES}][A-HJ-NP-Z][{PLATE_SEPARATORS}]?"
+_PLATE_HEAD = f"[{lexicon.PLATE_PROVINCES}]"
+_PLATE_REST = (
+    f"[A-HJ-NP-Z][{PLATE_SEPARATORS}]?"
     r"[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳领][A-HJ-NP-Z0-9]?(?![0-9A-Za-z])"
 )
+PLATE = re.compile(_PLATE_HEAD + _PLATE_REST)
 
 
 def plate_kind(body: str) -> str | None:
@@ -229,9 +234,9 @@ CLASSIFICATION_LABEL = re.compile(r"密级[ \t\u3000]*[：:]?[ \t\u3000]*$")
 LINE_SPACE = " \t\u3000\r"
 CASUAL_BEFORE_SECRET = frozenset("小的个大些")
 
-DOC_NUMBER = re.compile(
-    r"[〔\[［【(（]\s*(?:19|20)[0-9]{2}\s*[〕\]］】)）]\s*(?:第\s*)?[0-9]{1,5}\s*号(?!楼|院|房|室|单元|线|门|床|车|机|位|店|选手)"
-)
+_DOC_HEAD = r"[〔\[［【(（]"
+_DOC_REST = r"\s*(?:19|20)[0-9]{2}\s*[〕\]］】)）]\s*(?:第\s*)?[0-9]{1,5}\s*号(?!楼|院|房|室|单元|线|门|床|车|机|位|店|选手)"
+DOC_NUMBER = re.compile(_DOC_HEAD + _DOC_REST)
 DOC_ISSUER_ENDINGS = frozenset("发字函办文令通报电纪组宣综复批")
 DOC_STOP_PREFIX = re.compile("(?:" + words_pattern(lexicon.DOC_NUMBER_STOP_PREFIXES) + ")")
 DOC_STOP_CHARS = frozenset("了的在据照到收见即把是今昨请对被给按根依从号")
@@ -266,18 +271,17 @@ ADDRESS = re.compile(
     ")"
 )
 # Where an address may end: a house number after a road, or a building after an estate. Cheap to scan for.
-ADDRESS_TRIGGER = re.compile(
-    r"[路街道巷弄同区园寓村组苑厦](?:[东西南北中]段)?[0-9]{1,5}(?:-[0-9]{1,5})?(?:号|栋|幢|座|号楼)"
-)
+_ADDRESS_TRIGGER_HEAD = "[路街道巷弄同区园寓村组苑厦]"
+_ADDRESS_TRIGGER_REST = r"(?:[东西南北中]段)?[0-9]{1,5}(?:-[0-9]{1,5})?(?:号|栋|幢|座|号楼)"
+ADDRESS_TRIGGER = re.compile(_ADDRESS_TRIGGER_HEAD + _ADDRESS_TRIGGER_REST)
 # The character before the trigger's first one that makes it a street or an estate (大道, 胡同, 小区, 花园 …).
 _TRIGGER_NEEDS = {"道": "大", "同": "胡", "区": "小社", "园": "花家", "寓": "公", "厦": "大"}
 
 
-def address_trigger_ok(text: str, match: re.Match) -> bool:
-    need = _TRIGGER_NEEDS.get(match.group()[0])
+def address_trigger_ok(text: str, start: int) -> bool:
+    need = _TRIGGER_NEEDS.get(text[start])
     if need is None:
         return True  # 路 街 巷 弄 村 组 苑
-    start = match.start()
     return start > 0 and text[start - 1] in need
 
 
@@ -285,7 +289,8 @@ CITY_NAMES = lexicon.CITIES | set(lexicon.PROVINCES)
 
 # ---------------------------------------------------------------------------------------------------- people
 
-NAME_LABEL = re.compile("(?:" + words_pattern(lexicon.NAME_LABELS) + r")[ \t]*[：:]?[ \t]*")
+_LABEL_AFTER = r"[ \t]*[：:]?[ \t]*"
+NAME_LABEL = re.compile("(?:" + words_pattern(lexicon.NAME_LABELS) + ")" + _LABEL_AFTER)
 TITLE = re.compile("(?:" + words_pattern(lexicon.TITLES) + ")")
 # Matched against the reversed text before a finding: what lies between a name and its phone number, read backwards.
 NAME_BRIDGE_REVERSED = re.compile(
@@ -338,6 +343,117 @@ def name_after(text: str, start: int) -> tuple[int, int] | None:
     if stop == given_from:
         return None
     return start, stop
+
+
+# ---------------------------------------------------------------------------------------------------- one scan
+
+# The patterns above that start at distinct characters, in one compiled pattern: one pass of the regex engine finds
+# every number, IPv4/IPv6 address, passport, plate, classification level, document number, name label, title and
+# address trigger, and the capturing group that matched says which. The pattern is an alternation with one branch per
+# first character (0, 1, …, 京, 姓, 路 …), each a literal: the regex engine then skips every other character in C (a
+# prefix character set), and at a hit it compares the character with each branch's literal without entering the
+# others. Inside a branch, each kind consumes only that character and captures its rest in a lookahead, so a match of
+# one kind never hides one of another kind that starts inside it; `scan` skips, per kind, what starts inside the
+# previous match of that kind, which is what `finditer` on the kind's own pattern does. No two kinds can match at the
+# same position (checked by the tests against the separate patterns); e-mail addresses can (13912345678@…), so they
+# keep their own pass, run only where there is an "@".
+
+
+def _chars(spec: str) -> str:
+    """The characters of a simple class body (a-z ranges and escaped characters), in order."""
+    out, i = [], 0
+    while i < len(spec):
+        c = spec[i]
+        if c == "\\":
+            out.append(spec[i + 1])
+            i += 2
+        elif i + 2 < len(spec) and spec[i + 1] == "-":
+            out.extend(chr(x) for x in range(ord(c), ord(spec[i + 2]) + 1))
+            i += 3
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _words_by_first(words, after: str = "") -> dict[str, str]:
+    """A word list as {first character: the rest}, the rests longest first as in `words_pattern`."""
+    ordered = sorted(set(words), key=len, reverse=True)
+    return {
+        first: "(?:" + "|".join(re.escape(w[1:]) for w in ordered if w[0] == first) + ")" + after
+        for first in dict.fromkeys(w[0] for w in ordered)
+    }
+
+
+def _same_rest(head: str, rest: str) -> dict[str, str]:
+    assert head[0] == "[" and head[-1] == "]", head
+    return dict.fromkeys(_chars(head[1:-1]), rest)
+
+
+# kind → {first character: pattern of the rest}: the same patterns as NUMBER, IPV4 … split after the first character.
+SCAN_KINDS: dict[str, dict[str, str]] = {
+    "number": _same_rest("[0-9]", _NUMBER_REST),
+    "ipv4": _same_rest("[0-9]", _IPV4_REST),
+    "ipv6": _same_rest(_IPV6_HEAD, _IPV6_REST),
+    "passport": _same_rest(_PASSPORT_HEAD, _PASSPORT_REST),
+    "plate": _same_rest(_PLATE_HEAD, _PLATE_REST),
+    "level": _same_rest("[绝机秘]", "密"),
+    "doc": _same_rest(_DOC_HEAD, _DOC_REST),
+    "label": _words_by_first(lexicon.NAME_LABELS, _LABEL_AFTER),
+    "title": _words_by_first(lexicon.TITLES),
+    "address": _same_rest(_ADDRESS_TRIGGER_HEAD, _ADDRESS_TRIGGER_REST),
+}
+
+
+def _build_scan() -> tuple[re.Pattern, tuple[str, ...]]:
+    by_first: dict[str, list[tuple[str, str]]] = {}
+    for kind, rests in SCAN_KINDS.items():
+        for first, rest in rests.items():
+            by_first.setdefault(first, []).append((kind, rest))
+    group_kinds: list[str] = [""]  # group 0 is the whole match
+    branches = []
+    for first, entries in by_first.items():
+        inner = []
+        for kind, rest in entries:
+            inner.append(f"(?=({rest}))")
+            group_kinds.append(kind)
+        # Every kind that starts with a digit or a letter refuses to start after one: said once, before the kinds
+        # (inside a run of digits every digit is a hit, and this refuses it in one step).
+        guard = "(?<![0-9A-Za-z].)" if first.isascii() and first.isalnum() else ""
+        branches.append(re.escape(first) + guard + "(?:" + "|".join(inner) + ")")
+    return re.compile("(?:" + "|".join(branches) + ")"), tuple(group_kinds)
+
+
+SCAN, SCAN_GROUP_KINDS = _build_scan()
+# The same kinds as separate patterns: what SCAN must agree with (the tests compare them).
+SCAN_PATTERNS: dict[str, re.Pattern] = {
+    "number": NUMBER,
+    "ipv4": IPV4,
+    "ipv6": IPV6,
+    "passport": PASSPORT,
+    "plate": PLATE,
+    "level": CLASSIFICATION_LEVEL,
+    "doc": DOC_NUMBER,
+    "label": NAME_LABEL,
+    "title": TITLE,
+    "address": ADDRESS_TRIGGER,
+}
+
+
+def scan(text: str):
+    """(kind, start, end) of every match of the SCAN_KINDS in `text`, in order of start; per kind the same spans
+    as `SCAN_PATTERNS[kind].finditer(text)`."""
+    ends: dict[str, int] = {}
+    kinds = SCAN_GROUP_KINDS
+    for m in SCAN.finditer(text):
+        group = m.lastindex
+        kind = kinds[group]
+        start = m.start()
+        if start < ends.get(kind, 0):
+            continue
+        end = m.end(group)
+        ends[kind] = end
+        yield kind, start, end
 
 
 # ---------------------------------------------------------------------------------------------------- masks

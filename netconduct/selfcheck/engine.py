@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 
 import ahocorasick
 
@@ -80,7 +81,6 @@ Candidate = tuple[int, int, str, str, str, int]
 
 _ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _HOME_WORDS = re.compile(r"(?:家住|住址|住在|家庭住址|现住|居住|户籍|家在|老家)[：:\s]*$")
-_ADDRESS_TRIGGER_CHARS = ("号", "栋", "幢", "座")
 _GAZETTEER = re.compile(d.words_pattern(d.CITY_NAMES))
 # The characters an address may consist of, read backwards from where it ends: where to start looking for its start.
 _ADDRESS_RUN_BACK = re.compile(f"(?:{d.ADDRESS_CHAR}|[0-9])+$")
@@ -134,64 +134,80 @@ class Engine:
             automaton.add_word(key, (len(key), tuple(sorted(kinds, key=PRIORITY.__getitem__))))
         automaton.make_automaton()
         self._automaton = automaton
+        self._handlers = {
+            "number": self._number,
+            "ipv4": self._ipv4,
+            "ipv6": self._ipv6,
+            "passport": self._passport,
+            "plate": self._plate,
+            "level": self._classification,
+            "doc": self._doc_number,
+        }
 
     # ------------------------------------------------------------------------------------------------ the run
 
     def check(self, text: str) -> list[Finding]:
+        """Three passes over the text: the combined scan (`detectors.SCAN`: numbers, IP addresses, passports,
+        plates, marks, document numbers, name labels, titles, address triggers), the automaton (handling marks and
+        keywords) and the roster's names; e-mail addresses have a fourth where there is an "@"."""
         if not text:
             return []
         t = d.normalise(text)
         found: list[Candidate] = []
-        self._numbers(t, text, found)
-        self._passports(t, text, found)
+        labels: list[int] = []  # where a name after a label may start
+        titles: list[int] = []  # where a title starts
+        triggers: list[tuple[int, int]] = []  # where an address may end
+        handlers = self._handlers
+        kinds = d.SCAN_GROUP_KINDS
+        ends: dict[str, int] = {}
+        for m in d.SCAN.finditer(t):
+            group = m.lastindex
+            kind = kinds[group]
+            start = m.start()
+            if start < ends.get(kind, 0):
+                continue  # inside the previous match of the same kind
+            end = ends[kind] = m.end(group)
+            if kind == "label":
+                labels.append(end)
+            elif kind == "title":
+                titles.append(start)
+            elif kind == "address":
+                triggers.append((start, end))
+            else:
+                handlers[kind](t, start, end, found)
         if "@" in t:
-            self._emails(t, text, found)
-        if "." in t:
-            self._ipv4(t, text, found)
-        if ":" in t:
-            self._ipv6(t, text, found)
-        self._plates(t, text, found)
-        if "密" in t:
-            self._classification(t, text, found)
-        if "号" in t:
-            self._doc_numbers(t, text, found)
-        self._fixed_strings(t, text, found)
+            self._emails(t, found)
+        self._fixed_strings(t, found)
         if self._name_starts is not None:
-            self._roster(t, text, found)
-        if any(ch in t for ch in _ADDRESS_TRIGGER_CHARS):
-            self._addresses(t, text, found)
-        self._people(t, text, found)
+            self._roster(t, found)
+        if triggers:
+            self._addresses(t, triggers, found)
+        self._people(t, labels, titles, found)
         return _resolve(text, found)
 
     # ------------------------------------------------------------------------------------------------ numbers
 
-    def _numbers(self, t: str, text: str, out: list[Candidate]) -> None:
-        for m in d.NUMBER.finditer(t):
-            token = m.group()
-            if " " in token or "-" in token:
-                base = m.start()
-                groups = [
-                    (g.start() + base, g.end() + base, g.group()) for g in d.DIGIT_GROUP.finditer(token)
-                ]
-                self._number_groups(t, text, groups, out)
-            else:
-                self._number_run(t, text, m.start(), m.end(), token, out)
+    def _number(self, t: str, start: int, end: int, out: list[Candidate]) -> None:
+        token = t[start:end]
+        if " " in token or "-" in token:
+            groups = [(g.start() + start, g.end() + start, g.group()) for g in d.DIGIT_GROUP.finditer(token)]
+            self._number_groups(t, groups, out)
+        else:
+            self._number_run(t, start, end, token, out)
 
-    def _number_groups(
-        self, t: str, text: str, groups: list[tuple[int, int, str]], out: list[Candidate]
-    ) -> None:
+    def _number_groups(self, t: str, groups: list[tuple[int, int, str]], out: list[Candidate]) -> None:
         i = 0
         while i < len(groups):
-            used = self._group_shape(t, text, groups, i, out)
+            used = self._group_shape(t, groups, i, out)
             if used:
                 i += used
                 continue
             start, end, value = groups[i]
             if end - start >= 7:
-                self._number_run(t, text, start, end, value, out)
+                self._number_run(t, start, end, value, out)
             i += 1
 
-    def _group_shape(self, t: str, text: str, groups, i: int, out: list[Candidate]) -> int:
+    def _group_shape(self, t: str, groups, i: int, out: list[Candidate]) -> int:
         """Numbers written in groups: 6-8-4 IDs, 4-4-4-4(-3) cards, 3-4-4 mobiles, 0xxx-xxxxxxx landlines."""
         lengths = tuple(len(g[2]) for g in groups[i : i + 5])
         values = [g[2] for g in groups[i : i + 5]]
@@ -203,75 +219,75 @@ class Engine:
         if lengths[:3] == (6, 8, 4):
             joined = "".join(values[:3]).upper()
             if d.id18_valid(joined) and not _rejected(t, start, end_of(3), strong=True):
-                out.append(_id_card(text, start, end_of(3), old=False))
+                out.append(_id_card(start, end_of(3), old=False))
                 return 3
         for k in (5, 4):
             if len(lengths) >= k and lengths[:4] == (4, 4, 4, 4) and (k == 4 or 1 <= lengths[4] <= 3):
                 joined = "".join(values[:k])
                 if joined.isdigit() and self._card_ok(t, start, end_of(k), joined, grouped=True):
-                    out.append(_bank_card(text, start, end_of(k)))
+                    out.append(_bank_card(start, end_of(k)))
                     return k
         if values[0] == "86" and len(values) >= 2:
             rest = "".join(values[1:4]) if lengths[1:4] == (3, 4, 4) else values[1]
             used = 4 if lengths[1:4] == (3, 4, 4) else 2
             if d.mobile_valid(rest) and not _rejected(t, start, end_of(used)):
-                out.append(_mobile(t, text, start, end_of(used)))
+                out.append(_mobile(t, start, end_of(used)))
                 return used
         for shape in ((3, 4, 4), (3, 8), (7, 4)):
             k = len(shape)
             if lengths[:k] == shape:
                 joined = "".join(values[:k])
                 if d.mobile_valid(joined) and not _rejected(t, start, end_of(k)):
-                    out.append(_mobile(t, text, start, end_of(k)))
+                    out.append(_mobile(t, start, end_of(k)))
                     return k
         if len(lengths) >= 2 and lengths[0] in (3, 4) and lengths[1] in (7, 8) and values[0][0] == "0":
             if d.landline_valid(values[0], values[1]) and not _rejected(t, start, end_of(2)):
-                out.append(_landline(text, start, end_of(2), area_len=lengths[0]))
+                out.append(_landline(start, end_of(2), area_len=lengths[0]))
                 return 2
         return 0
 
-    def _number_run(self, t: str, text: str, start: int, end: int, run: str, out: list[Candidate]) -> None:
+    def _number_run(self, t: str, start: int, end: int, run: str, out: list[Candidate]) -> None:
         size = end - start
         if run[-1] in "Xx":
             if size == 18 and d.id18_valid(run.upper()) and not _rejected(t, start, end, strong=True):
-                out.append(_id_card(text, start, end, old=False))
+                out.append(_id_card(start, end, old=False))
             return
         if size == 18:
             if d.id18_valid(run):
                 if not _rejected(t, start, end, strong=True):
-                    out.append(_id_card(text, start, end, old=False))
+                    out.append(_id_card(start, end, old=False))
                 return
             if _looks_like_id(run):  # an ID number with a wrong check digit is nobody's card
                 return
         elif size == 15:
             if d.id15_valid(run) and not _rejected(t, start, end):
-                out.append(_id_card(text, start, end, old=True))
+                out.append(_id_card(start, end, old=True))
             return
         elif size == 11:
             if run[0] == "1":
                 if d.mobile_valid(run) and not _rejected(t, start, end):
-                    out.append(_mobile(t, text, start, end))
+                    out.append(_mobile(t, start, end))
             elif run[0] == "0":
                 split = d.landline_split(run)
                 if split and not _rejected(t, start, end):
-                    out.append(_landline(text, start, end, area_len=len(split[0])))
+                    out.append(_landline(start, end, area_len=len(split[0])))
             return
         elif size == 13 and run.startswith("86"):
             if d.mobile_valid(run[2:]) and not _rejected(t, start, end):
-                out.append(_mobile(t, text, start, end))
+                out.append(_mobile(t, start, end))
             return
         elif size == 12 and run[0] == "0":
             split = d.landline_split(run)
             if split and not _rejected(t, start, end):
-                out.append(_landline(text, start, end, area_len=len(split[0])))
+                out.append(_landline(start, end, area_len=len(split[0])))
             return
         elif size in (7, 8):
             m = d.AREA_IN_BRACKETS.search(t, max(0, start - 8), start)
             if m and d.landline_valid(m.group(1), run) and not _rejected(t, m.start(), end):
-                out.append(_landline(text, m.start(), end, area_len=len(m.group(1)) + 2))
+                out.append(_landline(m.start(), end, area_len=len(m.group(1)) + 2))
             return
         if 16 <= size <= 19 and self._card_ok(t, start, end, run, grouped=False):
-            out.append(_bank_card(text, start, end))
+            out.append(_bank_card(start, end))
 
     def _card_ok(self, t: str, start: int, end: int, digits: str, *, grouped: bool) -> bool:
         if not (16 <= len(digits) <= 19) or not d.card_prefix_plausible(digits) or not d.luhn_valid(digits):
@@ -284,124 +300,104 @@ class Engine:
 
     # ------------------------------------------------------------------------------------------------ other kinds
 
-    def _passports(self, t: str, text: str, out: list[Candidate]) -> None:
-        for m in d.PASSPORT.finditer(t):
-            start, end = m.span()
-            value = m.group()
-            letter = value[0]
-            context = d.PASSPORT_CONTEXT.search(t, max(0, start - 20), start) is not None
-            if letter != "E" and not context:
-                continue
-            if d.NEGATIVE_CONTEXT.search(t, max(0, start - 8), start):
-                continue
-            if letter in "CW":
-                reason = "往来港澳通行证号码"
-            elif letter in "HM":
-                reason = "港澳居民来往内地通行证（回乡证）号码"
-            else:
-                reason = "护照号码"
-            out.append((start, end, PASSPORT, reason, HIGH, 0))
+    # Each handler below takes one match of its kind from the combined scan: where it starts and ends.
 
-    def _emails(self, t: str, text: str, out: list[Candidate]) -> None:
+    def _passport(self, t: str, start: int, end: int, out: list[Candidate]) -> None:
+        letter = t[start]
+        context = d.PASSPORT_CONTEXT.search(t, max(0, start - 20), start) is not None
+        if letter != "E" and not context:
+            return
+        if d.NEGATIVE_CONTEXT.search(t, max(0, start - 8), start):
+            return
+        if letter in "CW":
+            reason = "往来港澳通行证号码"
+        elif letter in "HM":
+            reason = "港澳居民来往内地通行证（回乡证）号码"
+        else:
+            reason = "护照号码"
+        out.append((start, end, PASSPORT, reason, HIGH, 0))
+
+    def _emails(self, t: str, out: list[Candidate]) -> None:
         for m in d.EMAIL.finditer(t):
             start, end = m.span()
             out.append((start, end, EMAIL, "电子邮箱地址", MEDIUM, 0))
 
-    def _ipv4(self, t: str, text: str, out: list[Candidate]) -> None:
+    def _ipv4(self, t: str, start: int, end: int, out: list[Candidate]) -> None:
         n = len(t)
-        for m in d.IPV4.finditer(t):
-            start, end = m.span()
-            value = m.group()
-            if not d.ipv4_valid(value):
-                continue
-            if end + 1 < n and t[end] == "." and t[end + 1].isdigit():
-                continue
-            if end < n and t[end] in d.SECTION_AFTER or (start > 0 and t[start - 1] == "第"):
-                continue  # 第3.1.2.1条: a section number
-            if all(len(p) == 1 for p in value.split(".")) and not d.IP_CONTEXT.search(
-                t, max(0, start - 12), start
-            ):
-                continue  # 1.2.3.4 without a word about addresses or servers: a version or a clause
-            out.append((start, end, IP, "IP地址", LOW, 0))
+        value = t[start:end]
+        if not d.ipv4_valid(value):
+            return
+        if end + 1 < n and t[end] == "." and t[end + 1].isdigit():
+            return
+        if end < n and t[end] in d.SECTION_AFTER or (start > 0 and t[start - 1] == "第"):
+            return  # 第3.1.2.1条: a section number
+        if all(len(p) == 1 for p in value.split(".")) and not d.IP_CONTEXT.search(
+            t, max(0, start - 12), start
+        ):
+            return  # 1.2.3.4 without a word about addresses or servers: a version or a clause
+        out.append((start, end, IP, "IP地址", LOW, 0))
 
-    def _ipv6(self, t: str, text: str, out: list[Candidate]) -> None:
-        for m in d.IPV6.finditer(t):
-            start, end = m.span()
-            value = m.group()
-            if value.count(":") < 2 or not d.ipv6_valid(value):
-                continue
+    def _ipv6(self, t: str, start: int, end: int, out: list[Candidate]) -> None:
+        value = t[start:end]
+        if value.count(":") >= 2 and d.ipv6_valid(value):
             out.append((start, end, IP, "IPv6地址", LOW, 0))
 
-    def _plates(self, t: str, text: str, out: list[Candidate]) -> None:
-        for m in d.PLATE.finditer(t):
-            start, end = m.span()
-            body = m.group()[2:].lstrip(d.PLATE_SEPARATORS)
-            kind = d.plate_kind(body)
-            if kind is None:
-                continue
-            if d.NEGATIVE_CONTEXT.search(t, max(0, start - 8), start):
-                continue
-            reason = "新能源汽车号牌" if kind == "new_energy" else "机动车号牌"
-            out.append((start, end, PLATE, reason, MEDIUM, 0))
+    def _plate(self, t: str, start: int, end: int, out: list[Candidate]) -> None:
+        kind = d.plate_kind(t[start + 2 : end].lstrip(d.PLATE_SEPARATORS))
+        if kind is None or d.NEGATIVE_CONTEXT.search(t, max(0, start - 8), start):
+            return
+        reason = "新能源汽车号牌" if kind == "new_energy" else "机动车号牌"
+        out.append((start, end, PLATE, reason, MEDIUM, 0))
 
-    def _classification(self, t: str, text: str, out: list[Candidate]) -> None:
-        n = len(t)
-        for m in d.CLASSIFICATION_LEVEL.finditer(t):
-            start, end = m.span()
-            star = d.CLASSIFICATION_STAR.match(t, end)
-            if star:
-                if (
-                    t[start] == "秘"
-                    and start > 0
-                    and t[start - 1] in d.CASUAL_BEFORE_SECRET
-                    and star.end() - end <= 1
-                ):
-                    continue  # 我的小秘密★ — a star and no period: decoration, not a mark
-                out.append(_mark(text, start, star.end()))
-            elif d.CLASSIFICATION_LABEL.search(t, max(0, start - 8), start):
-                out.append(_mark(text, start, end))
-            else:
-                line_start = t.rfind("\n", 0, start) + 1
-                line_end = t.find("\n", end)
-                line_end = n if line_end < 0 else line_end
-                if not t[line_start:start].strip(d.LINE_SPACE) and not t[end:line_end].strip(d.LINE_SPACE):
-                    out.append(_mark(text, start, end))
-
-    def _doc_numbers(self, t: str, text: str, out: list[Candidate]) -> None:
-        for m in d.DOC_NUMBER.finditer(t):
-            bracket_at, end = m.span()
-            start = bracket_at
-            while start > 0 and bracket_at - start < 14 and d.is_cjk(t[start - 1]):
-                start -= 1
-            issuer = t[start:bracket_at]
-            own = False
-            for code in self.issuer_codes:
-                pos = issuer.find(code)
-                if pos >= 0:
-                    start, own = start + pos, True
-                    break
-            else:
-                cut = 0
-                for stop in d.DOC_STOP_PREFIX.finditer(issuer):
-                    cut = max(cut, stop.end())
-                for i, ch in enumerate(issuer):
-                    if ch in d.DOC_STOP_CHARS:
-                        cut = max(cut, i + 1)
-                start += cut
-            issuer = t[start:bracket_at]
+    def _classification(self, t: str, start: int, end: int, out: list[Candidate]) -> None:
+        star = d.CLASSIFICATION_STAR.match(t, end)
+        if star:
             if (
-                t[bracket_at] in "(（"
-                and not own
-                and (len(issuer) < 2 or issuer[-1] not in d.DOC_ISSUER_ENDINGS)
+                t[start] == "秘"
+                and start > 0
+                and t[start - 1] in d.CASUAL_BEFORE_SECRET
+                and star.end() - end <= 1
             ):
-                continue  # (2023)36号 without an issuer: too often a room, a case or a list
-            if own:
-                reason, severity = "本组织（或上级）的发文字号：内部文件的文号和内容不得公开", HIGH
-            else:
-                reason, severity = "发文字号：引用的如是内部文件，其文号和内容不得公开", LOW
-            out.append((start, end, DOC_NUMBER, reason, severity, 0))
+                return  # 我的小秘密★ — a star and no period: decoration, not a mark
+            out.append(_mark(t, start, star.end()))
+        elif d.CLASSIFICATION_LABEL.search(t, max(0, start - 8), start):
+            out.append(_mark(t, start, end))
+        else:
+            line_start = t.rfind("\n", 0, start) + 1
+            line_end = t.find("\n", end)
+            line_end = len(t) if line_end < 0 else line_end
+            if not t[line_start:start].strip(d.LINE_SPACE) and not t[end:line_end].strip(d.LINE_SPACE):
+                out.append(_mark(t, start, end))
 
-    def _fixed_strings(self, t: str, text: str, out: list[Candidate]) -> None:
+    def _doc_number(self, t: str, bracket_at: int, end: int, out: list[Candidate]) -> None:
+        start = bracket_at
+        while start > 0 and bracket_at - start < 14 and d.is_cjk(t[start - 1]):
+            start -= 1
+        issuer = t[start:bracket_at]
+        own = False
+        for code in self.issuer_codes:
+            pos = issuer.find(code)
+            if pos >= 0:
+                start, own = start + pos, True
+                break
+        else:
+            cut = 0
+            for stop in d.DOC_STOP_PREFIX.finditer(issuer):
+                cut = max(cut, stop.end())
+            for i, ch in enumerate(issuer):
+                if ch in d.DOC_STOP_CHARS:
+                    cut = max(cut, i + 1)
+            start += cut
+        issuer = t[start:bracket_at]
+        if t[bracket_at] in "(（" and not own and (len(issuer) < 2 or issuer[-1] not in d.DOC_ISSUER_ENDINGS):
+            return  # (2023)36号 without an issuer: too often a room, a case or a list
+        if own:
+            reason, severity = "本组织（或上级）的发文字号：内部文件的文号和内容不得公开", HIGH
+        else:
+            reason, severity = "发文字号：引用的如是内部文件，其文号和内容不得公开", LOW
+        out.append((start, end, DOC_NUMBER, reason, severity, 0))
+
+    def _fixed_strings(self, t: str, out: list[Candidate]) -> None:
         """Handling marks, the committee's keywords and the roster's names: one pass of one automaton."""
         haystack = t
         if self._fold_case:
@@ -421,7 +417,7 @@ class Engine:
                         continue  # "ERP" inside "ERPS"
                     out.append((start, end, kind, "保密关键词：内部项目或系统名称", HIGH, 0))
 
-    def _roster(self, t: str, text: str, out: list[Candidate]) -> None:
+    def _roster(self, t: str, out: list[Candidate]) -> None:
         names, lengths, n = self._names, self._name_lengths, len(t)
         for m in self._name_starts.finditer(t):
             start = m.start()
@@ -430,20 +426,20 @@ class Engine:
                 if end <= n and t[start:end] in names:
                     if end < n and t[end] in lexicon.WORD_CONTINUATION and not d.TITLE.match(t, end):
                         break  # 高峰期, 建国路 (but 高峰厂长)
-                    out.append(_person(text, start, end, "花名册中的人员姓名"))
+                    out.append(_person(start, end, "花名册中的人员姓名"))
                     break
 
-    def _addresses(self, t: str, text: str, out: list[Candidate]) -> None:
+    def _addresses(self, t: str, triggers: list[tuple[int, int]], out: list[Candidate]) -> None:
         n = len(t)
         covered = -1
-        for trigger in d.ADDRESS_TRIGGER.finditer(t):
-            if trigger.start() < covered or not d.address_trigger_ok(t, trigger):
+        for trigger_start, trigger_end in triggers:
+            if trigger_start < covered or not d.address_trigger_ok(t, trigger_start):
                 continue
-            run = _ADDRESS_RUN_BACK.search(t, max(0, trigger.start() - 40), trigger.start())
-            window_start = run.start() if run else trigger.start()
+            run = _ADDRESS_RUN_BACK.search(t, max(0, trigger_start - 40), trigger_start)
+            window_start = run.start() if run else trigger_start
             match = None
-            for m in d.ADDRESS.finditer(t, window_start, min(n, trigger.end() + 30)):
-                if m.start() <= trigger.start() < m.end():
+            for m in d.ADDRESS.finditer(t, window_start, min(n, trigger_end + 30)):
+                if m.start() <= trigger_start < m.end():
                     match = m
                     break
             if match is None:
@@ -474,15 +470,17 @@ class Engine:
 
     # ------------------------------------------------------------------------------------------------ people
 
-    def _people(self, t: str, text: str, out: list[Candidate]) -> None:
-        for m in d.NAME_LABEL.finditer(t):
-            span = d.name_after(t, m.end())
+    def _people(self, t: str, labels: list[int], titles: list[int], out: list[Candidate]) -> None:
+        """Names after a label (where `labels` end), before a title (where `titles` start) and next to personal
+        information found so far."""
+        for label_end in labels:
+            span = d.name_after(t, label_end)
             if span and t[span[0] : span[1]] not in lexicon.PUBLIC_NAMES:
-                out.append(_person(text, *span, "标注为姓名的内容"))
-        for m in d.TITLE.finditer(t):
-            span = d.name_before(t, m.start())
+                out.append(_person(*span, "标注为姓名的内容"))
+        for title_start in titles:
+            span = d.name_before(t, title_start)
             if span and t[span[0] : span[1]] not in lexicon.PUBLIC_NAMES:
-                out.append(_person(text, *span, "姓名（后接称谓）"))
+                out.append(_person(*span, "姓名（后接称谓）"))
         anchors = [c for c in out if c[2] in PERSONAL and c[2] != PERSON]
         for start, *_rest in anchors:
             before = t[max(0, start - 12) : start][::-1]
@@ -490,7 +488,7 @@ class Engine:
             name_end = start - bridge.end() if bridge else start
             span = d.name_before(t, name_end)
             if span and t[span[0] : span[1]] not in lexicon.PUBLIC_NAMES:
-                out.append(_person(text, *span, "与个人信息相邻的姓名"))
+                out.append(_person(*span, "与个人信息相邻的姓名"))
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
@@ -527,16 +525,16 @@ def _looks_like_id(run: str) -> bool:
     return 1900 <= year <= 2100 and d.valid_date(year, int(run[10:12]), int(run[12:14]))
 
 
-def _id_card(text: str, start: int, end: int, *, old: bool) -> Candidate:
+def _id_card(start: int, end: int, *, old: bool) -> Candidate:
     reason = "15位居民身份证号码（出生日期有效）" if old else "居民身份证号码（出生日期与校验码有效）"
     return (start, end, ID_CARD, reason, HIGH, 0)
 
 
-def _bank_card(text: str, start: int, end: int) -> Candidate:
+def _bank_card(start: int, end: int) -> Candidate:
     return (start, end, BANK_CARD, "银行卡号（长度与Luhn校验有效）", HIGH, 0)
 
 
-def _mobile(t: str, text: str, start: int, end: int) -> Candidate:
+def _mobile(t: str, start: int, end: int) -> Candidate:
     prefix = d.COUNTRY_CODE.search(t, max(0, start - 7), start)
     if prefix:
         start = prefix.start()
@@ -545,12 +543,12 @@ def _mobile(t: str, text: str, start: int, end: int) -> Candidate:
     return (start, end, MOBILE, "手机号码", MEDIUM, 0)
 
 
-def _landline(text: str, start: int, end: int, *, area_len: int) -> Candidate:
+def _landline(start: int, end: int, *, area_len: int) -> Candidate:
     return (start, end, LANDLINE, "带区号的固定电话号码", LOW, area_len)
 
 
-def _mark(text: str, start: int, end: int) -> Candidate:
-    word = text[start : start + 2]
+def _mark(t: str, start: int, end: int) -> Candidate:
+    word = t[start : start + 2]
     return (
         start,
         end,
@@ -561,7 +559,7 @@ def _mark(text: str, start: int, end: int) -> Candidate:
     )
 
 
-def _person(text: str, start: int, end: int, reason: str) -> Candidate:
+def _person(start: int, end: int, reason: str) -> Candidate:
     return (start, end, PERSON, reason, MEDIUM, 0)
 
 
@@ -591,14 +589,43 @@ def mask(kind: str, value: str, extra: int = 0) -> str:
     return d.mask_all(value)
 
 
+# Findings are made by setting their slots directly: a frozen dataclass's __init__ goes through object.__setattr__
+# for each field, twice as slow, and the engine makes one for every finding of every text.
+_new_object = object.__new__
+_set_kind, _set_start, _set_end, _set_masked, _set_reason, _set_article, _set_severity = (
+    Finding.__dict__[f].__set__ for f in ("kind", "start", "end", "masked", "reason", "article", "severity")
+)
+
+
+def _finding(
+    kind: str, start: int, end: int, masked: str, reason: str, article: str, severity: str
+) -> Finding:
+    f = _new_object(Finding)
+    _set_kind(f, kind)
+    _set_start(f, start)
+    _set_end(f, end)
+    _set_masked(f, masked)
+    _set_reason(f, reason)
+    _set_article(f, article)
+    _set_severity(f, severity)
+    return f
+
+
+_START = itemgetter(0)
+
+
 def _resolve(text: str, found: list[Candidate]) -> list[Finding]:
     """Overlapping candidates give way to the kind that comes first in PRIORITY, then to the longer one.
 
     Clusters of mutually overlapping candidates are resolved one at a time, so the cost stays linear in the text.
     """
-    if not found:
-        return []
-    found.sort(key=lambda c: (c[0], -c[1]))
+    if len(found) <= 1:
+        return [
+            _finding(k, s, e, mask(k, text[s:e], extra), reason, CITATIONS[k], sev)
+            for s, e, k, reason, sev, extra in found
+        ]
+    # By start only, and stably: candidates with the same span keep the order in which the detectors found them.
+    found.sort(key=_START)
     kept: list[Candidate] = []
     cluster: list[Candidate] = []
     cluster_end = -1
@@ -609,9 +636,9 @@ def _resolve(text: str, found: list[Candidate]) -> list[Finding]:
         cluster.append(cand)
         cluster_end = max(cluster_end, cand[1])
     kept.extend(_resolve_cluster(cluster))
-    kept.sort(key=lambda c: c[0])
+    kept.sort(key=_START)
     return [
-        Finding(k, s, e, mask(k, text[s:e], extra), reason, CITATIONS[k], sev)
+        _finding(k, s, e, mask(k, text[s:e], extra), reason, CITATIONS[k], sev)
         for s, e, k, reason, sev, extra in kept
     ]
 
