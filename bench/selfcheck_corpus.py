@@ -447,6 +447,29 @@ DEV_TEMPLATES = [
     "{~}{~}",
 ]
 
+# Added to the dev set with the person cues of issue 16 (names with no label, title or personal information next to
+# them): working chatter, role labels, brackets, lists; and words that look like names before titles and verbs. Not
+# in `roster_names`' list of fixed words, so that the held-out corpus (its roster included) stays as it was.
+DEV_PERSON_TEMPLATES = [
+    "周末我和{person}一起去看了展览，{~}",
+    "这事你找{person}商量一下，他比较熟。",
+    "{person}说材料明天上午交，大家抓紧。",
+    "上午{person}打电话来，说{-date}的会改期了。",
+    "填表人：{person}  审核人：{person}",
+    "值班员：{person}，交班时间8:30。",
+    "本周宣传由综合部负责（{person}、{person}）。",
+    "感谢{person}、{person}和{roster}同志的辛苦付出。",
+    "项目经理说了，车间主任下午来检查，请司机师傅提前到。",
+    "请大家和工作人员一起做好会场布置，文件说得很清楚。",
+    "向党组织汇报思想，和同事一起学习，这是我们的本分。",
+    "报名人员：{person}，所在部门：安全环保部。",
+    "工作人员：请各位按顺序入场。",
+    "各单位（盖章）于月底前报送，金额（万元）保留两位小数。",
+    "万一联系不上，就找值班室；师傅说今天停水。",
+    "平时常常说要节约，时常联系群众，跟往常一样。",
+    "申报材料（江苏、安徽两省）已汇总，请核实。",
+]
+
 HELDOUT_TEMPLATES = [
     "@所有人 周五团建，报名找{roster}，手机{mobile}，截止{-date}。",
     "帮我查一下这个人：{person}，证件号{id_card}，谢谢！",
@@ -559,7 +582,7 @@ HELDOUT_PROSE = [
 ]
 
 TEMPLATE_SETS = {
-    "dev": (DEV_TEMPLATES, DEV_FILLER, DEV_PROSE),
+    "dev": (DEV_TEMPLATES + DEV_PERSON_TEMPLATES, DEV_FILLER, DEV_PROSE),
     "heldout": (HELDOUT_TEMPLATES, HELDOUT_FILLER, HELDOUT_PROSE),
 }
 

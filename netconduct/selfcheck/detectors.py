@@ -323,6 +323,42 @@ def _given_ok(given: str) -> bool:
     return bool(given) and all(is_cjk(c) and c not in lexicon.NOT_IN_GIVEN_NAME and c != "某" for c in given)
 
 
+def is_name(value: str) -> bool:
+    """Not a public name and not a word that only looks like one."""
+    return value not in lexicon.PUBLIC_NAMES and value not in lexicon.WORDS_NOT_NAMES
+
+
+def is_name_weak(value: str) -> bool:
+    """`is_name`, and not a common word either: for names whose only cue is weak."""
+    return is_name(value) and value not in lexicon.COMMON_WORDS
+
+
+_SURNAME_CLASS = "[" + "".join(sorted(lexicon.SURNAMES | {c[0] for c in lexicon.COMPOUND_SURNAMES})) + "]"
+_CHATTER_BEFORE = "".join(sorted(lexicon.NAME_BEFORE_VERB | lexicon.NAME_AFTER_TIME)) + "，。！？；、：:\\s"
+# A name between a verb and a word of working chatter ("和王建国一起", "找李娜商量"), or at the start of a sentence
+# before one ("王建国说"): a surname (or a compound one's first character) after a verb, a stop or nothing, then the
+# shortest run of one to three characters that such a word follows (group 1; only the surname is consumed, so that
+# "上午钱国打电话" is tried at 钱 too). `name_exact` then says whether it is a name.
+NAME_IN_CHATTER = re.compile(
+    f"{_SURNAME_CLASS}(?<![^{_CHATTER_BEFORE}].)(?=([{CJK}]{{1,3}}?)(?:{words_pattern(lexicon.NAME_AFTER_WORDS)}))"
+)
+# A role label: a word ending in 人 or 员 and a colon ("报销人：", "值班员：")
+ROLE_LABEL_END = re.compile("[人员][ \t]*[：:][ \t]*")
+# Names alone in brackets, one or a few separated by 、 ("（王建国）", "（王建国、李娜）")
+NAMES_IN_BRACKETS = re.compile(f"[（(]([{CJK}]{{2,4}}(?:、[{CJK}]{{2,4}})*)[）)]")
+# What may stand between the names of a list, and around a name that a list gives
+NAME_LIST_JOINERS = frozenset("、和与及")
+NAME_LIST_EDGE = frozenset("、和与及，,。；;：:！？）)（( \t\n等")
+NAME_LIST_START = NAME_LIST_EDGE | lexicon.NAME_LIST_BEFORE
+
+
+def name_exact(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is a full name: a surname and one or two characters of a given name."""
+    if text[start : start + 2] in lexicon.COMPOUND_SURNAMES and 3 <= end - start <= 4:
+        return _given_ok(text[start + 2 : end])
+    return 2 <= end - start <= 3 and text[start] in lexicon.SURNAMES and _given_ok(text[start + 1 : end])
+
+
 def name_after(text: str, start: int) -> tuple[int, int] | None:
     """A full name that starts at `start` ("联系人：王建国，…")."""
     limit = min(len(text), start + 4)
@@ -417,10 +453,13 @@ def _build_scan() -> tuple[re.Pattern, tuple[str, ...]]:
         for kind, rest in entries:
             inner.append(f"(?=({rest}))")
             group_kinds.append(kind)
-        # Every kind that starts with a digit or a letter refuses to start after one: said once, before the kinds
-        # (inside a run of digits every digit is a hit, and this refuses it in one step).
-        guard = "(?<![0-9A-Za-z].)" if first.isascii() and first.isalnum() else ""
-        branches.append(re.escape(first) + guard + "(?:" + "|".join(inner) + ")")
+        branch = re.escape(first) + "(?:" + "|".join(inner) + ")"
+        if first.isascii() and first.isalnum():
+            # Every kind that starts with a digit or a letter refuses to start after one: said once, before the
+            # kinds; and after a match the rest of the run of digits and letters is consumed, where no kind can
+            # start, so that the regex engine does not stop at each of its characters again.
+            branch = re.escape(first) + "(?<![0-9A-Za-z].)(?:" + "|".join(inner) + ")[0-9A-Za-z]*+"
+        branches.append(branch)
     return re.compile("(?:" + "|".join(branches) + ")"), tuple(group_kinds)
 
 

@@ -471,24 +471,88 @@ class Engine:
     # ------------------------------------------------------------------------------------------------ people
 
     def _people(self, t: str, labels: list[int], titles: list[int], out: list[Candidate]) -> None:
-        """Names after a label (where `labels` end), before a title (where `titles` start) and next to personal
-        information found so far."""
+        """Names after a label (where `labels` end), before a title (where `titles` start), next to personal
+        information found so far, after a role label, in brackets, in working chatter, and in a list with a name
+        found so."""
+        name_ok, weak_ok = d.is_name, d.is_name_weak
+        people: list[tuple[int, int, str]] = []
         for label_end in labels:
             span = d.name_after(t, label_end)
-            if span and t[span[0] : span[1]] not in lexicon.PUBLIC_NAMES:
-                out.append(_person(*span, "标注为姓名的内容"))
+            if span and name_ok(t[span[0] : span[1]]):
+                people.append((*span, "标注为姓名的内容"))
         for title_start in titles:
             span = d.name_before(t, title_start)
-            if span and t[span[0] : span[1]] not in lexicon.PUBLIC_NAMES:
-                out.append(_person(*span, "姓名（后接称谓）"))
-        anchors = [c for c in out if c[2] in PERSONAL and c[2] != PERSON]
-        for start, *_rest in anchors:
+            if span and name_ok(t[span[0] : span[1]]):
+                people.append((*span, "姓名（后接称谓）"))
+        for start, *_rest in [c for c in out if c[2] in PERSONAL and c[2] != PERSON]:
             before = t[max(0, start - 12) : start][::-1]
             bridge = d.NAME_BRIDGE_REVERSED.match(before)
             name_end = start - bridge.end() if bridge else start
             span = d.name_before(t, name_end)
-            if span and t[span[0] : span[1]] not in lexicon.PUBLIC_NAMES:
-                out.append(_person(*span, "与个人信息相邻的姓名"))
+            if span and name_ok(t[span[0] : span[1]]):
+                people.append((*span, "与个人信息相邻的姓名"))
+        if "：" in t or ":" in t:
+            for m in d.ROLE_LABEL_END.finditer(t):
+                if t[max(0, m.start() - 1) : m.start() + 1] in lexicon.ROLE_LABEL_NOT:
+                    continue
+                span = d.name_after(t, m.end())
+                if span and name_ok(t[span[0] : span[1]]):
+                    people.append((*span, "标注为姓名的内容"))
+        if "（" in t or "(" in t:
+            for m in d.NAMES_IN_BRACKETS.finditer(t):
+                pos = m.start(1)
+                for part in m.group(1).split("、"):
+                    span = d.name_after(t, pos)
+                    if span and span[1] == pos + len(part) and weak_ok(part):
+                        people.append((*span, "括号中的姓名"))
+                    pos += len(part) + 1
+        for m in d.NAME_IN_CHATTER.finditer(t):
+            start, end = m.start(), m.end(1)
+            if d.name_exact(t, start, end) and weak_ok(t[start:end]) and not _has_title(t, start, end):
+                people.append((start, end, "姓名（言谈中提及）"))
+        roster = [(c[0], c[1]) for c in out if c[2] == PERSON]
+        if people or roster:
+            self._name_lists(t, roster + [p[:2] for p in people], people)
+        out.extend(_person(*p) for p in people)
+
+    def _name_lists(self, t: str, known: list[tuple[int, int]], people: list[tuple[int, int, str]]) -> None:
+        """Names in a list with a name already found ("王建国、李娜和张伟同志"): a surname and a given name between the
+        list's joiners (、和与及) and the punctuation around it."""
+        seen = set(known)
+        todo = list(known)
+        n = len(t)
+        while todo:
+            start, end = todo.pop()
+            found = []
+            if end + 1 < n and t[end] in d.NAME_LIST_JOINERS:
+                span = d.name_after(t, end + 1)
+                if span and span[1] - span[0] == 3 and span[1] < n and t[span[1]] not in d.NAME_LIST_EDGE:
+                    span = (
+                        span[0],
+                        span[1] - 1,
+                    )  # "和郑爽三位": the shorter name that the list's edge follows
+                if span and (span[1] >= n or t[span[1]] in d.NAME_LIST_EDGE or d.TITLE.match(t, span[1])):
+                    found.append(span)
+            if start > 1 and t[start - 1] in d.NAME_LIST_JOINERS:
+                span = d.name_before(t, start - 1)
+                if (
+                    span
+                    and span[0] > 0
+                    and t[span[0] - 1] not in d.NAME_LIST_START
+                    and span[1] - span[0] == 3
+                ):
+                    span = (
+                        span[0] + 1,
+                        span[1],
+                    )  # "感谢史强、…": 谢 is a surname too, but 感 is no list's edge
+                    span = span if d.name_exact(t, *span) else None
+                if span and (span[0] == 0 or t[span[0] - 1] in d.NAME_LIST_START):
+                    found.append(span)
+            for span in found:
+                if span not in seen and d.is_name_weak(t[span[0] : span[1]]) and not _has_title(t, *span):
+                    seen.add(span)
+                    todo.append(span)
+                    people.append((*span, "姓名（与其他姓名并列）"))
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
@@ -557,6 +621,11 @@ def _mark(t: str, start: int, end: int) -> Candidate:
         HIGH,
         0,
     )
+
+
+def _has_title(t: str, start: int, end: int) -> bool:
+    """王经理, 李主任: a surname and a title, not a full name."""
+    return any(d.TITLE.match(t, i) for i in range(start + 1, end))
 
 
 def _person(start: int, end: int, reason: str) -> Candidate:

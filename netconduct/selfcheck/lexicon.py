@@ -6,6 +6,8 @@ names and addresses, and the product ships none (see bench/README.md for what th
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from netconduct.org.validation import ID_PROVINCES  # noqa: F401 (the detectors read it from here)
 
 # ---------------------------------------------------------------------------------------------------- people
@@ -45,7 +47,7 @@ COMPOUND_SURNAMES = frozenset(
 NOT_IN_GIVEN_NAME = frozenset(
     "部委组厂队班室科处局院校司办会总副支长记任主书党团工人员们级第届期年月日的了是在和与及等各该本此其这那每全某"
     "个位名次号区县市省镇乡村街路说讲给把被对向从将也都还又就才请让叫称为有无不没要会能可已曾正在去来到上下中内外"
-    "同事电话手机身份证住家址男女岁式码箱牌照卡"
+    "同事电话手机身份证住家址男女岁式码箱牌照卡我你他她它"
 )
 
 # Titles and forms of address that follow a full name.
@@ -108,6 +110,144 @@ NAME_LABELS = (
     "家属",
     "监护人",
     "紧急联系人",
+)
+
+# A name with no label, title or personal information next to it is still one between these: "和王建国一起",
+# "找李娜商量", "王建国说". The words before (one character) and after are the common verbs of working chatter.
+NAME_BEFORE_VERB = frozenset("和跟与找叫让请陪问向给替帮同")
+# The end of a time word, after which a name may start a clause ("上午王建国打电话来", "昨天李娜说")
+NAME_AFTER_TIME = frozenset("午天晚早")
+# Verbs that end right before a list of names ("感谢王建国、李娜和张伟同志", "表扬…", "安排…")
+NAME_LIST_BEFORE = frozenset("谢扬彰评报请排由派")
+NAME_AFTER_WORDS = (
+    "一起",
+    "一块",
+    "说",
+    "讲",
+    "告诉",
+    "表示",
+    "联系",
+    "商量",
+    "负责",
+    "反映",
+    "汇报",
+    "打电话",
+    "通电话",
+    "沟通",
+    "对接",
+    "确认",
+    "核实",
+    "签字",
+    "签收",
+    "值班",
+    "请假",
+    "出差",
+    "报到",
+)
+# A label of a role is a word ending in 人 or 员 followed by a colon ("报销人：", "值班员：", "驾驶员："); these
+# words end so but are no role (so the word after them is no name).
+ROLE_LABEL_NOT = frozenset({"本人", "个人", "他人", "别人", "全员", "成员", "党员", "委员"})
+
+# Common words of two or three characters that start with a surname (常常, 万一, 盖章, 江苏 …), from jieba's dictionary
+# (see bench/selfcheck_wordlist.py): not taken as a name where the only cue is weak (chatter, brackets, a list, a role
+# label). A name marked so by a label, a title or personal information next to it is taken all the same (高峰同志).
+COMMON_WORDS = frozenset(
+    line
+    for line in (Path(__file__).parent / "data" / "common_words.txt").read_text(encoding="utf-8").splitlines()
+    if line and not line.startswith("#")
+)
+
+# Two-character words that start with a surname and pass as a name before a title or a verb ("项目经理", "车间主任",
+# "司机师傅", "文件说"): never taken as a name.
+WORDS_NOT_NAMES = frozenset(
+    {
+        "项目",
+        "车间",
+        "司机",
+        "部门",
+        "公司",
+        "文件",
+        "通知",
+        "会议",
+        "领导",
+        "单位",
+        "班组",
+        "工段",
+        "值班",
+        "带班",
+        "分管",
+        "主管",
+        "常务",
+        "执行",
+        "行政",
+        "财务",
+        "销售",
+        "技术",
+        "安全",
+        "生产",
+        "工会",
+        "团委",
+        "纪委",
+        "党委",
+        "支部",
+        "后勤",
+        "保卫",
+        "宣传",
+        "组织",
+        "人事",
+        "办公",
+        "信息",
+        "网络",
+        "设备",
+        "质量",
+        "计划",
+        "经营",
+        "运营",
+        "管理",
+        "监察",
+        "审计",
+        "物资",
+        "调度",
+        "学习",
+        "培训",
+        "教育",
+        "卫生",
+        "车队",
+        "食堂",
+        "宿舍",
+        "连队",
+        "同事",
+        "同学",
+        "朋友",
+        "家人",
+        "大家",
+        "全体",
+        "全部",
+        "各位",
+        "有关",
+        "相关",
+        "上级",
+        "下级",
+        "基层",
+        "群众",
+        "客户",
+        "明天",
+        "昨天",
+        "今天",
+        "时间",
+        "时候",
+        "方面",
+        "方式",
+        "高度",
+        "严格",
+        "和平",
+        "文明",
+        "安排",
+        "马上",
+        "及时",
+        "王府",
+        "商量",
+    }
 )
 
 # Names that are public, historical or exemplary: naming them is not leaking anyone's personal information.
