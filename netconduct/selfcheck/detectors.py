@@ -333,22 +333,16 @@ def is_name_weak(value: str) -> bool:
     return is_name(value) and value not in lexicon.COMMON_WORDS
 
 
-_SURNAME_CLASS = "[" + "".join(sorted(lexicon.SURNAMES | {c[0] for c in lexicon.COMPOUND_SURNAMES})) + "]"
-_CHATTER_BEFORE = "".join(sorted(lexicon.NAME_BEFORE_VERB | lexicon.NAME_AFTER_TIME)) + "，。！？；、：:\\s"
-# A name between a verb and a word of working chatter ("和王建国一起", "找李娜商量"), or at the start of a sentence
-# before one ("王建国说"): a surname (or a compound one's first character) after a verb, a stop or nothing, then the
-# shortest run of one to three characters that such a word follows (group 1; only the surname is consumed, so that
-# "上午钱国打电话" is tried at 钱 too). `name_exact` then says whether it is a name.
-NAME_IN_CHATTER = re.compile(
-    f"{_SURNAME_CLASS}(?<![^{_CHATTER_BEFORE}].)(?=([{CJK}]{{1,3}}?)(?:{words_pattern(lexicon.NAME_AFTER_WORDS)}))"
-)
+# What may come before a name in working chatter ("和王建国一起", "上午李娜打电话来", "。王建国说"): a verb, the end of
+# a time word, a stop or a space.
+CHATTER_BEFORE = lexicon.NAME_BEFORE_VERB | lexicon.NAME_AFTER_TIME | frozenset("，。！？；、：: \t\n\u3000")
 # A role label: a word ending in 人 or 员 and a colon ("报销人：", "值班员：")
 ROLE_LABEL_END = re.compile("[人员][ \t]*[：:][ \t]*")
 # Names alone in brackets, one or a few separated by 、 ("（王建国）", "（王建国、李娜）")
 NAMES_IN_BRACKETS = re.compile(f"[（(]([{CJK}]{{2,4}}(?:、[{CJK}]{{2,4}})*)[）)]")
 # What may stand between the names of a list, and around a name that a list gives
 NAME_LIST_JOINERS = frozenset("、和与及")
-NAME_LIST_EDGE = frozenset("、和与及，,。；;：:！？）)（( \t\n等")
+NAME_LIST_EDGE = frozenset("、和与及，,。；;：:！？）)（( \t\n等一二两三四五六七八九十几")
 NAME_LIST_START = NAME_LIST_EDGE | lexicon.NAME_LIST_BEFORE
 
 

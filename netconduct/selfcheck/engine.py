@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 from operator import itemgetter
 
 import ahocorasick
@@ -103,6 +104,8 @@ class Engine:
         entries: dict[str, set[str]] = {}
         for mark in lexicon.INTERNAL_MARKS:
             entries.setdefault(mark, set()).add(INTERNAL_MARK)
+        for word in lexicon.NAME_AFTER_WORDS:  # where a name in working chatter may end: looked at by _people
+            entries.setdefault(word, set()).add(_CUE)
         self.keyword_count = 0
         self._fold_case = False
         for raw in keywords:
@@ -131,7 +134,7 @@ class Engine:
         )
         automaton = ahocorasick.Automaton()
         for key, kinds in entries.items():
-            automaton.add_word(key, (len(key), tuple(sorted(kinds, key=PRIORITY.__getitem__))))
+            automaton.add_word(key, (len(key), tuple(sorted(kinds, key=_rank))))
         automaton.make_automaton()
         self._automaton = automaton
         self._handlers = {
@@ -177,12 +180,13 @@ class Engine:
                 handlers[kind](t, start, end, found)
         if "@" in t:
             self._emails(t, found)
-        self._fixed_strings(t, found)
+        cues: list[int] = []  # where a word of working chatter starts
+        self._fixed_strings(t, found, cues)
         if self._name_starts is not None:
             self._roster(t, found)
         if triggers:
             self._addresses(t, triggers, found)
-        self._people(t, labels, titles, found)
+        self._people(t, labels, titles, cues, found)
         return _resolve(text, found)
 
     # ------------------------------------------------------------------------------------------------ numbers
@@ -397,8 +401,9 @@ class Engine:
             reason, severity = "发文字号：引用的如是内部文件，其文号和内容不得公开", LOW
         out.append((start, end, DOC_NUMBER, reason, severity, 0))
 
-    def _fixed_strings(self, t: str, out: list[Candidate]) -> None:
-        """Handling marks, the committee's keywords and the roster's names: one pass of one automaton."""
+    def _fixed_strings(self, t: str, out: list[Candidate], cues: list[int]) -> None:
+        """Handling marks, the committee's keywords and the words after which a name in chatter ends: one pass of
+        one automaton."""
         haystack = t
         if self._fold_case:
             lowered = t.lower()
@@ -408,7 +413,9 @@ class Engine:
             end = last + 1
             start = end - size
             for kind in kinds:
-                if kind == INTERNAL_MARK:
+                if kind == _CUE:
+                    cues.append(start)
+                elif kind == INTERNAL_MARK:
                     out.append((start, end, kind, "内部文件标识：标注内部的资料不得外传", MEDIUM, 0))
                 elif kind == KEYWORD:
                     if (d.is_ascii_alnum(t[start]) and start > 0 and d.is_ascii_alnum(t[start - 1])) or (
@@ -470,10 +477,12 @@ class Engine:
 
     # ------------------------------------------------------------------------------------------------ people
 
-    def _people(self, t: str, labels: list[int], titles: list[int], out: list[Candidate]) -> None:
+    def _people(
+        self, t: str, labels: list[int], titles: list[int], cues: list[int], out: list[Candidate]
+    ) -> None:
         """Names after a label (where `labels` end), before a title (where `titles` start), next to personal
-        information found so far, after a role label, in brackets, in working chatter, and in a list with a name
-        found so."""
+        information found so far, after a role label, in brackets, before a word of working chatter (where `cues`
+        start) and in a list with a name found so."""
         name_ok, weak_ok = d.is_name, d.is_name_weak
         people: list[tuple[int, int, str]] = []
         for label_end in labels:
@@ -506,13 +515,20 @@ class Engine:
                     if span and span[1] == pos + len(part) and weak_ok(part):
                         people.append((*span, "括号中的姓名"))
                     pos += len(part) + 1
-        for m in d.NAME_IN_CHATTER.finditer(t):
-            start, end = m.start(), m.end(1)
-            if d.name_exact(t, start, end) and weak_ok(t[start:end]) and not _has_title(t, start, end):
-                people.append((start, end, "姓名（言谈中提及）"))
-        roster = [(c[0], c[1]) for c in out if c[2] == PERSON]
-        if people or roster:
-            self._name_lists(t, roster + [p[:2] for p in people], people)
+        for end in cues:
+            # "和王建国一起", "上午李娜打电话": the shortest name before the word, after a verb, a time or a stop
+            for size in (2, 3, 4):
+                start = end - size
+                if start < 0:
+                    break
+                if (start == 0 or t[start - 1] in d.CHATTER_BEFORE) and d.name_exact(t, start, end):
+                    if weak_ok(t[start:end]) and not _has_title(t, start, end):
+                        people.append((start, end, "姓名（言谈中提及）"))
+                    break
+        known = [(c[0], c[1]) for c in out if c[2] == PERSON] + [p[:2] for p in people]
+        joiners = d.NAME_LIST_JOINERS
+        if any((e < len(t) and t[e] in joiners) or (s > 0 and t[s - 1] in joiners) for s, e in known):
+            self._name_lists(t, known, people)
         out.extend(_person(*p) for p in people)
 
     def _name_lists(self, t: str, known: list[tuple[int, int]], people: list[tuple[int, int, str]]) -> None:
@@ -556,6 +572,12 @@ class Engine:
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
+
+_CUE = "cue"  # in the automaton: a word of working chatter, not a kind of finding
+
+
+def _rank(kind: str) -> int:
+    return PRIORITY.get(kind, len(PRIORITY))
 
 
 def _char_class(chars: Iterable[str]) -> str:
@@ -695,6 +717,11 @@ def _resolve(text: str, found: list[Candidate]) -> list[Finding]:
         ]
     # By start only, and stably: candidates with the same span keep the order in which the detectors found them.
     found.sort(key=_START)
+    if all(a[1] <= b[0] for a, b in pairwise(found)):  # nothing overlaps: the common case
+        return [
+            _finding(k, s, e, mask(k, text[s:e], extra), reason, CITATIONS[k], sev)
+            for s, e, k, reason, sev, extra in found
+        ]
     kept: list[Candidate] = []
     cluster: list[Candidate] = []
     cluster_end = -1
