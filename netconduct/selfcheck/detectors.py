@@ -289,8 +289,7 @@ CITY_NAMES = lexicon.CITIES | set(lexicon.PROVINCES)
 
 # ---------------------------------------------------------------------------------------------------- people
 
-_LABEL_AFTER = r"[ \t]*[：:]?[ \t]*"
-NAME_LABEL = re.compile("(?:" + words_pattern(lexicon.NAME_LABELS) + ")" + _LABEL_AFTER)
+NAME_LABEL = re.compile("(?:" + words_pattern(lexicon.NAME_LABELS) + r")[ \t]*[：:]?[ \t]*")
 TITLE = re.compile("(?:" + words_pattern(lexicon.TITLES) + ")")
 # Matched against the reversed text before a finding: what lies between a name and its phone number, read backwards.
 NAME_BRIDGE_REVERSED = re.compile(
@@ -378,9 +377,10 @@ def name_after(text: str, start: int) -> tuple[int, int] | None:
 # ---------------------------------------------------------------------------------------------------- one scan
 
 # The patterns above that start at distinct characters, in one compiled pattern: one pass of the regex engine finds
-# every number, IPv4/IPv6 address, passport, plate, classification level, document number, name label, title and
-# address trigger, and the capturing group that matched says which. The pattern is an alternation with one branch per
-# first character (0, 1, …, 京, 姓, 路 …), each a literal: the regex engine then skips every other character in C (a
+# every number, IPv4/IPv6 address, passport, plate, classification level, document number and address trigger, and
+# the capturing group that matched says which. (Name labels and titles, words whose first characters are common, are
+# found by the keyword automaton instead: in this pattern they made the regex engine stop at every 工, 部 and 经.) The pattern is an alternation with one branch per
+# first character (0, 1, …, 京, 〔, 路 …), each a literal: the regex engine then skips every other character in C (a
 # prefix character set), and at a hit it compares the character with each branch's literal without entering the
 # others. Inside a branch, each kind consumes only that character and captures its rest in a lookahead, so a match of
 # one kind never hides one of another kind that starts inside it; `scan` skips, per kind, what starts inside the
@@ -406,15 +406,6 @@ def _chars(spec: str) -> str:
     return "".join(out)
 
 
-def _words_by_first(words, after: str = "") -> dict[str, str]:
-    """A word list as {first character: the rest}, the rests longest first as in `words_pattern`."""
-    ordered = sorted(set(words), key=len, reverse=True)
-    return {
-        first: "(?:" + "|".join(re.escape(w[1:]) for w in ordered if w[0] == first) + ")" + after
-        for first in dict.fromkeys(w[0] for w in ordered)
-    }
-
-
 def _same_rest(head: str, rest: str) -> dict[str, str]:
     assert head[0] == "[" and head[-1] == "]", head
     return dict.fromkeys(_chars(head[1:-1]), rest)
@@ -429,8 +420,6 @@ SCAN_KINDS: dict[str, dict[str, str]] = {
     "plate": _same_rest(_PLATE_HEAD, _PLATE_REST),
     "level": _same_rest("[绝机秘]", "密"),
     "doc": _same_rest(_DOC_HEAD, _DOC_REST),
-    "label": _words_by_first(lexicon.NAME_LABELS, _LABEL_AFTER),
-    "title": _words_by_first(lexicon.TITLES),
     "address": _same_rest(_ADDRESS_TRIGGER_HEAD, _ADDRESS_TRIGGER_REST),
 }
 
@@ -467,8 +456,6 @@ SCAN_PATTERNS: dict[str, re.Pattern] = {
     "plate": PLATE,
     "level": CLASSIFICATION_LEVEL,
     "doc": DOC_NUMBER,
-    "label": NAME_LABEL,
-    "title": TITLE,
     "address": ADDRESS_TRIGGER,
 }
 

@@ -106,6 +106,10 @@ class Engine:
             entries.setdefault(mark, set()).add(INTERNAL_MARK)
         for word in lexicon.NAME_AFTER_WORDS:  # where a name in working chatter may end: looked at by _people
             entries.setdefault(word, set()).add(_CUE)
+        for word in lexicon.NAME_LABELS:
+            entries.setdefault(word, set()).add(_LABEL)
+        for word in lexicon.TITLES:
+            entries.setdefault(word, set()).add(_TITLE)
         self.keyword_count = 0
         self._fold_case = False
         for raw in keywords:
@@ -157,8 +161,6 @@ class Engine:
             return []
         t = d.normalise(text)
         found: list[Candidate] = []
-        labels: list[int] = []  # where a name after a label may start
-        titles: list[int] = []  # where a title starts
         triggers: list[tuple[int, int]] = []  # where an address may end
         handlers = self._handlers
         kinds = d.SCAN_GROUP_KINDS
@@ -170,18 +172,16 @@ class Engine:
             if start < ends.get(kind, 0):
                 continue  # inside the previous match of the same kind
             end = ends[kind] = m.end(group)
-            if kind == "label":
-                labels.append(end)
-            elif kind == "title":
-                titles.append(start)
-            elif kind == "address":
+            if kind == "address":
                 triggers.append((start, end))
             else:
                 handlers[kind](t, start, end, found)
         if "@" in t:
             self._emails(t, found)
         cues: list[int] = []  # where a word of working chatter starts
-        self._fixed_strings(t, found, cues)
+        labels: list[int] = []  # where a name after a label may start
+        titles: list[int] = []  # where a title starts
+        self._fixed_strings(t, found, cues, labels, titles)
         if self._name_starts is not None:
             self._roster(t, found)
         if triggers:
@@ -401,20 +401,26 @@ class Engine:
             reason, severity = "发文字号：引用的如是内部文件，其文号和内容不得公开", LOW
         out.append((start, end, DOC_NUMBER, reason, severity, 0))
 
-    def _fixed_strings(self, t: str, out: list[Candidate], cues: list[int]) -> None:
-        """Handling marks, the committee's keywords and the words after which a name in chatter ends: one pass of
-        one automaton."""
+    def _fixed_strings(
+        self, t: str, out: list[Candidate], cues: list[int], labels: list[int], titles: list[int]
+    ) -> None:
+        """Handling marks, the committee's keywords, name labels, titles and the words after which a name in chatter
+        ends: one pass of one automaton. Labels and titles are then taken as `finditer` on NAME_LABEL and TITLE
+        takes them: at each position the longest, none starting inside the one before."""
         haystack = t
         if self._fold_case:
             lowered = t.lower()
             haystack = lowered if len(lowered) == len(t) else t
         n = len(t)
+        words: list[tuple[int, int, str]] = []
         for last, (size, kinds) in self._automaton.iter(haystack):
             end = last + 1
             start = end - size
             for kind in kinds:
                 if kind == _CUE:
                     cues.append(start)
+                elif kind in (_LABEL, _TITLE):
+                    words.append((start, end, kind))
                 elif kind == INTERNAL_MARK:
                     out.append((start, end, kind, "内部文件标识：标注内部的资料不得外传", MEDIUM, 0))
                 elif kind == KEYWORD:
@@ -423,6 +429,19 @@ class Engine:
                     ):
                         continue  # "ERP" inside "ERPS"
                     out.append((start, end, kind, "保密关键词：内部项目或系统名称", HIGH, 0))
+
+        if words:
+            words.sort(key=_start_longest)
+            label_end = title_end = 0
+            for start, end, kind in words:
+                if kind == _TITLE:
+                    if start >= title_end:
+                        titles.append(start)
+                        title_end = end
+                elif start >= label_end:
+                    end = _after_label(t, end)
+                    labels.append(end)
+                    label_end = end
 
     def _roster(self, t: str, out: list[Candidate]) -> None:
         names, lengths, n = self._names, self._name_lengths, len(t)
@@ -573,7 +592,24 @@ class Engine:
 
 # ---------------------------------------------------------------------------------------------------- helpers
 
-_CUE = "cue"  # in the automaton: a word of working chatter, not a kind of finding
+# In the automaton beside the kinds of finding: a word of working chatter, a name label, a title.
+_CUE, _LABEL, _TITLE = "cue", "label", "title"
+
+
+def _start_longest(word: tuple[int, int, str]) -> tuple[int, int]:
+    return word[0], -word[1]
+
+
+def _after_label(t: str, end: int) -> int:
+    """Where a name after a label starts: past the spaces and one colon after it (as NAME_LABEL's tail)."""
+    n = len(t)
+    while end < n and t[end] in " \t":
+        end += 1
+    if end < n and t[end] in "：:":
+        end += 1
+    while end < n and t[end] in " \t":
+        end += 1
+    return end
 
 
 def _rank(kind: str) -> int:

@@ -168,3 +168,29 @@ def test_common_words_come_from_the_shipped_list():
     assert not d.is_name_weak("常常") and d.is_name_weak("叶兰国")
     # a label, a title or personal information still marks such a word as a name
     assert "高峰" in lexicon.COMMON_WORDS and d.is_name("高峰")
+
+
+def test_labels_and_titles_from_the_automaton_are_those_of_the_patterns():
+    words = [
+        "副书记",
+        "书记",
+        "总经理",
+        "经理",
+        "紧急联系人：",
+        "联系人 : ",
+        "被举报人",
+        "举报人:",
+        "户主任",
+        "车主",
+    ]
+    words += ["王建国", "，", " ", "同志们", "工程", "部长助理", "厂长厂长"]
+    rng = random.Random(5)
+    engine = Engine(keywords=["联系人", "书记处"])  # keywords that are labels or titles too
+    for _ in range(2000):
+        text = "".join(rng.choice(words) for _ in range(rng.randint(1, 8)))
+        cues: list[int] = []
+        labels: list[int] = []
+        titles: list[int] = []
+        engine._fixed_strings(text, [], cues, labels, titles)
+        assert titles == [m.start() for m in d.TITLE.finditer(text)], text
+        assert labels == [m.end() for m in d.NAME_LABEL.finditer(text)], text
