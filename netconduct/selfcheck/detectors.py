@@ -13,7 +13,6 @@ import ipaddress
 import re
 import time
 
-from stdnum import luhn
 from stdnum.cn import ric
 
 from . import lexicon
@@ -127,8 +126,13 @@ def id15_valid(value: str) -> bool:
     return valid_date(1900 + int(value[6:8]), int(value[8:10]), int(value[10:12]))
 
 
+# Luhn: every second digit from the right doubled, its digits summed (0→0, 5→1+0, 9→1+8): one table for them.
+_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")
+
+
 def luhn_valid(digits: str) -> bool:
-    return luhn.checksum(digits) == 0
+    """The Luhn check (as python-stdnum's, which the tests compare it with), without a Python loop per digit."""
+    return (sum(map(int, digits[-1::-2])) + sum(map(int, digits[-2::-2].translate(_LUHN_DOUBLED)))) % 10 == 0
 
 
 def mobile_valid(digits: str) -> bool:

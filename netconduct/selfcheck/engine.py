@@ -512,7 +512,9 @@ class Engine:
             span = d.name_before(t, title_start)
             if span and name_ok(t[span[0] : span[1]]):
                 people.append((*span, "姓名（后接称谓）"))
-        for start, *_rest in [c for c in out if c[2] in PERSONAL and c[2] != PERSON]:
+        for start, _end, kind, *_rest in out if out else ():
+            if kind not in _ANCHOR_KINDS:
+                continue
             before = t[max(0, start - 12) : start][::-1]
             bridge = d.NAME_BRIDGE_REVERSED.match(before)
             name_end = start - bridge.end() if bridge else start
@@ -544,11 +546,17 @@ class Engine:
                     if weak_ok(t[start:end]) and not _has_title(t, start, end):
                         people.append((start, end, "姓名（言谈中提及）"))
                     break
+        if not (people or out):
+            return
         known = [(c[0], c[1]) for c in out if c[2] == PERSON] + [p[:2] for p in people]
         joiners = d.NAME_LIST_JOINERS
-        if any((e < len(t) and t[e] in joiners) or (s > 0 and t[s - 1] in joiners) for s, e in known):
-            self._name_lists(t, known, people)
-        out.extend(_person(*p) for p in people)
+        n = len(t)
+        for start, end in known:
+            if (end < n and t[end] in joiners) or (start > 0 and t[start - 1] in joiners):
+                self._name_lists(t, known, people)
+                break
+        for start, end, reason in people:
+            out.append((start, end, PERSON, reason, MEDIUM, 0))
 
     def _name_lists(self, t: str, known: list[tuple[int, int]], people: list[tuple[int, int, str]]) -> None:
         """Names in a list with a name already found ("王建国、李娜和张伟同志"): a surname and a given name between the
@@ -594,6 +602,8 @@ class Engine:
 
 # In the automaton beside the kinds of finding: a word of working chatter, a name label, a title.
 _CUE, _LABEL, _TITLE = "cue", "label", "title"
+# Personal information next to which a name is looked for
+_ANCHOR_KINDS = PERSONAL - {PERSON}
 
 
 def _start_longest(word: tuple[int, int, str]) -> tuple[int, int]:
@@ -746,7 +756,9 @@ def _resolve(text: str, found: list[Candidate]) -> list[Finding]:
 
     Clusters of mutually overlapping candidates are resolved one at a time, so the cost stays linear in the text.
     """
-    if len(found) <= 1:
+    if not found:
+        return []
+    if len(found) == 1:
         return [
             _finding(k, s, e, mask(k, text[s:e], extra), reason, CITATIONS[k], sev)
             for s, e, k, reason, sev, extra in found

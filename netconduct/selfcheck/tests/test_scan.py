@@ -194,3 +194,14 @@ def test_labels_and_titles_from_the_automaton_are_those_of_the_patterns():
         engine._fixed_strings(text, [], cues, labels, titles)
         assert titles == [m.start() for m in d.TITLE.finditer(text)], text
         assert labels == [m.end() for m in d.NAME_LABEL.finditer(text)], text
+
+
+def test_luhn_is_python_stdnum_s():
+    from stdnum import luhn
+
+    rng = random.Random(3)
+    numbers = ["".join(rng.choice("0123456789") for _ in range(rng.randint(1, 19))) for _ in range(5000)]
+    numbers += [card("622202", 19), card("436742", 16), "0", "18", "79927398713"]
+    valid = [n for n in numbers if d.luhn_valid(n)]
+    assert [n for n in numbers if luhn.checksum(n) == 0] == valid
+    assert len(valid) > 400 and not d.luhn_valid("79927398710")
