@@ -147,7 +147,9 @@ def main() -> int:
     size = sum(len(t.encode()) for t in texts) / 1e6
     print(f"corpus: held-out, {len(texts)} texts, {size:.2f} MB")
 
+    clock = time.perf_counter if args.wall else time.process_time
     rows = []
+    analyzer = engine = None
     for label, kw in (("with 10,000 keywords", keywords), ("without keywords", None)):
         analyzer = build_presidio(kw)
         analyzer.analyze(text=texts[0], language="en")  # warm-up: compiles the patterns
@@ -156,15 +158,38 @@ def main() -> int:
             lambda e=engine: [e.check(t) for t in texts],
             lambda a=analyzer: run_presidio(a, texts),
             args.repeat,
-            time.perf_counter if args.wall else time.process_time,
+            clock,
         )
         rows.append((label, size / t_presidio, size / t_ours, t_presidio / t_ours, ours, theirs))
+        if kw:
+            kept = (analyzer, engine)
+    analyzer, engine = kept
+    by_type = []  # the same texts by kind of text, with the keywords
+    for label, low, high in (
+        ("posts (< 150 characters)", 0, 150),
+        ("paragraphs", 150, 1000),
+        ("long documents (≥ 1,000)", 1000, 10**9),
+    ):
+        part = [t for t in texts if low <= len(t) < high]
+        part_size = sum(len(t.encode()) for t in part) / 1e6
+        t_ours, _o, t_presidio, _t = timed_pair(
+            lambda e=engine, p=part: [e.check(t) for t in p],
+            lambda a=analyzer, p=part: run_presidio(a, p),
+            args.repeat,
+            clock,
+        )
+        by_type.append(
+            (f"{label}, {len(part)}", part_size / t_presidio, part_size / t_ours, t_presidio / t_ours)
+        )
 
     print(
         f"\n{'':<24}{'Presidio MB/s':>14}{'netconduct MB/s':>17}{'ratio':>8}   ({'wall' if args.wall else 'CPU'} time)"
     )
     for label, presidio_speed, our_speed, ratio, *_ in rows:
         print(f"{label:<24}{presidio_speed:>14.2f}{our_speed:>17.1f}{ratio:>7.1f}×")
+    print("with 10,000 keywords, by kind of text:")
+    for label, presidio_speed, our_speed, ratio in by_type:
+        print(f"  {label:<34}{presidio_speed:>6.2f}{our_speed:>17.1f}{ratio:>7.1f}×")
 
     _label, _p, _o, _r, ours, theirs = rows[0]
     other = sum(1 for found in theirs for f in found if f.kind == "other")

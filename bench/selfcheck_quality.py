@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/selfcheck_quality.py                       # the held-out corpus (seed 20260, 5,000 docs)
     .venv/bin/python bench/selfcheck_quality.py --set dev --errors person   # what the detectors got wrong, by kind
-    .venv/bin/python bench/selfcheck_quality.py --check               # exit 1 if a structured kind is below F1 0.97
+    .venv/bin/python bench/selfcheck_quality.py --check               # exit 1 below the floors (issue 16)
 
 Scores are exact: a finding counts only with the labelled kind and the labelled start and end. For person and
 address, whose edges are a matter of judgement, an overlap score (same kind, spans intersect, one-to-one) is
@@ -23,7 +23,8 @@ from selfcheck_corpus import standard_corpus
 from netconduct.selfcheck.engine import Engine
 from netconduct.selfcheck.kinds import ADDRESS, KINDS, PERSON, STRUCTURED
 
-FLOOR = 0.97
+FLOOR = 0.99  # every structured kind, exact spans (issue 16)
+PERSON_FLOOR = 0.92  # person, exact spans, held-out
 
 
 def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -95,7 +96,9 @@ def main() -> int:
         "--errors", metavar="KIND", help="print up to 40 false positives and negatives of KIND"
     )
     parser.add_argument(
-        "--check", action="store_true", help=f"exit 1 if a structured kind's F1 is below {FLOOR}"
+        "--check",
+        action="store_true",
+        help=f"exit 1 if a structured kind's F1 is below {FLOOR} or person's below {PERSON_FLOOR}",
     )
     parser.add_argument("--no-speed", action="store_true")
     args = parser.parse_args()
@@ -119,7 +122,7 @@ def main() -> int:
         c = exact[kind]
         p, r, f = prf(c["tp"], c["fp"], c["fn"])
         flag = ""
-        if kind in STRUCTURED and f < FLOOR:
+        if (kind in STRUCTURED and f < FLOOR) or (kind == PERSON and f < PERSON_FLOOR):
             below.append(kind)
             flag = "  < floor"
         print(
@@ -151,7 +154,7 @@ def main() -> int:
         print(f"  text by text   {each:7.1f} MB/s")
         print(f"  one long text  {whole:7.1f} MB/s")
     if args.check and below:
-        print(f"\nbelow F1 {FLOOR}: {', '.join(below)}", file=sys.stderr)
+        print(f"\nbelow the floor ({FLOOR}, person {PERSON_FLOOR}): {', '.join(below)}", file=sys.stderr)
         return 1
     return 0
 
