@@ -569,25 +569,21 @@ class Engine:
             found = []
             if end + 1 < n and t[end] in d.NAME_LIST_JOINERS:
                 span = d.name_after(t, end + 1)
+                # "和郑爽三位": the shorter name, which the list's edge follows
                 if span and span[1] - span[0] == 3 and span[1] < n and t[span[1]] not in d.NAME_LIST_EDGE:
-                    span = (
-                        span[0],
-                        span[1] - 1,
-                    )  # "和郑爽三位": the shorter name that the list's edge follows
+                    span = (span[0], span[1] - 1)
                 if span and (span[1] >= n or t[span[1]] in d.NAME_LIST_EDGE or d.TITLE.match(t, span[1])):
                     found.append(span)
             if start > 1 and t[start - 1] in d.NAME_LIST_JOINERS:
                 span = d.name_before(t, start - 1)
+                # "感谢史强、…": 谢 is a surname too, but 感 is no list's edge, so the name is the shorter one
                 if (
                     span
+                    and span[1] - span[0] == 3
                     and span[0] > 0
                     and t[span[0] - 1] not in d.NAME_LIST_START
-                    and span[1] - span[0] == 3
                 ):
-                    span = (
-                        span[0] + 1,
-                        span[1],
-                    )  # "感谢史强、…": 谢 is a surname too, but 感 is no list's edge
+                    span = (span[0] + 1, span[1])
                     span = span if d.name_exact(t, *span) else None
                 if span and (span[0] == 0 or t[span[0] - 1] in d.NAME_LIST_START):
                     found.append(span)
@@ -607,6 +603,7 @@ _ANCHOR_KINDS = PERSONAL - {PERSON}
 
 
 def _start_longest(word: tuple[int, int, str]) -> tuple[int, int]:
+    """Labels and titles found by the automaton, by start and the longest first (as `finditer` takes them)."""
     return word[0], -word[1]
 
 
