@@ -512,9 +512,10 @@ class Engine:
             span = d.name_before(t, title_start)
             if span and name_ok(t[span[0] : span[1]]):
                 people.append((*span, "姓名（后接称谓）"))
-        for start, _end, kind, *_rest in out if out else ():
-            if kind not in _ANCHOR_KINDS:
+        for candidate in out:
+            if candidate[2] not in _ANCHOR_KINDS:
                 continue
+            start = candidate[0]
             before = t[max(0, start - 12) : start][::-1]
             bridge = d.NAME_BRIDGE_REVERSED.match(before)
             name_end = start - bridge.end() if bridge else start
@@ -664,10 +665,12 @@ def _bank_card(start: int, end: int) -> Candidate:
 
 
 def _mobile(t: str, start: int, end: int) -> Candidate:
-    prefix = d.COUNTRY_CODE.search(t, max(0, start - 7), start)
+    before = t[start - 1] if start > 0 else ""
+    # a country code ends right before the number, or one space or dash before it: only then is it looked for
+    prefix = d.COUNTRY_CODE.search(t, max(0, start - 7), start) if before and before in "6)） -" else None
     if prefix:
         start = prefix.start()
-    elif start > 0 and t[start - 1] == "+" and t.startswith("86", start):
+    elif before == "+" and t.startswith("86", start):
         start -= 1
     return (start, end, MOBILE, "手机号码", MEDIUM, 0)
 
