@@ -322,8 +322,12 @@ def name_before(text: str, end: int) -> tuple[int, int] | None:
     return None
 
 
+# The characters a given name may consist of: CJK ideographs but those that end a name (and 某, 王某某)
+_GIVEN_NAME = re.compile(cjk_class_without("".join(lexicon.NOT_IN_GIVEN_NAME) + "某") + "+")
+
+
 def _given_ok(given: str) -> bool:
-    return bool(given) and all(is_cjk(c) and c not in lexicon.NOT_IN_GIVEN_NAME and c != "某" for c in given)
+    return _GIVEN_NAME.fullmatch(given) is not None
 
 
 def is_name(value: str) -> bool:

@@ -702,28 +702,31 @@ def _person(start: int, end: int, reason: str) -> Candidate:
 
 def mask(kind: str, value: str, extra: int = 0) -> str:
     """The same-length mask a finding of `kind` shows (and a redacted copy prints) instead of `value`."""
-    if kind in (ID_CARD, BANK_CARD):
-        return d.mask_keep(value, 4, 4)
-    if kind == MOBILE:
-        return d.mask_mobile(value)
-    if kind == LANDLINE:
-        return value[:extra] + d.mask_keep(value[extra:], 0, 2)
-    if kind == EMAIL:
-        return d.mask_email(value)
-    if kind == IP:
-        return d.mask_ip(value)
-    if kind == PLATE:
-        return value[:2] + d.mask_keep(value[2:], 0, 1)
-    if kind == PASSPORT:
-        return d.mask_keep(value, 1, 2)
-    if kind == ADDRESS:
-        return value[:extra] + d.mask_keep(value[extra:], 0, 0)
-    if kind == PERSON:
-        keep = 2 if value[:2] in lexicon.COMPOUND_SURNAMES else 1
-        return value[:keep] + "*" * (len(value) - keep)
-    if kind == KEYWORD:
-        return d.mask_keep(value, 1, 0)
+    return _MASKS.get(kind, _mask_all)(value, extra)
+
+
+def _mask_person(value: str, extra: int) -> str:
+    keep = 2 if value[:2] in lexicon.COMPOUND_SURNAMES else 1
+    return value[:keep] + "*" * (len(value) - keep)
+
+
+def _mask_all(value: str, extra: int) -> str:
     return d.mask_all(value)
+
+
+_MASKS = {
+    ID_CARD: lambda value, extra: d.mask_keep(value, 4, 4),
+    BANK_CARD: lambda value, extra: d.mask_keep(value, 4, 4),
+    MOBILE: lambda value, extra: d.mask_mobile(value),
+    LANDLINE: lambda value, extra: value[:extra] + d.mask_keep(value[extra:], 0, 2),
+    EMAIL: lambda value, extra: d.mask_email(value),
+    IP: lambda value, extra: d.mask_ip(value),
+    PLATE: lambda value, extra: value[:2] + d.mask_keep(value[2:], 0, 1),
+    PASSPORT: lambda value, extra: d.mask_keep(value, 1, 2),
+    ADDRESS: lambda value, extra: value[:extra] + d.mask_keep(value[extra:], 0, 0),
+    PERSON: _mask_person,
+    KEYWORD: lambda value, extra: d.mask_keep(value, 1, 0),
+}
 
 
 # Findings are made by setting their slots directly: a frozen dataclass's __init__ goes through object.__setattr__
