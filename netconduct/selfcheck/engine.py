@@ -155,8 +155,9 @@ class Engine:
 
     def check(self, text: str) -> list[Finding]:
         """Three passes over the text: the combined scan (`detectors.SCAN`: numbers, IP addresses, passports,
-        plates, marks, document numbers, name labels, titles, address triggers), the automaton (handling marks and
-        keywords) and the roster's names; e-mail addresses have a fourth where there is an "@"."""
+        plates, classification levels, document numbers, address triggers), the automaton (handling marks, keywords,
+        name labels, titles, words of working chatter) and the roster's names; e-mail addresses have a fourth where
+        there is an "@". The rest looks only where these found something."""
         if not text:
             return []
         t = d.normalise(text)
