@@ -9,7 +9,9 @@ def _subscription(unit) -> int:
     from netconduct.webhooks.models import Subscription
 
     subscription = Subscription(unit=unit, name="矩阵测试", events=["pledge.signed"])
-    subscription.url = f"https://receiver.example.com/{unit.pk}"  # never called: replays below are refused first
+    subscription.url = (
+        f"https://receiver.example.com/{unit.pk}"  # never called: replays below are refused first
+    )
     subscription.secret = "matrix-secret-0123456789"
     subscription.url_masked = "https://receiver.example.com/…"
     subscription.is_enabled = False  # a replay is refused before any network call
