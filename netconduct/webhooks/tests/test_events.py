@@ -186,6 +186,18 @@ def test_a_name_that_resolves_inside_is_refused_at_send_time():
         guard.public_address("localhost", 443)
 
 
+def test_a_name_is_refused_when_any_of_its_addresses_is_inside(monkeypatch):
+    answers = {"mixed.example.com": ["93.184.216.34", "10.0.0.5"], "public.example.com": ["93.184.216.34"]}
+
+    def resolve(host, port, **kw):
+        return [(2, 1, 6, "", (address, port)) for address in answers[host]]
+
+    monkeypatch.setattr(guard.socket, "getaddrinfo", resolve)
+    with pytest.raises(PermanentDeliveryError, match="10.0.0.5"):
+        guard.public_address("mixed.example.com", 443)
+    assert guard.public_address("public.example.com", 443) == "93.184.216.34"
+
+
 @pytest.mark.django_db
 def test_the_local_test_allowance_covers_127_0_0_1_only(org, accounts, receiver):
     port = receiver.base.rsplit(":", 1)[1]
