@@ -104,7 +104,7 @@ def subscription_create(
     subscription.full_clean(exclude=["url_enc", "url_hash", "secret_enc", "created_by"])
     subscription.save()
     audit_record(
-        actor=actor, change=_change("subscription.create", subscription, None, _snapshot(subscription))
+        actor=actor, change=_change("event_subscription.create", subscription, None, _snapshot(subscription))
     )
     return subscription
 
@@ -128,7 +128,10 @@ def subscription_set_enabled(*, actor, subscription: Subscription, enabled: bool
     audit_record(
         actor=actor,
         change=_change(
-            "subscription.toggle", subscription, {"is_enabled": not enabled}, {"is_enabled": enabled}
+            "event_subscription.enable" if enabled else "event_subscription.disable",
+            subscription,
+            {"is_enabled": not enabled},
+            {"is_enabled": enabled},
         ),
     )
     return subscription
@@ -142,7 +145,7 @@ def subscription_secret_rotate(*, actor, subscription: Subscription) -> Subscrip
     subscription.save(update_fields=["secret_enc"])
     audit_record(
         actor=actor,
-        change=_change("subscription.rotate_secret", subscription, None, {"secret": "（已更换）"}),
+        change=_change("event_subscription.rotate_secret", subscription, None, {"secret": "（已更换）"}),
     )
     return subscription
 
@@ -168,7 +171,7 @@ def delivery_replay(*, actor, delivery: EventDelivery) -> EventDelivery:
         audit_record(
             actor=actor,
             change=Change(
-                "delivery.replay",
+                "event_delivery.replay",
                 "webhooks.eventdelivery",
                 delivery.pk,
                 str(delivery),

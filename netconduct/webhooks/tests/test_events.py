@@ -137,7 +137,7 @@ def test_it_gives_up_after_the_last_attempt_and_a_replay_sends_the_same_event(
     last = receiver.received[-1]
     assert last.verified and last.body == failed.body.encode()
     assert last.headers["X-Netconduct-Delivery"] == str(replay.uuid)
-    assert AuditEvent.objects.filter(action="delivery.replay", object_id=str(failed.pk)).count() == 1
+    assert AuditEvent.objects.filter(action="event_delivery.replay", object_id=str(failed.pk)).count() == 1
     with pytest.raises(PermissionRefused):
         services.delivery_replay(actor=accounts.unit_admin, delivery=failed)
 
@@ -272,7 +272,7 @@ def test_only_system_administrators_over_the_unit_subscribe(org, accounts, recei
     with pytest.raises(PermissionRefused):
         subscribe(local, org.committee, receiver)
     assert subscribe(local, org.branch2, receiver).unit == org.branch2
-    assert AuditEvent.objects.filter(action="subscription.create").count() == 1
+    assert AuditEvent.objects.filter(action="event_subscription.create").count() == 1
 
 
 @pytest.mark.django_db
