@@ -387,3 +387,24 @@ def test_reports_and_cases_never_produce_events(org, accounts, receiver, django_
     assert not any(k.startswith(("report", "case")) for k in EventKind.values)
     reports_app = Path(__file__).resolve().parents[2] / "reports"
     assert not [p for p in reports_app.rglob("*.py") if "event_emit" in p.read_text(encoding="utf-8")]
+
+
+@pytest.mark.django_db
+def test_recording_costs_a_fixed_number_of_queries(org, accounts, receiver):
+    from django.test.utils import CaptureQueriesContext
+
+    campaign = campaigns.campaign(org.plant, actor=accounts.unit_admin)
+    with CaptureQueriesContext(connection) as idle:
+        event_emit("campaign.launched", campaign)
+    assert len(idle) == 1, "with no subscription an event costs one query"
+
+    subscribe(accounts.sysadmin, org.committee, receiver, ["person.changed"])
+    few = [testing.make_person(org.branch1, name=f"张{n}") for n in "甲乙丙"]
+    many = few + [testing.make_person(org.branch2, name=f"李{n}") for n in "子丑寅卯辰巳午未申酉戌亥"]
+    counts = []
+    for people in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            services.people_changed_record(None, person_ids=[p.pk for p in people])
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    assert EventDelivery.objects.filter(kind="person.changed").count() == 2
