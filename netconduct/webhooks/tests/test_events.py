@@ -408,3 +408,34 @@ def test_recording_costs_a_fixed_number_of_queries(org, accounts, receiver):
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
     assert EventDelivery.objects.filter(kind="person.changed").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_paper_pledge_recorded_from_a_scan_is_signed_and_sealed(
+    org, accounts, receiver, django_capture_on_commit_callbacks
+):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from netconduct.pledges import scans
+
+    subscribe(accounts.sysadmin, org.committee, receiver, ["pledge.signed", "pledge.sealed"])
+    person = testing.make_person(org.branch1, name="赵纸质")
+    campaign = pledges.pledge_campaign(org.committee, actor=accounts.unit_admin)
+    sheet = io.BytesIO()
+    Image.new("RGB", (1240, 1754), "white").save(sheet, format="PNG")
+    upload = scans.scan_upload(
+        actor=accounts.secretary,
+        campaign=campaign,
+        unit=org.branch1,
+        files=[SimpleUploadedFile("page.png", sheet.getvalue(), content_type="image/png")],
+        signed_on=timezone.localdate(),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        pledge = scans.scan_page_assign(actor=accounts.secretary, page=upload.pages.get(), person=person)
+    got = {r.message["type"]: r.message["data"]["pledge"] for r in receiver.received if r.verified}
+    assert set(got) == {"pledge.signed", "pledge.sealed"}
+    assert got["pledge.signed"]["id"] == pledge.pk and got["pledge.signed"]["method"] == "paper"
+    assert got["pledge.sealed"]["pdf_sha256"] == pledge.pdf_sha256
