@@ -36,6 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from netconduct.core.audit import Change, audit_record
+from netconduct.core.events import event_emit
 from netconduct.core.links import absolute_url
 from netconduct.notifications import selectors as notification_selectors
 from netconduct.notifications.sending import (
@@ -431,6 +432,8 @@ def reminders_plan_and_send(*, now: dt.datetime | None = None, dispatch: bool = 
             phase = reminder_phase(campaign, today)
             if phase is None:
                 continue
+            if phase.name == OVERDUE:
+                event_emit("campaign.overdue", campaign)  # recorded once per deadline by the receiver
             report.reminding += 1
             report.add(_plan_campaign(campaign, phase, now))
         audit_record(

@@ -14,6 +14,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from netconduct.core.audit import Change, audit_record
+from netconduct.core.events import event_emit
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.documents.choices import DocumentStatus
 from netconduct.documents.models import Document
@@ -250,6 +251,7 @@ def campaign_launch(*, actor, campaign: Campaign) -> SyncResult:
     campaign.save(update_fields=["status", "launched_at", "updated_at"])
     result = _sync(campaign)
     campaign_announce_on_commit(campaign.pk)
+    event_emit("campaign.launched", campaign)
     audit_record(
         actor=actor,
         change=Change(

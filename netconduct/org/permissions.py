@@ -44,6 +44,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "report.stats": STAFF,
     "case.violation": frozenset({R.INSPECTOR}),
     "case.support": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY, R.INSPECTOR}),
+    # outgoing events (issue 17): subscriptions to a unit subtree's events, their delivery log and replays
+    "event.manage": frozenset({R.SYSADMIN}),
 }
 
 # Roles only a system administrator may hand out.

@@ -43,6 +43,7 @@ from netconduct.campaigns.models import Campaign, Target
 from netconduct.campaigns.services import target_mark_pledged
 from netconduct.core import uploads
 from netconduct.core.audit import Change, audit_record, audit_record_many
+from netconduct.core.events import event_emit
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.core.files import sniff
 from netconduct.org import scoping
@@ -434,6 +435,8 @@ def _record(*, actor, pledge_id: int, signed_on: dt.date, sealed: bytes) -> tupl
     target_mark_pledged(campaign=pledge.campaign, person=pledge.person, at=pledge.signed_at)
     if not services._store_sealed(pledge, sealed):
         raise ApplicationError("该承诺书已有存档文件，请刷新后重试。")
+    event_emit("pledge.signed", pledge)  # signed on paper and sealed in one step
+    event_emit("pledge.sealed", pledge)
     return pledge, True
 
 

@@ -24,6 +24,7 @@ from netconduct.campaigns.choices import CampaignStatus
 from netconduct.campaigns.models import Campaign, Target
 from netconduct.campaigns.services import target_mark_pledged
 from netconduct.core.audit import Change, audit_record
+from netconduct.core.events import event_emit
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.documents.choices import DocumentKind, DocumentStatus
 from netconduct.documents.models import Document
@@ -268,6 +269,7 @@ def pledge_sign_online(
                 },
             ),
         )
+        event_emit("pledge.signed", pledge)
         transaction.on_commit(lambda pk=pledge.pk: _enqueue_seal(pk))
     return pledge, True
 
@@ -386,6 +388,7 @@ def pledge_seal(*, pledge_id: int) -> Pledge:
                     {"pdf_sha256": pledge.pdf_sha256},
                 ),
             )
+            event_emit("pledge.sealed", pledge)
     return pledge
 
 

@@ -236,6 +236,11 @@ ACTIONS = {
     "webhook.enable": _("启用群机器人"),
     "webhook.disable": _("停用群机器人"),
     "webhook.test": _("测试群机器人"),
+    "event_subscription.create": _("订阅事件推送"),
+    "event_subscription.enable": _("启用事件订阅"),
+    "event_subscription.disable": _("停用事件订阅"),
+    "event_subscription.rotate_secret": _("更换事件订阅密钥"),
+    "event_delivery.replay": _("重新推送事件"),
     "selfcheck.keyword.add": _("添加自查关键词"),
     "selfcheck.keyword.delete": _("删除自查关键词"),
 }

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from netconduct.core.audit import audit_record
+from netconduct.core.events import event_emit
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.org import scoping
 from netconduct.org.choices import PersonStatus, Role
@@ -97,6 +98,7 @@ def _file(application: Application, now: dt.datetime) -> Account:
     account.full_clean()
     account.save()
     _write_admins(AccountAdmin, "account", account, _admins_of(application))
+    event_emit("account.filed", account)
     return account
 
 
