@@ -73,7 +73,8 @@ def official_document(document: Document) -> OfficialDocument:
         addressees=document.addressees,
         body=body,
         attachments_list=titles,
-        signature_unit=document.signer_unit,
+        # 7.3.5.2: a dated document is signed; without a signer unit of its own, by the issuing unit.
+        signature_unit=document.signer_unit or (document.issuer.name if document.signed_on else ""),
         signed_on=document.signed_on,
         printer_unit=document.printer_unit,
         printed_on=document.printed_on,

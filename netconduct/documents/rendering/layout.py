@@ -40,6 +40,18 @@ CANNOT_START = set("，。、；：？！）》」』】〕〉”’…·%‰,.;
 CANNOT_END = set("（《「『【〔〈“‘([{<")
 
 
+SENTENCE_END = set("。！？；.!?;")
+
+
+def stands_as_heading(text: str) -> bool:
+    """Whether a numbered paragraph ("一、…", "（一）…") is a heading that must not end a page.
+
+    One that ends like a sentence ("（一）《规范》全文。") is an item of text: a page may end after it, and a run of
+    such items must not drag each other to the next page, leaving a third of a page empty.
+    """
+    return text.rstrip()[-1:] not in SENTENCE_END
+
+
 def page_number_text(number: int) -> str:
     """7.5: half-width Arabic numerals with an em dash on each side."""
     return f"— {number} —"

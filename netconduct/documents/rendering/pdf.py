@@ -58,6 +58,7 @@ class _Render:
     fonts: FontSet = field(default_factory=FontSet)
     names: dict[Face, str] = field(default_factory=dict)
     unnumbered_pages: set[int] = field(default_factory=set)
+    colophon_moved: bool = False  # the 版记 went to a page of its own
 
 
 @dataclass
@@ -384,6 +385,7 @@ class _Colophon(Flowable):
             # Nothing else will go on this odd page: it stays blank, and 7.5 numbers neither it nor the 版记 page.
             self.render.unnumbered_pages.update({page, page + 1})
         self.attempts += 1
+        self.render.colophon_moved = True
         if self.attempts > 3:
             raise ValueError("the 版记 does not fit on a page")
         return [PageBreak(), self]
@@ -414,7 +416,7 @@ def _body_style(face: Face = Face.FANGSONG) -> _Style:
 def _paragraph(render: _Render, paragraph: Paragraph, *, blank_before: int = 0) -> _Para:
     style = _body_style(FACE_BY_LEVEL[paragraph.level])
     render.fonts.add(style.face, paragraph.text)
-    heading = paragraph.level in (Level.H1, Level.H2)
+    heading = paragraph.level in (Level.H1, Level.H2) and L.stands_as_heading(paragraph.text)
     keep = {"blank_before": blank_before, "keep_together": heading, "keep_with_next": 2 if heading else 0}
     if paragraph.align is Align.CENTER:
         return _Para(paragraph.text, style, align="center", **keep)
@@ -510,7 +512,7 @@ class _Template(BaseDocTemplate):
             author=doc.signature_unit or doc.issuer_mark,
             subject=doc.number,
             creator="netconduct",
-            invariant=True,
+            invariant=False,  # the real creation date (and a document ID of its own)
             initialFontName=render.names[Face.FANGSONG],
             initialFontSize=L.SIZE_3,
             initialLeading=L.LINE_PITCH,
@@ -561,6 +563,21 @@ class _Template(BaseDocTemplate):
 
 def render_pdf(doc: OfficialDocument) -> bytes:
     """The document as an A4 PDF laid out per GB/T 9704-2012, with its fonts embedded."""
+    return _render(doc)[0]
+
+
+def colophon_pages_after_text(doc: OfficialDocument) -> int:
+    """Where the PDF puts the 版记: 0 below the text, 1 on the page after it, 2 after a blank page (the DOCX follows
+    the same pagination)."""
+    if not doc.has_colophon:
+        return 0
+    render = _render(doc)[1]
+    if not render.colophon_moved:
+        return 0
+    return 2 if render.unnumbered_pages else 1
+
+
+def _render(doc: OfficialDocument) -> tuple[bytes, _Render]:
     render = _Render()
     story = _story(render, doc)
     render.fonts.add(Face.SONG, "".join(L.page_number_text(n) for n in range(10)))
@@ -570,4 +587,4 @@ def render_pdf(doc: OfficialDocument) -> bytes:
         render.names = names
         out = io.BytesIO()
         _Template(out, render, doc).build(story)
-        return out.getvalue()
+        return out.getvalue(), render

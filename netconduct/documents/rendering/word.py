@@ -16,7 +16,7 @@ from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
@@ -24,6 +24,7 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 
 from . import layout as L
 from .fonts import Face
+from .pdf import colophon_pages_after_text
 from .types import Align, Level, OfficialDocument, Paragraph, chinese_date
 
 FONT_NAMES: dict[Face, str] = {
@@ -41,10 +42,18 @@ FACE_BY_LEVEL = {
 }
 RED = RGBColor(*L.RED)
 
-# Word's document grid: line pitch in twentieths of a point, rounded down so that 22 lines fit; character pitch as
-# the difference from the 3号 base size in 4096ths of a point.
-GRID_LINE_PITCH = math.floor(L.LINE_PITCH * 20)
-GRID_CHAR_SPACE = round((L.CHAR_PITCH - L.SIZE_3) * 4096)
+# The grid of 22 lines × 28 characters, built from explicit measures that Word, WPS and LibreOffice all apply the
+# same way rather than from a character grid (w:docGrid type="linesAndChars"): a character pitch smaller than the
+# font size makes LibreOffice give every character two cells (14 a line). So:
+# - lines: exact line spacing of 28.95 pt (579 twentieths, rounded down so that 22 lines fit in 225 mm);
+# - characters: 3号 (16 pt) with a character spacing of -0.25 pt (-5 twentieths, the whole twentieth below
+#   156 mm / 28 - 16 pt = -0.21 pt), a pitch of 15.75 pt: 28 characters take 441 pt of the 442.2 pt line, 29 do
+#   not fit. Indents are multiples of that pitch, in twentieths of a point, never in "characters" (Word would count
+#   16 pt ones).
+LINE_TWIPS = math.floor(L.LINE_PITCH * 20)
+CHAR_SPACING_TWIPS = math.floor((L.CHAR_PITCH - L.SIZE_3) * 20)
+CHAR_PITCH_TWIPS = round(L.SIZE_3 * 20) + CHAR_SPACING_TWIPS
+LINE = LINE_TWIPS / 20  # points
 
 # Border widths in eighths of a point.
 RED_RULE_SZ = round(L.RED_RULE_WIDTH * 8)
@@ -155,6 +164,19 @@ _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _V = "urn:schemas-microsoft-com:vml"
 _O = "urn:schemas-microsoft-com:office:office"
 _W10 = "urn:schemas-microsoft-com:office:word"
+_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+_W15 = "http://schemas.microsoft.com/office/word/2012/wordml"
+
+# Punctuation never hangs into the margin: the character before it moves down, as in the PDF. Word reads
+# w:overflowPunct="0" as that; LibreOffice reads the value the other way round (writerfilter maps it to "hanging
+# punctuation" = value == 0, still so in 7.x) and needs "1". Markup compatibility tells them apart: Word 2013 and
+# later take the Choice (it requires w15, which they know), LibreOffice knows only wps, wpg, w14 and wpc and takes the
+# Fallback. Word 2010 takes the Fallback too and may hang punctuation, as Word does by default.
+_NO_HANGING_PUNCTUATION = (
+    f'<mc:AlternateContent xmlns:mc="{_MC}" xmlns:w="{_W}" xmlns:w15="{_W15}">'
+    '<mc:Choice Requires="w15"><w:overflowPunct w:val="0"/></mc:Choice>'
+    '<mc:Fallback><w:overflowPunct w:val="1"/></mc:Fallback></mc:AlternateContent>'
+)
 
 
 def _insert(parent, child, order: list[str]) -> None:
@@ -187,9 +209,17 @@ def _set_scale(rpr, percent: int) -> None:
     _insert(rpr, _element("w", val=str(percent)), RPR_ORDER)
 
 
+def _set_spacing(rpr, twips: int) -> None:
+    """Character spacing (w:spacing in a run), added after every character."""
+    _insert(rpr, _element("spacing", val=str(twips)), RPR_ORDER)
+
+
 def _run(paragraph: DocxParagraph, text: str, face: Face, size: float, *, color: RGBColor | None = None):
     run = paragraph.add_run(text)
-    _set_fonts(run._r.get_or_add_rPr(), face)
+    rpr = run._r.get_or_add_rPr()
+    _set_fonts(rpr, face)
+    if size != L.SIZE_3:
+        _set_spacing(rpr, 0)  # only 3号 text sits on the 28-character grid
     run.font.size = Pt(size)
     if color is not None:
         run.font.color.rgb = color
@@ -197,11 +227,10 @@ def _run(paragraph: DocxParagraph, text: str, face: Face, size: float, *, color:
 
 
 def _indent_chars(paragraph: DocxParagraph, **chars: float) -> None:
-    """Indents in characters (w:firstLineChars etc., in hundredths), which Word prefers on a character grid."""
+    """Indents in grid characters (CHAR_PITCH_TWIPS each), written in twentieths of a point (w:firstLine etc.)."""
     ind = paragraph._p.get_or_add_pPr().get_or_add_ind()
     for name, value in chars.items():
-        ind.set(qn(f"w:{name}Chars"), str(round(value * 100)))
-        ind.set(qn(f"w:{name}"), str(round(value * L.SIZE_3 * 20)))
+        ind.set(qn(f"w:{name}"), str(round(value * CHAR_PITCH_TWIPS)))
 
 
 def _no_grid(paragraph: DocxParagraph) -> None:
@@ -224,7 +253,7 @@ def _paragraph(
     paragraph.alignment = align
     fmt = paragraph.paragraph_format
     if blank_before:
-        fmt.space_before = Pt(blank_before * L.LINE_PITCH)
+        fmt.space_before = Pt(blank_before * LINE)
     fmt.keep_with_next = keep_with_next or None
     for index, line in enumerate(text.split("\n") if text else []):
         run = _run(paragraph, line, face, size, color=color)
@@ -244,8 +273,14 @@ def _setup_styles(document: DocxDocument) -> None:
     fmt = normal.paragraph_format
     fmt.space_before = fmt.space_after = Pt(0)
     fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    fmt.line_spacing = Pt(L.LINE_PITCH)
+    fmt.line_spacing = Pt(LINE)
     fmt.widow_control = False  # the grid wins over widow control, as in printed documents
+    _set_spacing(normal.element.get_or_add_rPr(), CHAR_SPACING_TWIPS)
+    ppr = normal.element.get_or_add_pPr()
+    # No extra space between Chinese and Latin text or digits, which would push characters off the grid.
+    for tag in ("autoSpaceDE", "autoSpaceDN"):
+        _insert(ppr, _element(tag, val="0"), PPR_ORDER)
+    ppr.insert_element_before(parse_xml(_NO_HANGING_PUNCTUATION), "w:autoSpaceDE")
 
 
 def _setup_page(document: DocxDocument, draft: bool) -> None:
@@ -260,9 +295,9 @@ def _setup_page(document: DocxDocument, draft: bool) -> None:
     if grid is None:
         grid = OxmlElement("w:docGrid")
         section._sectPr.append(grid)
-    grid.set(qn("w:type"), "linesAndChars")
-    grid.set(qn("w:linePitch"), str(GRID_LINE_PITCH))
-    grid.set(qn("w:charSpace"), str(GRID_CHAR_SPACE))
+    grid.set(qn("w:type"), "default")  # no grid to snap to: the measures above are explicit
+    grid.set(qn("w:linePitch"), str(LINE_TWIPS))
+    grid.attrib.pop(qn("w:charSpace"), None)
 
     # 7.5: odd pages right, even pages left, one character in.
     document.settings.odd_and_even_pages_header_footer = True
@@ -359,7 +394,7 @@ def _title(document: DocxDocument, title: str, *, blank_before: float) -> None:
 
 
 def _body(document: DocxDocument, paragraph: Paragraph, *, blank_before: float = 0) -> DocxParagraph:
-    heading = paragraph.level in (Level.H1, Level.H2)
+    heading = paragraph.level in (Level.H1, Level.H2) and L.stands_as_heading(paragraph.text)
     face = FACE_BY_LEVEL[paragraph.level]
     if paragraph.align is Align.CENTER:
         return _paragraph(
@@ -423,16 +458,34 @@ def _section_break(document: DocxDocument) -> None:
     document.sections[-1].start_type = WD_SECTION.NEW_PAGE
 
 
-def _colophon(document: DocxDocument, doc: OfficialDocument) -> None:
-    """版记 (7.4) as a table floated to the foot of the 版心, thick rules first and last, thin ones between."""
+def _colophon(document: DocxDocument, doc: OfficialDocument, *, pages_after_text: int) -> None:
+    """版记 (7.4) as a table at the foot of the 版心 on an even page, thick rules first and last, thin ones between.
+
+    `pages_after_text` is where the PDF renderer put it (see `pdf.colophon_pages_after_text`). Below the text, the
+    table floats to the foot of the page (Word and WPS put it there; LibreOffice 7.4 sets it about a line higher). On
+    a page of its own, a new section (after a blank page if need be) holds blank lines of the grid's exact height
+    down to it, which every word processor lays out alike: a section starting on an even page would do without the
+    PDF's pagination, but LibreOffice then loses the top margin of that page.
+    """
     rows = 2 if doc.copy_to else 1
+    if pages_after_text:
+        _section_break(document)
+        if pages_after_text == 2:
+            blank = _paragraph(document)
+            blank.add_run().add_break(WD_BREAK.PAGE)
+        for _ in range(L.LINES_PER_PAGE - rows):
+            spacer = _paragraph(document)
+        spacer.paragraph_format.line_spacing = Pt(LINE - 2)  # 2 pt to spare for the closing paragraph
     table = document.add_table(rows=rows, cols=2)
     tbl_pr = table._tbl.tblPr
-    _insert(
-        tbl_pr,
-        _element("tblpPr", vertAnchor="margin", horzAnchor="margin", tblpXSpec="center", tblpYSpec="bottom"),
-        TBLPR_ORDER,
-    )
+    if not pages_after_text:
+        _insert(
+            tbl_pr,
+            _element(
+                "tblpPr", vertAnchor="margin", horzAnchor="margin", tblpXSpec="center", tblpYSpec="bottom"
+            ),
+            TBLPR_ORDER,
+        )
     _insert(tbl_pr, _element("tblW", w=str(round(L.TEXT_WIDTH * 20)), type="dxa"), TBLPR_ORDER)
     borders = _element("tblBorders")
     for edge, size in (
@@ -455,7 +508,7 @@ def _colophon(document: DocxDocument, doc: OfficialDocument) -> None:
     _insert(tbl_pr, margins, TBLPR_ORDER)
 
     for row in table.rows:
-        row.height = Pt(L.LINE_PITCH)
+        row.height = Pt(LINE)
         row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
     one = L.SIZE_4  # 7.4.2, 7.4.3: 左右各空一字
 
@@ -505,7 +558,10 @@ def render_docx(doc: OfficialDocument) -> bytes:
     for index, paragraph in enumerate(doc.body):
         last = _body(document, paragraph, blank_before=1 if index == 0 and not doc.addressees else 0)
     if last is not None and (doc.attachments_list or doc.signature_unit or doc.signed_on):
-        last.paragraph_format.keep_with_next = True  # the signature never stands alone on a page
+        # The signature never stands alone on a page: the last line of the body stays with it and, by widow
+        # control, a line before that (the PDF keeps two lines); the rest of the paragraph may stay behind.
+        last.paragraph_format.keep_with_next = True
+        last.paragraph_format.widow_control = True
     _closing(document, doc)
 
     for attachment in doc.attachments:
@@ -516,7 +572,7 @@ def render_docx(doc: OfficialDocument) -> bytes:
         for index, paragraph in enumerate(attachment.body):
             _body(document, paragraph, blank_before=1 if index == 0 else 0)
     if doc.has_colophon:
-        _colophon(document, doc)
+        _colophon(document, doc, pages_after_text=colophon_pages_after_text(doc))
 
     out = io.BytesIO()
     document.save(out)
