@@ -461,31 +461,32 @@ def _section_break(document: DocxDocument) -> None:
 def _colophon(document: DocxDocument, doc: OfficialDocument, *, pages_after_text: int) -> None:
     """版记 (7.4) as a table at the foot of the 版心 on an even page, thick rules first and last, thin ones between.
 
-    `pages_after_text` is where the PDF renderer put it (see `pdf.colophon_pages_after_text`). Below the text, the
-    table floats to the foot of the page (Word and WPS put it there; LibreOffice 7.4 sets it about a line higher). On
-    a page of its own, a new section (after a blank page if need be) holds blank lines of the grid's exact height
-    down to it, which every word processor lays out alike: a section starting on an even page would do without the
-    PDF's pagination, but LibreOffice then loses the top margin of that page.
+    `pages_after_text` is where the PDF renderer put it (see `pdf.colophon_pages_after_text`): below the text, or
+    after one or two page breaks. The table floats at a fixed distance from the top of the 版心 (tblpY), its last
+    rule on the bottom edge. A position "at the bottom" (tblpYSpec) or a table as wide as the 版心 anchored to the
+    margin makes LibreOffice 7.4 set it as an ordinary table below the text; anchored to the page edge it floats.
     """
     rows = 2 if doc.copy_to else 1
-    if pages_after_text:
-        _section_break(document)
-        if pages_after_text == 2:
-            blank = _paragraph(document)
-            blank.add_run().add_break(WD_BREAK.PAGE)
-        for _ in range(L.LINES_PER_PAGE - rows):
-            spacer = _paragraph(document)
-        spacer.paragraph_format.line_spacing = Pt(LINE - 2)  # 2 pt to spare for the closing paragraph
+    for _ in range(pages_after_text):
+        breaks = _paragraph(document)
+        breaks.paragraph_format.line_spacing = Pt(0.5)  # fits below a full page of text
+        breaks.add_run().add_break(WD_BREAK.PAGE)
+        # LibreOffice drops a page break with nothing after it (the next page's own paragraph, or the table that
+        # becomes a frame), and two in one paragraph make one: one paragraph for each, the break then a character.
+        breaks.add_run("\u200b")
     table = document.add_table(rows=rows, cols=2)
     tbl_pr = table._tbl.tblPr
-    if not pages_after_text:
-        _insert(
-            tbl_pr,
-            _element(
-                "tblpPr", vertAnchor="margin", horzAnchor="margin", tblpXSpec="center", tblpYSpec="bottom"
-            ),
-            TBLPR_ORDER,
-        )
+    _insert(
+        tbl_pr,
+        _element(
+            "tblpPr",
+            vertAnchor="margin",
+            horzAnchor="page",
+            tblpX=str(round(L.LEFT_MARGIN * 20)),
+            tblpY=str(round(L.TEXT_HEIGHT * 20) - rows * LINE_TWIPS),
+        ),
+        TBLPR_ORDER,
+    )
     _insert(tbl_pr, _element("tblW", w=str(round(L.TEXT_WIDTH * 20)), type="dxa"), TBLPR_ORDER)
     borders = _element("tblBorders")
     for edge, size in (
@@ -534,7 +535,7 @@ def _colophon(document: DocxDocument, doc: OfficialDocument, *, pages_after_text
 
     # The document must end with a paragraph; make it one that cannot push a page over.
     tail = document.add_paragraph()
-    tail.paragraph_format.line_spacing = Pt(1)
+    tail.paragraph_format.line_spacing = Pt(0.5)
     _run(tail, "", Face.FANGSONG, 1)
 
 

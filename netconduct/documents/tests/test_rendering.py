@@ -592,7 +592,7 @@ def test_docx_faces_follow_the_levels():
 
 
 def test_docx_pages_are_a4_with_the_standard_margins_and_grid(notice_docx):
-    assert len(notice_docx.sections) == 1 + 2 + 1  # the main text, one per attachment, the 版记 page
+    assert len(notice_docx.sections) == 1 + 2  # the main text and one section per attachment
     for section in notice_docx.sections:
         assert section.page_width.mm == pytest.approx(210, abs=0.1)
         assert section.page_height.mm == pytest.approx(297, abs=0.1)
@@ -641,28 +641,42 @@ def test_docx_odd_and_even_footers_carry_the_page_field(notice_docx):
         assert later.footer.is_linked_to_previous
 
 
-def test_docx_colophon_on_a_page_of_its_own_follows_blank_lines_down_to_the_foot(notice_docx):
+def colophon_position(document) -> tuple[int, int, int]:
+    """(page breaks just before the 版记 table, its distance from the top of the 版心 in twentieths, its rows)."""
+    table = document.tables[-1]
+    body = list(document.element.body)
+    breaks = []
+    for previous in reversed(
+        body[: body.index(table._tbl)]
+    ):  # the paragraphs just before it that break pages
+        found = [br for br in previous.iter(f"{W_NS}br") if br.get(f"{W_NS}type") == "page"]
+        if not found:
+            break
+        breaks += found
+    position = table._tbl.tblPr.find(f"{W_NS}tblpPr")
+    assert position.get(f"{W_NS}vertAnchor") == "margin" and position.get(f"{W_NS}tblpYSpec") is None
+    return len(breaks), int(position.get(f"{W_NS}tblpY")), len(table.rows)
+
+
+def test_docx_colophon_is_a_table_floated_to_the_foot_of_the_page_after_the_text(notice_docx):
     """The seed notice's text ends on an odd page (5): the PDF and the DOCX put the 版记 on page 6."""
-    table = notice_docx.tables[-1]
-    cells = [cell.text for row in table.rows for cell in row.cells]
+    cells = [cell.text for row in notice_docx.tables[-1].rows for cell in row.cells]
     assert cells == ["西北能化公司综合部", "2023年6月8日印发"]
-    assert table._tbl.tblPr.find(f"{W_NS}tblpPr") is None
-    assert len(notice_docx.sections) == 1 + 2 + 1
-    body = list(notice_docx.element.body)
-    before = body[: body.index(table._tbl)]
-    blanks = [p for p in reversed(before) if p.tag == f"{W_NS}p" and not "".join(p.itertext())]
-    assert len(blanks) >= 21  # 22 lines less the 版记's one
+    breaks, top, rows = colophon_position(notice_docx)
+    assert breaks == 1
+    assert abs((top + rows * 579) / 20 - 225 / 25.4 * 72) < 1  # its last rule on the bottom of the 版心
 
 
-def test_docx_colophon_below_the_text_floats_to_the_foot_of_the_page():
-    doc = seed_notice(body=one_line_paragraphs(20), attachments=[], attachments_list=[])
+@pytest.mark.parametrize(("paragraphs", "breaks"), [(20, 0), (35, 1), (28, 2)])
+def test_docx_colophon_goes_where_the_pdf_puts_it(paragraphs, breaks):
+    """Below text that ends on an even page with room; after the text that ends on an odd page; after a blank page
+    when the text fills an even page."""
     from netconduct.documents.rendering import pdf
 
-    assert pdf.colophon_pages_after_text(doc) == 0  # the text ends on page 2 with room below
+    doc = seed_notice(body=one_line_paragraphs(paragraphs), attachments=[], attachments_list=[])
+    assert pdf.colophon_pages_after_text(doc) == breaks
     document = docx.Document(io.BytesIO(render_docx(doc)))
-    position = document.tables[-1]._tbl.tblPr.find(f"{W_NS}tblpPr")
-    assert position.get(f"{W_NS}tblpYSpec") == "bottom"
-    assert len(document.sections) == 1
+    assert colophon_position(document)[0] == breaks
 
 
 def test_docx_copy_to_row():
