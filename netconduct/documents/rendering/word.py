@@ -21,6 +21,7 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 from docx.text.paragraph import Paragraph as DocxParagraph
+from lxml import etree
 
 from . import layout as L
 from .fonts import Face
@@ -33,6 +34,16 @@ FONT_NAMES: dict[Face, str] = {
     Face.HEITI: "黑体",
     Face.KAITI: "楷体_GB2312",
     Face.SONG: "宋体",
+}
+# Other names under which the faces are installed (ECMA-376 17.8.3.1 w:altName: "alternative names which can be
+# used to locate the font"): the GB2312-era 仿宋_GB2312 and 楷体_GB2312 that offices have, else the 仿宋 and 楷体 of
+# Windows. All are Chinese (GB2312 character set, 86) and, as Windows classes them, of the "modern" family.
+FONT_ALTERNATIVES: dict[Face, str] = {
+    Face.FANGSONG: "仿宋,FangSong",
+    Face.XIAOBIAOSONG: "方正小标宋_GBK,FZXiaoBiaoSong-B05S",
+    Face.HEITI: "SimHei",
+    Face.KAITI: "楷体,KaiTi",
+    Face.SONG: "SimSun",
 }
 FACE_BY_LEVEL = {
     Level.BODY: Face.FANGSONG,
@@ -260,6 +271,23 @@ def _paragraph(
         if index:
             run._r.insert(0, OxmlElement("w:br"))
     return paragraph
+
+
+def _declare_fonts(document: DocxDocument) -> None:
+    """Entries in the font table for the faces used, with their other names, for Word and WPS to find them."""
+    part = next(rel.target_part for rel in document.part.rels.values() if rel.reltype.endswith("/fontTable"))
+    table = parse_xml(part.blob)
+    for face, name in FONT_NAMES.items():
+        for existing in table.findall(qn("w:font")):
+            if existing.get(qn("w:name")) == name:
+                table.remove(existing)
+        font = _element("font", name=name)
+        font.append(_element("altName", val=FONT_ALTERNATIVES[face]))
+        font.append(_element("charset", val="86"))
+        font.append(_element("family", val="modern"))
+        font.append(_element("pitch", val="variable"))
+        table.append(font)
+    part._blob = etree.tostring(table, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _setup_styles(document: DocxDocument) -> None:
@@ -543,6 +571,7 @@ def render_docx(doc: OfficialDocument) -> bytes:
     """The document as a DOCX laid out per GB/T 9704-2012."""
     document = Document()
     _setup_styles(document)
+    _declare_fonts(document)
     _setup_page(document, doc.draft)
     props = document.core_properties
     props.title = doc.title.replace("\n", "")

@@ -13,6 +13,7 @@ import docx.enum.text
 import docx.shared
 import pypdf
 import pytest
+from lxml import etree
 from reportlab.pdfbase import pdfmetrics
 
 from netconduct.documents.rendering import (
@@ -589,6 +590,21 @@ def test_docx_faces_follow_the_levels():
     # Two characters of the 28-character grid (15.75 pt each), in twentieths of a point, not in 16 pt "characters".
     assert body._p.pPr.ind.get(f"{W_NS}firstLine") == "630"
     assert body._p.pPr.ind.get(f"{W_NS}firstLineChars") is None
+
+
+def test_docx_font_table_names_the_faces_and_their_other_names(notice_docx):
+    part = next(
+        rel.target_part for rel in notice_docx.part.rels.values() if rel.reltype.endswith("/fontTable")
+    )
+    fonts = {
+        font.get(f"{W_NS}name"): font.find(f"{W_NS}altName").get(f"{W_NS}val")
+        for font in etree.fromstring(part.blob).iter(f"{W_NS}font")
+        if font.find(f"{W_NS}altName") is not None
+    }
+    assert fonts["仿宋_GB2312"] == "仿宋,FangSong"
+    assert fonts["楷体_GB2312"] == "楷体,KaiTi"
+    assert fonts["黑体"] == "SimHei"
+    assert "方正小标宋简体" in fonts
 
 
 def test_docx_pages_are_a4_with_the_standard_margins_and_grid(notice_docx):
