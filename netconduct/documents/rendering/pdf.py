@@ -59,6 +59,7 @@ class _Render:
     names: dict[Face, str] = field(default_factory=dict)
     unnumbered_pages: set[int] = field(default_factory=set)
     colophon_moved: bool = False  # the 版记 went to a page of its own
+    pulled_over: set[int] = field(default_factory=set)  # body paragraphs whose end went over to the next page
 
 
 @dataclass
@@ -139,6 +140,7 @@ class _Item:
     keep_together: bool = field(default=False, kw_only=True)
     keep_with_next: int = field(default=0, kw_only=True)  # lines of what follows that stay on this page
     keep_with_previous: int = field(default=0, kw_only=True)  # lines of what precedes that stay with this
+    source: int | None = field(default=None, kw_only=True)  # index of the paragraph in the document's body
 
     def rows(self, render: _Render, width: float) -> list[_Row]:
         raise NotImplementedError
@@ -216,6 +218,7 @@ class _Block(Flowable):
         self.render, self.items = render, list(items)
         self.rows: list[_Row] | None = None
         self.glue: list[bool] = []  # glue[i]: no page break between rows i and i + 1
+        self.ends: list[int | None] = []  # ends[i]: the body paragraph (index) whose last row is row i
 
     def _layout(self, width: float) -> None:
         rows: list[_Row] = []
@@ -226,6 +229,10 @@ class _Block(Flowable):
             rows.extend(item.rows(self.render, width))
             spans.append((item, start, len(rows)))
         glue = [False] * len(rows)
+        ends: list[int | None] = [None] * len(rows)
+        for item, start, end in spans:
+            if item.source is not None and end > start:
+                ends[end - 1] = item.source
         content = [i for i, row in enumerate(rows) if row.line is not None]
         for item, start, end in spans:
             if item.keep_together:
@@ -238,7 +245,7 @@ class _Block(Flowable):
                 before = [i for i in content if i < start][-item.keep_with_previous :]
                 if before:
                     glue[before[0] : start] = [True] * (start - before[0])
-        self.rows, self.glue = rows, glue
+        self.rows, self.glue, self.ends = rows, glue, ends
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 - ReportLab's signature
         if self.rows is None:
@@ -247,9 +254,9 @@ class _Block(Flowable):
         self.width, self.height = availWidth, len(self.rows) * L.LINE_PITCH
         return self.width, self.height
 
-    def _part(self, rows: list[_Row], glue: list[bool]) -> _Block:
+    def _part(self, start: int, end: int | None = None) -> _Block:
         part = _Block(self.render, [])
-        part.rows, part.glue = rows, glue
+        part.rows, part.glue, part.ends = self.rows[start:end], self.glue[start:end], self.ends[start:end]
         return part
 
     def split(self, availWidth, availHeight):  # noqa: N803
@@ -265,10 +272,13 @@ class _Block(Flowable):
             if not getattr(self._frame, "_atTop", False) or fits == 0:
                 return []  # all of it to the next page
             cut = fits  # more glued lines than a page holds: break anyway
+        # Paragraphs that would have ended on this page went over with what is kept with them (a heading's lines,
+        # the signature): a word processor does that with "keep with next" on them.
+        self.render.pulled_over.update(source for source in self.ends[cut:fits] if source is not None)
         rest = cut
         while rest < len(self.rows) and self.rows[rest].line is None:  # blank lines vanish at a page break
             rest += 1
-        return [self._part(self.rows[:cut], self.glue[:cut]), self._part(self.rows[rest:], self.glue[rest:])]
+        return [self._part(0, cut), self._part(rest)]
 
     def draw(self):
         assert self.rows is not None
@@ -478,9 +488,9 @@ def _story(render: _Render, doc: OfficialDocument) -> list[Flowable]:
         render.fonts.add(Face.FANGSONG, addressees)
         items.append(_Para(addressees, _body_style(), align="left", blank_before=1, keep_with_next=2))
     for index, paragraph in enumerate(doc.body):
-        items.append(
-            _paragraph(render, paragraph, blank_before=1 if index == 0 and not doc.addressees else 0)
-        )
+        item = _paragraph(render, paragraph, blank_before=1 if index == 0 and not doc.addressees else 0)
+        item.source = index
+        items.append(item)
     items.extend(_closing(render, doc))
     story: list[Flowable] = [_Masthead(render, doc), _Block(render, items)]
 
@@ -566,15 +576,25 @@ def render_pdf(doc: OfficialDocument) -> bytes:
     return _render(doc)[0]
 
 
-def colophon_pages_after_text(doc: OfficialDocument) -> int:
-    """Where the PDF puts the 版记: 0 below the text, 1 on the page after it, 2 after a blank page (the DOCX follows
-    the same pagination)."""
-    if not doc.has_colophon:
-        return 0
+@dataclass(frozen=True)
+class Pagination:
+    """What the PDF's pagination decided, for the DOCX to follow."""
+
+    colophon_pages_after_text: int  # the 版记: 0 below the text, 1 on the page after it, 2 after a blank page
+    pulled_over: frozenset[int]  # body paragraphs (indexes) that would have ended on a page but went over
+
+
+def pagination(doc: OfficialDocument) -> Pagination:
     render = _render(doc)[1]
-    if not render.colophon_moved:
-        return 0
-    return 2 if render.unnumbered_pages else 1
+    pages = 0
+    if doc.has_colophon and render.colophon_moved:
+        pages = 2 if render.unnumbered_pages else 1
+    return Pagination(pages, frozenset(render.pulled_over))
+
+
+def colophon_pages_after_text(doc: OfficialDocument) -> int:
+    """Where the PDF puts the 版记: 0 below the text, 1 on the page after it, 2 after a blank page."""
+    return pagination(doc).colophon_pages_after_text
 
 
 def _render(doc: OfficialDocument) -> tuple[bytes, _Render]:

@@ -25,7 +25,7 @@ from lxml import etree
 
 from . import layout as L
 from .fonts import Face
-from .pdf import colophon_pages_after_text
+from .pdf import pagination
 from .types import Align, Level, OfficialDocument, Paragraph, chinese_date
 
 FONT_NAMES: dict[Face, str] = {
@@ -489,7 +489,7 @@ def _section_break(document: DocxDocument) -> None:
 def _colophon(document: DocxDocument, doc: OfficialDocument, *, pages_after_text: int) -> None:
     """版记 (7.4) as a table at the foot of the 版心 on an even page, thick rules first and last, thin ones between.
 
-    `pages_after_text` is where the PDF renderer put it (see `pdf.colophon_pages_after_text`): below the text, or
+    `pages_after_text` is where the PDF renderer put it (see `pdf.pagination`): below the text, or
     after one or two page breaks. The table floats at a fixed distance from the top of the 版心 (tblpY), its last
     rule on the bottom edge. A position "at the bottom" (tblpYSpec) or a table as wide as the 版心 anchored to the
     margin makes LibreOffice 7.4 set it as an ordinary table below the text; anchored to the page edge it floats.
@@ -584,13 +584,19 @@ def render_docx(doc: OfficialDocument) -> bytes:
     if doc.addressees:
         # 7.3.2: 标题下空一行，居左顶格; the body follows on the next line.
         _paragraph(document, f"{doc.addressees}：", align=WD_ALIGN_PARAGRAPH.LEFT, blank_before=1)
+    # The DOCX follows the PDF's page breaks where a word processor's own rules would differ (one PDF render).
+    closing = bool(doc.attachments_list or doc.signature_unit or doc.signed_on)
+    paged = pagination(doc) if closing or doc.has_colophon else None
     last = None
     for index, paragraph in enumerate(doc.body):
         last = _body(document, paragraph, blank_before=1 if index == 0 and not doc.addressees else 0)
-    if last is not None and (doc.attachments_list or doc.signature_unit or doc.signed_on):
-        # The signature never stands alone on a page: the last line of the body stays with it and, by widow
-        # control, a line before that (the PDF keeps two lines); the rest of the paragraph may stay behind.
-        last.paragraph_format.keep_with_next = True
+        if paged is not None and index in paged.pulled_over:
+            # The PDF carried this paragraph's end over with what follows (the signature keeps two lines of text
+            # with it): "keep with next" does that here. Word carries the last lines; LibreOffice the paragraph.
+            last.paragraph_format.keep_with_next = True
+    if last is not None and closing:
+        # When the last paragraph runs over the page anyway, widow control carries two of its lines over with the
+        # signature, as the PDF does; a "keep with next" there would make LibreOffice move the whole paragraph.
         last.paragraph_format.widow_control = True
     _closing(document, doc)
 
@@ -601,8 +607,8 @@ def render_docx(doc: OfficialDocument) -> bytes:
         _title(document, attachment.title, blank_before=1)
         for index, paragraph in enumerate(attachment.body):
             _body(document, paragraph, blank_before=1 if index == 0 else 0)
-    if doc.has_colophon:
-        _colophon(document, doc, pages_after_text=colophon_pages_after_text(doc))
+    if paged is not None and doc.has_colophon:
+        _colophon(document, doc, pages_after_text=paged.colophon_pages_after_text)
 
     out = io.BytesIO()
     document.save(out)

@@ -183,7 +183,7 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory):
     return {name: measure(path) for name, path in converted.items()}, ours
 
 
-PAGINATIONS = (20, 35, 28)
+PAGINATIONS = (20, 35, 28, 29, 10)  # 版记 below / next page / after a blank page; text pulled over
 TEXTS = ["notice", "norms", "pledge", "short"]
 NAMES = [*TEXTS, *(f"lines{n}" for n in PAGINATIONS)]
 
@@ -251,6 +251,18 @@ def test_libreoffice_sets_lines_on_the_22_line_grid(rendered, name):
 def test_libreoffice_page_count_is_the_pdfs(rendered, name):
     theirs, ours = rendered
     assert len(theirs[name]) == len(ours[name])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_libreoffice_breaks_pages_where_the_pdf_does(rendered, name):
+    """Every page starts with the same text as the PDF's: the keep rules (a heading with its lines, two lines of
+    text with the signature) come out the same."""
+    theirs, ours = rendered
+
+    def starts(pages: list[Page]) -> list[str]:
+        return [page.text_lines[0].text[:6] if page.text_lines else "" for page in pages]
+
+    assert starts(theirs[name]) == starts(ours[name])
 
 
 @pytest.mark.parametrize("name", NAMES)

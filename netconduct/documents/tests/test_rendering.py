@@ -731,3 +731,17 @@ def test_docx_properties_keep_schema_order(notice_docx):
                 assert tags == sorted(tags, key=order.index), (name, tags)
                 checked += 1
     assert checked > 50
+
+
+@pytest.mark.parametrize(("paragraphs", "pulled"), [(29, {27, 28}), (35, set())])
+def test_docx_keeps_with_the_signature_the_lines_the_pdf_carried_over(paragraphs, pulled):
+    """The PDF keeps two lines of text with the signature; where that moved paragraphs that would have ended on the
+    page, the DOCX keeps them with the next paragraph, and no other body paragraph."""
+    from netconduct.documents.rendering import pdf
+
+    doc = seed_notice(body=one_line_paragraphs(paragraphs), attachments=[], attachments_list=[])
+    assert pdf.pagination(doc).pulled_over == pulled
+    document = docx.Document(io.BytesIO(render_docx(doc)))
+    body = [p for p in document.paragraphs if re.match(r"^第\d+段", p.text)]
+    assert {i for i, p in enumerate(body) if p.paragraph_format.keep_with_next} == pulled
+    assert body[-1].paragraph_format.widow_control
