@@ -82,6 +82,7 @@ class _Line:
     avail: float  # width of the line box
     width: float  # natural width of the text
     justify: bool
+    head: int = 0  # the first `head` characters are in the row's head style (a run-in heading)
 
 
 def _measure(render: _Render, style: _Style, text: str) -> float:
@@ -91,8 +92,17 @@ def _measure(render: _Render, style: _Style, text: str) -> float:
     return (stringWidth(text, font, style.size) + style.char_space * len(text)) * style.scale
 
 
-def _draw_lines(canv, style: _Style, font: str, lines: Sequence[_Line], top: float, leading: float) -> None:
-    """Draw `lines` downwards from `top`, each centred on its `leading`-high line box."""
+def _draw_lines(
+    canv,
+    style: _Style,
+    font: str,
+    lines: Sequence[_Line],
+    top: float,
+    leading: float,
+    head_font: str | None = None,
+) -> None:
+    """Draw `lines` downwards from `top`, each centred on its `leading`-high line box; a line's first `head`
+    characters in `head_font` (same size and spacing)."""
     canv.saveState()
     canv.setFillColor(style.color)
     stroke = style.stroke
@@ -119,7 +129,13 @@ def _draw_lines(canv, style: _Style, font: str, lines: Sequence[_Line], top: flo
                 space += extra
         text.setCharSpace(space)
         text.setTextOrigin(line.x, baseline)
-        text.textOut(line.text)
+        if head_font and line.head:
+            text.setFont(head_font, style.size)
+            text.textOut(line.text[: line.head])
+            text.setFont(font, style.size)
+            text.textOut(line.text[line.head :])
+        else:
+            text.textOut(line.text)
     canv.drawText(text)
     canv.restoreState()
 
@@ -130,6 +146,7 @@ class _Row:
 
     line: _Line | None = None
     style: _Style | None = None
+    head_face: Face | None = None  # face of a run-in heading at the start of the paragraph
 
 
 @dataclass
@@ -157,6 +174,8 @@ class _Para(_Item):
     hang: str = ""  # text whose width is added to continuation lines' indent (hanging indent)
     right_indent: float = 0.0
     balance: bool = False  # titles: lines of even length rather than a full line and a stub
+    head: int = 0  # characters of a run-in heading, set in `head_face`
+    head_face: Face | None = None
 
     def rows(self, render: _Render, width: float) -> list[_Row]:
         lead = _measure(render, self.style, self.lead)
@@ -173,15 +192,18 @@ class _Para(_Item):
         else:
             broken = L.break_lines(self.text, measure, first_avail, rest_avail)
         rows = []
+        position = 0
         for index, (text, natural, last) in enumerate(broken):
             x, avail = (first_x, first_avail) if index == 0 else (rest_x, rest_avail)
             if self.align == "center":
                 x += (avail - natural) / 2
             elif self.align == "right":
                 x += avail - natural
-            rows.append(
-                _Row(_Line(text, x, avail, natural, self.align == "justify" and not last), self.style)
-            )
+            position = max(position, self.text.find(text, position)) if text else position
+            head = min(max(self.head - position, 0), len(text))
+            position += len(text)
+            line = _Line(text, x, avail, natural, self.align == "justify" and not last, head)
+            rows.append(_Row(line, self.style, self.head_face if head else None))
         return rows
 
 
@@ -285,8 +307,9 @@ class _Block(Flowable):
         for index, row in enumerate(self.rows):
             if row.line is not None and row.line.text and row.style is not None:
                 font = self.render.names[row.style.face]
+                head = self.render.names[row.head_face] if row.head_face else None
                 top = self.height - index * L.LINE_PITCH
-                _draw_lines(self.canv, row.style, font, [row.line], top, L.LINE_PITCH)
+                _draw_lines(self.canv, row.style, font, [row.line], top, L.LINE_PITCH, head)
 
 
 class _Masthead(Flowable):
@@ -424,10 +447,25 @@ def _body_style(face: Face = Face.FANGSONG) -> _Style:
 
 
 def _paragraph(render: _Render, paragraph: Paragraph, *, blank_before: int = 0) -> _Para:
-    style = _body_style(FACE_BY_LEVEL[paragraph.level])
-    render.fonts.add(style.face, paragraph.text)
-    heading = paragraph.level in (Level.H1, Level.H2) and L.stands_as_heading(paragraph.text)
-    keep = {"blank_before": blank_before, "keep_together": heading, "keep_with_next": 2 if heading else 0}
+    text, face = paragraph.text, FACE_BY_LEVEL[paragraph.level]
+    head = L.run_in_heading(text)
+    if head < len(text) and face != Face.FANGSONG:
+        # A run-in heading: the heading sentence in its face, the text after it in the body's.
+        style = _body_style()
+        render.fonts.add(face, text[:head])
+        render.fonts.add(style.face, text[head:])
+        run_in = {"head": head, "head_face": face}
+    else:
+        style = _body_style(face)
+        render.fonts.add(style.face, text)
+        run_in = {}
+    heading = paragraph.level in (Level.H1, Level.H2) and L.stands_as_heading(text)
+    keep = {
+        "blank_before": blank_before,
+        "keep_together": heading,
+        "keep_with_next": 2 if heading else 0,
+        **run_in,
+    }
     if paragraph.align is Align.CENTER:
         return _Para(paragraph.text, style, align="center", **keep)
     if paragraph.align is Align.RIGHT:

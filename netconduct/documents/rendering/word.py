@@ -434,8 +434,15 @@ def _body(document: DocxDocument, paragraph: Paragraph, *, blank_before: float =
         )
         _indent_chars(result, right=2)
         return result
-    # 7.3.3: 每个自然段左空二字，回行顶格.
-    result = _paragraph(document, paragraph.text, face, blank_before=blank_before, keep_with_next=heading)
+    # 7.3.3: 每个自然段左空二字，回行顶格. A run-in heading ("（一）加强组织领导。各单位要……") takes the heading's
+    # face for its first sentence only.
+    text = paragraph.text
+    head = L.run_in_heading(text)
+    result = _paragraph(document, text[:head], face, blank_before=blank_before, keep_with_next=heading)
+    for index, line in enumerate(text[head:].split("\n") if head < len(text) else []):
+        run = _run(result, line, Face.FANGSONG, L.SIZE_3)
+        if index:
+            run._r.insert(0, OxmlElement("w:br"))
     _indent_chars(result, firstLine=2)
     return result
 

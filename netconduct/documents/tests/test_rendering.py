@@ -745,3 +745,33 @@ def test_docx_keeps_with_the_signature_the_lines_the_pdf_carried_over(paragraphs
     body = [p for p in document.paragraphs if re.match(r"^第\d+段", p.text)]
     assert {i for i, p in enumerate(body) if p.paragraph_format.keep_with_next} == pulled
     assert body[-1].paragraph_format.widow_control
+
+
+def test_run_in_headings_take_the_heading_face_for_their_first_sentence_only():
+    assert layout.run_in_heading("（一）加强组织领导。各单位要认真组织。") == len("（一）加强组织领导。")
+    assert layout.run_in_heading("（一）《规范》全文。") == len("（一）《规范》全文。")
+    assert layout.run_in_heading("一、学习内容") == len("一、学习内容")
+    text = "（二）加强组织领导。各单位要认真组织学习，主要负责同志要亲自抓，确保学习覆盖全体党员干部职工，不留死角。"
+    doc = seed_notice(
+        body=[P("正文。"), P("一、总体要求。全面贯彻网络行为规范。", Level.H1), P(text, Level.H2)]
+    )
+    document = docx.Document(io.BytesIO(render_docx(doc)))
+    runs = [(r.text, east_asia_font(r)) for r in paragraph_starting(document, "（二）").runs]
+    assert runs == [
+        ("（二）加强组织领导。", "楷体_GB2312"),
+        (text[len("（二）加强组织领导。") :], "仿宋_GB2312"),
+    ]
+    runs = [(r.text, east_asia_font(r)) for r in paragraph_starting(document, "一、总体要求").runs]
+    assert runs == [("一、总体要求。", "黑体"), ("全面贯彻网络行为规范。", "仿宋_GB2312")]
+    # The PDF draws "一、总体要求。" in the sans face (黑体) and the rest of the line in the serif face.
+    fonts_used = []
+
+    def visit(value, cm, tm, font, size):
+        if value.strip():
+            fonts_used.append((value, font.get("/BaseFont") if font else None))
+
+    reader = pypdf.PdfReader(io.BytesIO(render_pdf(doc)))
+    reader.pages[0].extract_text(visitor_text=visit)
+    head = next(font for value, font in fonts_used if "总体要求" in value)
+    rest = next(font for value, font in fonts_used if "全面贯彻" in value)
+    assert "Sans" in head and "Serif" in rest
