@@ -502,7 +502,16 @@ def _colophon(document: DocxDocument, doc: OfficialDocument, *, pages_after_text
     margin makes LibreOffice 7.4 set it as an ordinary table below the text; anchored to the page edge it floats.
     """
     rows = 2 if doc.copy_to else 1
-    for _ in range(pages_after_text):
+    breaks_needed = pages_after_text
+    if pages_after_text == 2:
+        # 7.5: 版记页前有空白页的，空白页和版记页均不编排页码. The section break makes the blank page; the new section's
+        # footers are empty.
+        _section_break(document)
+        section = document.sections[-1]
+        for footer in (section.footer, section.even_page_footer):
+            footer.is_linked_to_previous = False
+        breaks_needed = 1
+    for _ in range(breaks_needed):
         breaks = _paragraph(document)
         breaks.paragraph_format.line_spacing = Pt(0.5)  # fits below a full page of text
         breaks.add_run().add_break(WD_BREAK.PAGE)
