@@ -1,7 +1,7 @@
 """PDF rendering of an official document in the layout of GB/T 9704-2012 (党政机关公文格式).
 
 Text is set on the standard's grid: 22 lines of 28 characters in a 156 × 225 mm 版心. 3号 (16 pt) characters are
-slightly wider than 156 mm / 28, so they are drawn 0.21 pt tighter, as Word does with its document grid. Lines are
+slightly wider than 156 mm / 28, so they are drawn 0.21 pt tighter (the DOCX: 0.25 pt, in whole twentieths). Lines are
 broken between characters, never inside a run of Latin letters or digits; a closing mark never starts a line and an
 opening mark never ends one — the character before it moves down instead (推出), and lines are justified.
 

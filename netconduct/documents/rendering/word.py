@@ -1,10 +1,12 @@
 """DOCX rendering of an official document in the layout of GB/T 9704-2012, for editing in Word.
 
 The fonts are named as the standard's faces are installed on office machines (仿宋_GB2312, 方正小标宋简体, 黑体,
-楷体_GB2312, 宋体); Word substitutes where one is missing. The page carries Word's document grid of 22 lines × 28
-characters, so Word sets the text as the PDF renderer does. Pagination is Word's: unlike the PDF, the 版记 is a table
-floated to the foot of the last page, whichever side that is, and titles break where the author put "\n" or, failing
-that, at the middle.
+楷体_GB2312, 宋体), with their Windows names as alternatives in the font table. The 22 lines × 28 characters come from
+explicit measures (exact line spacing, a character spacing, indents in grid characters) rather than a character
+grid, so that Word, WPS and LibreOffice set the same lines as the PDF renderer (checked with LibreOffice in
+`tests/test_libreoffice.py`). Line breaks are the word processor's; page breaks follow the PDF's where the word
+processor's own rules would differ: the PDF's pagination (`pdf.pagination`) decides which paragraphs are kept with
+the next and on which page the 版记 stands. Titles break where the author put "\n" or, failing that, at the middle.
 """
 
 from __future__ import annotations
