@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .choices import DocumentStatus, LinkKind
+from .choices import DocumentKind, DocumentStatus, LinkKind
 from .models import Document
 from .rendering.types import Attachment, Level, OfficialDocument, Paragraph
 
@@ -66,6 +66,13 @@ def official_document(document: Document) -> OfficialDocument:
         body = content_paragraphs(link.target) or [Paragraph(link.target.title)]
         attachments.append(Attachment(label=label, title=link.target.title, body=body))
     body = content_paragraphs(document) or [Paragraph(document.title)]
+    signature_unit, signed_on = document.signer_unit, document.signed_on
+    if document.kind == DocumentKind.PLEDGE and not signature_unit:
+        signed_on = None  # a pledge form ends with the lines its signer fills in, not with the issuer's date
+    elif signed_on and not signature_unit:
+        signature_unit = (
+            document.issuer.name
+        )  # 7.3.5.2: 发文机关署名 above the 成文日期, the issuer's by default
     return OfficialDocument(
         issuer_mark=document.issuer_mark or f"{document.issuer.name}文件",
         number=document.number,
@@ -73,8 +80,8 @@ def official_document(document: Document) -> OfficialDocument:
         addressees=document.addressees,
         body=body,
         attachments_list=titles,
-        signature_unit=document.signer_unit,
-        signed_on=document.signed_on,
+        signature_unit=signature_unit,
+        signed_on=signed_on,
         printer_unit=document.printer_unit,
         printed_on=document.printed_on,
         attachments=attachments,

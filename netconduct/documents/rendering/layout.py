@@ -40,6 +40,27 @@ CANNOT_START = set("，。、；：？！）》」』】〕〉”’…·%‰,.;
 CANNOT_END = set("（《「『【〔〈“‘([{<")
 
 
+SENTENCE_END = set("。！？；.!?;")
+
+
+def stands_as_heading(text: str) -> bool:
+    """Whether a numbered paragraph ("一、…", "（一）…") is a heading that must not end a page.
+
+    One that ends like a sentence ("（一）《规范》全文。") is an item of text: a page may end after it, and a run of
+    such items must not drag each other to the next page, leaving a third of a page empty.
+    """
+    return text.rstrip()[-1:] not in SENTENCE_END
+
+
+def run_in_heading(text: str) -> int:
+    """Length of the heading sentence that opens a numbered paragraph and runs into its text ("（一）加强组织领导。
+    各单位要……"): it alone takes the heading's face, the rest the body's. The whole text when nothing follows."""
+    for index, ch in enumerate(text):
+        if ch == "。":
+            return index + 1 if text[index + 1 :].strip() else len(text)
+    return len(text)
+
+
 def page_number_text(number: int) -> str:
     """7.5: half-width Arabic numerals with an em dash on each side."""
     return f"— {number} —"

@@ -1,7 +1,7 @@
 """PDF rendering of an official document in the layout of GB/T 9704-2012 (党政机关公文格式).
 
 Text is set on the standard's grid: 22 lines of 28 characters in a 156 × 225 mm 版心. 3号 (16 pt) characters are
-slightly wider than 156 mm / 28, so they are drawn 0.21 pt tighter, as Word does with its document grid. Lines are
+slightly wider than 156 mm / 28, so they are drawn 0.21 pt tighter (the DOCX: 0.25 pt, in whole twentieths). Lines are
 broken between characters, never inside a run of Latin letters or digits; a closing mark never starts a line and an
 opening mark never ends one — the character before it moves down instead (推出), and lines are justified.
 
@@ -58,6 +58,8 @@ class _Render:
     fonts: FontSet = field(default_factory=FontSet)
     names: dict[Face, str] = field(default_factory=dict)
     unnumbered_pages: set[int] = field(default_factory=set)
+    colophon_moved: bool = False  # the 版记 went to a page of its own
+    pulled_over: set[int] = field(default_factory=set)  # body paragraphs whose end went over to the next page
 
 
 @dataclass
@@ -80,6 +82,7 @@ class _Line:
     avail: float  # width of the line box
     width: float  # natural width of the text
     justify: bool
+    head: int = 0  # the first `head` characters are in the row's head style (a run-in heading)
 
 
 def _measure(render: _Render, style: _Style, text: str) -> float:
@@ -89,8 +92,17 @@ def _measure(render: _Render, style: _Style, text: str) -> float:
     return (stringWidth(text, font, style.size) + style.char_space * len(text)) * style.scale
 
 
-def _draw_lines(canv, style: _Style, font: str, lines: Sequence[_Line], top: float, leading: float) -> None:
-    """Draw `lines` downwards from `top`, each centred on its `leading`-high line box."""
+def _draw_lines(
+    canv,
+    style: _Style,
+    font: str,
+    lines: Sequence[_Line],
+    top: float,
+    leading: float,
+    head_font: str | None = None,
+) -> None:
+    """Draw `lines` downwards from `top`, each centred on its `leading`-high line box; a line's first `head`
+    characters in `head_font` (same size and spacing)."""
     canv.saveState()
     canv.setFillColor(style.color)
     stroke = style.stroke
@@ -117,7 +129,13 @@ def _draw_lines(canv, style: _Style, font: str, lines: Sequence[_Line], top: flo
                 space += extra
         text.setCharSpace(space)
         text.setTextOrigin(line.x, baseline)
-        text.textOut(line.text)
+        if head_font and line.head:
+            text.setFont(head_font, style.size)
+            text.textOut(line.text[: line.head])
+            text.setFont(font, style.size)
+            text.textOut(line.text[line.head :])
+        else:
+            text.textOut(line.text)
     canv.drawText(text)
     canv.restoreState()
 
@@ -128,6 +146,7 @@ class _Row:
 
     line: _Line | None = None
     style: _Style | None = None
+    head_face: Face | None = None  # face of a run-in heading at the start of the paragraph
 
 
 @dataclass
@@ -138,6 +157,7 @@ class _Item:
     keep_together: bool = field(default=False, kw_only=True)
     keep_with_next: int = field(default=0, kw_only=True)  # lines of what follows that stay on this page
     keep_with_previous: int = field(default=0, kw_only=True)  # lines of what precedes that stay with this
+    source: int | None = field(default=None, kw_only=True)  # index of the paragraph in the document's body
 
     def rows(self, render: _Render, width: float) -> list[_Row]:
         raise NotImplementedError
@@ -154,6 +174,8 @@ class _Para(_Item):
     hang: str = ""  # text whose width is added to continuation lines' indent (hanging indent)
     right_indent: float = 0.0
     balance: bool = False  # titles: lines of even length rather than a full line and a stub
+    head: int = 0  # characters of a run-in heading, set in `head_face`
+    head_face: Face | None = None
 
     def rows(self, render: _Render, width: float) -> list[_Row]:
         lead = _measure(render, self.style, self.lead)
@@ -170,15 +192,18 @@ class _Para(_Item):
         else:
             broken = L.break_lines(self.text, measure, first_avail, rest_avail)
         rows = []
+        position = 0
         for index, (text, natural, last) in enumerate(broken):
             x, avail = (first_x, first_avail) if index == 0 else (rest_x, rest_avail)
             if self.align == "center":
                 x += (avail - natural) / 2
             elif self.align == "right":
                 x += avail - natural
-            rows.append(
-                _Row(_Line(text, x, avail, natural, self.align == "justify" and not last), self.style)
-            )
+            position = max(position, self.text.find(text, position)) if text else position
+            head = min(max(self.head - position, 0), len(text))
+            position += len(text)
+            line = _Line(text, x, avail, natural, self.align == "justify" and not last, head)
+            rows.append(_Row(line, self.style, self.head_face if head else None))
         return rows
 
 
@@ -215,6 +240,7 @@ class _Block(Flowable):
         self.render, self.items = render, list(items)
         self.rows: list[_Row] | None = None
         self.glue: list[bool] = []  # glue[i]: no page break between rows i and i + 1
+        self.ends: list[int | None] = []  # ends[i]: the body paragraph (index) whose last row is row i
 
     def _layout(self, width: float) -> None:
         rows: list[_Row] = []
@@ -225,6 +251,10 @@ class _Block(Flowable):
             rows.extend(item.rows(self.render, width))
             spans.append((item, start, len(rows)))
         glue = [False] * len(rows)
+        ends: list[int | None] = [None] * len(rows)
+        for item, start, end in spans:
+            if item.source is not None and end > start:
+                ends[end - 1] = item.source
         content = [i for i, row in enumerate(rows) if row.line is not None]
         for item, start, end in spans:
             if item.keep_together:
@@ -237,7 +267,7 @@ class _Block(Flowable):
                 before = [i for i in content if i < start][-item.keep_with_previous :]
                 if before:
                     glue[before[0] : start] = [True] * (start - before[0])
-        self.rows, self.glue = rows, glue
+        self.rows, self.glue, self.ends = rows, glue, ends
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 - ReportLab's signature
         if self.rows is None:
@@ -246,9 +276,9 @@ class _Block(Flowable):
         self.width, self.height = availWidth, len(self.rows) * L.LINE_PITCH
         return self.width, self.height
 
-    def _part(self, rows: list[_Row], glue: list[bool]) -> _Block:
+    def _part(self, start: int, end: int | None = None) -> _Block:
         part = _Block(self.render, [])
-        part.rows, part.glue = rows, glue
+        part.rows, part.glue, part.ends = self.rows[start:end], self.glue[start:end], self.ends[start:end]
         return part
 
     def split(self, availWidth, availHeight):  # noqa: N803
@@ -264,18 +294,22 @@ class _Block(Flowable):
             if not getattr(self._frame, "_atTop", False) or fits == 0:
                 return []  # all of it to the next page
             cut = fits  # more glued lines than a page holds: break anyway
+        # Paragraphs that would have ended on this page went over with what is kept with them (a heading's lines,
+        # the signature): a word processor does that with "keep with next" on them.
+        self.render.pulled_over.update(source for source in self.ends[cut:fits] if source is not None)
         rest = cut
         while rest < len(self.rows) and self.rows[rest].line is None:  # blank lines vanish at a page break
             rest += 1
-        return [self._part(self.rows[:cut], self.glue[:cut]), self._part(self.rows[rest:], self.glue[rest:])]
+        return [self._part(0, cut), self._part(rest)]
 
     def draw(self):
         assert self.rows is not None
         for index, row in enumerate(self.rows):
             if row.line is not None and row.line.text and row.style is not None:
                 font = self.render.names[row.style.face]
+                head = self.render.names[row.head_face] if row.head_face else None
                 top = self.height - index * L.LINE_PITCH
-                _draw_lines(self.canv, row.style, font, [row.line], top, L.LINE_PITCH)
+                _draw_lines(self.canv, row.style, font, [row.line], top, L.LINE_PITCH, head)
 
 
 class _Masthead(Flowable):
@@ -384,6 +418,7 @@ class _Colophon(Flowable):
             # Nothing else will go on this odd page: it stays blank, and 7.5 numbers neither it nor the 版记 page.
             self.render.unnumbered_pages.update({page, page + 1})
         self.attempts += 1
+        self.render.colophon_moved = True
         if self.attempts > 3:
             raise ValueError("the 版记 does not fit on a page")
         return [PageBreak(), self]
@@ -412,10 +447,25 @@ def _body_style(face: Face = Face.FANGSONG) -> _Style:
 
 
 def _paragraph(render: _Render, paragraph: Paragraph, *, blank_before: int = 0) -> _Para:
-    style = _body_style(FACE_BY_LEVEL[paragraph.level])
-    render.fonts.add(style.face, paragraph.text)
-    heading = paragraph.level in (Level.H1, Level.H2)
-    keep = {"blank_before": blank_before, "keep_together": heading, "keep_with_next": 2 if heading else 0}
+    text, face = paragraph.text, FACE_BY_LEVEL[paragraph.level]
+    head = L.run_in_heading(text)
+    if head < len(text) and face != Face.FANGSONG:
+        # A run-in heading: the heading sentence in its face, the text after it in the body's.
+        style = _body_style()
+        render.fonts.add(face, text[:head])
+        render.fonts.add(style.face, text[head:])
+        run_in = {"head": head, "head_face": face}
+    else:
+        style = _body_style(face)
+        render.fonts.add(style.face, text)
+        run_in = {}
+    heading = paragraph.level in (Level.H1, Level.H2) and L.stands_as_heading(text)
+    keep = {
+        "blank_before": blank_before,
+        "keep_together": heading,
+        "keep_with_next": 2 if heading else 0,
+        **run_in,
+    }
     if paragraph.align is Align.CENTER:
         return _Para(paragraph.text, style, align="center", **keep)
     if paragraph.align is Align.RIGHT:
@@ -476,9 +526,9 @@ def _story(render: _Render, doc: OfficialDocument) -> list[Flowable]:
         render.fonts.add(Face.FANGSONG, addressees)
         items.append(_Para(addressees, _body_style(), align="left", blank_before=1, keep_with_next=2))
     for index, paragraph in enumerate(doc.body):
-        items.append(
-            _paragraph(render, paragraph, blank_before=1 if index == 0 and not doc.addressees else 0)
-        )
+        item = _paragraph(render, paragraph, blank_before=1 if index == 0 and not doc.addressees else 0)
+        item.source = index
+        items.append(item)
     items.extend(_closing(render, doc))
     story: list[Flowable] = [_Masthead(render, doc), _Block(render, items)]
 
@@ -510,7 +560,7 @@ class _Template(BaseDocTemplate):
             author=doc.signature_unit or doc.issuer_mark,
             subject=doc.number,
             creator="netconduct",
-            invariant=True,
+            invariant=False,  # the real creation date (and a document ID of its own)
             initialFontName=render.names[Face.FANGSONG],
             initialFontSize=L.SIZE_3,
             initialLeading=L.LINE_PITCH,
@@ -561,6 +611,31 @@ class _Template(BaseDocTemplate):
 
 def render_pdf(doc: OfficialDocument) -> bytes:
     """The document as an A4 PDF laid out per GB/T 9704-2012, with its fonts embedded."""
+    return _render(doc)[0]
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """What the PDF's pagination decided, for the DOCX to follow."""
+
+    colophon_pages_after_text: int  # the 版记: 0 below the text, 1 on the page after it, 2 after a blank page
+    pulled_over: frozenset[int]  # body paragraphs (indexes) that would have ended on a page but went over
+
+
+def pagination(doc: OfficialDocument) -> Pagination:
+    render = _render(doc)[1]
+    pages = 0
+    if doc.has_colophon and render.colophon_moved:
+        pages = 2 if render.unnumbered_pages else 1
+    return Pagination(pages, frozenset(render.pulled_over))
+
+
+def colophon_pages_after_text(doc: OfficialDocument) -> int:
+    """Where the PDF puts the 版记: 0 below the text, 1 on the page after it, 2 after a blank page."""
+    return pagination(doc).colophon_pages_after_text
+
+
+def _render(doc: OfficialDocument) -> tuple[bytes, _Render]:
     render = _Render()
     story = _story(render, doc)
     render.fonts.add(Face.SONG, "".join(L.page_number_text(n) for n in range(10)))
@@ -570,4 +645,4 @@ def render_pdf(doc: OfficialDocument) -> bytes:
         render.names = names
         out = io.BytesIO()
         _Template(out, render, doc).build(story)
-        return out.getvalue()
+        return out.getvalue(), render

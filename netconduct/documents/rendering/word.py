@@ -1,10 +1,12 @@
 """DOCX rendering of an official document in the layout of GB/T 9704-2012, for editing in Word.
 
 The fonts are named as the standard's faces are installed on office machines (仿宋_GB2312, 方正小标宋简体, 黑体,
-楷体_GB2312, 宋体); Word substitutes where one is missing. The page carries Word's document grid of 22 lines × 28
-characters, so Word sets the text as the PDF renderer does. Pagination is Word's: unlike the PDF, the 版记 is a table
-floated to the foot of the last page, whichever side that is, and titles break where the author put "\n" or, failing
-that, at the middle.
+楷体_GB2312, 宋体), with their Windows names as alternatives in the font table. The 22 lines × 28 characters come from
+explicit measures (exact line spacing, a character spacing, indents in grid characters) rather than a character
+grid, so that Word, WPS and LibreOffice set the same lines as the PDF renderer (checked with LibreOffice in
+`tests/test_libreoffice.py`). Line breaks are the word processor's; page breaks follow the PDF's where the word
+processor's own rules would differ: the PDF's pagination (`pdf.pagination`) decides which paragraphs are kept with
+the next and on which page the 版记 stands. Titles break where the author put "\n" or, failing that, at the middle.
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 from docx.text.paragraph import Paragraph as DocxParagraph
+from lxml import etree
 
 from . import layout as L
 from .fonts import Face
+from .pdf import pagination
 from .types import Align, Level, OfficialDocument, Paragraph, chinese_date
 
 FONT_NAMES: dict[Face, str] = {
@@ -33,6 +37,16 @@ FONT_NAMES: dict[Face, str] = {
     Face.KAITI: "楷体_GB2312",
     Face.SONG: "宋体",
 }
+# Other names under which the faces are installed (ECMA-376 17.8.3.1 w:altName: "alternative names which can be
+# used to locate the font"): the GB2312-era 仿宋_GB2312 and 楷体_GB2312 that offices have, else the 仿宋 and 楷体 of
+# Windows. All are Chinese (GB2312 character set, 86) and, as Windows classes them, of the "modern" family.
+FONT_ALTERNATIVES: dict[Face, str] = {
+    Face.FANGSONG: "仿宋,FangSong",
+    Face.XIAOBIAOSONG: "方正小标宋_GBK,FZXiaoBiaoSong-B05S",
+    Face.HEITI: "SimHei",
+    Face.KAITI: "楷体,KaiTi",
+    Face.SONG: "SimSun",
+}
 FACE_BY_LEVEL = {
     Level.BODY: Face.FANGSONG,
     Level.H1: Face.HEITI,
@@ -41,10 +55,18 @@ FACE_BY_LEVEL = {
 }
 RED = RGBColor(*L.RED)
 
-# Word's document grid: line pitch in twentieths of a point, rounded down so that 22 lines fit; character pitch as
-# the difference from the 3号 base size in 4096ths of a point.
-GRID_LINE_PITCH = math.floor(L.LINE_PITCH * 20)
-GRID_CHAR_SPACE = round((L.CHAR_PITCH - L.SIZE_3) * 4096)
+# The grid of 22 lines × 28 characters, built from explicit measures that Word, WPS and LibreOffice all apply the
+# same way rather than from a character grid (w:docGrid type="linesAndChars"): a character pitch smaller than the
+# font size makes LibreOffice give every character two cells (14 a line). So:
+# - lines: exact line spacing of 28.95 pt (579 twentieths, rounded down so that 22 lines fit in 225 mm);
+# - characters: 3号 (16 pt) with a character spacing of -0.25 pt (-5 twentieths, the whole twentieth below
+#   156 mm / 28 - 16 pt = -0.21 pt), a pitch of 15.75 pt: 28 characters take 441 pt of the 442.2 pt line, 29 do
+#   not fit. Indents are multiples of that pitch, in twentieths of a point, never in "characters" (Word would count
+#   16 pt ones).
+LINE_TWIPS = math.floor(L.LINE_PITCH * 20)
+CHAR_SPACING_TWIPS = math.floor((L.CHAR_PITCH - L.SIZE_3) * 20)
+CHAR_PITCH_TWIPS = round(L.SIZE_3 * 20) + CHAR_SPACING_TWIPS
+LINE = LINE_TWIPS / 20  # points
 
 # Border widths in eighths of a point.
 RED_RULE_SZ = round(L.RED_RULE_WIDTH * 8)
@@ -155,6 +177,19 @@ _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _V = "urn:schemas-microsoft-com:vml"
 _O = "urn:schemas-microsoft-com:office:office"
 _W10 = "urn:schemas-microsoft-com:office:word"
+_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+_W15 = "http://schemas.microsoft.com/office/word/2012/wordml"
+
+# Punctuation never hangs into the margin: the character before it moves down, as in the PDF. Word reads
+# w:overflowPunct="0" as that; LibreOffice reads the value the other way round (writerfilter maps it to "hanging
+# punctuation" = value == 0, still so in 7.x) and needs "1". Markup compatibility tells them apart: Word 2013 and
+# later take the Choice (it requires w15, which they know), LibreOffice knows only wps, wpg, w14 and wpc and takes the
+# Fallback. Word 2010 takes the Fallback too and may hang punctuation, as Word does by default.
+_NO_HANGING_PUNCTUATION = (
+    f'<mc:AlternateContent xmlns:mc="{_MC}" xmlns:w="{_W}" xmlns:w15="{_W15}">'
+    '<mc:Choice Requires="w15"><w:overflowPunct w:val="0"/></mc:Choice>'
+    '<mc:Fallback><w:overflowPunct w:val="1"/></mc:Fallback></mc:AlternateContent>'
+)
 
 
 def _insert(parent, child, order: list[str]) -> None:
@@ -187,9 +222,17 @@ def _set_scale(rpr, percent: int) -> None:
     _insert(rpr, _element("w", val=str(percent)), RPR_ORDER)
 
 
+def _set_spacing(rpr, twips: int) -> None:
+    """Character spacing (w:spacing in a run), added after every character."""
+    _insert(rpr, _element("spacing", val=str(twips)), RPR_ORDER)
+
+
 def _run(paragraph: DocxParagraph, text: str, face: Face, size: float, *, color: RGBColor | None = None):
     run = paragraph.add_run(text)
-    _set_fonts(run._r.get_or_add_rPr(), face)
+    rpr = run._r.get_or_add_rPr()
+    _set_fonts(rpr, face)
+    if size != L.SIZE_3:
+        _set_spacing(rpr, 0)  # only 3号 text sits on the 28-character grid
     run.font.size = Pt(size)
     if color is not None:
         run.font.color.rgb = color
@@ -197,11 +240,10 @@ def _run(paragraph: DocxParagraph, text: str, face: Face, size: float, *, color:
 
 
 def _indent_chars(paragraph: DocxParagraph, **chars: float) -> None:
-    """Indents in characters (w:firstLineChars etc., in hundredths), which Word prefers on a character grid."""
+    """Indents in grid characters (CHAR_PITCH_TWIPS each), written in twentieths of a point (w:firstLine etc.)."""
     ind = paragraph._p.get_or_add_pPr().get_or_add_ind()
     for name, value in chars.items():
-        ind.set(qn(f"w:{name}Chars"), str(round(value * 100)))
-        ind.set(qn(f"w:{name}"), str(round(value * L.SIZE_3 * 20)))
+        ind.set(qn(f"w:{name}"), str(round(value * CHAR_PITCH_TWIPS)))
 
 
 def _no_grid(paragraph: DocxParagraph) -> None:
@@ -224,13 +266,30 @@ def _paragraph(
     paragraph.alignment = align
     fmt = paragraph.paragraph_format
     if blank_before:
-        fmt.space_before = Pt(blank_before * L.LINE_PITCH)
+        fmt.space_before = Pt(blank_before * LINE)
     fmt.keep_with_next = keep_with_next or None
     for index, line in enumerate(text.split("\n") if text else []):
         run = _run(paragraph, line, face, size, color=color)
         if index:
             run._r.insert(0, OxmlElement("w:br"))
     return paragraph
+
+
+def _declare_fonts(document: DocxDocument) -> None:
+    """Entries in the font table for the faces used, with their other names, for Word and WPS to find them."""
+    part = next(rel.target_part for rel in document.part.rels.values() if rel.reltype.endswith("/fontTable"))
+    table = parse_xml(part.blob)
+    for face, name in FONT_NAMES.items():
+        for existing in table.findall(qn("w:font")):
+            if existing.get(qn("w:name")) == name:
+                table.remove(existing)
+        font = _element("font", name=name)
+        font.append(_element("altName", val=FONT_ALTERNATIVES[face]))
+        font.append(_element("charset", val="86"))
+        font.append(_element("family", val="modern"))
+        font.append(_element("pitch", val="variable"))
+        table.append(font)
+    part._blob = etree.tostring(table, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _setup_styles(document: DocxDocument) -> None:
@@ -244,8 +303,14 @@ def _setup_styles(document: DocxDocument) -> None:
     fmt = normal.paragraph_format
     fmt.space_before = fmt.space_after = Pt(0)
     fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    fmt.line_spacing = Pt(L.LINE_PITCH)
+    fmt.line_spacing = Pt(LINE)
     fmt.widow_control = False  # the grid wins over widow control, as in printed documents
+    _set_spacing(normal.element.get_or_add_rPr(), CHAR_SPACING_TWIPS)
+    ppr = normal.element.get_or_add_pPr()
+    # No extra space between Chinese and Latin text or digits, which would push characters off the grid.
+    for tag in ("autoSpaceDE", "autoSpaceDN"):
+        _insert(ppr, _element(tag, val="0"), PPR_ORDER)
+    ppr.insert_element_before(parse_xml(_NO_HANGING_PUNCTUATION), "w:autoSpaceDE")
 
 
 def _setup_page(document: DocxDocument, draft: bool) -> None:
@@ -260,9 +325,9 @@ def _setup_page(document: DocxDocument, draft: bool) -> None:
     if grid is None:
         grid = OxmlElement("w:docGrid")
         section._sectPr.append(grid)
-    grid.set(qn("w:type"), "linesAndChars")
-    grid.set(qn("w:linePitch"), str(GRID_LINE_PITCH))
-    grid.set(qn("w:charSpace"), str(GRID_CHAR_SPACE))
+    grid.set(qn("w:type"), "default")  # no grid to snap to: the measures above are explicit
+    grid.set(qn("w:linePitch"), str(LINE_TWIPS))
+    grid.attrib.pop(qn("w:charSpace"), None)
 
     # 7.5: odd pages right, even pages left, one character in.
     document.settings.odd_and_even_pages_header_footer = True
@@ -359,7 +424,7 @@ def _title(document: DocxDocument, title: str, *, blank_before: float) -> None:
 
 
 def _body(document: DocxDocument, paragraph: Paragraph, *, blank_before: float = 0) -> DocxParagraph:
-    heading = paragraph.level in (Level.H1, Level.H2)
+    heading = paragraph.level in (Level.H1, Level.H2) and L.stands_as_heading(paragraph.text)
     face = FACE_BY_LEVEL[paragraph.level]
     if paragraph.align is Align.CENTER:
         return _paragraph(
@@ -371,8 +436,15 @@ def _body(document: DocxDocument, paragraph: Paragraph, *, blank_before: float =
         )
         _indent_chars(result, right=2)
         return result
-    # 7.3.3: 每个自然段左空二字，回行顶格.
-    result = _paragraph(document, paragraph.text, face, blank_before=blank_before, keep_with_next=heading)
+    # 7.3.3: 每个自然段左空二字，回行顶格. A run-in heading ("（一）加强组织领导。各单位要……") takes the heading's
+    # face for its first sentence only.
+    text = paragraph.text
+    head = L.run_in_heading(text)
+    result = _paragraph(document, text[:head], face, blank_before=blank_before, keep_with_next=heading)
+    for index, line in enumerate(text[head:].split("\n") if head < len(text) else []):
+        run = _run(result, line, Face.FANGSONG, L.SIZE_3)
+        if index:
+            run._r.insert(0, OxmlElement("w:br"))
     _indent_chars(result, firstLine=2)
     return result
 
@@ -423,14 +495,42 @@ def _section_break(document: DocxDocument) -> None:
     document.sections[-1].start_type = WD_SECTION.NEW_PAGE
 
 
-def _colophon(document: DocxDocument, doc: OfficialDocument) -> None:
-    """版记 (7.4) as a table floated to the foot of the 版心, thick rules first and last, thin ones between."""
+def _colophon(document: DocxDocument, doc: OfficialDocument, *, pages_after_text: int) -> None:
+    """版记 (7.4) as a table at the foot of the 版心 on an even page, thick rules first and last, thin ones between.
+
+    `pages_after_text` is where the PDF renderer put it (see `pdf.pagination`): below the text, or
+    after one or two page breaks. The table floats at a fixed distance from the top of the 版心 (tblpY), its last
+    rule on the bottom edge. A position "at the bottom" (tblpYSpec) or a table as wide as the 版心 anchored to the
+    margin makes LibreOffice 7.4 set it as an ordinary table below the text; anchored to the page edge it floats.
+    """
     rows = 2 if doc.copy_to else 1
+    breaks_needed = pages_after_text
+    if pages_after_text == 2:
+        # 7.5: 版记页前有空白页的，空白页和版记页均不编排页码. The section break makes the blank page; the new section's
+        # footers are empty.
+        _section_break(document)
+        section = document.sections[-1]
+        for footer in (section.footer, section.even_page_footer):
+            footer.is_linked_to_previous = False
+        breaks_needed = 1
+    for _ in range(breaks_needed):
+        breaks = _paragraph(document)
+        breaks.paragraph_format.line_spacing = Pt(0.5)  # fits below a full page of text
+        breaks.add_run().add_break(WD_BREAK.PAGE)
+        # LibreOffice drops a page break with nothing after it (the next page's own paragraph, or the table that
+        # becomes a frame), and two in one paragraph make one: one paragraph for each, the break then a character.
+        breaks.add_run("\u200b")
     table = document.add_table(rows=rows, cols=2)
     tbl_pr = table._tbl.tblPr
     _insert(
         tbl_pr,
-        _element("tblpPr", vertAnchor="margin", horzAnchor="margin", tblpXSpec="center", tblpYSpec="bottom"),
+        _element(
+            "tblpPr",
+            vertAnchor="margin",
+            horzAnchor="page",
+            tblpX=str(round(L.LEFT_MARGIN * 20)),
+            tblpY=str(round(L.TEXT_HEIGHT * 20) - rows * LINE_TWIPS),
+        ),
         TBLPR_ORDER,
     )
     _insert(tbl_pr, _element("tblW", w=str(round(L.TEXT_WIDTH * 20)), type="dxa"), TBLPR_ORDER)
@@ -455,7 +555,7 @@ def _colophon(document: DocxDocument, doc: OfficialDocument) -> None:
     _insert(tbl_pr, margins, TBLPR_ORDER)
 
     for row in table.rows:
-        row.height = Pt(L.LINE_PITCH)
+        row.height = Pt(LINE)
         row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
     one = L.SIZE_4  # 7.4.2, 7.4.3: 左右各空一字
 
@@ -481,7 +581,7 @@ def _colophon(document: DocxDocument, doc: OfficialDocument) -> None:
 
     # The document must end with a paragraph; make it one that cannot push a page over.
     tail = document.add_paragraph()
-    tail.paragraph_format.line_spacing = Pt(1)
+    tail.paragraph_format.line_spacing = Pt(0.5)
     _run(tail, "", Face.FANGSONG, 1)
 
 
@@ -489,6 +589,7 @@ def render_docx(doc: OfficialDocument) -> bytes:
     """The document as a DOCX laid out per GB/T 9704-2012."""
     document = Document()
     _setup_styles(document)
+    _declare_fonts(document)
     _setup_page(document, doc.draft)
     props = document.core_properties
     props.title = doc.title.replace("\n", "")
@@ -501,11 +602,20 @@ def render_docx(doc: OfficialDocument) -> bytes:
     if doc.addressees:
         # 7.3.2: 标题下空一行，居左顶格; the body follows on the next line.
         _paragraph(document, f"{doc.addressees}：", align=WD_ALIGN_PARAGRAPH.LEFT, blank_before=1)
+    # The DOCX follows the PDF's page breaks where a word processor's own rules would differ (one PDF render).
+    closing = bool(doc.attachments_list or doc.signature_unit or doc.signed_on)
+    paged = pagination(doc) if closing or doc.has_colophon else None
     last = None
     for index, paragraph in enumerate(doc.body):
         last = _body(document, paragraph, blank_before=1 if index == 0 and not doc.addressees else 0)
-    if last is not None and (doc.attachments_list or doc.signature_unit or doc.signed_on):
-        last.paragraph_format.keep_with_next = True  # the signature never stands alone on a page
+        if paged is not None and index in paged.pulled_over:
+            # The PDF carried this paragraph's end over with what follows (the signature keeps two lines of text
+            # with it): "keep with next" does that here. Word carries the last lines; LibreOffice the paragraph.
+            last.paragraph_format.keep_with_next = True
+    if last is not None and closing:
+        # When the last paragraph runs over the page anyway, widow control carries two of its lines over with the
+        # signature, as the PDF does; a "keep with next" there would make LibreOffice move the whole paragraph.
+        last.paragraph_format.widow_control = True
     _closing(document, doc)
 
     for attachment in doc.attachments:
@@ -515,8 +625,8 @@ def render_docx(doc: OfficialDocument) -> bytes:
         _title(document, attachment.title, blank_before=1)
         for index, paragraph in enumerate(attachment.body):
             _body(document, paragraph, blank_before=1 if index == 0 else 0)
-    if doc.has_colophon:
-        _colophon(document, doc)
+    if paged is not None and doc.has_colophon:
+        _colophon(document, doc, pages_after_text=paged.colophon_pages_after_text)
 
     out = io.BytesIO()
     document.save(out)

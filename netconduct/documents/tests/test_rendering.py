@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import docx
 import docx.document
@@ -13,6 +13,7 @@ import docx.enum.text
 import docx.shared
 import pypdf
 import pytest
+from lxml import etree
 from reportlab.pdfbase import pdfmetrics
 
 from netconduct.documents.rendering import (
@@ -358,6 +359,55 @@ def test_pdf_lines_hold_28_characters_and_never_start_with_a_closing_mark(notice
 def test_pdf_metadata(notice_pdf):
     assert notice_pdf.metadata.title == "关于进一步规范党员干部职工网络行为的通知"
     assert notice_pdf.metadata.subject == "西北能化党发〔2023〕36号"
+    created = notice_pdf.metadata.creation_date  # the real one, not ReportLab's invariant 2000-01-01
+    assert created is not None
+    assert abs(created.timestamp() - datetime.now(UTC).timestamp()) < 3600
+
+
+def short_notice(**changes) -> OfficialDocument:
+    """A short notice whose numbered items end like sentences (the case of a page left a third empty)."""
+    fields = {
+        "issuer_mark": "中共鄂尔多斯市西北能源化工有限责任公司委员会文件",
+        "number": "西北能化党发〔2026〕5号",
+        "title": "关于开展2026年度网络行为规范专题学习的通知",
+        "addressees": "各党支部",
+        "body": [
+            P(
+                f"为深入贯彻落实《{NORMS}》，进一步增强党员干部职工网络意识，经研究，决定在全公司开展2026年度网络"
+                "行为规范专题学习。现将有关事项通知如下："
+            ),
+            P("一、学习内容", Level.H1),
+            P(f"（一）《{NORMS}》全文。", Level.H2),
+            P("（二）《关于进一步规范党员干部职工网络行为的通知》。", Level.H2),
+            P("二、时间安排", Level.H1),
+            P("各党支部于2026年6月30日前完成专题学习，每名党员干部职工参加学习不少于1次。"),
+            P("三、工作要求", Level.H1),
+            P("1.各党支部要高度重视，精心组织，确保学习覆盖全体党员干部职工。", Level.H3),
+            P("2.学习结束后，各党支部要及时在平台上登记学习记录，上传签到表和学习照片。", Level.H3),
+        ],
+        "signature_unit": "西北能化公司党委",
+        "signed_on": date(2026, 3, 2),
+        "printer_unit": "西北能化公司综合部",
+        "printed_on": date(2026, 3, 2),
+    }
+    fields.update(changes)
+    return OfficialDocument(**fields)
+
+
+def test_pdf_page_is_not_left_a_third_empty_when_the_next_lines_fit():
+    texts = page_texts(pypdf.PdfReader(io.BytesIO(render_pdf(short_notice()))))
+    first = page_lines(texts[0])
+    # Items that end like sentences are text, not headings: they fill page 1 after "一、学习内容".
+    assert "一、学习内容" in first and any(line.startswith("（二）") for line in first)
+    # A real heading still never ends a page: "二、时间安排" goes over with the lines it introduces.
+    assert "二、时间安排" in page_lines(texts[1])[0]
+
+
+def test_layout_headings_that_end_like_sentences_are_text():
+    assert layout.stands_as_heading("一、学习内容")
+    assert layout.stands_as_heading("三、工作要求：")
+    assert not layout.stands_as_heading("（一）《规范》全文。")
+    assert not layout.stands_as_heading("（二）妄议中央大政方针；")
 
 
 def test_pdf_draft_is_marked_on_every_page():
@@ -409,7 +459,11 @@ def test_pdf_repeat_render_reuses_the_font_subsets(notice):
     cached = dict(fonts._subsets)
     again = render_pdf(notice)
     assert fonts._subsets.keys() == cached.keys()
-    assert again == render_pdf(notice)  # deterministic output
+    # The same pages (the creation date and document ID are the render's own).
+    pages = [page.get_contents().get_data() for page in pypdf.PdfReader(io.BytesIO(again)).pages]
+    assert pages == [
+        page.get_contents().get_data() for page in pypdf.PdfReader(io.BytesIO(render_pdf(notice))).pages
+    ]
 
 
 # --- fonts and line breaking -----------------------------------------------------------------------------------------
@@ -533,7 +587,24 @@ def test_docx_faces_follow_the_levels():
     assert faces["关于进一步规范党员干部职工网络行为的通知"] == "方正小标宋简体"
     assert faces["附件1"] == "黑体"
     body = paragraph_starting(document, "正文。")
-    assert body._p.pPr.ind.get(f"{W_NS}firstLineChars") == "200"
+    # Two characters of the 28-character grid (15.75 pt each), in twentieths of a point, not in 16 pt "characters".
+    assert body._p.pPr.ind.get(f"{W_NS}firstLine") == "630"
+    assert body._p.pPr.ind.get(f"{W_NS}firstLineChars") is None
+
+
+def test_docx_font_table_names_the_faces_and_their_other_names(notice_docx):
+    part = next(
+        rel.target_part for rel in notice_docx.part.rels.values() if rel.reltype.endswith("/fontTable")
+    )
+    fonts = {
+        font.get(f"{W_NS}name"): font.find(f"{W_NS}altName").get(f"{W_NS}val")
+        for font in etree.fromstring(part.blob).iter(f"{W_NS}font")
+        if font.find(f"{W_NS}altName") is not None
+    }
+    assert fonts["仿宋_GB2312"] == "仿宋,FangSong"
+    assert fonts["楷体_GB2312"] == "楷体,KaiTi"
+    assert fonts["黑体"] == "SimHei"
+    assert "方正小标宋简体" in fonts
 
 
 def test_docx_pages_are_a4_with_the_standard_margins_and_grid(notice_docx):
@@ -546,9 +617,28 @@ def test_docx_pages_are_a4_with_the_standard_margins_and_grid(notice_docx):
         assert section.right_margin.mm == pytest.approx(26, abs=0.1)
         assert section.bottom_margin.mm == pytest.approx(35, abs=0.1)
         grid = section._sectPr.find(f"{W_NS}docGrid")
-        assert grid.get(f"{W_NS}type") == "linesAndChars"
-        assert int(grid.get(f"{W_NS}linePitch")) * 22 <= 225 / 25.4 * 72 * 20  # 22 lines fit
+        # No character grid: a pitch below the font size makes LibreOffice give each character two cells.
+        assert grid.get(f"{W_NS}type") == "default" and grid.get(f"{W_NS}charSpace") is None
         assert section.start_type == docx.enum.section.WD_SECTION.NEW_PAGE
+
+
+def test_docx_normal_style_sets_the_grid_by_exact_measures(notice_docx):
+    normal = notice_docx.styles["Normal"].element
+    spacing = normal.pPr.find(f"{W_NS}spacing")
+    assert spacing.get(f"{W_NS}lineRule") == "exact"
+    assert (
+        int(spacing.get(f"{W_NS}line")) * 22
+        <= 225 / 25.4 * 72 * 20
+        < (int(spacing.get(f"{W_NS}line")) + 1) * 22
+    )
+    pitch = 16 + int(normal.rPr.find(f"{W_NS}spacing").get(f"{W_NS}val")) / 20
+    assert 28 * pitch <= 156 / 25.4 * 72 < 29 * pitch  # 28 characters a line, not 29
+    # Word (2013+) takes the Choice, LibreOffice (which reads overflowPunct inverted) the Fallback: no hanging.
+    mc = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+    alternate = normal.pPr.find(f"{mc}AlternateContent")
+    choice = alternate.find(f"{mc}Choice").find(f"{W_NS}overflowPunct")
+    fallback = alternate.find(f"{mc}Fallback").find(f"{W_NS}overflowPunct")
+    assert (choice.get(f"{W_NS}val"), fallback.get(f"{W_NS}val")) == ("0", "1")
 
 
 def test_docx_odd_and_even_footers_carry_the_page_field(notice_docx):
@@ -567,12 +657,49 @@ def test_docx_odd_and_even_footers_carry_the_page_field(notice_docx):
         assert later.footer.is_linked_to_previous
 
 
-def test_docx_colophon_is_a_table_at_the_foot_of_the_page(notice_docx):
-    table = notice_docx.tables[-1]
-    cells = [cell.text for row in table.rows for cell in row.cells]
-    assert cells == ["西北能化公司综合部", "2023年6月8日印发"]
+def colophon_position(document) -> tuple[int, int, int]:
+    """(page breaks just before the 版记 table, its distance from the top of the 版心 in twentieths, its rows)."""
+    table = document.tables[-1]
+    body = list(document.element.body)
+    breaks = []
+    for previous in reversed(
+        body[: body.index(table._tbl)]
+    ):  # the paragraphs just before it that break pages
+        found = [br for br in previous.iter(f"{W_NS}br") if br.get(f"{W_NS}type") == "page"]
+        if not found:
+            break
+        breaks += found
     position = table._tbl.tblPr.find(f"{W_NS}tblpPr")
-    assert position.get(f"{W_NS}tblpYSpec") == "bottom"
+    assert position.get(f"{W_NS}vertAnchor") == "margin" and position.get(f"{W_NS}tblpYSpec") is None
+    return len(breaks), int(position.get(f"{W_NS}tblpY")), len(table.rows)
+
+
+def test_docx_colophon_is_a_table_floated_to_the_foot_of_the_page_after_the_text(notice_docx):
+    """The seed notice's text ends on an odd page (5): the PDF and the DOCX put the 版记 on page 6."""
+    cells = [cell.text for row in notice_docx.tables[-1].rows for cell in row.cells]
+    assert cells == ["西北能化公司综合部", "2023年6月8日印发"]
+    breaks, top, rows = colophon_position(notice_docx)
+    assert breaks == 1
+    assert abs((top + rows * 579) / 20 - 225 / 25.4 * 72) < 1  # its last rule on the bottom of the 版心
+
+
+@pytest.mark.parametrize(("paragraphs", "breaks"), [(20, 0), (35, 1), (28, 2)])
+def test_docx_colophon_goes_where_the_pdf_puts_it(paragraphs, breaks):
+    """Below text that ends on an even page with room; after the text that ends on an odd page; after a blank page
+    when the text fills an even page."""
+    from netconduct.documents.rendering import pdf
+
+    doc = seed_notice(body=one_line_paragraphs(paragraphs), attachments=[], attachments_list=[])
+    assert pdf.colophon_pages_after_text(doc) == breaks
+    document = docx.Document(io.BytesIO(render_docx(doc)))
+    if breaks < 2:
+        assert colophon_position(document)[0] == breaks and len(document.sections) == 1
+    else:
+        # A section of its own starts on the blank page, a page break leads to the 版记's: neither is numbered (7.5).
+        assert colophon_position(document)[0] == 1 and len(document.sections) == 2
+        last = document.sections[-1]
+        for footer in (last.footer, last.even_page_footer):
+            assert not footer.is_linked_to_previous and "PAGE" not in footer._element.xml
 
 
 def test_docx_copy_to_row():
@@ -600,7 +727,58 @@ def test_docx_properties_keep_schema_order(notice_docx):
     for part in parts:
         for name, order in orders.items():
             for element in part.iter(f"{W_NS}{name}"):
-                tags = [child.tag.removeprefix(W_NS) for child in element]
+                # Markup compatibility is resolved before the schema applies: an mc:AlternateContent stands for
+                # the w:overflowPunct it chooses between.
+                tags = [
+                    "overflowPunct"
+                    if child.tag.endswith("}AlternateContent")
+                    else child.tag.removeprefix(W_NS)
+                    for child in element
+                ]
                 assert tags == sorted(tags, key=order.index), (name, tags)
                 checked += 1
     assert checked > 50
+
+
+@pytest.mark.parametrize(("paragraphs", "pulled"), [(29, {27, 28}), (35, set())])
+def test_docx_keeps_with_the_signature_the_lines_the_pdf_carried_over(paragraphs, pulled):
+    """The PDF keeps two lines of text with the signature; where that moved paragraphs that would have ended on the
+    page, the DOCX keeps them with the next paragraph, and no other body paragraph."""
+    from netconduct.documents.rendering import pdf
+
+    doc = seed_notice(body=one_line_paragraphs(paragraphs), attachments=[], attachments_list=[])
+    assert pdf.pagination(doc).pulled_over == pulled
+    document = docx.Document(io.BytesIO(render_docx(doc)))
+    body = [p for p in document.paragraphs if re.match(r"^第\d+段", p.text)]
+    assert {i for i, p in enumerate(body) if p.paragraph_format.keep_with_next} == pulled
+    assert body[-1].paragraph_format.widow_control
+
+
+def test_run_in_headings_take_the_heading_face_for_their_first_sentence_only():
+    assert layout.run_in_heading("（一）加强组织领导。各单位要认真组织。") == len("（一）加强组织领导。")
+    assert layout.run_in_heading("（一）《规范》全文。") == len("（一）《规范》全文。")
+    assert layout.run_in_heading("一、学习内容") == len("一、学习内容")
+    text = "（二）加强组织领导。各单位要认真组织学习，主要负责同志要亲自抓，确保学习覆盖全体党员干部职工，不留死角。"
+    doc = seed_notice(
+        body=[P("正文。"), P("一、总体要求。全面贯彻网络行为规范。", Level.H1), P(text, Level.H2)]
+    )
+    document = docx.Document(io.BytesIO(render_docx(doc)))
+    runs = [(r.text, east_asia_font(r)) for r in paragraph_starting(document, "（二）").runs]
+    assert runs == [
+        ("（二）加强组织领导。", "楷体_GB2312"),
+        (text[len("（二）加强组织领导。") :], "仿宋_GB2312"),
+    ]
+    runs = [(r.text, east_asia_font(r)) for r in paragraph_starting(document, "一、总体要求").runs]
+    assert runs == [("一、总体要求。", "黑体"), ("全面贯彻网络行为规范。", "仿宋_GB2312")]
+    # The PDF draws "一、总体要求。" in the sans face (黑体) and the rest of the line in the serif face.
+    fonts_used = []
+
+    def visit(value, cm, tm, font, size):
+        if value.strip():
+            fonts_used.append((value, font.get("/BaseFont") if font else None))
+
+    reader = pypdf.PdfReader(io.BytesIO(render_pdf(doc)))
+    reader.pages[0].extract_text(visitor_text=visit)
+    head = next(font for value, font in fonts_used if "总体要求" in value)
+    rest = next(font for value, font in fonts_used if "全面贯彻" in value)
+    assert "Sans" in head and "Serif" in rest
