@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors, services
+from . import selectors, services, signin
 
 BIG = "form-control form-control-lg"
 
@@ -33,6 +33,11 @@ class LoginForm(auth_forms.AuthenticationForm):
         "invalid_login": _("账号或密码不正确。连续输错5次，账号将被暂时锁定。"),
         "inactive": _("该账号已停用，请联系所在支部书记。"),
     }
+
+    def confirm_login_allowed(self, user) -> None:
+        reason = signin.signin_refusal(user)
+        if reason is not None:
+            raise forms.ValidationError(reason, code="inactive")
 
     def clean_username(self) -> str:
         # Whichever identifier was typed, authenticate (and so the lockout count) sees the account's own name.

@@ -30,7 +30,7 @@ from netconduct.core.forms import run_service
 from netconduct.core.links import absolute_url
 from netconduct.org import scoping
 
-from . import forms, selectors, services
+from . import forms, selectors, services, signin
 from .middleware import needs_second_factor
 from .models import ActivationCode
 
@@ -88,12 +88,19 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "other_methods": signin.signin_methods_enabled()}
+
     def form_valid(self, form):
-        response = super().form_valid(form)
         user = form.get_user()
-        if needs_second_factor(user):
-            return redirect(_with_next("accounts:otp", self.get_success_url()))
-        return response
+        try:
+            url = signin.signin_complete(
+                self.request, user, method=signin.LOCAL, backend=BACKEND, next_url=self.get_success_url()
+            )
+        except signin.SigninRefused as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        return redirect(url)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -334,6 +341,7 @@ def person_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _redeemed(request: HttpRequest, user, purpose: str) -> HttpResponse:
     auth_login(request, user, backend=BACKEND)
+    request.session[signin.SESSION_KEY] = signin.ACTIVATION  # the redemption's own event records the sign-in
     if purpose == ActivationCode.Purpose.RESET:
         messages.success(request, _("新密码已设置。以后请用手机号或工号和新密码登录。"))
     else:
