@@ -44,6 +44,26 @@ class LoginForm(auth_forms.AuthenticationForm):
         return selectors.lockout_username(self.cleaned_data["username"])
 
 
+class DirectoryLoginForm(forms.Form):
+    """The directory's own user name and password (what people type at their office computer)."""
+
+    username = forms.CharField(
+        label=_("目录账号（办公电脑登录名）"),
+        max_length=150,
+        widget=_text(autofocus=True, autocomplete="username", autocapitalize="none", spellcheck="false"),
+        error_messages={"required": _("请输入目录账号。")},
+    )
+    password = forms.CharField(
+        label=_("目录密码"),
+        strip=False,
+        widget=_password(autocomplete="current-password"),
+        error_messages={"required": _("请输入目录密码。")},
+    )
+
+    def clean_username(self) -> str:
+        return selectors.normalize_identifier(self.cleaned_data["username"])
+
+
 class TokenForm(forms.Form):
     token = forms.CharField(
         label=_("6位验证码"),

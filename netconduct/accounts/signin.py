@@ -98,13 +98,18 @@ def signin_refusal(user) -> str | None:
     # Read now, not from a person cached on the account: the status may have changed since it was loaded.
     status = Person.objects.filter(user_id=user.pk).values_list("status", flat=True).first()
     if status is not None and status != PersonStatus.ACTIVE:
-        return str(
-            _("您的人员状态为“%(status)s”，已不能登录本平台。如有疑问，请联系所在单位党组织。")
-            % {"status": PersonStatus(status).label}
-        )
+        return signin_person_refusal(status)
     if not user.is_active:
         return str(_("该账号已停用，请联系所在支部书记。"))
     return None
+
+
+def signin_person_refusal(status: str) -> str:
+    """The words for a person whose status (调离, 退休) ends their access; also used before an account is made."""
+    return str(
+        _("您的人员状态为“%(status)s”，已不能登录本平台。如有疑问，请联系所在单位党组织。")
+        % {"status": PersonStatus(status).label}
+    )
 
 
 def signin_check(user) -> None:

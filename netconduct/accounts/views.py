@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 
 import segno
 from django.contrib import messages
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import login as auth_login
-from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,6 +20,7 @@ from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
@@ -30,7 +31,7 @@ from netconduct.core.forms import run_service
 from netconduct.core.links import absolute_url
 from netconduct.org import scoping
 
-from . import forms, selectors, services, signin
+from . import forms, ldap, selectors, services, signin
 from .middleware import needs_second_factor
 from .models import ActivationCode
 
@@ -101,6 +102,45 @@ class LoginView(auth_views.LoginView):
             form.add_error(None, exc.message)
             return self.form_invalid(form)
         return redirect(url)
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def login_ldap(request: HttpRequest) -> HttpResponse:
+    """Sign in with the organisation's directory account (LDAP / AD); 404 while it is not configured."""
+    if not ldap.ldap_enabled():
+        raise Http404
+    next_url = _next_url(request)
+    if request.user.is_authenticated:
+        return redirect(next_url)
+    form = forms.DirectoryLoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(
+            request,
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+            signin_via=ldap.METHOD,
+        )
+        if (
+            user is None
+        ):  # when axes has locked the name, its middleware replaces this page with the lockout one
+            form.add_error(
+                None,
+                getattr(request, "nc_signin_refusal", None)
+                or _("目录账号或密码不正确，或该账号已被目录锁定。连续输错5次，将被暂时锁定。"),
+            )
+        else:
+            try:
+                return redirect(
+                    signin.signin_complete(
+                        request, user, method=ldap.METHOD, backend=ldap.BACKEND, next_url=next_url
+                    )
+                )
+            except signin.SigninRefused as exc:
+                form.add_error(None, exc.message)
+    context = {"form": form, "next": next_url, "label": signin.signin_method_label(ldap.METHOD)}
+    return render(request, "accounts/login_ldap.html", context)
 
 
 class LogoutView(auth_views.LogoutView):
