@@ -70,7 +70,7 @@ def signin_method_register(
 
 
 signin_method_register(LOCAL, _("账号密码"), "accounts:login", order=0)
-signin_method_register(ACTIVATION, _("激活凭条设置密码"), "", enabled=lambda: False, order=1)
+signin_method_register(ACTIVATION, _("凭激活凭条设置密码后"), "", enabled=lambda: False, order=1)
 
 
 def signin_methods_enabled() -> list[SigninMethod]:
