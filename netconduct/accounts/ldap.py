@@ -22,9 +22,11 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from netconduct.core.audit import Change, audit_record_many
+from netconduct.org import scoping
 from netconduct.org import services as org_services
-from netconduct.org.choices import PersonStatus
-from netconduct.org.models import Person
+from netconduct.org.choices import PersonStatus, Role
+from netconduct.org.models import Person, RoleGrant
+from netconduct.org.permissions import SENSITIVE_ROLES
 from netconduct.org.validation import clean_email, clean_mobile, to_halfwidth
 
 from . import signin
@@ -174,3 +176,41 @@ def account_directory_link(*, person: Person, values: dict[str, str]):
     if changes:
         audit_record_many(actor=user, changes=changes)
     return user
+
+
+@transaction.atomic
+def grant_directory_roles(*, user, person: Person, group_dns) -> list[RoleGrant]:
+    """The roles NETCONDUCT_LDAP_GROUP_ROLES maps the user's directory groups to, granted on the person's own unit.
+
+    Off unless configured. Grants are added, never removed here: taking a role away stays a person's decision on the
+    grants page (the directory does not say which grants it made). The inspector role, and every role that reads
+    reports, is never granted this way, whatever the configuration says (the settings refuse it at start too).
+    """
+    mapping = settings.NETCONDUCT_LDAP_GROUP_ROLES
+    if not mapping:
+        return []
+    wanted = {mapping[dn] for dn in (d.lower() for d in group_dns) if dn in mapping}
+    wanted = {r for r in wanted if r in (Role.SECRETARY, Role.UNIT_ADMIN) and r not in SENSITIVE_ROLES}
+    made: list[RoleGrant] = []
+    for role in sorted(wanted):
+        grant, created = RoleGrant.objects.get_or_create(user=user, role=role, unit=person.unit)
+        if created:
+            made.append(grant)
+    if made:
+        audit_record_many(
+            actor=None,
+            changes=[
+                Change(
+                    "grant.create",
+                    "org.rolegrant",
+                    g.pk,
+                    str(g),
+                    person.unit.path,
+                    None,
+                    {"user": user.get_username(), "role": g.role, "unit": person.unit.name, "via": METHOD},
+                )
+                for g in made
+            ],
+        )
+        scoping.forget_grants(user)
+    return made

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ldap
 from django.conf import settings
 from django_auth_ldap.backend import LDAPBackend, LDAPSettings
-from django_auth_ldap.config import LDAPSearch
+from django_auth_ldap.config import GroupOfNamesType, LDAPSearch, NestedActiveDirectoryGroupType
 
 from .ldap import (
     METHOD,
@@ -17,8 +17,10 @@ from .ldap import (
     account_directory_link,
     directory_person,
     directory_values,
+    grant_directory_roles,
     ldap_enabled,
 )
+from .signin import signin_refusal
 
 
 def _connection_options() -> dict:
@@ -51,6 +53,13 @@ class DirectoryBackend(LDAPBackend):
             conf.ALWAYS_UPDATE_USER = False
             conf.MIRROR_GROUPS = None
             conf.FIND_GROUP_PERMS = False
+            if settings.NETCONDUCT_LDAP_GROUP_ROLES:
+                conf.GROUP_SEARCH = LDAPSearch(settings.NETCONDUCT_LDAP_GROUP_BASE, ldap.SCOPE_SUBTREE)
+                conf.GROUP_TYPE = (
+                    NestedActiveDirectoryGroupType()
+                    if settings.NETCONDUCT_LDAP_GROUP_TYPE == "activeDirectory"
+                    else GroupOfNamesType()
+                )
             self._settings = conf
         return self._settings
 
@@ -71,7 +80,12 @@ class DirectoryBackend(LDAPBackend):
     def get_or_build_user(self, username, ldap_user):
         values = directory_values(ldap_user.attrs)
         person = directory_person(values)
-        return account_directory_link(person=person, values=values), False
+        user = account_directory_link(person=person, values=values)
+        if (
+            settings.NETCONDUCT_LDAP_GROUP_ROLES and signin_refusal(user) is None
+        ):  # no roles for someone refused
+            grant_directory_roles(user=user, person=person, group_dns=ldap_user.group_dns)
+        return user, False
 
     def get_group_permissions(self, user, obj=None):
         return set()  # roles come from the platform's grants, not from Django permissions

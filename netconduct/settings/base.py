@@ -132,6 +132,11 @@ NETCONDUCT_LDAP_ATTRS = {
     "name": env.get("NETCONDUCT_LDAP_ATTR_NAME", "cn") or "",
 }
 NETCONDUCT_LDAP_SYNC = env.get_list("NETCONDUCT_LDAP_SYNC", ["email"])  # of: email, name
+NETCONDUCT_LDAP_GROUP_BASE = env.get("NETCONDUCT_LDAP_GROUP_BASE", "") or ""  # where groups are searched
+NETCONDUCT_LDAP_GROUP_TYPE = (
+    env.get("NETCONDUCT_LDAP_GROUP_TYPE", "groupOfNames") or "groupOfNames"
+)  # or activeDirectory
+NETCONDUCT_LDAP_GROUP_ROLES = env.ldap_group_roles(env.get("NETCONDUCT_LDAP_GROUP_ROLES"))  # off when empty
 if NETCONDUCT_LDAP_URI:
     AUTHENTICATION_BACKENDS.append("netconduct.accounts.ldap_backend.DirectoryBackend")
 

@@ -107,6 +107,12 @@ dn: cn=inspectors,{GROUPS}
 objectClass: groupOfNames
 cn: inspectors
 member: uid=wangzg,{PEOPLE}
+
+dn: cn=secretaries,{GROUPS}
+objectClass: groupOfNames
+cn: secretaries
+member: uid=lisj,{PEOPLE}
+member: uid=wangzg,{PEOPLE}
 """
 
 SLAPD_CONF = """\

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.urls import reverse
 
@@ -10,7 +11,8 @@ from netconduct import testing
 from netconduct.accounts import ldap, signin
 from netconduct.core.models import AuditEvent
 from netconduct.org.choices import PersonStatus, Role
-from netconduct.org.models import Person
+from netconduct.org.models import Person, RoleGrant
+from netconduct.settings import env
 
 from . import slapd as slapd_helper
 
@@ -221,3 +223,56 @@ def test_plain_ldap_without_starttls_works_when_so_configured(accounts, director
     client = Client()
     assert _login(client, "wangzg", "dir-pass-wang").status_code == 302
     assert _signed_in(client) == str(accounts.member.pk)
+
+
+# ---------------------------------------------------------------------------------------------------- groups → roles
+
+SECRETARIES = f"cn=secretaries,{slapd_helper.GROUPS}"
+INSPECTORS = f"cn=inspectors,{slapd_helper.GROUPS}"
+
+
+def _map_groups(directory, mapping):
+    directory.NETCONDUCT_LDAP_GROUP_BASE = slapd_helper.GROUPS
+    directory.NETCONDUCT_LDAP_GROUP_ROLES = {dn.lower(): role for dn, role in mapping.items()}
+
+
+def test_directory_groups_give_no_roles_unless_mapped(accounts, directory):
+    grants = RoleGrant.objects.count()
+    _login(Client(), "wangzg", "dir-pass-wang")
+    assert RoleGrant.objects.count() == grants
+
+
+def test_a_mapped_group_gives_its_role_on_the_persons_own_unit_once(org, directory):
+    _map_groups(directory, {SECRETARIES: Role.SECRETARY})
+    person = testing.make_person(org.branch1, name="李书记", mobile="13900002222")
+    client = Client()
+    assert _login(client, "lisj", "dir-pass-li").status_code == 302
+    person.refresh_from_db()
+    grant = RoleGrant.objects.get(user=person.user)
+    assert (grant.role, grant.unit) == (Role.SECRETARY, org.branch1)
+    event = AuditEvent.objects.get(action="grant.create", object_id=str(grant.pk))
+    assert event.after["via"] == "ldap" and event.actor_id is None
+    _login(Client(), "lisj", "dir-pass-li")
+    assert RoleGrant.objects.filter(user=person.user).count() == 1
+
+
+def test_a_group_can_never_give_the_inspector_role(accounts, directory):
+    # Even if the setting were forced past its check at start-up, the grant is not made.
+    _map_groups(directory, {INSPECTORS: Role.INSPECTOR, SECRETARIES: Role.SYSADMIN})
+    assert _login(Client(), "wangzg", "dir-pass-wang").status_code == 302
+    assert not RoleGrant.objects.filter(user=accounts.member).exists()
+
+
+@pytest.mark.parametrize("role", ["inspector", "sysadmin", "nonsense"])
+def test_the_setting_refuses_roles_a_group_may_not_give(role):
+    with pytest.raises(ImproperlyConfigured, match="inspector role stays with the discipline line"):
+        env.ldap_group_roles(f"{INSPECTORS}|{role}")
+    assert env.ldap_group_roles(f" {SECRETARIES}|secretary ; ") == {SECRETARIES.lower(): "secretary"}
+    assert env.ldap_group_roles("") == {}
+
+
+def test_a_person_who_left_gets_no_role_from_a_group(accounts, directory):
+    _map_groups(directory, {SECRETARIES: Role.SECRETARY})
+    Person.objects.filter(user=accounts.member).update(status=PersonStatus.RETIRED)
+    _login(Client(), "wangzg", "dir-pass-wang")
+    assert not RoleGrant.objects.filter(user=accounts.member).exists()
