@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import ldap
 from django.conf import settings
-from django_auth_ldap.backend import LDAPBackend, LDAPSettings
+from django.utils.translation import gettext as _
+from django_auth_ldap.backend import LDAPBackend, LDAPSettings, ldap_error
 from django_auth_ldap.config import GroupOfNamesType, LDAPSearch, NestedActiveDirectoryGroupType
 
 from .ldap import (
@@ -89,3 +90,24 @@ class DirectoryBackend(LDAPBackend):
 
     def get_group_permissions(self, user, obj=None):
         return set()  # roles come from the platform's grants, not from Django permissions
+
+
+UNREACHABLE = (ldap.SERVER_DOWN, ldap.CONNECT_ERROR, ldap.TIMEOUT)
+
+
+def _explain_ldap_error(sender, context, user, request, exception, **kwargs) -> None:
+    """A server that cannot be reached (or not over verified TLS), or a service account the directory refuses, is
+    not a wrong password: say so, so that people use the local password instead of locking themselves out."""
+    if request is None:
+        return
+    if isinstance(exception, UNREACHABLE):
+        request.nc_signin_refusal = _(
+            "暂时无法安全连接单位目录服务器，请稍后再试，或改用手机号 / 工号和平台密码登录。"
+        )
+    elif context == "search_for_user_dn":
+        request.nc_signin_refusal = _(
+            "单位目录的查询账号配置有误，请联系系统管理员；您可以先改用平台密码登录。"
+        )
+
+
+ldap_error.connect(_explain_ldap_error, sender=DirectoryBackend, dispatch_uid="netconduct-ldap-error")

@@ -203,11 +203,16 @@ def _make_certificates(folder: Path) -> None:
 class Slapd:
     folder: Path
     port: int
+    tls_port: int
     process: subprocess.Popen
 
     @property
     def uri(self) -> str:
         return f"ldap://127.0.0.1:{self.port}"
+
+    @property
+    def ldaps_uri(self) -> str:
+        return f"ldaps://127.0.0.1:{self.tls_port}"
 
     @property
     def ca_file(self) -> str:
@@ -239,9 +244,9 @@ def slapd_start() -> Slapd:
     )
     (folder / "people.ldif").write_text(PEOPLE_LDIF, encoding="utf-8")
     _run(SLAPADD, "-f", str(conf), "-l", str(folder / "people.ldif"), cwd=folder)
-    port = _free_port()
+    port, tls_port = _free_port(), _free_port()
     process = subprocess.Popen(  # noqa: S603
-        [SLAPD, "-f", str(conf), "-h", f"ldap://127.0.0.1:{port}/", "-d", "0"],
+        [SLAPD, "-f", str(conf), "-h", f"ldap://127.0.0.1:{port}/ ldaps://127.0.0.1:{tls_port}/", "-d", "0"],
         cwd=folder,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -252,7 +257,7 @@ def slapd_start() -> Slapd:
             raise RuntimeError(f"slapd exited: {process.stderr.read().decode(errors='replace')[-2000:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return Slapd(folder=folder, port=port, process=process)
+                return Slapd(folder=folder, port=port, tls_port=tls_port, process=process)
         except OSError:
             time.sleep(0.1)
     process.kill()

@@ -207,14 +207,40 @@ def test_system_administrators_still_pass_totp_after_the_directory(org, director
     assert client.get("/").status_code == 302
 
 
-def test_starttls_refuses_a_server_whose_certificate_the_configured_ca_did_not_sign(
-    accounts, directory, slapd
+@pytest.mark.parametrize("ldaps", [False, True], ids=["starttls", "ldaps"])
+def test_tls_refuses_a_server_whose_certificate_the_configured_ca_did_not_sign(
+    accounts, directory, slapd, ldaps
 ):
+    if ldaps:
+        directory.NETCONDUCT_LDAP_URI, directory.NETCONDUCT_LDAP_START_TLS = slapd.ldaps_uri, False
     directory.NETCONDUCT_LDAP_CA_FILE = slapd.other_ca_file
     client = Client()
     response = _login(client, "wangzg", "dir-pass-wang")
     assert response.status_code == 200
     assert _signed_in(client) is None
+    assert "暂时无法安全连接单位目录服务器" in response.content.decode()
+
+
+def test_ldaps_with_the_test_ca_signs_in(accounts, directory, slapd):
+    directory.NETCONDUCT_LDAP_URI, directory.NETCONDUCT_LDAP_START_TLS = slapd.ldaps_uri, False
+    client = Client()
+    assert _login(client, "wangzg", "dir-pass-wang").status_code == 302
+    assert _signed_in(client) == str(accounts.member.pk)
+
+
+def test_an_unreachable_server_is_not_called_a_wrong_password(accounts, directory):
+    directory.NETCONDUCT_LDAP_URI = "ldap://127.0.0.1:9"
+    directory.NETCONDUCT_LDAP_START_TLS = False
+    response = _login(Client(), "wangzg", "dir-pass-wang")
+    html = response.content.decode()
+    assert "暂时无法安全连接单位目录服务器" in html
+    assert "目录账号或密码不正确" not in html
+
+
+def test_a_service_account_the_directory_refuses_is_named_as_a_configuration_error(accounts, directory):
+    directory.NETCONDUCT_LDAP_BIND_PASSWORD = "not-the-admin-password"
+    response = _login(Client(), "wangzg", "dir-pass-wang")
+    assert "查询账号配置有误" in response.content.decode()
 
 
 def test_plain_ldap_without_starttls_works_when_so_configured(accounts, directory):
