@@ -106,3 +106,22 @@ def test_the_login_page_lists_a_method_only_while_it_is_configured(extra_method)
     assert [m.key for m in signin.signin_methods_enabled()] == ["testway"]
     assert signin.signin_method_label("testway") == "测试方式登录"
     assert signin.signin_method_label("") == ""
+
+
+def test_the_directory_settings_are_checked(settings):
+    from netconduct.accounts.checks import ldap_settings_check
+
+    settings.NETCONDUCT_LDAP_URI = ""
+    assert ldap_settings_check() == []
+    settings.NETCONDUCT_LDAP_URI = "ldap://dc1.example.cn"
+    settings.NETCONDUCT_LDAP_USER_BASE = ""
+    settings.NETCONDUCT_LDAP_START_TLS = False
+    settings.NETCONDUCT_LDAP_GROUP_ROLES = {"cn=x,dc=example,dc=cn": "secretary"}
+    settings.NETCONDUCT_LDAP_GROUP_BASE = ""
+    assert {p.id for p in ldap_settings_check()} == {"accounts.E003", "accounts.E004", "accounts.W001"}
+    settings.NETCONDUCT_LDAP_URI = "http://dc1.example.cn"
+    assert "accounts.E001" in {p.id for p in ldap_settings_check()}
+    settings.NETCONDUCT_LDAP_URI = "ldaps://dc1.example.cn"
+    settings.NETCONDUCT_LDAP_USER_BASE = "ou=people,dc=example,dc=cn"
+    settings.NETCONDUCT_LDAP_GROUP_ROLES = {}
+    assert ldap_settings_check() == []
