@@ -20,9 +20,7 @@ def ldap_settings_check(app_configs=None, **kwargs) -> list[Error | Warning]:
     problems: list[Error | Warning] = []
     if not uri.startswith(("ldap://", "ldaps://")):
         problems.append(
-            Error(
-                f"NETCONDUCT_LDAP_URI 应以 ldap:// 或 ldaps:// 开头（现为 {uri!r}）。", id="accounts.E001"
-            )
+            Error(f"NETCONDUCT_LDAP_URI 应以 ldap:// 或 ldaps:// 开头（现为 {uri!r}）。", id="accounts.E001")
         )
     if importlib.util.find_spec("django_auth_ldap") is None:
         problems.append(
