@@ -78,6 +78,12 @@ class DirectoryBackend(LDAPBackend):
                 request.nc_signin_refusal = exc.message
             return None
 
+    def get_user(self, user_id):
+        # Like ModelBackend (and unlike django-auth-ldap): a closed account ends its directory sessions too, as
+        # leaving (调离/退休) closes the account.
+        user = super().get_user(user_id)
+        return user if user is not None and user.is_active else None
+
     def get_or_build_user(self, username, ldap_user):
         values = directory_values(ldap_user.attrs)
         person = directory_person(values)

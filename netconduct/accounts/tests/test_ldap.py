@@ -10,6 +10,7 @@ from django.urls import reverse
 from netconduct import testing
 from netconduct.accounts import ldap, signin
 from netconduct.core.models import AuditEvent
+from netconduct.org import services as org_services
 from netconduct.org.choices import PersonStatus, Role
 from netconduct.org.models import Person, RoleGrant
 from netconduct.settings import env
@@ -183,6 +184,17 @@ def test_a_person_who_left_cannot_sign_in_through_the_directory(accounts, direct
     assert _signed_in(client) is None
     assert f"您的人员状态为“{PersonStatus(status).label}”" in response.content.decode()
     assert not AuditEvent.objects.filter(action="account.login").exists()
+
+
+def test_leaving_ends_a_directory_session_already_open(accounts, directory):
+    client = Client()
+    _login(client, "wangzg", "dir-pass-wang")
+    assert client.get(reverse("accounts:profile")).status_code == 200
+    person = Person.objects.get(user=accounts.member)
+    org_services.person_update(actor=testing.superuser(), person=person, status=PersonStatus.TRANSFERRED)
+    response = client.get(reverse("accounts:profile"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
 
 
 def test_no_account_is_made_for_a_person_who_left(org, directory):
