@@ -16,4 +16,7 @@ class AccountsConfig(AppConfig):
 
         for object_type in ("accounts.user", "org.person"):  # slips are recorded on the person or the account
             register_value_labels("purpose", ActivationCode.Purpose.choices, object_type=object_type)
-        register_value_labels("via", {"link": "链接", "code": "凭条编码"}, object_type="accounts.user")
+        register_value_labels(
+            "via", {"link": "链接", "code": "凭条编码", "ldap": "单位目录账号"}, object_type="accounts.user"
+        )
+        from . import checks, ldap  # noqa: F401 - the directory's settings checks; its sign-in method

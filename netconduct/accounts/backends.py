@@ -16,8 +16,8 @@ from netconduct.org.selectors import find_user
 
 class IdentifierBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
-        if username is None or password is None:
-            return None
+        if username is None or password is None or kwargs.get("signin_via"):
+            return None  # another method's page (the directory's): its password is not the local one
         user = find_user(username)
         if user is None:
             get_user_model()().set_password(password)  # same work as a real check, so timing tells nothing

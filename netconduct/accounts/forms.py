@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors, services
+from . import selectors, services, signin
 
 BIG = "form-control form-control-lg"
 
@@ -34,9 +34,34 @@ class LoginForm(auth_forms.AuthenticationForm):
         "inactive": _("该账号已停用，请联系所在支部书记。"),
     }
 
+    def confirm_login_allowed(self, user) -> None:
+        reason = signin.signin_refusal(user)
+        if reason is not None:
+            raise forms.ValidationError(reason, code="inactive")
+
     def clean_username(self) -> str:
         # Whichever identifier was typed, authenticate (and so the lockout count) sees the account's own name.
         return selectors.lockout_username(self.cleaned_data["username"])
+
+
+class DirectoryLoginForm(forms.Form):
+    """The directory's own user name and password (what people type at their office computer)."""
+
+    username = forms.CharField(
+        label=_("目录账号（办公电脑登录名）"),
+        max_length=150,
+        widget=_text(autofocus=True, autocomplete="username", autocapitalize="none", spellcheck="false"),
+        error_messages={"required": _("请输入目录账号。")},
+    )
+    password = forms.CharField(
+        label=_("目录密码"),
+        strip=False,
+        widget=_password(autocomplete="current-password"),
+        error_messages={"required": _("请输入目录密码。")},
+    )
+
+    def clean_username(self) -> str:
+        return selectors.normalize_identifier(self.cleaned_data["username"])
 
 
 class TokenForm(forms.Form):

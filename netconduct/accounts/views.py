@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 
 import segno
 from django.contrib import messages
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import login as auth_login
-from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,6 +20,7 @@ from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
@@ -30,7 +31,7 @@ from netconduct.core.forms import run_service
 from netconduct.core.links import absolute_url
 from netconduct.org import scoping
 
-from . import forms, selectors, services
+from . import forms, ldap, selectors, services, signin
 from .middleware import needs_second_factor
 from .models import ActivationCode
 
@@ -88,12 +89,58 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "other_methods": signin.signin_methods_enabled()}
+
     def form_valid(self, form):
-        response = super().form_valid(form)
         user = form.get_user()
-        if needs_second_factor(user):
-            return redirect(_with_next("accounts:otp", self.get_success_url()))
-        return response
+        try:
+            url = signin.signin_complete(
+                self.request, user, method=signin.LOCAL, backend=BACKEND, next_url=self.get_success_url()
+            )
+        except signin.SigninRefused as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        return redirect(url)
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def login_ldap(request: HttpRequest) -> HttpResponse:
+    """Sign in with the organisation's directory account (LDAP / AD); 404 while it is not configured."""
+    if not ldap.ldap_enabled():
+        raise Http404
+    next_url = _next_url(request)
+    if request.user.is_authenticated:
+        return redirect(next_url)
+    form = forms.DirectoryLoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(
+            request,
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+            signin_via=ldap.METHOD,
+        )
+        if (
+            user is None
+        ):  # when axes has locked the name, its middleware replaces this page with the lockout one
+            form.add_error(
+                None,
+                getattr(request, "nc_signin_refusal", None)
+                or _("目录账号或密码不正确，或该账号已被目录锁定。连续输错5次，将被暂时锁定。"),
+            )
+        else:
+            try:
+                return redirect(
+                    signin.signin_complete(
+                        request, user, method=ldap.METHOD, backend=ldap.BACKEND, next_url=next_url
+                    )
+                )
+            except signin.SigninRefused as exc:
+                form.add_error(None, exc.message)
+    context = {"form": form, "next": next_url, "label": signin.signin_method_label(ldap.METHOD)}
+    return render(request, "accounts/login_ldap.html", context)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -334,6 +381,7 @@ def person_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _redeemed(request: HttpRequest, user, purpose: str) -> HttpResponse:
     auth_login(request, user, backend=BACKEND)
+    request.session[signin.SESSION_KEY] = signin.ACTIVATION  # the redemption's own event records the sign-in
     if purpose == ActivationCode.Purpose.RESET:
         messages.success(request, _("新密码已设置。以后请用手机号或工号和新密码登录。"))
     else:

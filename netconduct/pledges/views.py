@@ -15,6 +15,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from netconduct.accounts import signin
 from netconduct.accounts.selectors import mask_name, normalize_code
 from netconduct.campaigns import selectors as campaign_selectors
 from netconduct.campaigns.models import Campaign
@@ -30,8 +31,13 @@ VERIFY_UPLOAD_MAX = 20 * 1024 * 1024
 
 
 def auth_method(request: HttpRequest) -> str:
-    """How the signer's session was authenticated, in words for the evidence page."""
-    method = "账号密码登录（手机号、工号或用户名）"
+    """How the signer's session was authenticated, in words for the evidence page: the method accounts.signin
+    stored on the session at login (sessions from before methods were stored were all password logins)."""
+    key = signin.signin_method_of(request) or signin.LOCAL
+    if key == signin.LOCAL:
+        method = "账号密码登录（手机号、工号或用户名）"
+    else:
+        method = f"{signin.signin_method_label(key)}登录"
     is_verified = getattr(request.user, "is_verified", None)
     if callable(is_verified) and is_verified():
         method += " + 动态口令（TOTP）"

@@ -116,6 +116,31 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "netconduct.accounts.backends.IdentifierBackend",
 ]
+
+# Sign-in through the organisation's directory (LDAP / Active Directory): off unless NETCONDUCT_LDAP_URI is set; the
+# local password stays as the fallback. See accounts/ldap.py and the README's "LDAP / AD" section.
+NETCONDUCT_LDAP_URI = env.get("NETCONDUCT_LDAP_URI", "") or ""  # ldap://host:389 or ldaps://host:636
+NETCONDUCT_LDAP_BIND_DN = env.get("NETCONDUCT_LDAP_BIND_DN", "") or ""  # the service account that searches
+NETCONDUCT_LDAP_BIND_PASSWORD = env.get("NETCONDUCT_LDAP_BIND_PASSWORD", "") or ""
+NETCONDUCT_LDAP_USER_BASE = env.get("NETCONDUCT_LDAP_USER_BASE", "") or ""
+NETCONDUCT_LDAP_USER_FILTER = env.get("NETCONDUCT_LDAP_USER_FILTER", "(uid=%(user)s)") or "(uid=%(user)s)"
+NETCONDUCT_LDAP_START_TLS = env.get_bool("NETCONDUCT_LDAP_START_TLS")
+NETCONDUCT_LDAP_CA_FILE = env.get("NETCONDUCT_LDAP_CA_FILE", "") or ""  # PEM; the system's CAs when empty
+NETCONDUCT_LDAP_ATTRS = {
+    "employee_no": env.get("NETCONDUCT_LDAP_ATTR_EMPLOYEE_NO", "employeeNumber") or "",
+    "mobile": env.get("NETCONDUCT_LDAP_ATTR_MOBILE", "mobile") or "",
+    "email": env.get("NETCONDUCT_LDAP_ATTR_EMAIL", "mail") or "",
+    "name": env.get("NETCONDUCT_LDAP_ATTR_NAME", "cn") or "",
+}
+NETCONDUCT_LDAP_SYNC = env.get_list("NETCONDUCT_LDAP_SYNC", ["email"])  # of: email, name
+NETCONDUCT_LDAP_GROUP_BASE = env.get("NETCONDUCT_LDAP_GROUP_BASE", "") or ""  # where groups are searched
+NETCONDUCT_LDAP_GROUP_TYPE = (
+    env.get("NETCONDUCT_LDAP_GROUP_TYPE", "groupOfNames") or "groupOfNames"
+)  # or activeDirectory
+NETCONDUCT_LDAP_GROUP_ROLES = env.ldap_group_roles(env.get("NETCONDUCT_LDAP_GROUP_ROLES"))  # off when empty
+if NETCONDUCT_LDAP_URI:
+    AUTHENTICATION_BACKENDS.append("netconduct.accounts.ldap_backend.DirectoryBackend")
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -89,3 +89,30 @@ def parse_field_keys(value: str) -> dict[str, str]:
             raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS: each entry is <id>:<64 hex digits>")
         keys[kid] = hexkey.strip()
     return keys
+
+
+# Roles a directory group may give. Never the inspector (纪检监察员): that stays with the discipline line, as does
+# every role that reads reports; nor the system administrator, whom superusers appoint by name.
+LDAP_MAPPABLE_ROLES = ("secretary", "unit_admin")
+
+
+def ldap_group_roles(value: str | None) -> dict[str, str]:
+    """`NETCONDUCT_LDAP_GROUP_ROLES="<group DN>|<role>; <group DN>|<role>"` (DNs hold commas, hence `;` and `|`):
+    members of the group get the role on their own unit at sign-in. Empty (the default): no mapping."""
+    roles: dict[str, str] = {}
+    for part in (value or "").split(";"):
+        if not part.strip():
+            continue
+        dn, sep, role = part.rpartition("|")
+        dn, role = dn.strip(), role.strip()
+        if not sep or not dn:
+            raise ImproperlyConfigured(
+                f"NETCONDUCT_LDAP_GROUP_ROLES: each entry is <group DN>|<role> (got {part!r})"
+            )
+        if role not in LDAP_MAPPABLE_ROLES:
+            raise ImproperlyConfigured(
+                f"NETCONDUCT_LDAP_GROUP_ROLES: a directory group may give only {', '.join(LDAP_MAPPABLE_ROLES)}; "
+                f"not {role!r} (the inspector role stays with the discipline line)"
+            )
+        roles[dn.lower()] = role
+    return roles

@@ -7,8 +7,10 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from netconduct import testing
-from netconduct.accounts import services
+from netconduct.accounts import ldap, services
 from netconduct.accounts.models import ActivationCode
+
+from . import slapd as slapd_helper
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct-horse-battery-9"
@@ -69,3 +71,27 @@ def test_the_sheet_prints_eight_slips_per_a4_page(live_server, page, org, accoun
     box = page.locator(".nc-slip").first.bounding_box()
     mm = 96 / 25.4
     assert abs(box["width"] / mm - 97) < 2 and abs(box["height"] / mm - 70) < 2
+
+
+def test_a_member_signs_in_with_the_directory_on_a_phone(live_server, phone, accounts, settings):
+    slapd_helper.require_slapd()
+    server = slapd_helper.slapd_start()
+    try:
+        settings.NETCONDUCT_LDAP_URI = server.uri
+        settings.NETCONDUCT_LDAP_BIND_DN = slapd_helper.ADMIN_DN
+        settings.NETCONDUCT_LDAP_BIND_PASSWORD = slapd_helper.ADMIN_PASSWORD
+        settings.NETCONDUCT_LDAP_USER_BASE = slapd_helper.PEOPLE
+        settings.NETCONDUCT_LDAP_START_TLS = True
+        settings.NETCONDUCT_LDAP_CA_FILE = server.ca_file
+        settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, ldap.BACKEND]
+        phone.goto(live_server.url + reverse("accounts:login"))
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        phone.click("text=单位目录账号（LDAP）")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        phone.fill("#id_username", "wangzg")
+        phone.fill("#id_password", "dir-pass-wang")
+        phone.click("button[type=submit]")
+        phone.wait_for_url(live_server.url + "/")
+        assert "王职工" in phone.content()
+    finally:
+        server.stop()

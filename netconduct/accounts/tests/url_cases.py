@@ -30,6 +30,11 @@ CASES = [
         outside=lambda w: {"pk": w.other_person.pk},
         note="the member's account is active, so the action is refused with a message and a redirect",
     ),
+    UrlCase(
+        "accounts:login_ldap",
+        frozenset(),
+        note="404 for everyone while NETCONDUCT_LDAP_URI is unset (as here); the flow is in test_ldap",
+    ),
     UrlCase("accounts:activate_code", EVERYONE, public=True),
     UrlCase(
         "accounts:activate",

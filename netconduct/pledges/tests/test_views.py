@@ -72,6 +72,29 @@ def test_signing_through_the_page_records_the_request_and_a_double_post_signs_on
 
 
 @pytest.mark.parametrize(
+    "method, words",
+    [
+        ("ldap", "单位目录账号（LDAP）登录"),
+        ("password", "账号密码登录（手机号、工号或用户名）"),
+        ("activation", "凭激活凭条设置密码后登录"),
+    ],
+)
+def test_the_evidence_names_the_method_that_authenticated_the_signer(
+    campaign, accounts, member, method, words
+):
+    session = member.session
+    session["nc_login_method"] = method  # what accounts.signin stores at login
+    session.save()
+    member.post(
+        reverse("pledges:sign", args=[_target(campaign, accounts.member).pk]),
+        _form(campaign, accounts.member),
+    )
+    pledge = Pledge.objects.get()
+    assert pledge.auth_method == words
+    assert ("认证方式", words) in services.evidence_rows(pledge)
+
+
+@pytest.mark.parametrize(
     "overrides, message",
     [
         ({"acknowledged": ""}, "请勾选"),
