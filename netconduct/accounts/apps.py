@@ -16,4 +16,6 @@ class AccountsConfig(AppConfig):
 
         for object_type in ("accounts.user", "org.person"):  # slips are recorded on the person or the account
             register_value_labels("purpose", ActivationCode.Purpose.choices, object_type=object_type)
+        from . import dingtalk, wecom  # noqa: F401  (register the WeCom and DingTalk login methods)
+
         register_value_labels("via", {"link": "链接", "code": "凭条编码"}, object_type="accounts.user")

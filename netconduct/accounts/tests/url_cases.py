@@ -31,6 +31,19 @@ CASES = [
         note="the member's account is active, so the action is refused with a message and a redirect",
     ),
     UrlCase("accounts:activate_code", EVERYONE, public=True),
+    *(
+        UrlCase(
+            name,
+            frozenset(),
+            note="404 for everyone while WeCom / DingTalk is not configured; flow in test_wecom",
+        )
+        for name in (
+            "accounts:login_wecom",
+            "accounts:login_wecom_callback",
+            "accounts:login_dingtalk",
+            "accounts:login_dingtalk_callback",
+        )
+    ),
     UrlCase(
         "accounts:activate",
         frozenset(),
