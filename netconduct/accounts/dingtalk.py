@@ -1,15 +1,22 @@
 """DingTalk (钉钉): sign in inside the app or by QR code at a desk.
 
-Documented endpoints used (base `NETCONDUCT_DINGTALK_API_BASE`, https://oapi.dingtalk.com by default):
-- `GET /gettoken?appkey=&appsecret=` → access_token, expires_in (cached, see inapp.Platform.access_token);
-- `POST /topapi/v2/user/getuserinfo?access_token=` {"code"} → result.userid;
-- `POST /topapi/v2/user/get?access_token=` {"userid"} → result.mobile, result.job_number.
-Both the in-app page and the desk's QR code go through https://login.dingtalk.com/oauth2/auth; the callback
-carries `authCode` (or `code`), exchanged as above.
+Both go through DingTalk's login page https://login.dingtalk.com/oauth2/auth (inside the DingTalk client it signs in
+without a QR code; on a desk it shows one). Its callback carries `authCode`, exchanged as DingTalk's documentation
+for that page says ("获取登录用户的访问凭证"):
+- `POST {OPENAPI}/v1.0/oauth2/userAccessToken` {clientId, clientSecret, code, grantType} → the user's accessToken;
+- `GET {OPENAPI}/v1.0/contact/users/me` (header x-acs-dingtalk-access-token) → unionId (and mobile);
+- `POST {API}/topapi/user/getbyunionid?access_token=` {"unionid"} → result.userid;
+- `POST {API}/topapi/v2/user/get?access_token=` {"userid"} → result.mobile, result.job_number.
+A callback that carries only `code` (the 免登授权码 an H5 micro-app page gets from the JSAPI `requestAuthCode`) is
+exchanged by `POST {API}/topapi/v2/user/getuserinfo?access_token=` {"code"} → result.userid, then user/get as above.
+The app's access token comes from `GET {API}/gettoken?appkey=&appsecret=` (cached, see inapp.Platform.access_token).
+{API} is NETCONDUCT_DINGTALK_API_BASE (https://oapi.dingtalk.com), {OPENAPI} NETCONDUCT_DINGTALK_OPENAPI_BASE
+(https://api.dingtalk.com).
 
 Matching (`NETCONDUCT_DINGTALK_MATCH`): `mobile` (default) or `employee_no` (DingTalk's job_number, 工号).
 Error codes handled: 40078 invalid/used code, 60121 unknown user, 42001/40014/88 token expired or invalid (refresh
-once), 90018 (and 90002) rate limited.
+once), 90018 (and 90002) rate limited; on the v1.0 API an HTTP 4xx answer (invalid authCode) refuses the sign-in,
+and a `code` naming a QPS/flow limit is treated as rate limiting.
 """
 
 from __future__ import annotations
@@ -64,9 +71,6 @@ class DingTalk(inapp.Platform):
 
     qr_url = authorize_url  # the same page shows a QR code on a desk and signs in directly inside the app
 
-    def code_from(self, request: HttpRequest) -> str:
-        return request.GET.get("authCode") or request.GET.get("code") or ""
-
     def fetch_token(self) -> tuple[str, int]:
         data = self.request(
             "/gettoken",
@@ -78,9 +82,16 @@ class DingTalk(inapp.Platform):
         self.raise_for(data)
         return data["access_token"], int(data.get("expires_in") or 7200)
 
+    def code_from(self, request: HttpRequest) -> str:
+        authcode = request.GET.get("authCode")
+        return f"oauth2:{authcode}" if authcode else request.GET.get("code", "")
+
     def user_from_code(self, code: str) -> inapp.PlatformUser:
-        info = self.call("/topapi/v2/user/getuserinfo", body={"code": code})
-        userid = (info.get("result") or {}).get("userid") or ""
+        if code.startswith("oauth2:"):
+            userid = self._userid_from_login_page(code.removeprefix("oauth2:"))
+        else:
+            info = self.call("/topapi/v2/user/getuserinfo", body={"code": code})
+            userid = (info.get("result") or {}).get("userid") or ""
         if not userid:
             raise inapp.PlatformError(str(_("您不是本单位钉钉组织的成员，无法登录。")))
         member = self.call("/topapi/v2/user/get", body={"userid": userid, "language": "zh_CN"})
@@ -88,6 +99,45 @@ class DingTalk(inapp.Platform):
         return inapp.PlatformUser(
             userid=userid, mobile=result.get("mobile") or "", employee_no=result.get("job_number") or ""
         )
+
+    def _userid_from_login_page(self, authcode: str) -> str:
+        base = settings.NETCONDUCT_DINGTALK_OPENAPI_BASE
+        grant = self.request(
+            "/v1.0/oauth2/userAccessToken",
+            params={},
+            base=base,
+            body={
+                "clientId": settings.NETCONDUCT_DINGTALK_APP_KEY,
+                "clientSecret": settings.NETCONDUCT_DINGTALK_APP_SECRET,
+                "code": authcode,
+                "grantType": "authorization_code",
+            },
+        )
+        self._raise_for_openapi(grant)
+        me = self.request(
+            "/v1.0/contact/users/me",
+            params={},
+            base=base,
+            headers={"x-acs-dingtalk-access-token": grant.get("accessToken", "")},
+        )
+        self._raise_for_openapi(me)
+        if not me.get("unionId"):
+            return ""
+        found = self.call("/topapi/user/getbyunionid", body={"unionid": me["unionId"]})
+        return (found.get("result") or {}).get("userid") or ""
+
+    def _raise_for_openapi(self, data: dict) -> None:
+        """DingTalk's v1.0 API answers errors with an HTTP status and {"code", "message"}."""
+        status = data.get("http_status")
+        if not status:
+            return
+        code = str(data.get("code") or "")
+        inapp.logger.info("dingtalk v1.0 API answered HTTP %s %s", status, code)
+        if status == 429 or "qps" in code.lower() or "flow" in code.lower() or "throttl" in code.lower():
+            raise inapp.PlatformError(
+                str(_("钉钉接口调用过于频繁，请稍等一分钟后再试，或使用账号密码登录。")), code=90018
+            )
+        raise inapp.PlatformError(str(_("钉钉登录授权已过期或已使用，请重新打开页面再试一次。")), code=40078)
 
 
 PLATFORM = DingTalk()

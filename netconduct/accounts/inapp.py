@@ -144,11 +144,22 @@ class Platform:
             return data
         raise AssertionError("unreachable")
 
-    def request(self, path: str, *, params: dict, body: dict | None = None) -> dict:
-        """One HTTP call; the address (it may carry the secret) is never logged or shown."""
-        url = f"{self.api_base().rstrip('/')}{path}?{urlencode(params)}"
+    def request(
+        self,
+        path: str,
+        *,
+        params: dict,
+        body: dict | None = None,
+        base: str = "",
+        headers: dict | None = None,
+    ) -> dict:
+        """One HTTP call answering JSON; the address (it may carry the secret) is never logged or shown.
+
+        An HTTP error status that carries a JSON body (DingTalk's v1.0 API answers errors so) is returned as that
+        body with "http_status" added; anything else unreadable is a PlatformError."""
+        url = f"{(base or self.api_base()).rstrip('/')}{path}" + (f"?{urlencode(params)}" if params else "")
         data = None if body is None else json.dumps(body).encode()
-        headers = {"Content-Type": "application/json"} if body is not None else {}
+        headers = {**({"Content-Type": "application/json"} if body is not None else {}), **(headers or {})}
         if not url.startswith(("https://", "http://")):
             raise PlatformError(
                 _("%(platform)s接口地址配置有误，请联系系统管理员。") % {"platform": self.label}
@@ -157,6 +168,18 @@ class Platform:
         try:
             with urllib.request.urlopen(call, timeout=HTTP_TIMEOUT) as response:  # noqa: S310
                 return json.loads(response.read().decode("utf-8"))
+        except urllib.error.HTTPError as exc:
+            try:
+                answer = json.loads(exc.read().decode("utf-8"))
+            except ValueError:
+                answer = None
+            if isinstance(answer, dict):
+                return {**answer, "http_status": exc.code}
+            logger.warning("%s API %s answered HTTP %s", self.key, path, exc.code)
+            raise PlatformError(
+                _("暂时无法连接%(platform)s服务器，请稍后再试，或使用账号密码登录。")
+                % {"platform": self.label}
+            ) from None
         except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
             logger.warning("%s API %s unreachable: %s", self.key, path, type(exc).__name__)
             raise PlatformError(

@@ -45,6 +45,7 @@ def platforms(fake, settings, accounts):
     settings.NETCONDUCT_DINGTALK_APP_KEY = "dingkey01"
     settings.NETCONDUCT_DINGTALK_APP_SECRET = APP_SECRET
     settings.NETCONDUCT_DINGTALK_API_BASE = fake.base
+    settings.NETCONDUCT_DINGTALK_OPENAPI_BASE = fake.base
     settings.NETCONDUCT_DINGTALK_MATCH = "mobile"
     # The member of the conftest: 王职工, employee number A1001, mobile 13912345678.
     fake.wecom_users["wangzg"] = {"mobile": "13912345678", "basic": {"mobile": "13912345678"}}
@@ -66,8 +67,10 @@ def _start(client, platform, next_url, ua):
     return location, query["state"][0]
 
 
-def _callback(client, platform, code, state, ua=WXWORK_UA):
-    param = "authCode" if platform == "dingtalk" else "code"
+def _callback(client, platform, code, state, ua=WXWORK_UA, param=None):
+    param = param or (
+        "authCode" if platform == "dingtalk" else "code"
+    )  # DingTalk's login page sends authCode
     return client.get(
         reverse(f"accounts:login_{platform}_callback"), {param: code, "state": state}, HTTP_USER_AGENT=ua
     )
@@ -281,7 +284,9 @@ def test_dingtalk_in_app_sign_in_by_mobile(platforms, accounts):
     assert location.startswith("https://login.dingtalk.com/oauth2/auth?")
     assert parse_qs(urlsplit(location).query)["client_id"] == ["dingkey01"]
     assert APP_SECRET not in location
-    response = _callback(client, "dingtalk", platforms.issue_code("dingtalk", "0123"), state, DINGTALK_UA)
+    response = _callback(
+        client, "dingtalk", platforms.issue_code("dingtalk-login", "0123"), state, DINGTALK_UA
+    )
     assert response["Location"] == "/campaigns/"
     assert _signed_in_user(client) == str(accounts.member.pk)
     assert AuditEvent.objects.get(action="account.login").after == {
@@ -298,11 +303,15 @@ def test_dingtalk_by_job_number_expired_code_unknown_user_and_token_refresh(plat
     response = _callback(client, "dingtalk", "stale", state, DINGTALK_UA)
     assert "钉钉登录授权已过期或已使用" in response.content.decode()
     _, state = _start(client, "dingtalk", "/", DINGTALK_UA)
-    response = _callback(client, "dingtalk", platforms.issue_code("dingtalk", "nobody"), state, DINGTALK_UA)
+    response = _callback(
+        client, "dingtalk", platforms.issue_code("dingtalk-login", "nobody"), state, DINGTALK_UA
+    )
     assert "钉钉中没有找到您的成员信息" in response.content.decode()
     platforms.expire_tokens()
     _, state = _start(client, "dingtalk", "/", DINGTALK_UA)
-    response = _callback(client, "dingtalk", platforms.issue_code("dingtalk", "0123"), state, DINGTALK_UA)
+    response = _callback(
+        client, "dingtalk", platforms.issue_code("dingtalk-login", "0123"), state, DINGTALK_UA
+    )
     assert response.status_code == 302
     assert _signed_in_user(client) == str(accounts.member.pk)
     assert platforms.calls["/gettoken"] == 2
@@ -321,3 +330,26 @@ def test_the_secret_is_never_logged(platforms, caplog):
     _callback(client, "wecom", "x", state)
     assert "errcode 42001" in caplog.text and "errcode 45009" in caplog.text
     assert CORP_SECRET not in caplog.text
+
+
+def test_dingtalk_login_page_code_goes_through_the_v1_api_and_an_invalid_one_is_refused(platforms, accounts):
+    client = Client()
+    _, state = _start(client, "dingtalk", reverse("accounts:login_dingtalk"), DESK_UA)
+    response = _callback(client, "dingtalk", "never-issued", state, DESK_UA)
+    assert response.status_code == 403
+    assert "钉钉登录授权已过期或已使用" in response.content.decode()
+    assert platforms.calls["/v1.0/oauth2/userAccessToken"] == 1
+    assert platforms.calls["/topapi/v2/user/getuserinfo"] == 0
+    assert _signed_in_user(client) is None
+
+
+def test_dingtalk_micro_app_code_is_exchanged_by_getuserinfo(platforms, accounts):
+    # An H5 micro-app page's 免登授权码 (JSAPI requestAuthCode) arrives as `code`: topapi/v2/user/getuserinfo.
+    client = Client()
+    _, state = _start(client, "dingtalk", "/campaigns/", DINGTALK_UA)
+    code = platforms.issue_code("dingtalk", "0123")
+    response = _callback(client, "dingtalk", code, state, DINGTALK_UA, param="code")
+    assert response["Location"] == "/campaigns/"
+    assert _signed_in_user(client) == str(accounts.member.pk)
+    assert platforms.calls["/topapi/v2/user/getuserinfo"] == 1
+    assert platforms.calls["/v1.0/oauth2/userAccessToken"] == 0
