@@ -1,5 +1,6 @@
 """Signing in through WeCom (企业微信) and DingTalk (钉钉), against a local fake of their server APIs."""
 
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -7,9 +8,10 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from netconduct.accounts import signin
+from netconduct import testing
+from netconduct.accounts import inapp, signin
 from netconduct.core.models import AuditEvent
-from netconduct.org.choices import PersonStatus
+from netconduct.org.choices import PersonStatus, Role
 from netconduct.org.models import Person
 
 from .fake_platform import FakePlatform
@@ -353,3 +355,29 @@ def test_dingtalk_micro_app_code_is_exchanged_by_getuserinfo(platforms, accounts
     assert _signed_in_user(client) == str(accounts.member.pk)
     assert platforms.calls["/topapi/v2/user/getuserinfo"] == 1
     assert platforms.calls["/v1.0/oauth2/userAccessToken"] == 0
+
+
+def test_a_system_administrator_still_enters_the_totp_code(platforms, accounts, org):
+    testing.grant(accounts.member, Role.SYSADMIN, org.group)
+    client = Client()
+    _, state = _start(client, "wecom", "/campaigns/", WXWORK_UA)
+    response = _callback(client, "wecom", platforms.issue_code("wecom", "wangzg"), state)
+    assert response["Location"].startswith(reverse("accounts:otp") + "?")
+    assert "next=%2Fcampaigns%2F" in response["Location"]
+
+
+def test_a_state_older_than_ten_minutes_is_refused(platforms, monkeypatch):
+    client = Client()
+    _, state = _start(client, "wecom", "/", WXWORK_UA)
+    later = time.time() + inapp.STATE_MAX_AGE + 1
+    monkeypatch.setattr(inapp.time, "time", lambda: later)
+    response = _callback(client, "wecom", platforms.issue_code("wecom", "wangzg"), state)
+    assert response.status_code == 400
+    assert _signed_in_user(client) is None
+
+
+def test_htmx_and_posts_inside_the_app_are_not_redirected_to_the_platform(platforms):
+    response = Client().get("/campaigns/", HTTP_USER_AGENT=WXWORK_UA, HTTP_HX_REQUEST="true")
+    assert not response["Location"].startswith("/accounts/login/wecom/")
+    response = Client().post("/campaigns/", HTTP_USER_AGENT=WXWORK_UA)
+    assert not response.get("Location", "").startswith("/accounts/login/wecom/")
