@@ -34,7 +34,11 @@ class WeCom(inapp.Platform):
     unknown_user_codes = frozenset({60111, 46004})
 
     def configured(self) -> bool:
-        return bool(settings.NETCONDUCT_WECOM_CORP_ID and settings.NETCONDUCT_WECOM_SECRET)
+        return bool(
+            settings.NETCONDUCT_WECOM_CORP_ID
+            and settings.NETCONDUCT_WECOM_AGENT_ID
+            and settings.NETCONDUCT_WECOM_SECRET
+        )
 
     def api_base(self) -> str:
         return settings.NETCONDUCT_WECOM_API_BASE

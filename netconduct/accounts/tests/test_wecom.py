@@ -381,3 +381,22 @@ def test_htmx_and_posts_inside_the_app_are_not_redirected_to_the_platform(platfo
     assert not response["Location"].startswith("/accounts/login/wecom/")
     response = Client().post("/campaigns/", HTTP_USER_AGENT=WXWORK_UA)
     assert not response.get("Location", "").startswith("/accounts/login/wecom/")
+
+
+def test_an_unreachable_platform_gives_a_message_not_a_crash(platforms, settings):
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        settings.NETCONDUCT_WECOM_API_BASE = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    client = Client()
+    _, state = _start(client, "wecom", "/", WXWORK_UA)
+    response = _callback(client, "wecom", "any", state)
+    assert response.status_code == 403
+    assert "暂时无法连接企业微信服务器" in response.content.decode()
+    assert _signed_in_user(client) is None
+
+
+def test_wecom_needs_its_agent_id_too(platforms, settings):
+    settings.NETCONDUCT_WECOM_AGENT_ID = ""
+    assert Client().get(reverse("accounts:login_wecom")).status_code == 404
