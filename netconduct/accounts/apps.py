@@ -19,4 +19,4 @@ class AccountsConfig(AppConfig):
         register_value_labels(
             "via", {"link": "链接", "code": "凭条编码", "ldap": "单位目录账号"}, object_type="accounts.user"
         )
-        from . import checks, ldap  # noqa: F401 - the directory's settings checks; its sign-in method
+        from . import checks, dingtalk, ldap, wecom  # noqa: F401 - settings checks; the sign-in methods register themselves

@@ -1,11 +1,15 @@
 from django.urls import path
 
-from . import views
+from . import dingtalk, views, wecom
 
 app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("login/ldap/", views.login_ldap, name="login_ldap"),
+    path("login/wecom/", wecom.login_wecom, name="login_wecom"),
+    path("login/wecom/callback/", wecom.login_wecom_callback, name="login_wecom_callback"),
+    path("login/dingtalk/", dingtalk.login_dingtalk, name="login_dingtalk"),
+    path("login/dingtalk/callback/", dingtalk.login_dingtalk_callback, name="login_dingtalk_callback"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("otp/", views.otp_verify, name="otp"),
     path("otp/setup/", views.otp_setup, name="otp_setup"),

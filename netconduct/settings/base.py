@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "netconduct.accounts.middleware.RequireSecondFactorMiddleware",
+    "netconduct.accounts.inapp.InAppSigninMiddleware",  # opened inside WeCom / DingTalk: sign in through the app
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -332,3 +333,32 @@ NETCONDUCT_REGISTRY_FOLLOWER_THRESHOLD = int(
 NETCONDUCT_REGISTRY_GROUP_THRESHOLD = int(env.get("NETCONDUCT_REGISTRY_GROUP_THRESHOLD", "400") or 400)
 NETCONDUCT_REGISTRY_CHANGE_DAYS = 30
 NETCONDUCT_REGISTRY_IMPORT_MAX_ROWS = 5000
+
+# Sign-in through WeCom (企业微信) and DingTalk (钉钉): off until the app's id and secret are set. The secrets are read
+# here only, sent only to the platform's token endpoint, and never logged. The API hosts can be pointed elsewhere
+# (a proxy, or the tests' local fake platform).
+NETCONDUCT_WECOM_CORP_ID = env.get("NETCONDUCT_WECOM_CORP_ID", "") or ""
+NETCONDUCT_WECOM_AGENT_ID = env.get("NETCONDUCT_WECOM_AGENT_ID", "") or ""
+NETCONDUCT_WECOM_SECRET = env.get("NETCONDUCT_WECOM_SECRET", "") or ""
+NETCONDUCT_WECOM_API_BASE = env.get("NETCONDUCT_WECOM_API_BASE", "https://qyapi.weixin.qq.com") or ""
+NETCONDUCT_WECOM_AUTHORIZE_URL = (
+    env.get("NETCONDUCT_WECOM_AUTHORIZE_URL", "https://open.weixin.qq.com/connect/oauth2/authorize") or ""
+)
+NETCONDUCT_WECOM_QR_URL = (
+    env.get("NETCONDUCT_WECOM_QR_URL", "https://login.work.weixin.qq.com/wwlogin/sso/login") or ""
+)
+NETCONDUCT_WECOM_SCOPE = env.choice(
+    "NETCONDUCT_WECOM_SCOPE", ("snsapi_base", "snsapi_privateinfo"), "snsapi_base"
+)
+NETCONDUCT_WECOM_MATCH = env.choice("NETCONDUCT_WECOM_MATCH", ("mobile", "employee_no"), "mobile")
+NETCONDUCT_DINGTALK_APP_KEY = env.get("NETCONDUCT_DINGTALK_APP_KEY", "") or ""
+NETCONDUCT_DINGTALK_APP_SECRET = env.get("NETCONDUCT_DINGTALK_APP_SECRET", "") or ""
+NETCONDUCT_DINGTALK_CORP_ID = env.get("NETCONDUCT_DINGTALK_CORP_ID", "") or ""
+NETCONDUCT_DINGTALK_API_BASE = env.get("NETCONDUCT_DINGTALK_API_BASE", "https://oapi.dingtalk.com") or ""
+NETCONDUCT_DINGTALK_OPENAPI_BASE = (
+    env.get("NETCONDUCT_DINGTALK_OPENAPI_BASE", "https://api.dingtalk.com") or ""
+)
+NETCONDUCT_DINGTALK_AUTHORIZE_URL = (
+    env.get("NETCONDUCT_DINGTALK_AUTHORIZE_URL", "https://login.dingtalk.com/oauth2/auth") or ""
+)
+NETCONDUCT_DINGTALK_MATCH = env.choice("NETCONDUCT_DINGTALK_MATCH", ("mobile", "employee_no"), "mobile")

@@ -30,6 +30,13 @@ def get_list(name: str, default: list[str] | None = None) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def choice(name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = (get(name) or default).strip()
+    if value not in allowed:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(allowed)} (got {value!r})")
+    return value
+
+
 def require(name: str, why: str) -> str:
     value = get(name)
     if value is None:

@@ -36,6 +36,19 @@ CASES = [
         note="404 for everyone while NETCONDUCT_LDAP_URI is unset (as here); the flow is in test_ldap",
     ),
     UrlCase("accounts:activate_code", EVERYONE, public=True),
+    *(
+        UrlCase(
+            name,
+            frozenset(),
+            note="404 for everyone while WeCom / DingTalk is not configured; flow in test_wecom",
+        )
+        for name in (
+            "accounts:login_wecom",
+            "accounts:login_wecom_callback",
+            "accounts:login_dingtalk",
+            "accounts:login_dingtalk_callback",
+        )
+    ),
     UrlCase(
         "accounts:activate",
         frozenset(),
