@@ -39,10 +39,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from netconduct.org.choices import PersonStatus
 from netconduct.org.models import Person
 from netconduct.org.validation import clean_mobile
 
 from . import signin
+from .services import account_open_for_signin
 
 logger = logging.getLogger(__name__)
 
@@ -240,12 +242,7 @@ def person_for(platform: Platform, found: PlatformUser) -> Person:
         raise PlatformError(
             _("名册中有多名人员使用%(who)s，无法确认身份，请联系单位管理员。") % {"who": shown}
         )
-    person = people[0]
-    if person.user_id is None:
-        raise PlatformError(
-            _("%(name)s尚未开通本平台账号，请先用激活单上的激活码开通账号。") % {"name": person.name}
-        )
-    return person
+    return people[0]
 
 
 # ---------------------------------------------------------------------------------------------- state
@@ -332,9 +329,13 @@ def callback(request: HttpRequest, platform: Platform) -> HttpResponse:
     try:
         found = platform.user_from_code(code)
         person = person_for(platform, found)
-        url = signin.signin_complete(
-            request, person.user, method=platform.key, backend=BACKEND, next_url=next_url
-        )
+        # The platform vouches for the person: one who never had an account gets one, as the directory gives.
+        if person.user is None and person.status == PersonStatus.ACTIVE:
+            person.user = account_open_for_signin(person=person, via=platform.key)
+        user = person.user
+        if user is None:  # left, and never had an account: the same words as for one who had
+            raise signin.SigninRefused(signin.signin_person_refusal(person.status))
+        url = signin.signin_complete(request, user, method=platform.key, backend=BACKEND, next_url=next_url)
     except PlatformError as exc:
         return _refused(request, platform, exc.message, 429 if exc.code in platform.rate_limit_codes else 403)
     except signin.SigninRefused as exc:

@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -30,7 +29,7 @@ from netconduct.org.permissions import SENSITIVE_ROLES
 from netconduct.org.validation import clean_email, clean_mobile, to_halfwidth
 
 from . import signin
-from .services import new_username
+from .services import account_open_for_signin
 
 METHOD = "ldap"
 BACKEND = "netconduct.accounts.ldap_backend.DirectoryBackend"  # python-ldap is needed only there
@@ -151,25 +150,7 @@ def account_directory_link(*, person: Person, values: dict[str, str]):
         )
     user = person.user
     if user is None:
-        user = get_user_model()(
-            username=new_username(person), first_name=person.name[:150], email=person.email
-        )
-        user.set_unusable_password()
-        user.full_clean(exclude=["password"])
-        user.save()
-        person.user = user
-        person.save(update_fields=["user", "updated_at"])
-        changes.append(
-            Change(
-                "account.open",
-                "accounts.user",
-                user.pk,
-                person.name,
-                person.unit.path,
-                None,
-                {"username": user.get_username(), "person_id": person.pk, "via": METHOD},
-            )
-        )
+        user = account_open_for_signin(person=person, via=METHOD)
     elif "email" in updates and user.email != person.email:
         user.email = person.email
         user.save(update_fields=["email"])

@@ -209,6 +209,37 @@ def _validate_password(password: str, user) -> None:
         raise ApplicationError("".join(problems), field="password")
 
 
+@transaction.atomic
+def account_open_for_signin(*, person: Person, via: str):
+    """An account, with no usable password, for a person the directory or a platform (WeCom, DingTalk, OIDC) has
+    just vouched for; they sign in through it, or redeem a slip to set a password. Nobody who has left gets one."""
+    person = Person.objects.select_for_update(of=("self",)).select_related("unit", "user").get(pk=person.pk)
+    if person.user is not None:
+        return person.user
+    if person.status != PersonStatus.ACTIVE:
+        raise ApplicationError(_("%(name)s已不在岗，不能开通账号。") % {"name": person.name})
+    User = get_user_model()
+    user = User(username=new_username(person), first_name=person.name[:150], email=person.email)
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    person.user = user
+    person.save(update_fields=["user", "updated_at"])
+    audit_record(
+        actor=user,
+        change=Change(
+            "account.open",
+            USER_TYPE,
+            user.pk,
+            person.name,
+            person.unit.path,
+            None,
+            {"username": user.get_username(), "person_id": person.pk, "via": via},
+        ),
+    )
+    return user
+
+
 def new_username(person: Person) -> str:
     """p<person pk>: nobody types it (people log in with their mobile or employee number)."""
     User = get_user_model()

@@ -400,3 +400,33 @@ def test_an_unreachable_platform_gives_a_message_not_a_crash(platforms, settings
 def test_wecom_needs_its_agent_id_too(platforms, settings):
     settings.NETCONDUCT_WECOM_AGENT_ID = ""
     assert Client().get(reverse("accounts:login_wecom")).status_code == 404
+
+
+def test_a_person_with_no_account_gets_one_through_the_platform(platforms, accounts):
+    """A miner who never had a slip opens the link inside WeCom: the platform vouches, an account is opened."""
+    person = Person.objects.get(user=accounts.member)
+    Person.objects.filter(pk=person.pk).update(user=None)
+    accounts.member.delete()
+    client = Client()
+    _, state = _start(client, "wecom", "/", WXWORK_UA)
+    response = _callback(client, "wecom", platforms.issue_code("wecom", "wangzg"), state)
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.user_id is not None and not person.user.has_usable_password()
+    assert _signed_in_user(client) == str(person.user_id)
+    opened = AuditEvent.objects.get(action="account.open")
+    assert opened.after["via"] == "wecom" and opened.object_id == str(person.user_id)
+
+
+@pytest.mark.parametrize("status", [PersonStatus.TRANSFERRED, PersonStatus.RETIRED])
+def test_a_person_who_left_and_has_no_account_gets_none(platforms, accounts, status):
+    person = Person.objects.get(user=accounts.member)
+    Person.objects.filter(pk=person.pk).update(user=None, status=status)
+    accounts.member.delete()
+    client = Client()
+    _, state = _start(client, "wecom", "/", WXWORK_UA)
+    response = _callback(client, "wecom", platforms.issue_code("wecom", "wangzg"), state)
+    assert response.status_code == 403
+    person.refresh_from_db()
+    assert person.user_id is None
+    assert not AuditEvent.objects.filter(action__in=["account.open", "account.login"]).exists()
