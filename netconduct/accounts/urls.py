@@ -1,10 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import oidc_views, views
 
 app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/oidc/", oidc_views.oidc_start, name="oidc_start"),
+    path("login/oidc/callback/", oidc_views.oidc_callback, name="oidc_callback"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("otp/", views.otp_verify, name="otp"),
     path("otp/setup/", views.otp_setup, name="otp_setup"),
