@@ -102,7 +102,6 @@ def provider_metadata() -> dict:
             if metadata.get("issuer", "").rstrip("/") != issuer:
                 raise OidcRefused(_("统一身份认证平台的配置与本平台设置的签发者不一致，请联系系统管理员。"))
             cache.set(key, metadata, METADATA_TTL)
-        metadata = {**metadata, "issuer": metadata["issuer"]}
     for name, setting in (
         ("authorization_endpoint", settings.OIDC_AUTHORIZATION_ENDPOINT),
         ("token_endpoint", settings.OIDC_TOKEN_ENDPOINT),
@@ -201,6 +200,9 @@ def oidc_finish(session, params) -> tuple[dict, str, str]:
             _("统一身份认证平台未完成登录（%(error)s），请重新登录，或使用账号密码登录。")
             % {"error": params.get("error_description") or params.get("error")}
         )
+    issuer = provider_metadata().get("issuer", "")
+    if params.get("iss") and issuer and params["iss"].rstrip("/") != issuer.rstrip("/"):  # RFC 9207, mix-up
+        raise OidcRefused(_("登录结果来自另一个签发者，不是本平台配置的统一身份认证平台，请重新登录。"))
     if not params.get("code"):
         raise OidcRefused(_("统一身份认证平台没有返回授权码，请重新登录。"))
     metadata = provider_metadata()

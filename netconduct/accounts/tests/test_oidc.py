@@ -34,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 NODE_MODULES = HERE.parents[2] / ".ci" / "node" / "node_modules"
 CLIENT_ID, CLIENT_SECRET = "netconduct", "test-client-secret-0123456789"
 OTHER_ID, OTHER_SECRET = "another-app", "another-secret-0123456789"
+PASSWORD = "correct-horse-battery-9"  # the accounts fixture's local password
 ACCOUNTS = {  # the provider's fixed accounts: sub -> claims
     "u-member": {"name": "王职工", "employee_number": "A1001", "phone_number": "13700000000"},
     "u-by-mobile": {"name": "随便叫什么", "phone_number": "+86 138-0000-0042"},
@@ -352,6 +353,21 @@ def test_an_id_token_for_another_audience_or_with_a_broken_signature_is_refused(
 
 
 @pytest.mark.django_db
+def test_an_answer_naming_another_issuer_is_refused(on, accounts):
+    # RFC 9207: the provider names itself in its answer; an answer relayed from another provider is refused
+    client = Client()
+    start = client.get(reverse("accounts:oidc_start"))
+    back = _login_at_provider(requests.Session(), start["Location"], "u-member", until="http://testserver/")
+    parts = urlsplit(back)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    assert query["iss"] == on
+    response = client.get(parts.path, {**query, "iss": "https://idp.elsewhere.example"})
+    assert response.status_code == 403
+    assert "签发者" in response.content.decode()
+    assert _logged_in_as(client) is None
+
+
+@pytest.mark.django_db
 def test_an_expired_flow_is_refused(on, accounts):
     client = Client()
     start = client.get(reverse("accounts:oidc_start"))
@@ -400,15 +416,11 @@ def test_logout_ends_our_session_and_the_providers(on, accounts):
 @pytest.mark.django_db
 def test_a_password_session_logs_out_locally_only(on, accounts):
     client = Client()
-    client.post(reverse("accounts:login"), {"username": "member", "password": testing_password()})
+    client.post(reverse("accounts:login"), {"username": "member", "password": PASSWORD})
     assert _logged_in_as(client) == str(accounts.member.pk)
     response = client.post(reverse("accounts:logout"))
     assert response["Location"] == reverse("accounts:login")
     assert _logged_in_as(client) is None
-
-
-def testing_password() -> str:
-    return "correct-horse-battery-9"
 
 
 # ---------------------------------------------------------------------------------------------------- browser
