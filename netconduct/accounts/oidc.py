@@ -9,9 +9,10 @@ The authorization code flow with PKCE (S256), `state` and `nonce`, as a confiden
    checked: signature against the provider's published keys (JWKS), issuer, audience (our client id; `azp` when
    there are several), expiry, and the nonce we kept;
 3. the claims (ID token, completed by the userinfo endpoint for the same `sub`) name the person — by employee
-   number, else by mobile, never by name; the claim names are settings. Nobody matched, or the matched person has
-   no account yet, is refused with a Chinese reason and nothing is made; a person whose status is 调离/退休 is
-   refused by `accounts.signin`, which every method goes through and which audits the sign-in (method "oidc").
+   number, else by mobile, never by name; the claim names are settings. Nobody matched is refused with a Chinese
+   reason and nothing is made; a matched person without an account gets one (`account_oidc_open`, audited), as
+   with the directory sign-in; a person whose status is 调离/退休 is refused by `accounts.signin`, which every
+   method goes through and which audits the sign-in (method "oidc").
 
 Logging out of a session that began here also ends the provider's session (RP-initiated logout) when the provider
 has an end_session endpoint: `oidc_logout_url` gives the address, with the ID token as hint.
@@ -31,18 +32,22 @@ from urllib.parse import urlencode
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from netconduct.core.audit import Change, audit_record
 from netconduct.org.choices import PersonStatus
 from netconduct.org.models import Person
 from netconduct.org.validation import clean_mobile
 
 from . import signin
+from .services import new_username
 
 METHOD = "oidc"
 SESSION_FLOW = "nc_oidc_flow"  # state, nonce, code verifier and next address of the sign-in under way
@@ -274,19 +279,44 @@ def oidc_person(claims: dict) -> Person:
 
 
 def oidc_user(claims: dict):
-    """The account of the person the claims name. Nothing is made here: a person without an account is refused."""
+    """The account of the person the claims name, opened now if they have none (as the directory sign-in does)."""
     person = oidc_person(claims)
-    if person.user is None:
-        if person.status != PersonStatus.ACTIVE:  # same words as signin_complete has for someone who left
-            raise OidcRefused(
-                _("您的人员状态为“%(status)s”，已不能登录本平台。如有疑问，请联系所在单位党组织。")
-                % {"status": PersonStatus(person.status).label}
-            )
+    return person.user if person.user is not None else account_oidc_open(person=person)
+
+
+@transaction.atomic
+def account_oidc_open(*, person: Person):
+    """Open the account of a person the identity platform vouched for; ONE audit event (`account.open`, via oidc).
+
+    No password is set (the platform's sign-in is theirs; a slip can still give them one). A person whose status is
+    调离/退休 gets no account: the same words as the sign-in check."""
+    person = Person.objects.select_for_update(of=("self",)).select_related("unit", "user").get(pk=person.pk)
+    if person.user is not None:  # opened meanwhile by a sign-in in another tab
+        return person.user
+    if person.status != PersonStatus.ACTIVE:
         raise OidcRefused(
-            _("人员名册中的“%(name)s”还没有开通平台账号，请先用激活单开通账号，或联系所在支部书记。")
-            % {"name": person.name}
+            _("您的人员状态为“%(status)s”，已不能登录本平台。如有疑问，请联系所在单位党组织。")
+            % {"status": PersonStatus(person.status).label}
         )
-    return person.user
+    user = get_user_model()(username=new_username(person), first_name=person.name[:150], email=person.email)
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    person.user = user
+    person.save(update_fields=["user", "updated_at"])
+    audit_record(
+        actor=user,
+        change=Change(
+            "account.open",
+            signin.USER_TYPE,
+            user.pk,
+            person.name,
+            person.unit.path,
+            None,
+            {"username": user.get_username(), "person_id": person.pk, "via": METHOD},
+        ),
+    )
+    return user
 
 
 def oidc_logout_url(*, id_token: str, post_logout_redirect_uri: str) -> str:

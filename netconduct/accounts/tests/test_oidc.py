@@ -270,15 +270,36 @@ def test_nobody_matching_is_refused_in_chinese_even_with_a_namesake_and_no_accou
 
 
 @pytest.mark.django_db
-def test_a_matched_person_without_an_account_is_refused_and_no_account_is_made(on, org, accounts):
+def test_a_matched_person_without_an_account_gets_one_opened_and_audited(on, org, accounts):
     person = testing.make_person(org.branch1, name="孙未开通", employee_no="N1001")
     client = Client()
     response, _provider = _oidc_sign_in(client, "u-no-account")
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.user is not None
+    assert not person.user.has_usable_password()
+    assert _logged_in_as(client) == str(person.user.pk)
+    opened = AuditEvent.objects.get(action="account.open")
+    assert opened.object_id == str(person.user.pk)
+    assert opened.after["via"] == "oidc" and opened.after["person_id"] == person.pk
+    assert AuditEvent.objects.filter(action="account.login", actor_id=person.user.pk).count() == 1
+    # the second time the same account is used, nothing more is opened
+    response, _provider = _oidc_sign_in(Client(), "u-no-account")
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="account.open").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_person_who_left_and_has_no_account_gets_none(on, org, accounts):
+    person = testing.make_person(org.branch1, name="孙调离", employee_no="N1001")
+    Person.objects.filter(pk=person.pk).update(status=PersonStatus.TRANSFERRED)
+    client = Client()
+    response, _provider = _oidc_sign_in(client, "u-no-account")
     assert response.status_code == 403
-    assert "还没有开通平台账号" in response.content.decode()
+    assert "您的人员状态为“调离”" in response.content.decode()
     person.refresh_from_db()
     assert person.user is None
-    assert _logged_in_as(client) is None
+    assert not AuditEvent.objects.filter(action__in=["account.open", "account.login"]).exists()
 
 
 @pytest.mark.django_db
