@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import secrets
 import time
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.checks import Error, Warning, register
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -80,6 +81,56 @@ signin.signin_method_register(
     enabled=oidc_enabled,
     order=20,
 )
+
+
+@register("netconduct")
+def oidc_settings_check(app_configs=None, **kwargs) -> list[Error | Warning]:
+    """A half-set configuration is an error at start-up (else the button would be missing, or fail every time);
+    plain http to a provider that is not on this machine is a warning (codes and tokens would cross in clear)."""
+    addresses = {
+        name: getattr(settings, name, "")
+        for name in (
+            "OIDC_ISSUER",
+            "OIDC_AUTHORIZATION_ENDPOINT",
+            "OIDC_TOKEN_ENDPOINT",
+            "OIDC_JWKS_URI",
+            "OIDC_USERINFO_ENDPOINT",
+            "OIDC_END_SESSION_ENDPOINT",
+        )
+    }
+    client_id = getattr(settings, "OIDC_CLIENT_ID", "")
+    if not client_id and not any(addresses.values()):
+        return []
+    problems: list[Error | Warning] = []
+    if not client_id:
+        problems.append(
+            Error("设置了统一身份认证（OIDC）的地址，但未设置 OIDC_CLIENT_ID。", id="accounts.E101")
+        )
+    elif not oidc_enabled():
+        problems.append(
+            Error(
+                "设置了 OIDC_CLIENT_ID，但未设置 OIDC_ISSUER，也未同时设置 OIDC_AUTHORIZATION_ENDPOINT、"
+                "OIDC_TOKEN_ENDPOINT 和 OIDC_JWKS_URI。",
+                id="accounts.E102",
+            )
+        )
+    for name, value in addresses.items():
+        parts = urlsplit(value) if value else None
+        if parts is not None and parts.scheme not in {"http", "https"}:
+            problems.append(Error(f"{name} 应以 https:// 开头（现为 {value!r}）。", id="accounts.E103"))
+        elif (
+            parts is not None
+            and parts.scheme == "http"
+            and parts.hostname not in {"127.0.0.1", "localhost", "::1"}
+        ):
+            problems.append(
+                Warning(
+                    f"{name} 使用明文 http://，授权码和身份凭证将以明文经过网络。",
+                    hint="改用 https:// 地址。",
+                    id="accounts.W101",
+                )
+            )
+    return problems
 
 
 # ---------------------------------------------------------------------------------------------------- provider

@@ -212,6 +212,26 @@ def test_configured_it_is_listed_on_the_login_page_with_next(on, client):
     assert f"{reverse('accounts:oidc_start')}?next=/accounts/profile/" in html
 
 
+def _check_ids() -> list[str]:
+    return sorted(problem.id for problem in oidc.oidc_settings_check())
+
+
+def test_half_set_or_clear_text_configurations_are_reported_by_the_checks():
+    assert _check_ids() == []  # off: nothing to say
+    with override_settings(OIDC_ISSUER="https://idp.example.cn"):
+        assert _check_ids() == ["accounts.E101"]
+    with override_settings(OIDC_CLIENT_ID="nc", OIDC_TOKEN_ENDPOINT="https://idp.example.cn/token"):
+        assert _check_ids() == ["accounts.E102"]
+    with override_settings(OIDC_CLIENT_ID="nc", OIDC_ISSUER="http://idp.example.cn"):
+        assert _check_ids() == ["accounts.W101"]
+    with override_settings(OIDC_CLIENT_ID="nc", OIDC_ISSUER="idp.example.cn"):
+        assert _check_ids() == ["accounts.E103"]
+    with override_settings(OIDC_CLIENT_ID="nc", OIDC_ISSUER="http://127.0.0.1:9000"):
+        assert _check_ids() == []  # a provider on this machine
+    with override_settings(OIDC_CLIENT_ID="nc", OIDC_ISSUER="https://idp.example.cn"):
+        assert _check_ids() == []
+
+
 # ---------------------------------------------------------------------------------------------------- the flow
 
 
