@@ -44,6 +44,8 @@ ACCOUNTS = {  # the provider's fixed accounts: sub -> claims
     },  # same name as the member: never matched by it
     "u-retired": {"employee_number": "R1001"},
     "u-no-account": {"employee_number": "N1001"},
+    "u-admin": {"employee_number": "S0001"},
+    "u-shared-mobile": {"phone_number": "13600000001"},
 }
 
 
@@ -320,6 +322,30 @@ def test_a_person_who_left_and_has_no_account_gets_none(on, org, accounts):
     person.refresh_from_db()
     assert person.user is None
     assert not AuditEvent.objects.filter(action__in=["account.open", "account.login"]).exists()
+
+
+@pytest.mark.django_db
+def test_a_mobile_shared_by_two_people_names_nobody(on, org, accounts):
+    first = testing.make_person(org.branch1, name="周一", mobile="13600000001")
+    second = testing.make_person(org.branch2, name="周二", employee_no="M2")
+    Person.objects.filter(pk=second.pk).update(mobile="13600000001")  # older data: the roster had it twice
+    client = Client()
+    response, _provider = _oidc_sign_in(client, "u-shared-mobile")
+    assert response.status_code == 403
+    assert "手机号对应了多名人员" in response.content.decode()
+    assert not Person.objects.filter(pk__in=[first.pk, second.pk], user__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_a_system_administrator_still_passes_the_second_factor(on, org, accounts):
+    person = testing.make_person(org.group, name="系统管理员", employee_no="S0001")
+    Person.objects.filter(pk=person.pk).update(user=accounts.sysadmin)
+    client = Client()
+    response, _provider = _oidc_sign_in(client, "u-admin", next_url="/accounts/profile/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:otp") + "?")
+    assert "next=%2Faccounts%2Fprofile%2F" in response["Location"]
+    assert client.session[signin.SESSION_KEY] == "oidc"
 
 
 @pytest.mark.django_db
