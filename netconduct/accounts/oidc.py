@@ -249,12 +249,12 @@ def oidc_finish(session, params) -> tuple[dict, str, str]:
     flow = session.pop(SESSION_FLOW, None)
     if not flow or int(time.time()) - flow.get("at", 0) > FLOW_MAX_AGE:
         raise OidcRefused(_("登录请求已过期或不是从本平台发起的，请重新登录。"))
-    if not secrets.compare_digest(str(params.get("state", "")), flow["state"]):
+    if not secrets.compare_digest(str(params.get("state", "")).encode(), flow["state"].encode()):
         raise OidcRefused(_("登录请求的校验码（state）不符，可能不是您本人发起的，请重新登录。"))
     if params.get("error"):
         raise OidcRefused(
             _("统一身份认证平台未完成登录（%(error)s），请重新登录，或使用账号密码登录。")
-            % {"error": params.get("error_description") or params.get("error")}
+            % {"error": str(params.get("error_description") or params.get("error"))[:200]}
         )
     issuer = provider_metadata().get("issuer", "")
     if params.get("iss") and issuer and params["iss"].rstrip("/") != issuer.rstrip("/"):  # RFC 9207, mix-up

@@ -371,6 +371,11 @@ def test_a_wrong_state_is_refused_and_the_flow_cannot_be_replayed(on, accounts):
     back = _login_at_provider(requests.Session(), start["Location"], "u-member", until="http://testserver/")
     parts = urlsplit(back)
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    assert client.get(parts.path, {**query, "state": "伪造"}).status_code == 403  # not a 500 either
+    start = client.get(reverse("accounts:oidc_start"))
+    back = _login_at_provider(requests.Session(), start["Location"], "u-member", until="http://testserver/")
+    parts = urlsplit(back)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
     forged = client.get(parts.path, {**query, "state": "forged-" + query["state"]})
     assert forged.status_code == 403
     assert "校验码（state）不符" in forged.content.decode()
@@ -378,6 +383,23 @@ def test_a_wrong_state_is_refused_and_the_flow_cannot_be_replayed(on, accounts):
     replay = client.get(back)  # the right state now: the flow was used up by the refusal
     assert replay.status_code == 403
     assert "登录请求已过期" in replay.content.decode()
+    assert _logged_in_as(client) is None
+
+
+@pytest.mark.django_db
+def test_the_provider_answering_with_an_error_is_refused_with_its_reason(on, accounts):
+    client = Client()
+    at_provider = requests.Session()
+    login_page = at_provider.get(
+        client.get(reverse("accounts:oidc_start"))["Location"], allow_redirects=False
+    )
+    interaction = urljoin(login_page.url, login_page.headers["Location"])
+    # the person cancels at the provider (its abort link): it answers access_denied with our state
+    back = _login_at_provider(at_provider, f"{interaction}/abort", "", until="http://testserver/")
+    assert "error=access_denied" in back
+    response = client.get(back)
+    assert response.status_code == 403
+    assert "统一身份认证平台未完成登录（End-User aborted interaction）" in response.content.decode()
     assert _logged_in_as(client) is None
 
 
