@@ -17,6 +17,8 @@ class AccountsConfig(AppConfig):
         for object_type in ("accounts.user", "org.person"):  # slips are recorded on the person or the account
             register_value_labels("purpose", ActivationCode.Purpose.choices, object_type=object_type)
         register_value_labels(
-            "via", {"link": "链接", "code": "凭条编码", "ldap": "单位目录账号"}, object_type="accounts.user"
+            "via",
+            {"link": "链接", "code": "凭条编码", "ldap": "单位目录账号", "oidc": "统一身份认证"},
+            object_type="accounts.user",
         )
-        from . import checks, dingtalk, ldap, wecom  # noqa: F401 - settings checks; the sign-in methods register themselves
+        from . import checks, dingtalk, ldap, oidc, wecom  # noqa: F401 - settings checks; the sign-in methods register themselves

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dingtalk, views, wecom
+from . import dingtalk, oidc_views, views, wecom
 
 app_name = "accounts"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("login/wecom/callback/", wecom.login_wecom_callback, name="login_wecom_callback"),
     path("login/dingtalk/", dingtalk.login_dingtalk, name="login_dingtalk"),
     path("login/dingtalk/callback/", dingtalk.login_dingtalk_callback, name="login_dingtalk_callback"),
+    path("login/oidc/", oidc_views.oidc_start, name="oidc_start"),
+    path("login/oidc/callback/", oidc_views.oidc_callback, name="oidc_callback"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("otp/", views.otp_verify, name="otp"),
     path("otp/setup/", views.otp_setup, name="otp_setup"),

@@ -31,7 +31,7 @@ from netconduct.core.forms import run_service
 from netconduct.core.links import absolute_url
 from netconduct.org import scoping
 
-from . import forms, ldap, selectors, services, signin
+from . import forms, ldap, oidc, selectors, services, signin
 from .middleware import needs_second_factor
 from .models import ActivationCode
 
@@ -145,6 +145,18 @@ def login_ldap(request: HttpRequest) -> HttpResponse:
 
 class LogoutView(auth_views.LogoutView):
     next_page = "accounts:login"
+
+    def post(self, request, *args, **kwargs):
+        # A session that began at the identity platform ends there too (RP-initiated logout, accounts/oidc.py).
+        provider_logout = ""
+        if signin.signin_method_of(request) == oidc.METHOD:
+            back = reverse(self.next_page)
+            provider_logout = oidc.oidc_logout_url(
+                id_token=request.session.get(oidc.SESSION_ID_TOKEN, ""),
+                post_logout_redirect_uri=absolute_url(back) or request.build_absolute_uri(back),
+            )
+        response = super().post(request, *args, **kwargs)
+        return redirect(provider_logout) if provider_logout else response
 
 
 @method_decorator(never_cache, name="dispatch")

@@ -362,3 +362,19 @@ NETCONDUCT_DINGTALK_AUTHORIZE_URL = (
     env.get("NETCONDUCT_DINGTALK_AUTHORIZE_URL", "https://login.dingtalk.com/oauth2/auth") or ""
 )
 NETCONDUCT_DINGTALK_MATCH = env.choice("NETCONDUCT_DINGTALK_MATCH", ("mobile", "employee_no"), "mobile")
+# Sign-in through the group's identity platform (OpenID Connect, authorization code flow with PKCE): off unless
+# OIDC_CLIENT_ID and OIDC_ISSUER (or the three explicit endpoints) are set. See accounts/oidc.py.
+OIDC_ISSUER = (
+    env.get("OIDC_ISSUER", "") or ""
+)  # endpoints discovered at <issuer>/.well-known/openid-configuration
+OIDC_AUTHORIZATION_ENDPOINT = env.get("OIDC_AUTHORIZATION_ENDPOINT", "") or ""  # each overrides discovery
+OIDC_TOKEN_ENDPOINT = env.get("OIDC_TOKEN_ENDPOINT", "") or ""
+OIDC_JWKS_URI = env.get("OIDC_JWKS_URI", "") or ""
+OIDC_USERINFO_ENDPOINT = env.get("OIDC_USERINFO_ENDPOINT", "") or ""
+OIDC_END_SESSION_ENDPOINT = env.get("OIDC_END_SESSION_ENDPOINT", "") or ""
+OIDC_CLIENT_ID = env.get("OIDC_CLIENT_ID", "") or ""
+OIDC_CLIENT_SECRET = env.get("OIDC_CLIENT_SECRET", "") or ""
+OIDC_SCOPES = env.get("OIDC_SCOPES", "openid profile phone") or "openid profile phone"
+OIDC_CLAIM_EMPLOYEE_NUMBER = env.get("OIDC_CLAIM_EMPLOYEE_NUMBER", "employee_number") or "employee_number"
+OIDC_CLAIM_MOBILE = env.get("OIDC_CLAIM_MOBILE", "phone_number") or "phone_number"
+OIDC_TIMEOUT = int(env.get("OIDC_TIMEOUT", "10") or 10)  # seconds, for each call to the provider

@@ -3,6 +3,16 @@ from netconduct.core.url_matrix import EVERYONE, Exempt, UrlCase
 ACTIVATORS = frozenset({"sysadmin", "unit_admin", "secretary"})
 
 CASES = [
+    UrlCase(
+        "accounts:oidc_start",
+        frozenset(),
+        note="404 for everyone while OIDC_CLIENT_ID is unset (as here); the flow is in test_oidc",
+    ),
+    UrlCase(
+        "accounts:oidc_callback",
+        frozenset(),
+        note="404 for everyone while OIDC_CLIENT_ID is unset (as here); the flow is in test_oidc",
+    ),
     UrlCase("accounts:login", EVERYONE, public=True, note="a logged-in visitor is sent on to the home page"),
     UrlCase("accounts:otp", EVERYONE, note="anyone already verified, or without a device, is sent on"),
     UrlCase("accounts:otp_setup", EVERYONE, note="only an unconfirmed system administrator sees the QR code"),
