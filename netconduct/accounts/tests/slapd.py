@@ -157,9 +157,13 @@ def require_slapd() -> None:
     if slapd_available():
         return
     if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("slapd is not installed: CI must run the directory sign-in tests (apt-get install slapd)")
+        pytest.fail(
+            "slapd or django-auth-ldap is not installed: CI must run the directory sign-in tests "
+            "(apt-get install slapd libldap2-dev libsasl2-dev; pip install -e '.[test,ldap]')"
+        )
     pytest.skip(
-        "slapd (Debian package slapd) is not installed: the directory sign-in tests need a real server"
+        "the directory sign-in tests need a real server and the [ldap] extra: apt-get install slapd libldap2-dev "
+        "libsasl2-dev, then pip install -e '.[test,ldap]'"
     )
 
 
