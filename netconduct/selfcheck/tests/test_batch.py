@@ -103,3 +103,13 @@ def test_batch_with_a_keyword_whose_lower_case_is_longer():
     texts = ["去İstanbul出差，ERP系统", "ERP系统", "Erp"]
     assert engine.check_many(texts) == [engine.check(t) for t in texts]
     assert [f.kind for f in engine.check_many(texts)[1]] == ["keyword"]
+
+
+def test_api_check_texts_is_check_text_for_each():
+    from netconduct.selfcheck import api
+
+    texts = ["联系人：王建国，电话13912345678", "", "红星项目在ERP上线", "没有问题"]
+    assert api.check_texts(texts) == [api.check_text(t) for t in texts]
+    given = {"keywords": ["红星项目"], "roster_names": ["王建国"]}
+    assert api.check_texts(texts, **given) == [api.check_text(t, **given) for t in texts]
+    assert [f.kind for f in api.check_texts(texts, **given)[2]] == ["keyword"]
