@@ -874,14 +874,14 @@ def _resolve(text: str, found: list[Candidate]) -> list[Finding]:
         return []
     if len(found) == 1:
         return [
-            _finding(k, s, e, mask(k, text[s:e], extra), reason, CITATIONS[k], sev)
+            _finding(k, s, e, _MASKS.get(k, _mask_all)(text[s:e], extra), reason, CITATIONS[k], sev)
             for s, e, k, reason, sev, extra in found
         ]
     # By start only, and stably: candidates with the same span keep the order in which the detectors found them.
     found.sort(key=_START)
     if all(a[1] <= b[0] for a, b in pairwise(found)):  # nothing overlaps: the common case
         return [
-            _finding(k, s, e, mask(k, text[s:e], extra), reason, CITATIONS[k], sev)
+            _finding(k, s, e, _MASKS.get(k, _mask_all)(text[s:e], extra), reason, CITATIONS[k], sev)
             for s, e, k, reason, sev, extra in found
         ]
     kept: list[Candidate] = []
@@ -896,7 +896,7 @@ def _resolve(text: str, found: list[Candidate]) -> list[Finding]:
     kept.extend(_resolve_cluster(cluster))
     kept.sort(key=_START)
     return [
-        _finding(k, s, e, mask(k, text[s:e], extra), reason, CITATIONS[k], sev)
+        _finding(k, s, e, _MASKS.get(k, _mask_all)(text[s:e], extra), reason, CITATIONS[k], sev)
         for s, e, k, reason, sev, extra in kept
     ]
 

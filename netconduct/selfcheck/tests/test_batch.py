@@ -113,3 +113,13 @@ def test_api_check_texts_is_check_text_for_each():
     given = {"keywords": ["红星项目"], "roster_names": ["王建国"]}
     assert api.check_texts(texts, **given) == [api.check_text(t, **given) for t in texts]
     assert [f.kind for f in api.check_texts(texts, **given)[2]] == ["keyword"]
+
+
+def test_mask_all_finds_whitespace_as_isspace_does():
+    """mask_all looks for whitespace with re's \\s: the same characters as str.isspace, all of Unicode."""
+    from netconduct.selfcheck import detectors as d
+
+    assert [c for c in map(chr, range(0x110000)) if c.isspace() != bool(d._WHITESPACE.match(c))] == []
+    assert d.mask_all("机密★1年") == "*****"
+    assert d.mask_all("内部\u3000资料") == "**\u3000**"
+    assert d.mask_all("〔2023〕 12号") == "****** ***"
