@@ -10,10 +10,11 @@ mobile, landline, plate, passport/permit, classification marks, handling marks, 
 exactly where they fail on Chinese: `\\b` sees no boundary between 电话 and 139…, both being word characters. Its
 recall per kind is printed too, to show that the comparison is not between a fast detector and a thorough one.
 
-Texts are checked one by one by both (`analyze(text)` and `Engine.check(text)`); the figures are UTF-8 MB/s, the
-best of `--repeat` rounds (3), and a second ratio without the keyword list (a deny list of 10,000 words is one large
-alternation in Presidio). The rounds alternate (netconduct, Presidio, netconduct, …) and are timed in CPU seconds of
-this process, so that on a machine shared with other work both meet the same load; `--wall` times wall-clock
+Presidio checks the texts one by one (`analyze(text)`); netconduct twice: one by one (`Engine.check(text)`, as
+the self-check page does) and all in one call (`Engine.check_many(texts)`, as `netconduct selfcheck --jsonl` and
+`api.check_texts` do; the same findings, which the script checks). The figures are UTF-8 MB/s, the best of `--repeat`
+rounds (3), and a second ratio without the keyword list (a deny list of 10,000 words is one large alternation in
+Presidio). The rounds alternate (check, check_many, Presidio, check, …) and are timed in CPU seconds of this process, so that on a machine shared with other work both meet the same load; `--wall` times wall-clock
 seconds instead.
 """
 
@@ -113,18 +114,16 @@ def run_presidio(analyzer, texts: list[str]) -> list[list[_Found]]:
     return out
 
 
-def timed_pair(ours, theirs, repeat: int, clock) -> tuple[float, object, float, object]:
-    """Best of `repeat` alternating rounds of both."""
-    best_ours = best_theirs = float("inf")
-    result_ours = result_theirs = None
+def timed_rounds(runs, repeat: int, clock) -> tuple[list[float], list[object]]:
+    """Best of `repeat` rounds of each of `runs`, in turn (a, b, c, a, b, c, …), and each one's last result."""
+    best = [float("inf")] * len(runs)
+    results: list[object] = [None] * len(runs)
     for _ in range(repeat):
-        t0 = clock()
-        result_ours = ours()
-        best_ours = min(best_ours, clock() - t0)
-        t0 = clock()
-        result_theirs = theirs()
-        best_theirs = min(best_theirs, clock() - t0)
-    return best_ours, result_ours, best_theirs, result_theirs
+        for i, run in enumerate(runs):
+            t0 = clock()
+            results[i] = run()
+            best[i] = min(best[i], clock() - t0)
+    return best, results
 
 
 def main() -> int:
@@ -154,13 +153,19 @@ def main() -> int:
         analyzer = build_presidio(kw)
         analyzer.analyze(text=texts[0], language="en")  # warm-up: compiles the patterns
         engine = Engine(keywords=kw or (), roster_names=roster, issuer_codes=codes)
-        t_ours, ours, t_presidio, theirs = timed_pair(
-            lambda e=engine: [e.check(t) for t in texts],
-            lambda a=analyzer: run_presidio(a, texts),
+        (t_each, t_batch, t_presidio), (ours, batched, theirs) = timed_rounds(
+            [
+                lambda e=engine: [e.check(t) for t in texts],
+                lambda e=engine: e.check_many(texts),
+                lambda a=analyzer: run_presidio(a, texts),
+            ],
             args.repeat,
             clock,
         )
-        rows.append((label, size / t_presidio, size / t_ours, t_presidio / t_ours, ours, theirs))
+        if batched != ours:
+            print("check_many and check disagree", file=sys.stderr)
+            return 1
+        rows.append((label, size / t_presidio, size / t_each, size / t_batch, ours, theirs))
         if kw:
             kept = (analyzer, engine)
     analyzer, engine = kept
@@ -172,26 +177,37 @@ def main() -> int:
     ):
         part = [t for t in texts if low <= len(t) < high]
         part_size = sum(len(t.encode()) for t in part) / 1e6
-        t_ours, _o, t_presidio, _t = timed_pair(
-            lambda e=engine, p=part: [e.check(t) for t in p],
-            lambda a=analyzer, p=part: run_presidio(a, p),
+        (t_each, t_batch, t_presidio), _results = timed_rounds(
+            [
+                lambda e=engine, p=part: [e.check(t) for t in p],
+                lambda e=engine, p=part: e.check_many(p),
+                lambda a=analyzer, p=part: run_presidio(a, p),
+            ],
             args.repeat,
             clock,
         )
         by_type.append(
-            (f"{label}, {len(part)}", part_size / t_presidio, part_size / t_ours, t_presidio / t_ours)
+            (f"{label}, {len(part)}", part_size / t_presidio, part_size / t_each, part_size / t_batch)
         )
 
+    clock_name = "wall" if args.wall else "CPU"
     print(
-        f"\n{'':<24}{'Presidio MB/s':>14}{'netconduct MB/s':>17}{'ratio':>8}   ({'wall' if args.wall else 'CPU'} time)"
+        f"\n{'':<24}{'Presidio':>9}{'check':>8}{'check_many':>12}"
+        f"{'ratio, check':>14}{'check_many':>12}   (MB/s, {clock_name} time)"
     )
-    for label, presidio_speed, our_speed, ratio, *_ in rows:
-        print(f"{label:<24}{presidio_speed:>14.2f}{our_speed:>17.1f}{ratio:>7.1f}×")
+    for label, presidio_speed, each_speed, batch_speed, *_ in rows:
+        print(
+            f"{label:<24}{presidio_speed:>9.2f}{each_speed:>8.1f}{batch_speed:>12.1f}"
+            f"{each_speed / presidio_speed:>13.1f}×{batch_speed / presidio_speed:>11.1f}×"
+        )
     print("with 10,000 keywords, by kind of text:")
-    for label, presidio_speed, our_speed, ratio in by_type:
-        print(f"  {label:<34}{presidio_speed:>6.2f}{our_speed:>17.1f}{ratio:>7.1f}×")
+    for label, presidio_speed, each_speed, batch_speed in by_type:
+        print(
+            f"  {label:<34}{presidio_speed:>6.2f}{each_speed:>8.1f}{batch_speed:>12.1f}"
+            f"{each_speed / presidio_speed:>13.1f}×{batch_speed / presidio_speed:>11.1f}×"
+        )
 
-    _label, _p, _o, _r, ours, theirs = rows[0]
+    _label, _p, _e, _b, ours, theirs = rows[0]
     other = sum(1 for found in theirs for f in found if f.kind == "other")
     theirs = [[f for f in found if f.kind != "other"] for found in theirs]
     exact_ours, _, _ = score(docs, ours)

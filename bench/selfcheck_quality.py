@@ -7,7 +7,8 @@
 Scores are exact: a finding counts only with the labelled kind and the labelled start and end. For person and
 address, whose edges are a matter of judgement, an overlap score (same kind, spans intersect, one-to-one) is
 printed beside the exact one. Throughput is UTF-8 megabytes per second of checked text with the 10,000-keyword
-list and a 2,000-name roster loaded: once text by text (as `--jsonl` and the page check), once as one long text;
+list and a 2,000-name roster loaded: text by text (`check`, as the page checks), all in one call (`check_many`, as
+`--jsonl` and `api.check_texts` check) and as one long text;
 the best of three runs each, in CPU seconds of this process (the machine is shared; `bench/selfcheck_presidio.py`
 gives the ratio to Presidio, measured the same way).
 """
@@ -71,9 +72,10 @@ def score(docs, findings_per_doc):
     return exact, overlap, errors
 
 
-def throughput(engine: Engine, texts: list[str], repeat: int = 3) -> tuple[float, float]:
+def throughput(engine: Engine, texts: list[str], repeat: int = 3) -> tuple[float, float, float]:
+    """MB/s text by text (`check`), all texts in one call (`check_many`) and as one long text."""
     size = sum(len(t.encode()) for t in texts) / 1e6
-    best_each = best_whole = float("inf")
+    best_each = best_many = best_whole = float("inf")
     whole = "\n".join(texts)
     for _ in range(repeat):
         t0 = time.process_time()
@@ -81,9 +83,12 @@ def throughput(engine: Engine, texts: list[str], repeat: int = 3) -> tuple[float
             engine.check(text)
         best_each = min(best_each, time.process_time() - t0)
         t0 = time.process_time()
+        engine.check_many(texts)
+        best_many = min(best_many, time.process_time() - t0)
+        t0 = time.process_time()
         engine.check(whole)
         best_whole = min(best_whole, time.process_time() - t0)
-    return size / best_each, size / best_whole
+    return size / best_each, size / best_many, size / best_whole
 
 
 def main() -> int:
@@ -150,9 +155,10 @@ def main() -> int:
             print(f"  {which} {doc_id}: {context}")
 
     if not args.no_speed:
-        each, whole = throughput(engine, [d.text for d in docs])
+        each, many, whole = throughput(engine, [d.text for d in docs])
         print(f"\nthroughput (10,000 keywords, {engine.roster_count} roster names; CPU time):")
         print(f"  text by text   {each:7.1f} MB/s")
+        print(f"  in one call    {many:7.1f} MB/s   (check_many)")
         print(f"  one long text  {whole:7.1f} MB/s")
     if args.check and below:
         print(f"\nbelow the floor ({FLOOR}, person {PERSON_FLOOR}): {', '.join(below)}", file=sys.stderr)

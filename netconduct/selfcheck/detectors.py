@@ -503,9 +503,14 @@ def mask_keep(value: str, head: int, tail: int) -> str:
     return "".join(c if (i in keep or not c.isalnum()) else "*" for i, c in enumerate(value))
 
 
+# What str.isspace() calls whitespace (re's "\\s" on str patterns is the same Unicode property): found in C, not by a
+# Python loop over the characters
+_WHITESPACE = re.compile(r"\s")
+
+
 def mask_all(value: str) -> str:
     """Stars for everything but whitespace (marks, document numbers: brackets and ★ included)."""
-    if value.isalnum() or not any(c.isspace() for c in value):
+    if value.isalnum() or _WHITESPACE.search(value) is None:
         return "*" * len(value)
     return "".join(c if c.isspace() else "*" for c in value)
 

@@ -93,6 +93,29 @@ def test_jsonl_one_line_out_per_line_in(tmp_path):
     assert lines[2]["findings"][0]["kind"] == "internal_mark" and lines[4]["findings"] == []
 
 
+def test_jsonl_over_several_chunks_keeps_order_and_findings(tmp_path):
+    """1,203 lines (more than two chunks checked in one call each), bad lines among them: one line out per line in,
+    in order, each with what `netconduct selfcheck` finds in that text alone."""
+    from netconduct.selfcheck.engine import Engine
+
+    texts = [f"第{i}条：联系人：王建国，电话139{i:08d}" if i % 3 else f"内部资料{i}" for i in range(1203)]
+    lines = []
+    for i, text in enumerate(texts):
+        lines.append(json.dumps({"id": i, "text": text}, ensure_ascii=False))
+        if i % 250 == 7:
+            lines.append('{"id": "bad"}')
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = [json.loads(line) for line in run("--jsonl", source).splitlines()]
+    assert len(out) == len(lines)
+    good = [line for line in out if line["id"] != "bad"]
+    assert [line["id"] for line in good] == list(range(1203))
+    assert sum("error" in line for line in out) == 5
+    engine = Engine()
+    assert [line["findings"] for line in good] == [[f.as_json() for f in engine.check(t)] for t in texts]
+    assert {f["kind"] for f in good[1]["findings"]} == {"mobile", "person"}
+
+
 def test_a_docx_file_offsets_into_its_extracted_text(tmp_path):
     path = tmp_path / "通知.docx"
     path.write_bytes(docx_bytes(header="机密★1年", body=[[("电话13912345678", False)]]))
