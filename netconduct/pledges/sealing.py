@@ -646,14 +646,16 @@ def _verify_pdf(data: bytes) -> SealCheck:
 
 
 def pades_level(data: bytes) -> str:
-    """The PAdES baseline level the seal in `data` reaches by pyHanko's AdES validation, offline (nothing fetched:
-    every certificate and CRL must be in the file): "B-LTA", "B-LT", "B-T", "B-B", or "" when it does not pass.
+    """The PAdES baseline level the seal in `data` reaches, by pyHanko's validators, offline (nothing fetched):
+    "B-B" a valid, trusted seal; "B-T" with a valid signature timestamp; "B-LT" when the revocation info the
+    certificates need is in the file (validated with revocation required, from the DSS only); "B-LTA" when pyHanko's
+    AdES LTA validation (ETSI EN 319 102-1 §5.6.3) passes over the document timestamps. "" when not even B-B.
     """
     import asyncio
 
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.ades.report import AdESStatus
-    from pyhanko.sign.validation import ades
+    from pyhanko.sign.validation import ades, validate_pdf_signature
     from pyhanko.sign.validation.dss import DocumentSecurityStore
     from pyhanko.sign.validation.policy_decl import (
         PdfSignatureValidationSpec,
@@ -661,16 +663,43 @@ def pades_level(data: bytes) -> str:
         RevocationInfoGatheringSpec,
         SignatureValidationSpec,
     )
+    from pyhanko_certvalidator import ValidationContext
     from pyhanko_certvalidator.context import CertValidationPolicySpec
     from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
     from pyhanko_certvalidator.registry import SimpleTrustManager
 
+    roots = list(_trust_roots())
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     seal = next(s for s in reader.embedded_regular_signatures if s.field_name == SEAL_FIELD)
+    basic = ValidationContext(trust_roots=roots, allow_fetching=False)
+    status = validate_pdf_signature(seal, signer_validation_context=basic, ts_validation_context=basic)
+    if not (status.intact and status.valid and status.trusted):
+        return ""
+    tst = status.timestamp_validity
+    if tst is None or not (tst.intact and tst.valid and tst.trusted):
+        return "B-B"
+    try:
+        dss = DocumentSecurityStore.read_dss(reader)
+    except Exception:  # noqa: BLE001 (no DSS)
+        return "B-T"
+    settings_ = {"trust_roots": roots, "allow_fetching": False, "revocation_mode": "require"}
+    try:
+        with_revinfo = validate_pdf_signature(
+            seal,
+            signer_validation_context=dss.as_validation_context(settings_),
+            ts_validation_context=dss.as_validation_context(settings_),
+        )
+    except Exception:  # noqa: BLE001
+        logger.info("validation with the file's revocation info raised", exc_info=True)
+        return "B-T"
+    if not (with_revinfo.valid and with_revinfo.trusted and with_revinfo.revocation_details is None):
+        return "B-T"
+    if not reader.embedded_timestamp_signatures:
+        return "B-LT"
     spec = PdfSignatureValidationSpec(
         SignatureValidationSpec(
             cert_validation_policy=CertValidationPolicySpec(
-                trust_manager=SimpleTrustManager.build(trust_roots=list(_trust_roots())),
+                trust_manager=SimpleTrustManager.build(trust_roots=roots),
                 revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO),
             ),
             revinfo_gathering_policy=RevocationInfoGatheringSpec(
@@ -679,15 +708,7 @@ def pades_level(data: bytes) -> str:
         )
     )
     result = asyncio.run(ades.ades_lta_validation(seal, spec))
-    if result.ades_subindic.status != AdESStatus.PASSED:
-        logger.info("PAdES validation did not pass: %s %s", result.ades_subindic, result.failure_msg)
-        return ""
-    status = result.api_status
-    if status is None or status.timestamp_validity is None:
-        return "B-B"
-    dss = DocumentSecurityStore.read_dss(reader) if "/DSS" in reader.root else None
-    if dss is None or not (dss.crls or dss.ocsps):
-        return "B-T"
-    if not reader.embedded_timestamp_signatures or result.oldest_evidence_record_timestamp is None:
+    if result.ades_subindic.status != AdESStatus.PASSED or result.oldest_evidence_record_timestamp is None:
+        logger.info("PAdES LTA validation did not pass: %s %s", result.ades_subindic, result.failure_msg)
         return "B-LT"
     return "B-LTA"

@@ -15,6 +15,7 @@ names the URL it serves.
 from __future__ import annotations
 
 import base64
+import fcntl
 import hmac
 import logging
 import shutil
@@ -63,11 +64,15 @@ class Responder:
             serial.write_text("01\n")
         self.config = workdir / "openssl-ts.cnf"
         self.config.write_text(_config(workdir=workdir, cert=cert, key=key, chain=chain, policy=policy))
+        self._lock_path = workdir / ".lock"
         self._lock = threading.Lock()
 
     def reply(self, query: bytes) -> bytes | None:
         """The DER TimeStampResp for `query`, or None when OpenSSL cannot parse it."""
-        with self._lock:  # the serial file is read and rewritten by each call
+        # The serial file is read and rewritten by each call: one call at a time, across threads and processes (each
+        # process of a multi-process deployment may run its own responder on the same data folder).
+        with self._lock, open(self._lock_path, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
             done = subprocess.run(  # noqa: S603 (fixed program and arguments; the query goes in on stdin)
                 [
                     OPENSSL,
