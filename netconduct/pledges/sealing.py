@@ -206,6 +206,20 @@ def generate_seal(*, organisation: str, force: bool = False) -> SealFiles:
         return files
 
 
+def _outside_event_loop(fn, /, *args, **kwargs):
+    """Run `fn`, which uses pyHanko's synchronous API (asyncio.run inside), in a thread of its own when this thread
+    already runs an event loop (an ASGI request, Playwright's sync API in the browser tests)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+
+
 def _write_private(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as out:
@@ -491,7 +505,8 @@ def seal_pdf(pdf: bytes, *, reason: str, location: str = "", signer_name: str = 
         ),
     )
     try:
-        out = signers.sign_pdf(
+        out = _outside_event_loop(
+            signers.sign_pdf,
             writer,
             meta,
             signer=_signer(),
@@ -576,10 +591,8 @@ def verify_pdf(data: bytes) -> SealCheck:
     """Check the seal of `data` (only the seal: whether these are the archived bytes is `verification`'s question).
     Never raises, whatever the input."""
     try:
-        return _verify_pdf(data)
-    except (
-        Exception
-    ):  # a malformed file can make pyHanko raise almost anything; all mean "cannot be verified"
+        return _outside_event_loop(_verify_pdf, data)
+    except Exception:  # noqa: BLE001 (a malformed file makes pyHanko raise almost anything: "cannot be verified")
         logger.info("verifying a PDF raised", exc_info=True)
         return _failed(Finding.DAMAGED)
 
@@ -646,6 +659,10 @@ def _verify_pdf(data: bytes) -> SealCheck:
 
 
 def pades_level(data: bytes) -> str:
+    return _outside_event_loop(_pades_level, data)
+
+
+def _pades_level(data: bytes) -> str:
     """The PAdES baseline level the seal in `data` reaches, by pyHanko's validators, offline (nothing fetched):
     "B-B" a valid, trusted seal; "B-T" with a valid signature timestamp; "B-LT" when the revocation info the
     certificates need is in the file (validated with revocation required, from the DSS only); "B-LTA" when pyHanko's

@@ -32,6 +32,10 @@ QUERY_MAX_BYTES = 16 * 1024
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
 
 
+def openssl_available() -> bool:
+    return Path(OPENSSL).exists()
+
+
 def _config(*, workdir: Path, cert: Path, key: Path, chain: Path, policy: str) -> str:
     return f"""
 [ tsa ]
@@ -73,6 +77,9 @@ class Responder:
         # process of a multi-process deployment may run its own responder on the same data folder).
         with self._lock, open(self._lock_path, "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
+            if not openssl_available():
+                logger.error("the local TSA needs the openssl program, which is not installed")
+                return None
             done = subprocess.run(  # noqa: S603 (fixed program and arguments; the query goes in on stdin)
                 [
                     OPENSSL,

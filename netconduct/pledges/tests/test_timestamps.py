@@ -180,7 +180,10 @@ def old_style_seal(pdf: bytes) -> bytes:
         reason="旧签章",
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    return signers.sign_pdf(writer, meta, signer=sealing._signer(), bytes_reserved=16 * 1024).getvalue()
+    signed = sealing._outside_event_loop(
+        signers.sign_pdf, writer, meta, signer=sealing._signer(), bytes_reserved=16 * 1024
+    )
+    return signed.getvalue()
 
 
 @pytest.mark.once
@@ -298,3 +301,17 @@ def test_a_data_folder_whose_root_kept_no_key_gets_a_new_seal_and_still_verifies
     finally:
         settings.DATA_DIR = original
         sealing.reset_cache()
+
+
+def test_the_deploy_check_names_a_configured_seal_without_tsa(settings, tmp_path):
+    from netconduct.pledges.checks import seal_tsa_check
+
+    assert seal_tsa_check() == []  # the data folder's seal and its own TSA
+    settings.NETCONDUCT_SEAL_KEY, settings.NETCONDUCT_SEAL_CERT = (
+        str(tmp_path / "k.pem"),
+        str(tmp_path / "c.pem"),
+    )
+    errors = seal_tsa_check()
+    assert [e.id for e in errors] == ["pledges.E001"] and "SEAL_TSA_URL" in errors[0].hint
+    settings.SEAL_TSA_URL = "https://tsa.example.invalid/tsr"
+    assert seal_tsa_check() == []
