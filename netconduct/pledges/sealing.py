@@ -444,21 +444,31 @@ def tsa_config() -> TsaConfig | None:
     return TsaConfig(tsa.local_url(), timeout=timeout)
 
 
-def _validation_context(*, for_signing: bool):
+def _tsa_roots() -> list:
+    """Extra roots trusted for timestamps only (`SEAL_TSA_ROOTS`: the roots of an external TSA)."""
+    from pyhanko.keys import load_cert_from_pemder
+
+    return [load_cert_from_pemder(p) for p in getattr(settings, "SEAL_TSA_ROOTS", ()) or ()]
+
+
+def _validation_context(*, for_signing: bool, for_timestamps: bool = False):
+    """Signing: the seal's roots and the TSA's, the data folder root's CRL when it is ours, and fetching allowed
+    (an external TSA's certificates name where their revocation info is; ours name nothing, the CRL covers them).
+    Verifying: nothing fetched; the seal's own roots only for the seal, the TSA roots added for timestamps."""
     from pyhanko_certvalidator import ValidationContext
 
-    crl = current_crl() if for_signing else None
-    if crl is not None:
-        # Our own CA: its CRL is at hand, nothing is fetched, and every certificate must have revocation info.
+    roots = list(_trust_roots())
+    if not for_signing:
         return ValidationContext(
-            trust_roots=list(_trust_roots()), crls=[crl], allow_fetching=False, revocation_mode="require"
+            trust_roots=roots + (_tsa_roots() if for_timestamps else []), allow_fetching=False
         )
-    if for_signing:
-        # A configured seal: revocation info comes from its CA (CRL distribution points, OCSP).
-        return ValidationContext(
-            trust_roots=list(_trust_roots()), allow_fetching=True, revocation_mode="hard-fail"
-        )
-    return ValidationContext(trust_roots=list(_trust_roots()), allow_fetching=False)
+    crl = current_crl()
+    return ValidationContext(
+        trust_roots=roots + _tsa_roots(),
+        crls=[crl] if crl is not None else [],
+        allow_fetching=True,
+        revocation_mode="require" if crl is not None else "hard-fail",
+    )
 
 
 @cache
@@ -516,9 +526,10 @@ def seal_pdf(pdf: bytes, *, reason: str, location: str = "", signer_name: str = 
     except (TimestampRequestError, OSError) as exc:
         raise TimestampUnavailable(f"可信时间戳服务无法访问（{config.url}）。") from exc
     except (SigningError, PathBuildingError, PathValidationError) as exc:
-        if "timestamp" in str(exc).lower() or "tsa" in str(exc).lower():
-            raise TimestampUnavailable(f"可信时间戳服务的应答无法使用（{config.url}）。") from exc
-        raise
+        # Our own seal chain validates by construction: what fails here is the TSA's answer, or its certificate
+        # chain or revocation info (an external TSA whose root is not in SEAL_TSA_ROOTS). Waiting is the answer.
+        logger.warning("the timestamp could not be used: %s", exc)
+        raise TimestampUnavailable(f"可信时间戳服务的应答或其证书无法验证（{config.url}）。") from exc
     return out.getvalue()
 
 
@@ -616,8 +627,9 @@ def _verify_pdf(data: bytes) -> SealCheck:
         return _failed(Finding.NO_SEAL)
     seal = seals[0]
     vc = _validation_context(for_signing=False)
+    ts_vc = _validation_context(for_signing=False, for_timestamps=True)
     try:
-        status = validate_pdf_signature(seal, signer_validation_context=vc, ts_validation_context=vc)
+        status = validate_pdf_signature(seal, signer_validation_context=vc, ts_validation_context=ts_vc)
     except Exception:  # noqa: BLE001
         logger.info("seal validation raised", exc_info=True)
         return _failed(Finding.SEAL_DAMAGED)
@@ -643,7 +655,7 @@ def _verify_pdf(data: bytes) -> SealCheck:
         return _failed(Finding.MODIFIED, **known)
     if timestamps:
         try:
-            last = validate_pdf_timestamp(timestamps[-1], validation_context=vc)
+            last = validate_pdf_timestamp(timestamps[-1], validation_context=ts_vc)
         except Exception:  # noqa: BLE001
             return _failed(Finding.BAD_TIMESTAMP, **known)
         if not last.intact:
@@ -685,7 +697,7 @@ def _pades_level(data: bytes) -> str:
     from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
     from pyhanko_certvalidator.registry import SimpleTrustManager
 
-    roots = list(_trust_roots())
+    roots = list(_trust_roots()) + _tsa_roots()  # a diagnostic: the seal's roots and the TSA's alike
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     seal = next(s for s in reader.embedded_regular_signatures if s.field_name == SEAL_FIELD)
     basic = ValidationContext(trust_roots=roots, allow_fetching=False)

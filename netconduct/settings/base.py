@@ -261,6 +261,9 @@ NETCONDUCT_SEAL_ORGANISATION = (
 SEAL_TSA_URL = env.get("SEAL_TSA_URL", "") or ""
 SEAL_TSA_USERNAME = env.get("SEAL_TSA_USERNAME", "") or ""
 SEAL_TSA_PASSWORD = env.get("SEAL_TSA_PASSWORD", "") or ""
+SEAL_TSA_ROOTS = [
+    p for p in (env.get("SEAL_TSA_ROOTS", "") or "").split(",") if p
+]  # an external TSA's roots (PEM)
 SEAL_TSA_TIMEOUT = float(env.get("SEAL_TSA_TIMEOUT") or 10)  # seconds
 SEAL_TSA_LTA = env.get_bool("SEAL_TSA_LTA", True)  # add the document timestamp (B-LTA); off: B-LT
 NETCONDUCT_SCAN_MAX_BYTES = 50 * 1024 * 1024  # one upload of scanned paper pledges

@@ -315,3 +315,23 @@ def test_the_deploy_check_names_a_configured_seal_without_tsa(settings, tmp_path
     assert [e.id for e in errors] == ["pledges.E001"] and "SEAL_TSA_URL" in errors[0].hint
     settings.SEAL_TSA_URL = "https://tsa.example.invalid/tsr"
     assert seal_tsa_check() == []
+
+
+@pytest.mark.once
+def test_a_tsa_whose_root_is_not_trusted_makes_the_seal_wait(settings, tmp_path):
+    """An external TSA (here: another data folder's) whose root is not in SEAL_TSA_ROOTS: no seal, a wait."""
+    original = settings.DATA_DIR
+    settings.DATA_DIR = tmp_path
+    sealing.reset_cache()
+    try:
+        sealing.generate_seal(organisation="外部时间戳机构")
+        foreign = tsa.LocalTsa(tsa.data_folder_responder()).start()
+    finally:
+        settings.DATA_DIR = original
+        sealing.reset_cache()
+    try:
+        settings.SEAL_TSA_URL = foreign.url
+        with pytest.raises(sealing.TimestampUnavailable, match="无法验证"):
+            sealing.seal_pdf(small_pdf(), reason="test")
+    finally:
+        foreign.stop()
