@@ -474,7 +474,10 @@ def _validation_context(*, for_signing: bool, for_timestamps: bool = False):
 @cache
 def _timestamper(config: TsaConfig):
     """One client per TSA: pyHanko keeps in it the dummy reply by which it sizes the document timestamp."""
-    from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
+    try:
+        from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
+    except ImportError:  # pyHanko before the client was split out
+        from pyhanko.sign.timestamps import HTTPTimeStamper as RequestsHTTPTimeStamper
 
     auth = (config.username, config.password) if config.username else None
     return RequestsHTTPTimeStamper(config.url, timeout=config.timeout, auth=auth)
