@@ -2,11 +2,16 @@
 
 The key and certificate come from settings (`NETCONDUCT_SEAL_KEY`, `NETCONDUCT_SEAL_CERT`, `NETCONDUCT_SEAL_ROOTS`,
 `NETCONDUCT_SEAL_KEY_PASSPHRASE`) when production configures them. Otherwise the first use (or `netconduct seal-init`
-at setup) generates, under `<data folder>/seal/`, a root certificate and a seal certificate issued by it, whose key
-usage is digitalSignature + nonRepudiation. Only the root is trusted when verifying.
+at setup) generates, under `<data folder>/seal/`, a root certificate (its key kept beside it: it also issues the
+local time-stamping authority's certificate and the CRLs) and a seal certificate issued by it, whose key usage is
+digitalSignature + nonRepudiation. Only the root (and the roots of earlier seals of the folder) is trusted when
+verifying.
 
-A sealed pledge is *certified* with DocMDP "no changes allowed": any later incremental update, a changed byte, or
-anything appended after the signature makes verification fail.
+A sealed pledge is *certified* with DocMDP "no changes allowed" at PAdES B-LTA: the signature carries an RFC 3161
+timestamp from the TSA (`SEAL_TSA_URL`, or the data folder's own, `tsa.py`), the certificates and CRLs it needs are
+embedded (DSS), and a document timestamp covers them. Those are the only later revisions allowed: any other
+incremental update, a changed byte, or anything appended makes verification fail. Without a timestamp nothing is
+sealed (`TimestampUnavailable`: the pledge waits and is tried again).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import fcntl
 import io
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -291,7 +297,7 @@ TSA_POLICY_OID = "2.25.209113427290372063446394283563101905921"  # a UUID OID: o
 CRL_DAYS = 7
 CRL_REFRESH = dt.timedelta(hours=1)
 _CRL: dict[Path, tuple[dt.datetime, bytes]] = {}
-_ca_lock = __import__("threading").Lock()
+_ca_lock = threading.Lock()
 
 
 @cache
