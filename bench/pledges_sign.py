@@ -43,7 +43,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-DB_NAME = "bench_pledges"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "bench_pledges")  # a database of your own when others bench too
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "5"))
 PG = "postgres://postgres@127.0.0.1:5432"
 SEAL_FLOOR_MS = 200.0
 
@@ -56,7 +57,7 @@ def production_env(data_dir: Path) -> dict[str, str]:
         FIELD_ENCRYPTION_KEYS=f"k1:{secrets.token_hex(32)}",
         ID_HASH_KEY=secrets.token_hex(32),
         DATABASE_URL=f"{PG}/{DB_NAME}",
-        REDIS_URL="redis://127.0.0.1:6379/5",
+        REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="0",
         SECURE_HSTS_SECONDS="0",
@@ -136,7 +137,7 @@ def child_check(campaign_pk: int) -> None:
     from django.db.models import Count
 
     from netconduct.campaigns.models import Target
-    from netconduct.pledges import sealing, services
+    from netconduct.pledges import services, verification
     from netconduct.pledges.models import Pledge
 
     pledges = list(Pledge.objects.filter(campaign_id=campaign_pk))
@@ -146,9 +147,9 @@ def child_check(campaign_pk: int) -> None:
         if not pledge.pdf_name:
             bad.append(f"{pledge.pk}: not sealed")
             continue
-        check = sealing.verify_pdf(services.pledge_pdf_bytes(pledge))
-        if not check.ok:
-            bad.append(f"{pledge.pk}: {check.problems}")
+        verdict = verification.pledge_verify_file(services.pledge_pdf_bytes(pledge))
+        if not verdict.ok or not verdict.timestamped:
+            bad.append(f"{pledge.pk}: {verdict.label} {verdict.message} timestamped={verdict.timestamped}")
     print(
         json.dumps(
             {
@@ -295,7 +296,7 @@ def run(people: int, workers: int, threads: int, repeat: int) -> dict:
         return done.stdout.strip().splitlines()[-1]
 
     recreate_database()
-    subprocess.run([sys.executable, "-c", "import redis; redis.Redis(db=5).flushdb()"], check=True)
+    subprocess.run([sys.executable, "-c", f"import redis; redis.Redis(db={REDIS_DB}).flushdb()"], check=True)
     setup = json.loads(child("setup", str(people)))
     subprocess.run([netconduct, "collectstatic", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
     port = free_port()

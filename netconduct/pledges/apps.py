@@ -9,4 +9,6 @@ class PledgesConfig(AppConfig):
     def ready(self) -> None:
         from netconduct.core.templatetags.netconduct import register_model_labels
 
+        from . import checks  # noqa: F401 (registers the trusted-time check)
+
         register_model_labels(*self.get_models())  # audit events read with the models' own names and choices

@@ -27,3 +27,15 @@ class ScanPageStatus(models.TextChoices):
     ASSIGNED = "assigned", _("人工指定")
     UNMATCHED = "unmatched", _("待指定")
     IGNORED = "ignored", _("已忽略")
+
+
+class VerdictStatus(models.TextChoices):
+    """The one answer a verification gives (command line, public page, API alike)."""
+
+    VALID = "valid", _("有效")
+    NOT_ARCHIVED = "not_archived", _("不是存档文件")
+    CONTENT_CHANGED = "content_changed", _("内容被改动")
+    INVALID = "invalid", _("签章无效")
+    UNREADABLE = "unreadable", _("无法核验")
+    UNKNOWN_CODE = "unknown_code", _("验证码不存在")
+    NOT_SIGNED = "not_signed", _("尚未签订")

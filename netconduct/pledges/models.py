@@ -57,6 +57,11 @@ class Pledge(models.Model):
     pdf_name = models.CharField(max_length=200, blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     sealed_at = models.DateTimeField(null=True, blank=True)
+    # Sealing needs a trusted timestamp: while the TSA cannot give one, the pledge waits (等待可信时间戳) and is
+    # tried again later; never sealed without.
+    seal_waiting_since = models.DateTimeField(null=True, blank=True)
+    seal_attempts = models.PositiveIntegerField(default=0)
+    seal_note = models.CharField(max_length=200, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -76,6 +81,10 @@ class Pledge(models.Model):
     @property
     def is_sealed(self) -> bool:
         return bool(self.pdf_name)
+
+    @property
+    def is_waiting_for_timestamp(self) -> bool:
+        return not self.pdf_name and self.seal_waiting_since is not None
 
     @property
     def code_display(self) -> str:

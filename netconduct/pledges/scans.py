@@ -409,11 +409,17 @@ def _sealed_archive(
     rows = paper_evidence_rows(
         pledge, signed_on=signed_on, recorded_by=recorded_by, recorded_at=recorded_at, scans=scans
     )
-    return sealing.seal_pdf(
-        render_paper_pdf(pledge, images, rows),
-        reason=f"纸质承诺书录入（验证码 {render.code_display(pledge.code)}）",
-        signer_name=pledge.person.name,
-    )
+    try:
+        return sealing.seal_pdf(
+            render_paper_pdf(pledge, images, rows),
+            reason=f"纸质承诺书录入（验证码 {render.code_display(pledge.code)}）",
+            signer_name=pledge.person.name,
+        )
+    except sealing.TimestampUnavailable:
+        # Nothing is written yet: the secretary uploads again later, rather than an archive without trusted time.
+        raise ApplicationError(
+            "可信时间戳服务暂时无法访问，扫描件未录入（没有保存任何内容），请稍后重新上传。"
+        ) from None
 
 
 def _record(*, actor, pledge_id: int, signed_on: dt.date, sealed: bytes) -> tuple[Pledge, bool]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
@@ -13,7 +12,6 @@ from netconduct.campaigns.choices import CampaignStatus
 from netconduct.campaigns.models import Target
 from netconduct.org import scoping
 
-from . import sealing
 from .choices import PledgeStatus
 from .models import Pledge
 
@@ -80,31 +78,6 @@ def pledge_by_code(raw: str) -> Pledge | None:
         .filter(code=code)
         .first()
     )
-
-
-@dataclass
-class Verification:
-    check: sealing.SealCheck
-    pledge: Pledge | None
-    sha256: str
-
-    @property
-    def ok(self) -> bool:
-        return self.check.ok and self.pledge is not None
-
-
-def verify_pdf_bytes(data: bytes) -> Verification:
-    """Whether `data` is a pledge this platform sealed, unaltered, and whose it is."""
-    check = sealing.verify_pdf(data)
-    digest = hashlib.sha256(data).hexdigest()
-    pledge = (
-        Pledge.objects.select_related("person", "unit", "template", "norms").filter(pdf_sha256=digest).first()
-        if check.ok
-        else None
-    )
-    if check.ok and pledge is None:
-        check.problems.append("签章有效，但本平台没有这份承诺书的存档记录。")
-    return Verification(check, pledge, digest)
 
 
 def paper_outstanding(*, viewer) -> list[tuple[int, str, int]]:

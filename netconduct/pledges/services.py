@@ -274,10 +274,15 @@ def pledge_sign_online(
     return pledge, True
 
 
-def _enqueue_seal(pledge_id: int) -> None:
+def _enqueue_seal(pledge_id: int, *, run_after: dt.datetime | None = None) -> None:
+    """Queue the sealing task; a retry (`run_after`) only on a backend that can defer work: the immediate backend
+    of the tests would run it again at once, for ever (a test calls the task again instead)."""
     from .tasks import seal_pledge_task
 
-    seal_pledge_task.enqueue(pledge_id)
+    if run_after is None:
+        seal_pledge_task.enqueue(pledge_id)
+    elif seal_pledge_task.get_backend().supports_defer:
+        seal_pledge_task.using(run_after=run_after).enqueue(pledge_id)
 
 
 # ---------------------------------------------------------------------------------------------------- the archive
@@ -364,18 +369,39 @@ def _store_sealed(pledge: Pledge, sealed: bytes) -> bool:
     return True
 
 
+SEAL_RETRY_FIRST_SECONDS = 30
+SEAL_RETRY_MAX_SECONDS = 600
+
+
+def seal_retry_delay(attempts: int) -> dt.timedelta:
+    """30 s after the first failure, doubling, at most 10 minutes between tries."""
+    return dt.timedelta(
+        seconds=min(SEAL_RETRY_FIRST_SECONDS * 2 ** max(attempts - 1, 0), SEAL_RETRY_MAX_SECONDS)
+    )
+
+
 def pledge_seal(*, pledge_id: int) -> Pledge:
-    """Render and seal a signed online pledge's PDF (idempotent: a sealed pledge is left alone)."""
+    """Render and seal a signed online pledge's PDF (idempotent: a sealed pledge is left alone).
+
+    The seal needs a trusted timestamp. When the TSA cannot give one, the pledge is marked as waiting for it
+    (等待可信时间戳, shown on its page), the first wait is audited, and another try is queued for later with a
+    growing delay; it is never sealed without one.
+    """
     pledge = Pledge.objects.select_related("person", "template", "norms", "signer", "unit").get(pk=pledge_id)
     if pledge.is_sealed or not pledge.is_signed or pledge.method != PledgeMethod.ONLINE:
         return pledge
-    sealed = sealing.seal_pdf(
-        render_online_pdf(pledge),
-        reason=f"承诺书签订（验证码 {pledge.code_display}）",
-        signer_name=pledge.person.name,
-    )
+    try:
+        sealed = sealing.seal_pdf(
+            render_online_pdf(pledge),
+            reason=f"承诺书签订（验证码 {pledge.code_display}）",
+            signer_name=pledge.person.name,
+        )
+    except sealing.TimestampUnavailable as exc:
+        return _seal_wait(pledge, str(exc))
     with transaction.atomic():
         if _store_sealed(pledge, sealed):
+            Pledge.objects.filter(pk=pledge.pk).update(seal_waiting_since=None, seal_note="")
+            pledge.seal_waiting_since, pledge.seal_note = None, ""
             audit_record(
                 actor=None,
                 change=Change(
@@ -385,10 +411,43 @@ def pledge_seal(*, pledge_id: int) -> Pledge:
                     str(pledge),
                     pledge.unit.path,
                     None,
-                    {"pdf_sha256": pledge.pdf_sha256},
+                    {"pdf_sha256": pledge.pdf_sha256, "attempts": pledge.seal_attempts + 1},
                 ),
             )
             event_emit("pledge.sealed", pledge)
+    return pledge
+
+
+def _seal_wait(pledge: Pledge, reason: str) -> Pledge:
+    now = timezone.now()
+    first = pledge.seal_waiting_since is None
+    with transaction.atomic():
+        pledge.seal_attempts += 1
+        pledge.seal_waiting_since = pledge.seal_waiting_since or now
+        pledge.seal_note = reason[:200]
+        Pledge.objects.filter(pk=pledge.pk, pdf_name="").update(
+            seal_attempts=pledge.seal_attempts,
+            seal_waiting_since=pledge.seal_waiting_since,
+            seal_note=pledge.seal_note,
+        )
+        if first:  # one event when the wait begins, not one per retry
+            audit_record(
+                actor=None,
+                change=Change(
+                    "pledge.seal_wait",
+                    "pledges.pledge",
+                    pledge.pk,
+                    str(pledge),
+                    pledge.unit.path,
+                    None,
+                    {"reason": pledge.seal_note},
+                ),
+            )
+        delay = seal_retry_delay(pledge.seal_attempts)
+        transaction.on_commit(lambda pk=pledge.pk: _enqueue_seal(pk, run_after=now + delay))
+    logger.warning(
+        "pledge %s waits for a trusted timestamp (try %d): %s", pledge.pk, pledge.seal_attempts, reason
+    )
     return pledge
 
 

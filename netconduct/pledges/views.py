@@ -22,8 +22,8 @@ from netconduct.campaigns.models import Campaign
 from netconduct.core.exceptions import ApplicationError
 from netconduct.org import scoping
 
-from . import selectors, services
-from .choices import PledgeStatus, SignatureKind
+from . import selectors, services, verification
+from .choices import PledgeStatus, SignatureKind, VerdictStatus
 from .models import Pledge, QuizQuestion
 from .render import template_parts, text_sha256
 
@@ -200,9 +200,13 @@ def _public_facts(pledge) -> dict:
     }
 
 
+def _verdict_context(verdict: verification.Verdict, **extra) -> dict:
+    return {"verdict": verdict, "facts": _public_facts(verdict.pledge) if verdict.pledge else None, **extra}
+
+
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
-    """Public: a verification code, or an uploaded PDF, checked without logging in."""
+    """Public: a verification code, or an uploaded PDF, checked without logging in (`verification` answers)."""
     context: dict = {}
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -211,11 +215,8 @@ def verify(request: HttpRequest) -> HttpResponse:
             if upload.size > VERIFY_UPLOAD_MAX:
                 context["error"] = _("文件过大（超过 20 MB），不是本平台生成的承诺书。")
             else:
-                result = selectors.verify_pdf_bytes(upload.read())
-                context["file_result"] = result
-                context["file_name"] = upload.name
-                if result.pledge is not None:
-                    context["facts"] = _public_facts(result.pledge)
+                verdict = verification.pledge_verify_file(upload.read())
+                context = _verdict_context(verdict, file_name=upload.name)
         elif code:
             return redirect("pledges:verify_code", code=normalize_code(code) or "0")
         else:
@@ -224,9 +225,10 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 def verify_code(request: HttpRequest, code: str) -> HttpResponse:
-    pledge = selectors.pledge_by_code(code)
-    context = {"code": code, "facts": _public_facts(pledge) if pledge else None}
-    return render(request, "pledges/verify.html", context, status=200 if pledge else 404)
+    verdict = verification.pledge_verify_code(code)
+    context = _verdict_context(verdict, code=code)
+    found = verdict.status != VerdictStatus.UNKNOWN_CODE
+    return render(request, "pledges/verify.html", context, status=200 if found else 404)
 
 
 # ---------------------------------------------------------------------------------------------------- quiz

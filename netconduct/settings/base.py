@@ -283,6 +283,16 @@ NETCONDUCT_SEAL_KEY_PASSPHRASE = env.get("NETCONDUCT_SEAL_KEY_PASSPHRASE", "") o
 NETCONDUCT_SEAL_ORGANISATION = (
     env.get("NETCONDUCT_SEAL_ORGANISATION", "") or ""
 )  # the generated certificate's O=
+# The RFC 3161 time-stamping authority that times each seal (PAdES B-LTA). Unset, the data folder's own responder
+# (OpenSSL's `ts` behind a loopback HTTP server, certificate issued by the seal's root) runs inside the process.
+SEAL_TSA_URL = env.get("SEAL_TSA_URL", "") or ""
+SEAL_TSA_USERNAME = env.get("SEAL_TSA_USERNAME", "") or ""
+SEAL_TSA_PASSWORD = env.get("SEAL_TSA_PASSWORD", "") or ""
+SEAL_TSA_ROOTS = [
+    p for p in (env.get("SEAL_TSA_ROOTS", "") or "").split(",") if p
+]  # an external TSA's roots (PEM)
+SEAL_TSA_TIMEOUT = float(env.get("SEAL_TSA_TIMEOUT") or 10)  # seconds
+SEAL_TSA_LTA = env.get_bool("SEAL_TSA_LTA", True)  # add the document timestamp (B-LTA); off: B-LT
 NETCONDUCT_SCAN_MAX_BYTES = 50 * 1024 * 1024  # one upload of scanned paper pledges
 # Fonts built once from the bundled Noto CJK faces for per-person forms (derived data: safe to delete).
 NETCONDUCT_FONT_CACHE = DATA_DIR / "cache" / "fonts"

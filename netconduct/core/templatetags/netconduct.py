@@ -169,6 +169,7 @@ ACTIONS = {
     "session.review": _("审核学习记录"),
     "pledge.sign": _("签订承诺书"),
     "pledge.seal": _("承诺书加盖电子签章"),
+    "pledge.seal_wait": _("承诺书等待可信时间戳"),
     "pledge.quiz_set": _("设置签订前测试题"),
     "report.file": _("提交举报"),
     "report.read": _("查阅举报"),

@@ -155,6 +155,7 @@ def test_fresh_installs_get_fresh_passwords_and_serve_static_files(tmp_path):
         rest = server.stdout.read()
     assert f"二维码和链接中的地址：{url.rstrip('/')}" in rest  # SITE_URL is the address served
     assert "无需另行启动" in rest  # the background worker runs beside the server
+    assert "可信时间戳服务（本机，RFC 3161）：http://127.0.0.1:" in output  # the local TSA, for the seals
     assert server.returncode == 0 and "服务已停止" in rest, rest
     assert "后台任务已停止" in rest or "后台任务未能在 60 秒内结束" in rest, rest  # said either way
 

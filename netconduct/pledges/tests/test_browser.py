@@ -69,4 +69,4 @@ def test_member_signs_with_a_finger_on_a_phone_and_downloads_the_sealed_copy(
     phone.goto(live_server.url + reverse("pledges:verify"))
     phone.set_input_files("input[name=file]", info.value.path())
     phone.get_by_role("button", name="核验文件").click()
-    assert "文件真实有效" in phone.locator("#verify-result").inner_text()
+    assert "文件与平台存档的承诺书逐字节相同" in phone.locator("#verify-result").inner_text()

@@ -21,7 +21,7 @@ from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.core.models import AuditEvent
 from netconduct.core.tests import crafted
 from netconduct.core.tests.crafted import png_bomb
-from netconduct.pledges import paper, scans, sealing, selectors, services
+from netconduct.pledges import paper, scans, sealing, services, verification
 from netconduct.pledges.choices import PledgeMethod, PledgeStatus, ScanPageStatus
 from netconduct.pledges.models import Pledge, ScanPage, ScanUpload
 
@@ -115,7 +115,7 @@ def assert_sealed_paper_pledge(pledge: Pledge, *, recorder, signed_on: dt.date) 
     data = services.pledge_pdf_bytes(pledge)
     assert hashlib.sha256(data).hexdigest() == pledge.pdf_sha256
     assert sealing.verify_pdf(data).ok
-    result = selectors.verify_pdf_bytes(data)
+    result = verification.pledge_verify_file(data)
     assert result.ok and result.pledge == pledge
     return data
 

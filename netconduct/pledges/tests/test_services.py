@@ -11,7 +11,7 @@ from django.core.management import call_command
 from netconduct.campaigns.models import Target
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.core.models import AuditEvent
-from netconduct.pledges import sealing, selectors, services
+from netconduct.pledges import sealing, services, verification
 from netconduct.pledges.choices import PledgeMethod, PledgeStatus, SignatureKind
 from netconduct.pledges.models import Pledge
 
@@ -46,8 +46,8 @@ def test_signing_online_records_the_evidence_and_seals_one_archive_copy(
 
     data = services.pledge_pdf_bytes(pledge)
     assert hashlib.sha256(data).hexdigest() == pledge.pdf_sha256
-    result = selectors.verify_pdf_bytes(data)
-    assert result.ok, result.check.problems
+    result = verification.pledge_verify_file(data)
+    assert result.ok, result.message
     assert result.pledge == pledge
 
 
@@ -114,7 +114,7 @@ def test_typed_name_signs_too(campaign, accounts, django_capture_on_commit_callb
         campaign, accounts.member, django_capture_on_commit_callbacks, kind=SignatureKind.TYPED
     )
     assert pledge.signature_kind == SignatureKind.TYPED and pledge.typed_name == "王职工"
-    assert selectors.verify_pdf_bytes(services.pledge_pdf_bytes(pledge)).ok
+    assert verification.pledge_verify_file(services.pledge_pdf_bytes(pledge)).ok
 
 
 def test_someone_outside_the_campaign_cannot_sign(org, accounts):
@@ -237,7 +237,7 @@ def test_verify_pledge_command_exit_codes(sealed, tmp_path, capsys):
     good = tmp_path / "good.pdf"
     good.write_bytes(sealed)
     call_command("verify-pledge", str(good))
-    assert "签章有效" in capsys.readouterr().out
+    assert "【有效】" in capsys.readouterr().out
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(sealed + b"x")
     with pytest.raises(SystemExit) as exc:

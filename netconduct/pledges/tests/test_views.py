@@ -185,8 +185,10 @@ def test_verification_by_upload_accepts_the_original_and_refuses_a_changed_copy(
     data = services.pledge_pdf_bytes(pledge)
     client = Client()
     good = client.post(reverse("pledges:verify"), {"file": SimpleUploadedFile("p.pdf", data)})
-    assert "文件真实有效" in good.content.decode() and "王*工" in good.content.decode()
-    bad = client.post(reverse("pledges:verify"), {"file": SimpleUploadedFile("p.pdf", data + b"%%EOF\n")})
-    assert "验证未通过" in bad.content.decode() and "王*工" not in bad.content.decode()
+    assert 'data-verdict="valid"' in good.content.decode() and "王*工" in good.content.decode()
+    bad = client.post(
+        reverse("pledges:verify"), {"file": SimpleUploadedFile("p.pdf", data + b"\n% appended\n")}
+    )
+    assert "不是存档文件" in bad.content.decode() and "王*工" not in bad.content.decode()
     empty = client.post(reverse("pledges:verify"), {})
     assert empty.status_code == 400 and "请输入验证码" in empty.content.decode()

@@ -32,7 +32,7 @@ from netconduct.notifications.tasks import schedule_ensure
 from netconduct.org import demo, services
 from netconduct.org.choices import Role
 from netconduct.org.models import OrgUnit, RoleGrant
-from netconduct.pledges import sealing
+from netconduct.pledges import sealing, tsa
 from netconduct.pledges.render import warm_fonts
 
 ADMIN_USERNAME = "admin"
@@ -121,6 +121,7 @@ class Command(BaseCommand):
                 # which phones on the same network can open); SITE_URL set in the environment wins.
                 public = lan_address() if addr in {"0.0.0.0", "::"} else host  # noqa: S104
                 settings.SITE_URL = f"http://{f'[{public}]' if ':' in public else public}:{bound_port}"
+            self.start_tsa()
             # Started only now, once SITE_URL is known: a pledge left to seal from the last run gets the right QR.
             worker = self.start_worker()
             if worker is not None:
@@ -150,6 +151,14 @@ class Command(BaseCommand):
                 signal.signal(signal.SIGTERM, previous)
             for worker in workers:
                 self.stop_worker(worker)
+
+    def start_tsa(self) -> None:
+        """The data folder's own time-stamping authority (RFC 3161) on a loopback port, unless SEAL_TSA_URL names
+        one: every seal needs a trusted timestamp, and the embedded default has no other TSA to ask."""
+        if settings.SEAL_TSA_URL or sealing.seal_configured():
+            return
+        settings.SEAL_TSA_URL = tsa.local_start().url
+        self.stdout.write(f"   可信时间戳服务（本机，RFC 3161）：{settings.SEAL_TSA_URL}")
 
     def start_worker(self) -> EmbeddedWorker | None:
         """The background worker beside the server, and the daily schedule it keeps (none with a backend that runs
