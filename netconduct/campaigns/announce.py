@@ -3,7 +3,7 @@ branch's robot once) and when someone joins the scope of an active campaign late
 
 The keys are one per campaign and person (and per robot), so a person told at launch is not told again when a sync
 finds them, and a second run writes nothing. Written in batches by a background task queued when the launch commits:
-telling 100,000 people is a few hundred bounded statements, and neither the launch's transaction nor its page waits
+telling 100,000 people is a few statements per batch of NETCONDUCT_BULK_ROWS (core.db), and neither the launch's transaction nor its page waits
 for them."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.urls import reverse
 
+from netconduct.core.db import chunked, keys_per_statement
 from netconduct.core.links import absolute_url
 from netconduct.notifications.selectors import robots_by_unit_path
 from netconduct.notifications.sending import ROBOT_SIGNATURE
@@ -24,7 +25,6 @@ from netconduct.org.scoping import subtree_q
 from .choices import ACTION_LABELS
 from .models import Campaign, Target
 
-BATCH = 900  # messages per notifications_send, person ids per IN (...): inside SQLite's parameter limit
 ROBOT_KINDS = (UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH, UnitKind.BRANCH)
 
 
@@ -54,8 +54,9 @@ def _person_messages(campaign: Campaign, person_ids: Sequence[int] | None) -> in
         chunks = [None]
     else:
         ids = sorted(set(person_ids))
-        chunks = [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
+        chunks = list(chunked(ids, keys_per_statement()))
     sent = 0
+    batch = keys_per_statement()
     for chunk in chunks:
         rows = targets if chunk is None else targets.filter(person_id__in=chunk)
         rows = rows.order_by("pk").values_list("pk", "person_id", "person__user_id", "person__user__email")
@@ -74,7 +75,7 @@ def _person_messages(campaign: Campaign, person_ids: Sequence[int] | None) -> in
                     email_body=body + (f"\n\n办理地址：{link}" if link else ""),
                 )
             )
-            if len(messages) >= BATCH:
+            if len(messages) >= batch:
                 sent += notifications_send(
                     messages=messages, unit=campaign.unit, source=campaign.title
                 ).notifications

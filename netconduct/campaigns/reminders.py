@@ -36,6 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from netconduct.core.audit import Change, audit_record
+from netconduct.core.db import chunked, keys_per_statement
 from netconduct.core.links import absolute_url
 from netconduct.notifications import selectors as notification_selectors
 from netconduct.notifications.sending import (
@@ -55,7 +56,6 @@ from .services import campaign_sync
 
 logger = logging.getLogger("netconduct.reminders")
 
-BATCH = 900  # rows per insert and keys per IN (...) lookup: well inside SQLite's parameter limit
 DUE, OVERDUE = "due", "overdue"
 OVERDUE_EVERY_DAYS = 7
 DIGEST_KINDS = frozenset({UnitKind.BRANCH, UnitKind.GENERAL_BRANCH, UnitKind.COMMITTEE})
@@ -159,9 +159,8 @@ def _self_and_ancestors(path: str) -> list[str]:
     return [path[:end] for end in range(len(path), 0, -STEP)]
 
 
-def _chunks(items: Sequence, size: int = BATCH) -> Iterator[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _chunks(items: Sequence) -> Iterator[Sequence]:
+    return chunked(items, keys_per_statement())
 
 
 def _units_by_path(paths: Iterable[str]) -> dict[str, _Unit]:
@@ -321,6 +320,7 @@ def _plan_campaign(campaign: Campaign, phase: Phase, now: dt.datetime) -> Remind
 
     by_path: dict[str, list[_Pending]] = defaultdict(list)
     messages: list[Message] = []
+    batch = keys_per_statement()
 
     def flush() -> None:
         sent = notifications_send(messages=messages, **sent_for)
@@ -348,7 +348,7 @@ def _plan_campaign(campaign: Campaign, phase: Phase, now: dt.datetime) -> Remind
                 email_body=body + (f"\n\n办理地址：{link}" if link else ""),
             )
         )
-        if len(messages) >= BATCH:
+        if len(messages) >= batch:
             flush()
     flush()
     if not by_path:

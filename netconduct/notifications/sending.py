@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from netconduct.core.db import bulk_rows, chunked, keys_per_statement
 from netconduct.core.exceptions import ApplicationError
 
 from .choices import DeliveryChannel, DeliveryStatus, WebhookProvider
@@ -268,7 +269,7 @@ class _Mailer:
 
 def _claim(now: dt.datetime, only: Sequence[int] | None, size: int) -> list[Delivery]:
     """Take up to `size` due deliveries for this worker: lease them and count the attempt, in one short
-    transaction, before anything is sent."""
+    transaction, before anything is sent (three statements, whatever `size`)."""
     with transaction.atomic():
         due = Delivery.objects.filter(status=DeliveryStatus.PENDING).filter(
             Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True)
@@ -302,14 +303,20 @@ def _send(delivery: Delivery, mailer: _Mailer) -> None:
     webhook_post(webhook, delivery.body)  # a robot's body is the whole message, subject included
 
 
-def _record(
-    delivery: Delivery, now: dt.datetime, error: DeliveryError | None, report: DispatchReport
+def _record_sent(pks: list[int], now: dt.datetime) -> None:
+    """Mark what went out as sent: one UPDATE for the lot."""
+    for chunk in chunked(pks, keys_per_statement()):
+        Delivery.objects.filter(pk__in=chunk, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.SENT, sent_at=now, next_attempt_at=None
+        )
+
+
+def _record_failure(
+    delivery: Delivery, now: dt.datetime, error: DeliveryError, report: DispatchReport
 ) -> None:
+    """A failed attempt: retried later with backoff, or FAILED after the last one (one row: failures are few, and
+    each keeps its own error)."""
     rows = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING)
-    if error is None:
-        rows.update(status=DeliveryStatus.SENT, sent_at=now, next_attempt_at=None)
-        report.sent += 1
-        return
     message = str(error)[:1000]
     steps = backoff_minutes()
     if isinstance(error, PermanentDeliveryError) or delivery.attempts >= max_attempts():
@@ -339,29 +346,46 @@ def _record(
     )
 
 
+RECORD_EVERY_SECONDS = 5.0  # a worker that dies mid-batch re-sends at most this much once its lease runs out
+
+
 def deliveries_dispatch(
-    *, now: dt.datetime | None = None, only: Sequence[int] | None = None, limit: int = 5000
+    *, now: dt.datetime | None = None, only: Sequence[int] | None = None, limit: int | None = None
 ) -> DispatchReport:
-    """Send the due PENDING deliveries (or only those given), at most `limit` in one call."""
+    """Send the due PENDING deliveries (or only those given; at most `limit` when given): everything due in one run.
+
+    Batches of NETCONDUCT_BULK_ROWS are claimed (leased) at once, sent over one SMTP connection, and recorded as
+    sent in one UPDATE per batch (and every few seconds while a slow batch goes out); each failure is recorded on
+    its own row with its error. What is claimed has its lease in the future, and a failure's retry is later than
+    `now`, so the loop ends when nothing due is left."""
     now = now or timezone.now()
     report = DispatchReport()
     mailer = _Mailer()
     done = 0
+    size = bulk_rows()
     try:
-        while done < limit:
-            claimed = _claim(now, only, min(50, limit - done))
+        while limit is None or done < limit:
+            claimed = _claim(now, only, size if limit is None else min(size, limit - done))
             if not claimed:
                 break
+            sent: list[int] = []
+            recorded_at = time.monotonic()
             for delivery in claimed:
                 try:
                     _send(delivery, mailer)
                 except DeliveryError as exc:
-                    _record(delivery, now, exc, report)
+                    _record_failure(delivery, now, exc, report)
                 except Exception as exc:  # whatever broke, the delivery is recorded and tried again
                     logger.exception("delivery %s: unexpected error", delivery.pk)
-                    _record(delivery, now, DeliveryError(f"内部错误：{exc!r}"), report)
+                    _record_failure(delivery, now, DeliveryError(f"内部错误：{exc!r}"), report)
                 else:
-                    _record(delivery, now, None, report)
+                    sent.append(delivery.pk)
+                    if time.monotonic() - recorded_at > RECORD_EVERY_SECONDS:
+                        _record_sent(sent, now)
+                        report.sent += len(sent)
+                        sent, recorded_at = [], time.monotonic()
+            _record_sent(sent, now)
+            report.sent += len(sent)
             done += len(claimed)
     finally:
         mailer.close()

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from netconduct.core.audit import Change, audit_record
+from netconduct.core.db import bulk_insert, chunked, keys_per_statement
 from netconduct.core.exceptions import ApplicationError
 from netconduct.org import scoping
 from netconduct.org.models import OrgUnit
@@ -26,9 +27,6 @@ from .sending import (
     webhook_post,
     webhook_url_check,
 )
-
-BATCH = 900  # rows per insert and keys per IN (...) lookup: well inside SQLite's parameter limit
-
 
 # ---------------------------------------------------------------------------------------------------- sending
 
@@ -65,9 +63,9 @@ class SendReport:
     emails: int = 0  # new e-mail deliveries
 
 
-def _chunks(items: Sequence, size: int = BATCH) -> Iterator[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _chunks(items: Sequence) -> Iterator[Sequence]:
+    """Messages per round of lookups and inserts: as many keys as one IN (...) may carry (core.db)."""
+    return chunked(items, keys_per_statement())
 
 
 def _clip(text: str, length: int) -> str:
@@ -85,8 +83,7 @@ def _insert_new(model, rows: Sequence) -> list:
     """Insert the rows whose key is not taken yet; returns those. Concurrent runs are settled by the unique key."""
     taken = _existing_keys(model, [r.key for r in rows])
     new = [r for r in rows if r.key not in taken]
-    for chunk in _chunks(new):
-        model.objects.bulk_create(chunk, ignore_conflicts=True)
+    bulk_insert(new, ignore_conflicts=True)
     return new
 
 
