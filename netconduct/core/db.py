@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from django.conf import settings
 from django.db import connection
 from django.db.models import Model
+from django.db.models.constants import OnConflict
 
 BULK_LOAD_ROWS = 5_000  # after writing this many rows at once, the planner's statistics are out of date
 
@@ -91,3 +92,54 @@ def bulk_insert(objs: Sequence[Model], *, ignore_conflicts: bool = False) -> Non
         model._base_manager.bulk_create(
             objs, batch_size=rows_per_statement(columns), ignore_conflicts=ignore_conflicts
         )
+
+
+_PREPARED_TYPES = frozenset(
+    {"DateTimeField", "DateField", "TimeField", "DecimalField", "JSONField", "UUIDField", "DurationField"}
+)
+
+
+def insert_rows(
+    model: type[Model], fields: Sequence[str], rows: Sequence[Sequence], *, ignore_conflicts: bool = False
+) -> int:
+    """Insert plain rows (values in the order of `fields`, foreign keys as ids) in multi-row INSERTs of as many rows
+    as the database allows; returns the number of statements.
+
+    For the writers of 100,000 rows at a time: no model instances and no per-field preparation by the compiler
+    (which costs more than the database's work), values converted only where the database needs it (dates and
+    times, once per distinct value). Columns left out get NULL, so every NOT NULL column must be given; with
+    `ignore_conflicts`, rows whose unique key is taken are skipped."""
+    if not rows:
+        return 0
+    meta = model._meta
+    concrete = [meta.get_field(name) for name in fields]
+    converters = []
+    for field in concrete:
+        if field.get_internal_type() in _PREPARED_TYPES:
+            cache: dict = {}
+
+            def convert(value, field=field, cache=cache):
+                if value not in cache:
+                    cache[value] = field.get_db_prep_save(value, connection)
+                return cache[value]
+
+            converters.append(convert)
+        else:
+            converters.append(None)
+    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+    qn = connection.ops.quote_name
+    head = (
+        f"{connection.ops.insert_statement(on_conflict=on_conflict)} {qn(meta.db_table)}"
+        f" ({', '.join(qn(f.column) for f in concrete)}) VALUES "
+    )
+    tail = connection.ops.on_conflict_suffix_sql(concrete, on_conflict, None, None)
+    row_sql = "(" + ", ".join(["%s"] * len(concrete)) + ")"
+    statements = 0
+    with connection.cursor() as cursor:
+        for chunk in chunked(rows, rows_per_statement(len(concrete))):
+            params: list = []
+            for row in chunk:
+                params.extend(v if c is None else c(v) for v, c in zip(row, converters, strict=True))
+            cursor.execute(head + ", ".join([row_sql] * len(chunk)) + (f" {tail}" if tail else ""), params)
+            statements += 1
+    return statements
