@@ -112,13 +112,14 @@ class Target(models.Model):
         verbose_name_plural = "宣贯对象"
         constraints = [models.UniqueConstraint(fields=["campaign", "person"], name="target_unique")]
         indexes = [
-            # The rollup's GROUP BY unit answered from the index alone: the campaign's own counted targets, in unit
-            # order, with every column it counts (no table lookups, no sort, no other campaign's rows).
+            # The rollup's GROUP BY unit answered from the index alone: the campaign's own targets, in unit order
+            # (so no sort: `in_scope` comes after `unit`, as SQLite tests a bare boolean as a filter, not a key),
+            # with every column it counts (no table lookups, no other campaign's rows).
             models.Index(
                 fields=[
                     "campaign",
-                    "in_scope",
                     "unit",
+                    "in_scope",
                     "done_at",
                     "read_at",
                     "studied_at",

@@ -17,6 +17,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='target',
-            index=models.Index(fields=['campaign', 'in_scope', 'unit', 'done_at', 'read_at', 'studied_at', 'pledged_at', 'read_by_proxy'], name='target_rollup_cover_idx'),
+            index=models.Index(fields=['campaign', 'unit', 'in_scope', 'done_at', 'read_at', 'studied_at', 'pledged_at', 'read_by_proxy'], name='target_rollup_cover_idx'),
         ),
     ]
