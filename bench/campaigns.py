@@ -119,7 +119,8 @@ def run_child(args: list[str], *, db: str, people: int, seed: int, rebuild: bool
         if db == "postgres":
             template = pg_built(people, seed, rebuild=rebuild)
             _pg_admin(
-                f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)', f'CREATE DATABASE "{PG_DB}" TEMPLATE "{template}"'
+                f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)',
+                f'CREATE DATABASE "{PG_DB}" TEMPLATE "{template}"',
             )
             env = pg_env(PG_DB, Path(tmp))
         else:
@@ -128,7 +129,12 @@ def run_child(args: list[str], *, db: str, people: int, seed: int, rebuild: bool
             env = embedded_env(copy)
             env["PYTHONPATH"] = str(ROOT)
         done = subprocess.run(
-            [sys.executable, sys.argv[0], *args], env=env, check=False, capture_output=True, text=True, cwd=ROOT
+            [sys.executable, sys.argv[0], *args],
+            env=env,
+            check=False,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
         )
         if done.returncode:
             sys.stderr.write(done.stderr[-5000:])

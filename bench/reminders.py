@@ -98,10 +98,11 @@ def child() -> None:
     pending_before = Delivery.objects.filter(status=DeliveryStatus.PENDING).count()
     now = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(8, 30)))
     from django.urls import reverse
-
     from reminders import RenderingBackend
 
-    reverse("campaigns:my_task", kwargs={"pk": 1})  # the URLconf's first import (seconds, cold) is no run's time
+    reverse(
+        "campaigns:my_task", kwargs={"pk": 1}
+    )  # the URLconf's first import (seconds, cold) is no run's time
     memory_before = peak_mb()
     with CaptureQueriesContext(connection) as planning:
         started = time.perf_counter()
@@ -163,7 +164,10 @@ def child() -> None:
                 "planned_per_s": planned / (plan_s + send_s),
                 "second_run_s": second_s,
                 "second_run_statements": len(again),
-                "second_run_new": second.notifications + second.digests + second.emails + second.dispatch.sent,
+                "second_run_new": second.notifications
+                + second.digests
+                + second.emails
+                + second.dispatch.sent,
                 "run_peak_mb": run_peak,
                 "run_peak_growth_mb": run_peak - memory_before,
             }
