@@ -146,7 +146,7 @@ def mask_email(address: str) -> str:
     return f"{local[:1]}***@{domain}" if at else address
 
 
-def _recipient_label(delivery: Delivery) -> str:
+def _recipient_label(delivery) -> str:
     return mask_email(delivery.recipient) if delivery.channel == DeliveryChannel.EMAIL else delivery.recipient
 
 
@@ -244,7 +244,7 @@ class _Mailer:
     def __init__(self) -> None:
         self._connection = None
 
-    def send(self, delivery: Delivery) -> None:
+    def send(self, delivery: _Claimed) -> None:
         if self._connection is None:
             self._connection = mail.get_connection(fail_silently=False)
         message = mail.EmailMessage(
@@ -267,29 +267,69 @@ class _Mailer:
             self._connection = None
 
 
-def _claim(now: dt.datetime, only: Sequence[int] | None, size: int) -> list[Delivery]:
+@dataclass
+class _Claimed:
+    """A delivery taken for sending: the columns sending needs, no model instance (a run takes 100,000)."""
+
+    pk: int
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+    attempts: int
+    webhook: UnitWebhook | None
+
+
+def _update_ids(ids: Sequence[int], assignments: dict[str, Any], *, pending_only: bool = False) -> None:
+    """UPDATE deliveries by id, the ids bound straight to the statement: Django's `pk__in` prepares each of 10,000
+    values in Python, which costs more than the update itself."""
+    if not ids:
+        return
+    qn = connection.ops.quote_name
+    meta = Delivery._meta
+    sets, values = [], []
+    for name, value in assignments.items():
+        column = qn(meta.get_field(name).column)
+        if isinstance(value, F):  # attempts + 1
+            sets.append(f"{column} = {qn(meta.get_field(value.name).column)} + 1")
+        else:
+            sets.append(f"{column} = %s")
+            values.append(meta.get_field(name).get_db_prep_save(value, connection))
+    where = f"{qn('status')} = %s AND " if pending_only else ""
+    head = f"UPDATE {qn(meta.db_table)} SET {', '.join(sets)} WHERE {where}{qn('id')} IN "  # noqa: S608
+    with connection.cursor() as cursor:
+        for chunk in chunked(list(ids), keys_per_statement()):
+            params = [*values, *([DeliveryStatus.PENDING] if pending_only else []), *chunk]
+            cursor.execute(head + "(" + ", ".join(["%s"] * len(chunk)) + ")", params)
+
+
+def _claim(now: dt.datetime, only: Sequence[int] | None, size: int) -> list[_Claimed]:
     """Take up to `size` due deliveries for this worker: lease them and count the attempt, in one short
-    transaction, before anything is sent (three statements, whatever `size`)."""
+    transaction, before anything is sent (three statements, whatever `size`; a fourth for robots' addresses)."""
     with transaction.atomic():
         due = Delivery.objects.filter(status=DeliveryStatus.PENDING).filter(
             Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True)
         )
         if only is not None:
             due = due.filter(pk__in=list(only))
-        due = due.select_related("webhook").order_by(F("next_attempt_at").asc(nulls_first=True), "pk")
+        due = due.order_by(F("next_attempt_at").asc(nulls_first=True), "pk")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
-        rows = list(due[:size])
-        if rows:
-            Delivery.objects.filter(pk__in=[d.pk for d in rows]).update(
-                next_attempt_at=now + LEASE, attempts=F("attempts") + 1
-            )
-            for delivery in rows:
-                delivery.attempts += 1
-    return rows
+        rows = list(
+            due.values_list("pk", "channel", "recipient", "subject", "body", "attempts", "webhook_id")[:size]
+        )
+        if not rows:
+            return []
+        _update_ids([r[0] for r in rows], {"next_attempt_at": now + LEASE, "attempts": F("attempts")})
+        hook_ids = {r[6] for r in rows if r[6] is not None}
+        hooks = UnitWebhook.objects.in_bulk(list(hook_ids)) if hook_ids else {}
+    return [
+        _Claimed(pk, channel, recipient, subject, body, attempts + 1, hooks.get(hook_id))
+        for pk, channel, recipient, subject, body, attempts, hook_id in rows
+    ]
 
 
-def _send(delivery: Delivery, mailer: _Mailer) -> None:
+def _send(delivery: _Claimed, mailer: _Mailer) -> None:
     if delivery.channel == DeliveryChannel.EMAIL:
         if not delivery.recipient:
             raise PermanentDeliveryError("没有收件地址")
@@ -305,10 +345,9 @@ def _send(delivery: Delivery, mailer: _Mailer) -> None:
 
 def _record_sent(pks: list[int], now: dt.datetime) -> None:
     """Mark what went out as sent: one UPDATE for the lot."""
-    for chunk in chunked(pks, keys_per_statement()):
-        Delivery.objects.filter(pk__in=chunk, status=DeliveryStatus.PENDING).update(
-            status=DeliveryStatus.SENT, sent_at=now, next_attempt_at=None
-        )
+    _update_ids(
+        pks, {"status": DeliveryStatus.SENT, "sent_at": now, "next_attempt_at": None}, pending_only=True
+    )
 
 
 def _record_failure(
