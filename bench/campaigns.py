@@ -180,6 +180,14 @@ def accounts_for_everyone() -> int:
     return added
 
 
+def cpu_probe_s() -> float:
+    """Seconds for `sum(range(10**7))`: how much CPU this process gets on a shared machine (≈0.15 s on an idle
+    core of the dev machine's class), printed with the figures so runs under different load can be compared."""
+    started = time.perf_counter()
+    sum(range(10**7))
+    return time.perf_counter() - started
+
+
 def peak_mb() -> float:
     import resource
 
@@ -208,6 +216,7 @@ def child(repeat: int) -> None:
     from netconduct.org.scoping import subtree_q
 
     accounts_for_everyone()
+    probe = cpu_probe_s()
     group = demo.demo_group()
     committee = OrgUnit.objects.get(subtree_q("path", group.path), name=demo.COMMITTEE_NAME)
     actor = demo.system_actor()
@@ -330,17 +339,21 @@ def child(repeat: int) -> None:
                 "summary_pdf_s": pdf_s,
                 "summary_pdf_bytes": len(pdf),
                 "peak_mb": peak_mb(),
+                "cpu_probe_s": (probe + cpu_probe_s()) / 2,
             }
         )
     )
 
 
+def _cell(value) -> str:
+    return f"{value:>12.3f}" if isinstance(value, float) else f"{value!s:>12}"
+
+
 def table(small: dict, large: dict, sizes: tuple[int, int]) -> None:
     print(f"{'':<26}{sizes[0]:>12}{sizes[1]:>12}")
     for key in large:
-        a, b = small.get(key), large[key]
-        fmt = (lambda v: f"{v:>12.3f}") if isinstance(b, float) else (lambda v: f"{v!s:>12}")
-        print(f"{key:<26}{fmt(a)}{fmt(b)}")
+        a, b = small.get(key, "-"), large[key]
+        print(f"{key:<26}{_cell(a)}{_cell(b)}")
 
 
 def main() -> None:

@@ -210,7 +210,9 @@ def main() -> None:
     if large["statements_per_batch"] > small["statements_per_batch"]:
         misses.append("statements grow faster than the batches")
     if args.db == "postgres" and large["run_without_rendering_s"] > RUN_FLOOR_S:
-        misses.append(f"run (rendering the e-mails aside) {large['run_without_rendering_s']:.1f} s > {RUN_FLOOR_S} s")
+        misses.append(
+            f"run (rendering the e-mails aside) {large['run_without_rendering_s']:.1f} s > {RUN_FLOOR_S} s"
+        )
     out = ROOT / "bench" / "out" / f"reminders-{args.db}-{args.people}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"small": small, "large": large}, ensure_ascii=False, indent=2))
