@@ -14,7 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from netconduct.core.db import chunked, keys_per_statement
-from netconduct.core.links import absolute_url
+from netconduct.core.links import absolute_url, site_url
 from netconduct.notifications.selectors import robots_by_unit_path
 from netconduct.notifications.sending import ROBOT_SIGNATURE
 from netconduct.notifications.services import Message, RobotMessage, notifications_send, robot_messages_queue
@@ -48,6 +48,7 @@ def _person_messages(campaign: Campaign, person_ids: Sequence[int] | None) -> in
     title, body = _task_text(campaign)
     sentinel = 2147483647
     pattern = reverse("campaigns:my_task", kwargs={"pk": sentinel})
+    site = site_url()
     targets = Target.objects.filter(campaign=campaign, in_scope=True, person__user__is_active=True)
     chunks: list[Sequence[int] | None]
     if person_ids is None:
@@ -63,7 +64,7 @@ def _person_messages(campaign: Campaign, person_ids: Sequence[int] | None) -> in
         messages: list[Message] = []
         for pk, person_id, user_id, email in rows.iterator(chunk_size=2000):
             url = pattern.replace(str(sentinel), str(pk))
-            link = absolute_url(url)
+            link = f"{site}{url}" if site else ""  # absolute_url, the setting read once
             messages.append(
                 Message(
                     user_id=user_id,

@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.db import chunked, keys_per_statement
-from netconduct.core.links import absolute_url
+from netconduct.core.links import absolute_url, site_url
 from netconduct.notifications import selectors as notification_selectors
 from netconduct.notifications.sending import (
     ROBOT_SIGNATURE,
@@ -329,6 +329,7 @@ def _plan_campaign(campaign: Campaign, phase: Phase, now: dt.datetime) -> Remind
     base = f"remind:{campaign.pk}"
     task_url = _task_url_maker()
     person_message = _person_message_maker(campaign, phase)
+    site = site_url()
     sent_for = {"unit": campaign.unit, "source": campaign.title, "now": now}
 
     by_path: dict[str, list[_Pending]] = defaultdict(list)
@@ -349,7 +350,7 @@ def _plan_campaign(campaign: Campaign, phase: Phase, now: dt.datetime) -> Remind
             continue
         subject, body = person_message(pending)
         url = task_url(pending.target_id)
-        link = absolute_url(url)
+        link = f"{site}{url}" if site else ""  # absolute_url, the setting read once
         messages.append(
             Message(
                 user_id=pending.user_id,

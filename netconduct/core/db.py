@@ -107,8 +107,9 @@ def insert_rows(
     ignore_conflicts: bool = False,
     returning: str | None = None,
 ) -> list:
-    """Insert plain rows (values in the order of `fields`, foreign keys as ids) in multi-row INSERTs of as many rows
-    as the database allows (one statement per NETCONDUCT_BULK_ROWS rows at most). With `returning` (a column name),
+    """Insert plain rows (values in the order of `fields`, foreign keys as ids), NETCONDUCT_BULK_ROWS rows a
+    statement at most: on SQLite multi-row INSERTs within its real variable limit, on PostgreSQL one array per
+    column (`INSERT … SELECT * FROM unnest(…)`). With `returning` (a column name),
     returns that column of the rows actually inserted — with `ignore_conflicts`, those whose unique key was free —
     so a caller learns which of its keys were new without looking them up first; else returns [].
 
@@ -127,20 +128,27 @@ def insert_rows(
             converted.append((index, field))
     on_conflict = OnConflict.IGNORE if ignore_conflicts else None
     qn = connection.ops.quote_name
-    head = (
-        f"{connection.ops.insert_statement(on_conflict=on_conflict)} {qn(meta.db_table)}"
-        f" ({', '.join(qn(f.column) for f in concrete)}) VALUES "
-    )
     tail = connection.ops.on_conflict_suffix_sql(concrete, on_conflict, None, None)
     if returning is not None:
         tail += f" RETURNING {qn(meta.get_field(returning).column)}"
-    row_sql = "(" + ", ".join(["%s"] * len(concrete)) + ")"
+    columns = f"{qn(meta.db_table)} ({', '.join(qn(f.column) for f in concrete)})"
+    # PostgreSQL: one array per column, unnested — a statement binds as many parameters as there are columns,
+    # whatever the number of rows (a VALUES list of 100,000 placeholders costs the driver more than the insert).
+    unnest = connection.vendor == "postgresql"
+    if unnest:
+        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in concrete)
+        statement = f"INSERT INTO {columns} SELECT * FROM unnest({arrays}) {tail}"  # noqa: S608
+        size = bulk_rows()
+    else:
+        head = f"{connection.ops.insert_statement(on_conflict=on_conflict)} {columns} VALUES "
+        row_sql = "(" + ", ".join(["%s"] * len(concrete)) + ")"
+        size = rows_per_statement(len(concrete))
     cache: dict = {}
     found: list = []
     with connection.cursor() as cursor:
-        for chunk in chunked(rows, rows_per_statement(len(concrete))):
-            params: list = []
+        for chunk in chunked(rows, size):
             if converted:
+                prepared = []
                 for row in chunk:
                     values = list(row)
                     for index, field in converted:
@@ -149,11 +157,15 @@ def insert_rows(
                         if key not in cache:
                             cache[key] = field.get_db_prep_save(value, connection)
                         values[index] = cache[key]
-                    params.extend(values)
+                    prepared.append(values)
+                chunk = prepared
+            if unnest:
+                cursor.execute(statement, [list(column) for column in zip(*chunk, strict=True)])
             else:
-                for row in chunk:
-                    params.extend(row)
-            cursor.execute(head + ", ".join([row_sql] * len(chunk)) + (f" {tail}" if tail else ""), params)
+                params = [value for row in chunk for value in row]
+                cursor.execute(
+                    head + ", ".join([row_sql] * len(chunk)) + (f" {tail}" if tail else ""), params
+                )
             if returning is not None:
                 found.extend(value for (value,) in cursor.fetchall())
     return found
