@@ -3,7 +3,7 @@ branch's robot once) and when someone joins the scope of an active campaign late
 
 The keys are one per campaign and person (and per robot), so a person told at launch is not told again when a sync
 finds them, and a second run writes nothing. Written in batches by a background task queued when the launch commits:
-telling 100,000 people is a few hundred bounded statements, and neither the launch's transaction nor its page waits
+telling 100,000 people is a few statements per batch of NETCONDUCT_BULK_ROWS (core.db), and neither the launch's transaction nor its page waits
 for them."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.urls import reverse
 
-from netconduct.core.links import absolute_url
+from netconduct.core.db import chunked, keys_per_statement
+from netconduct.core.links import absolute_url, site_url
 from netconduct.notifications.selectors import robots_by_unit_path
 from netconduct.notifications.sending import ROBOT_SIGNATURE
 from netconduct.notifications.services import Message, RobotMessage, notifications_send, robot_messages_queue
@@ -24,7 +25,6 @@ from netconduct.org.scoping import subtree_q
 from .choices import ACTION_LABELS
 from .models import Campaign, Target
 
-BATCH = 900  # messages per notifications_send, person ids per IN (...): inside SQLite's parameter limit
 ROBOT_KINDS = (UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH, UnitKind.BRANCH)
 
 
@@ -48,21 +48,23 @@ def _person_messages(campaign: Campaign, person_ids: Sequence[int] | None) -> in
     title, body = _task_text(campaign)
     sentinel = 2147483647
     pattern = reverse("campaigns:my_task", kwargs={"pk": sentinel})
+    site = site_url()
     targets = Target.objects.filter(campaign=campaign, in_scope=True, person__user__is_active=True)
     chunks: list[Sequence[int] | None]
     if person_ids is None:
         chunks = [None]
     else:
         ids = sorted(set(person_ids))
-        chunks = [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
+        chunks = list(chunked(ids, keys_per_statement()))
     sent = 0
+    batch = keys_per_statement()
     for chunk in chunks:
         rows = targets if chunk is None else targets.filter(person_id__in=chunk)
         rows = rows.order_by("pk").values_list("pk", "person_id", "person__user_id", "person__user__email")
         messages: list[Message] = []
         for pk, person_id, user_id, email in rows.iterator(chunk_size=2000):
             url = pattern.replace(str(sentinel), str(pk))
-            link = absolute_url(url)
+            link = f"{site}{url}" if site else ""  # absolute_url, the setting read once
             messages.append(
                 Message(
                     user_id=user_id,
@@ -74,7 +76,7 @@ def _person_messages(campaign: Campaign, person_ids: Sequence[int] | None) -> in
                     email_body=body + (f"\n\n办理地址：{link}" if link else ""),
                 )
             )
-            if len(messages) >= BATCH:
+            if len(messages) >= batch:
                 sent += notifications_send(
                     messages=messages, unit=campaign.unit, source=campaign.title
                 ).notifications

@@ -36,8 +36,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from netconduct.core.audit import Change, audit_record
+from netconduct.core.db import chunked, keys_per_statement
 from netconduct.core.events import event_emit
-from netconduct.core.links import absolute_url
+from netconduct.core.links import absolute_url, site_url
 from netconduct.notifications import selectors as notification_selectors
 from netconduct.notifications.sending import (
     ROBOT_SIGNATURE,
@@ -56,7 +57,6 @@ from .services import campaign_sync
 
 logger = logging.getLogger("netconduct.reminders")
 
-BATCH = 900  # rows per insert and keys per IN (...) lookup: well inside SQLite's parameter limit
 DUE, OVERDUE = "due", "overdue"
 OVERDUE_EVERY_DAYS = 7
 DIGEST_KINDS = frozenset({UnitKind.BRANCH, UnitKind.GENERAL_BRANCH, UnitKind.COMMITTEE})
@@ -160,9 +160,8 @@ def _self_and_ancestors(path: str) -> list[str]:
     return [path[:end] for end in range(len(path), 0, -STEP)]
 
 
-def _chunks(items: Sequence, size: int = BATCH) -> Iterator[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _chunks(items: Sequence) -> Iterator[Sequence]:
+    return chunked(items, keys_per_statement())
 
 
 def _units_by_path(paths: Iterable[str]) -> dict[str, _Unit]:
@@ -213,23 +212,35 @@ def _progress_url(campaign: Campaign, unit: _Unit) -> str:
     return f"{reverse('campaigns:detail', kwargs={'pk': campaign.pk})}?unit={unit.pk}"
 
 
-def _person_message(campaign: Campaign, phase: Phase, pending: _Pending) -> tuple[str, str]:
+def _person_message_maker(campaign: Campaign, phase: Phase) -> Callable[[_Pending], tuple[str, str]]:
+    """Subject and body of a person's reminder. All but the name depends only on what they still owe, so the text is
+    built once per combination of missing actions, not once for each of 100,000 people."""
     title = _clip(campaign.title, 80)
-    todo = "、".join(ACTION_LABELS[a] for a in pending.missing) or "各项要求"
-    if phase.name == DUE:
-        when = "今天截止" if phase.days == 0 else f"还有{phase.days}天截止"
-        subject = f"《{title}》{when}"
-        body = (
-            f"{pending.name}同志：您参加的《{campaign.title}》完成期限为{cn_date(campaign.deadline)}，"
-            f"目前尚未完成：{todo}。请在期限前登录平台完成。"
-        )
-    else:
-        subject = f"《{title}》已逾期{phase.days}天"
-        body = (
-            f"{pending.name}同志：您参加的《{campaign.title}》已超过完成期限（{cn_date(campaign.deadline)}）"
-            f"{phase.days}天，尚未完成：{todo}。请尽快登录平台完成；如有困难，请联系所在支部书记。"
-        )
-    return subject, body
+    deadline = cn_date(campaign.deadline)
+    texts: dict[tuple[str, ...], tuple[str, str]] = {}
+
+    def make(missing: tuple[str, ...]) -> tuple[str, str]:
+        todo = "、".join(str(ACTION_LABELS[a]) for a in missing) or "各项要求"
+        if phase.name == DUE:
+            when = "今天截止" if phase.days == 0 else f"还有{phase.days}天截止"
+            subject = f"《{title}》{when}"
+            rest = f"同志：您参加的《{campaign.title}》完成期限为{deadline}，目前尚未完成：{todo}。请在期限前登录平台完成。"
+        else:
+            subject = f"《{title}》已逾期{phase.days}天"
+            rest = (
+                f"同志：您参加的《{campaign.title}》已超过完成期限（{deadline}）{phase.days}天，尚未完成：{todo}。"
+                "请尽快登录平台完成；如有困难，请联系所在支部书记。"
+            )
+        return subject, rest
+
+    def message(pending: _Pending) -> tuple[str, str]:
+        key = tuple(pending.missing)
+        if key not in texts:
+            texts[key] = make(key)
+        subject, rest = texts[key]
+        return subject, pending.name + rest
+
+    return message
 
 
 def _names(people: Sequence[_Pending], limit: int) -> str:
@@ -318,10 +329,13 @@ def _plan_campaign(campaign: Campaign, phase: Phase, now: dt.datetime) -> Remind
     today = timezone.localdate(now)
     base = f"remind:{campaign.pk}"
     task_url = _task_url_maker()
+    person_message = _person_message_maker(campaign, phase)
+    site = site_url()
     sent_for = {"unit": campaign.unit, "source": campaign.title, "now": now}
 
     by_path: dict[str, list[_Pending]] = defaultdict(list)
     messages: list[Message] = []
+    batch = keys_per_statement()
 
     def flush() -> None:
         sent = notifications_send(messages=messages, **sent_for)
@@ -335,9 +349,9 @@ def _plan_campaign(campaign: Campaign, phase: Phase, now: dt.datetime) -> Remind
         if not pending.user_id:
             report.without_account += 1
             continue
-        subject, body = _person_message(campaign, phase, pending)
+        subject, body = person_message(pending)
         url = task_url(pending.target_id)
-        link = absolute_url(url)
+        link = f"{site}{url}" if site else ""  # absolute_url, the setting read once
         messages.append(
             Message(
                 user_id=pending.user_id,
@@ -349,7 +363,7 @@ def _plan_campaign(campaign: Campaign, phase: Phase, now: dt.datetime) -> Remind
                 email_body=body + (f"\n\n办理地址：{link}" if link else ""),
             )
         )
-        if len(messages) >= BATCH:
+        if len(messages) >= batch:
             flush()
     flush()
     if not by_path:

@@ -1,6 +1,6 @@
 """Writes to campaigns and each person's progress in them. Each: permission, validation, one audit event, one
-transaction. Per-person rows are written in batches: launching a campaign for 100,000 people is a few dozen
-queries, not 100,000."""
+transaction. Per-person rows are written in bulk: a launch inserts its 100,000 targets in one INSERT … SELECT, and
+other writes go in batches as large as the database allows (core.db), so statements grow with batches, not people."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import BooleanField, DateTimeField, F, IntegerField, Q, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from netconduct.core.audit import Change, audit_record
+from netconduct.core.db import bulk_insert, chunked, keys_per_statement, real_params_limit, rows_per_statement
 from netconduct.core.events import event_emit
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.documents.choices import DocumentStatus
@@ -26,8 +27,6 @@ from netconduct.org.scoping import subtree_q
 from .announce import campaign_announce_on_commit
 from .choices import ACTION_FIELDS, CampaignStatus
 from .models import Campaign, ReadReceipt, Target
-
-BATCH = 2000
 
 
 def campaign_snapshot(campaign: Campaign) -> dict:
@@ -222,18 +221,51 @@ def _sync(campaign: Campaign, person_ids: Sequence[int] | None = None) -> SyncRe
         for person_id, unit_id in wanted.items()
         if person_id not in seen
     ]
-    Target.objects.bulk_create(new, batch_size=BATCH)
+    bulk_insert(new)
     if moved:
-        Target.objects.bulk_update(moved, ["unit"], batch_size=BATCH)
-    for start in range(0, len(returned), BATCH):
-        Target.objects.filter(pk__in=returned[start : start + BATCH]).update(in_scope=True)
-    for start in range(0, len(left), BATCH):
-        Target.objects.filter(pk__in=left[start : start + BATCH]).update(in_scope=False)
+        with real_params_limit():
+            Target.objects.bulk_update(moved, ["unit"], batch_size=rows_per_statement(3))
+    for chunk in chunked(returned, keys_per_statement()):
+        Target.objects.filter(pk__in=chunk).update(in_scope=True)
+    for chunk in chunked(left, keys_per_statement()):
+        Target.objects.filter(pk__in=chunk).update(in_scope=False)
     if new and not campaign.requires_read:
         _refresh_done(Target.objects.filter(campaign=campaign, done_at__isnull=True), campaign)
     back = set(returned)
     joined = tuple(t.person_id for t in new) + tuple(p for pk, p, _u, _s in rows if pk in back)
     return SyncResult(len(new), len(returned), len(moved), len(left), joined)
+
+
+def _launch_targets(campaign: Campaign) -> SyncResult:
+    """Everyone in scope gets a row, in one INSERT … SELECT from the roster: at 100,000 people the rows never pass
+    through Python and the launch is the same few statements at any size. A draft has no targets yet (only an
+    active campaign is synced); should one have any, the general sync answers."""
+    if Target.objects.filter(campaign=campaign).exists():
+        return _sync(campaign)
+    people = Person.objects.filter(subtree_q("unit__path", campaign.unit.path), status=PersonStatus.ACTIVE)
+    select = (
+        people.filter(campaign.category_q())
+        .order_by()
+        .annotate(  # all annotations, in the order of `columns`, so the SELECT lists them in that order
+            c_campaign=Value(campaign.pk, output_field=IntegerField()),
+            c_person=F("pk"),
+            c_unit=F("unit_id"),
+            c_in_scope=Value(True, output_field=BooleanField()),
+            c_added=Value(timezone.now(), output_field=DateTimeField()),
+            c_proxy=Value(False, output_field=BooleanField()),
+        )
+        .values_list("c_campaign", "c_person", "c_unit", "c_in_scope", "c_added", "c_proxy")
+    )
+    columns = ("campaign", "person", "unit", "in_scope", "added_at", "read_by_proxy")
+    sql, params = select.query.sql_with_params()
+    qn = connection.ops.quote_name
+    names = ", ".join(qn(Target._meta.get_field(name).column) for name in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {qn(Target._meta.db_table)} ({names}) {sql}", params)  # noqa: S608
+        added = cursor.rowcount
+    if added and not campaign.requires_read:
+        _refresh_done(Target.objects.filter(campaign=campaign, done_at__isnull=True), campaign)
+    return SyncResult(added=added)
 
 
 @transaction.atomic
@@ -249,7 +281,7 @@ def campaign_launch(*, actor, campaign: Campaign) -> SyncResult:
     campaign.status = CampaignStatus.ACTIVE
     campaign.launched_at = timezone.now()
     campaign.save(update_fields=["status", "launched_at", "updated_at"])
-    result = _sync(campaign)
+    result = _launch_targets(campaign)
     campaign_announce_on_commit(campaign.pk)
     event_emit("campaign.launched", campaign)
     audit_record(
@@ -447,7 +479,8 @@ def targets_set_studied(*, campaign: Campaign, studied: dict[int, dt.datetime | 
     targets = list(Target.objects.filter(campaign=campaign, person_id__in=list(studied)))
     for target in targets:
         target.studied_at = studied[target.person_id]
-    Target.objects.bulk_update(targets, ["studied_at"], batch_size=BATCH)
+    with real_params_limit():
+        Target.objects.bulk_update(targets, ["studied_at"], batch_size=rows_per_statement(3))
     _refresh_done(Target.objects.filter(campaign=campaign, person_id__in=list(studied)), campaign)
 
 

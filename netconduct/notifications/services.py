@@ -8,10 +8,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from netconduct.core.audit import Change, audit_record
+from netconduct.core.db import chunked, insert_rows, keys_per_statement
 from netconduct.core.exceptions import ApplicationError
 from netconduct.org import scoping
 from netconduct.org.models import OrgUnit
@@ -26,9 +27,6 @@ from .sending import (
     webhook_post,
     webhook_url_check,
 )
-
-BATCH = 900  # rows per insert and keys per IN (...) lookup: well inside SQLite's parameter limit
-
 
 # ---------------------------------------------------------------------------------------------------- sending
 
@@ -65,9 +63,9 @@ class SendReport:
     emails: int = 0  # new e-mail deliveries
 
 
-def _chunks(items: Sequence, size: int = BATCH) -> Iterator[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _chunks(items: Sequence) -> Iterator[Sequence]:
+    """Messages per round of lookups and inserts: as many keys as one IN (...) may carry (core.db)."""
+    return chunked(items, keys_per_statement())
 
 
 def _clip(text: str, length: int) -> str:
@@ -81,13 +79,72 @@ def _existing_keys(model, keys: Sequence[str]) -> set[str]:
     return found
 
 
-def _insert_new(model, rows: Sequence) -> list:
-    """Insert the rows whose key is not taken yet; returns those. Concurrent runs are settled by the unique key."""
-    taken = _existing_keys(model, [r.key for r in rows])
-    new = [r for r in rows if r.key not in taken]
-    for chunk in _chunks(new):
-        model.objects.bulk_create(chunk, ignore_conflicts=True)
-    return new
+NOTIFICATION_FIELDS = ("key", "user", "title", "body", "url", "created_at")
+DELIVERY_FIELDS = (
+    "key",
+    "channel",
+    "unit",
+    "source",
+    "webhook",
+    "recipient",
+    "subject",
+    "body",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "created_at",
+)
+
+
+def _insert_new(model, fields: Sequence[str], rows: Sequence[tuple]) -> set[str]:
+    """Insert the rows (tuples in the order of `fields`, the key first) whose key is not taken yet; returns their
+    keys. Plain rows in multi-row INSERTs that skip taken keys and return the inserted ones (core.db.insert_rows):
+    one statement per batch, no model instances, no lookup first. Concurrent runs are settled by the unique key."""
+    if not connection.features.can_return_rows_from_bulk_insert:  # SQLite before 3.35: look the keys up first
+        taken = _existing_keys(model, [r[0] for r in rows])
+        new = [r for r in rows if r[0] not in taken]
+        insert_rows(model, fields, new, ignore_conflicts=True)
+        return {r[0] for r in new}
+    return set(insert_rows(model, fields, rows, ignore_conflicts=True, returning="key"))
+
+
+def _email_refusers(messages: Sequence[Message]) -> set[int]:
+    """Accounts that turned e-mail off on their profile page (told in the platform only): one query for the call,
+    of the few who did, rather than a lookup of every recipient."""
+    if not any(m.email for m in messages):
+        return set()
+    return set(get_user_model().objects.filter(email_notifications=False).values_list("pk", flat=True))
+
+
+def _delivery_row(
+    *,
+    key: str,
+    channel: str,
+    unit: OrgUnit | None,
+    source: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    now: dt.datetime,
+    created: dt.datetime,
+    webhook_id: int | None = None,
+) -> tuple:
+    return (
+        key,
+        channel,
+        unit.pk if unit is not None else None,
+        _clip(source, 200),
+        webhook_id,
+        recipient,
+        _clip(subject, 200),
+        body,
+        DeliveryStatus.PENDING,
+        0,
+        now,
+        "",
+        created,
+    )
 
 
 def notifications_send(
@@ -98,38 +155,32 @@ def notifications_send(
     now: dt.datetime | None = None,
 ) -> SendReport:
     """Store the messages whose key is new as in-app notifications and queue their e-mails (sent by the next
-    dispatch). `unit` and `source` say on whose behalf, for the deliveries page and its scope."""
+    dispatch). `unit` and `source` say on whose behalf, for the deliveries page and its scope. One query for the
+    call (who turned e-mail off), then two statements per batch of messages (notifications, deliveries)."""
     now = now or timezone.now()
+    created = timezone.now()
     report = SendReport()
+    refusers = _email_refusers(messages)
     for chunk in _chunks(list(messages)):
-        notes = [
-            Notification(user_id=m.user_id, key=m.key, title=_clip(m.title, 200), body=m.body, url=m.url)
-            for m in chunk
-        ]
-        new = {n.key for n in _insert_new(Notification, notes)}
+        notes = [(m.key, m.user_id, _clip(m.title, 200), m.body, m.url, created) for m in chunk]
+        new = _insert_new(Notification, NOTIFICATION_FIELDS, notes)
         report.notifications += len(new)
-        wanted = {m.user_id for m in chunk if m.email and m.key in new}
-        if wanted:  # people who turned e-mail off on their profile page are told in the platform only
-            wanted -= set(
-                get_user_model()
-                .objects.filter(pk__in=wanted, email_notifications=False)
-                .values_list("pk", flat=True)
-            )
         mails = [
-            Delivery(
+            _delivery_row(
                 key=f"{m.key}:email",
                 channel=DeliveryChannel.EMAIL,
                 unit=unit,
-                source=_clip(source, 200),
+                source=source,
                 recipient=m.email,
-                subject=_clip(m.email_subject or m.title, 200),
+                subject=m.email_subject or m.title,
                 body=m.email_body or m.body,
-                next_attempt_at=now,
+                now=now,
+                created=created,
             )
             for m in chunk
-            if m.email and m.key in new and m.user_id in wanted
+            if m.email and m.key in new and m.user_id not in refusers
         ]
-        report.emails += len(_insert_new(Delivery, mails))
+        report.emails += len(_insert_new(Delivery, DELIVERY_FIELDS, mails))
     return report
 
 
@@ -142,21 +193,23 @@ def robot_messages_queue(
 ) -> int:
     """Queue messages to group robots (those whose key is new); returns how many were queued."""
     now = now or timezone.now()
+    created = timezone.now()
     rows = [
-        Delivery(
+        _delivery_row(
             key=m.key,
             channel=DeliveryChannel.WEBHOOK,
             unit=unit,
-            source=_clip(source, 200),
+            source=source,
             webhook_id=m.webhook_id,
             recipient=m.recipient,
-            subject=_clip(m.subject, 200),
+            subject=m.subject,
             body=m.text,
-            next_attempt_at=now,
+            now=now,
+            created=created,
         )
         for m in messages
     ]
-    return len(_insert_new(Delivery, rows))
+    return sum(len(_insert_new(Delivery, DELIVERY_FIELDS, chunk)) for chunk in _chunks(rows))
 
 
 def emails_queue(
@@ -168,19 +221,22 @@ def emails_queue(
     """Queue e-mails to addresses that belong to no account, as (key, address, subject, body); those whose key is
     new are queued. Returns how many."""
     now = now or timezone.now()
+    created = timezone.now()
     rows = [
-        Delivery(
+        _delivery_row(
             key=key,
             channel=DeliveryChannel.EMAIL,
-            source=_clip(source, 200),
+            unit=None,
+            source=source,
             recipient=address,
-            subject=_clip(subject, 200),
+            subject=subject,
             body=body,
-            next_attempt_at=now,
+            now=now,
+            created=created,
         )
         for key, address, subject, body in messages
     ]
-    return len(_insert_new(Delivery, rows))
+    return sum(len(_insert_new(Delivery, DELIVERY_FIELDS, chunk)) for chunk in _chunks(rows))
 
 
 # ---------------------------------------------------------------------------------------------------- notifications

@@ -212,6 +212,7 @@ NETCONDUCT_ROSTER_MAX_BYTES = 20 * 1024 * 1024
 NETCONDUCT_ROSTER_MAX_ROWS = 200_000
 NETCONDUCT_ACTIVATION_VALID_DAYS = 14
 NETCONDUCT_PAGE_SIZE = 50
+NETCONDUCT_BULK_ROWS = 10_000  # rows per bulk statement, keys per IN list, deliveries per claim (core.db)
 
 # No log line for the reporting pages (core/logfilters.py): a path and a time are enough, with the network's own
 # records, to tell who filed a report. The embedded server's request log (django.server) keeps Django's format.
