@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import ConfigDict
 
 from netconduct.org import selectors as org_selectors
 from netconduct.org import services as org_services
@@ -145,7 +146,7 @@ def unit_create(request, body: UnitIn):
         short_name=body.short_name,
         code=body.code,
     )
-    return 201, _units_out([unit])[0]
+    return Status(201, _units_out([unit])[0])
 
 
 class UnitMoveIn(Schema):
@@ -249,6 +250,10 @@ def people_list(request, filters: Query[PeopleFilters]):
 
 
 class PersonIn(Schema):
+    model_config = ConfigDict(
+        extra="forbid"
+    )  # a misspelt field ("unit" for "unit_id") must not pass unnoticed
+
     external_id: str | None = Field(
         None, min_length=1, max_length=64, description="外部系统中的编号（按密钥的外部系统区分）"
     )
