@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotModified
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
 
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 
@@ -28,6 +29,10 @@ DESCRIPTION = """网络行为规范管理平台的开放接口（第1版）。
 - 缓存：GET 响应带 `ETag`，带 `If-None-Match` 再次请求而内容未变时答 304。
 - 限流：每把密钥每分钟有请求上限，超过答 429。
 """
+
+
+class Renderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}  # Chinese messages readable as they are in curl's output
 
 
 class Api(NinjaAPI):
@@ -59,6 +64,7 @@ api = Api(
     urls_namespace="api:v1",
     openapi_url="/openapi.json",
     docs_url=None,
+    renderer=Renderer(),
 )
 
 
@@ -145,6 +151,8 @@ def validation_items(errors: list[dict]) -> list[dict]:
             item, loc = loc[1] + 1, loc[2:]
         field = ".".join(str(part) for part in loc) or None
         message = _PYDANTIC_MESSAGES.get(error.get("type", ""), "取值无效。")
+        if error.get("type") == "value_error":  # our own validators' Chinese message
+            message = str(error.get("msg", "")).removeprefix("Value error, ") or message
         items.append({"item": item, "field": field, "message": message})
     return items
 
@@ -160,12 +168,10 @@ def _invalid(request, exc: NinjaValidationError):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    codes = {400: "bad_request", 405: "method_not_allowed", 413: "too_large"}
-    return _error(
-        request,
-        exc.status_code,
-        {"code": codes.get(exc.status_code, "error"), "message": "请求无效。", "errors": []},
-    )
+    if exc.status_code == 400:  # django-ninja could not parse the body: a validation error like any other
+        body = {"code": "invalid", "message": "请求体不是有效的 JSON。", "errors": []}
+        return _error(request, 422, body)
+    return _error(request, exc.status_code, {"code": "error", "message": "请求无效。", "errors": []})
 
 
 from . import routes_domains, routes_org  # noqa: E402  (routers register on `api`)

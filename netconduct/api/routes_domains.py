@@ -26,6 +26,7 @@ from . import paging
 from .auth import need, scoped, viewer
 from .choices import KeyScope
 from .errors import OBJECT_ERRORS, READ_ERRORS, ErrorOut
+from .paging import ObjectId
 from .routes_org import Limit, scoped_unit
 
 router = Router()
@@ -55,10 +56,10 @@ class CampaignPage(Schema):
 
 
 class CampaignFilters(Schema):
-    cursor: str | None = Field(None, description="上一页响应中的 next_cursor")
+    cursor: str | None = Field(None, pattern=paging.CURSOR_PATTERN, description="上一页响应中的 next_cursor")
     limit: int = Limit
     status: CampaignStatusName | None = Field(None, description="只取此状态的活动")
-    updated_since: dt.datetime | None = Field(None, description="只取此时间及之后有变动的活动")
+    updated_since: paging.Since | None = Field(None, description="只取此时间及之后有变动的活动")
 
 
 def _campaign_out(c: Campaign) -> dict:
@@ -110,7 +111,7 @@ def campaigns_list(request, filters: Query[CampaignFilters]):
     summary="一个传达活动",
     **scoped(KeyScope.CAMPAIGNS_READ),
 )
-def campaign_detail(request, campaign_id: int):
+def campaign_detail(request, campaign_id: ObjectId):
     need(request, KeyScope.CAMPAIGNS_READ)
     return _campaign_out(_campaign(request, campaign_id))
 
@@ -141,7 +142,9 @@ class CompletionOut(Schema):
 
 
 class UnitQuery(Schema):
-    unit: int | None = Field(None, description="统计哪个组织（含下级）；不填为密钥能看到的最上级")
+    unit: int | None = Field(
+        None, ge=1, le=paging.MAX_ID, description="统计哪个组织（含下级）；不填为密钥能看到的最上级"
+    )
 
 
 def _tally(t) -> dict:
@@ -172,7 +175,7 @@ def _focus(request, campaign: Campaign, unit_id: int | None):
     summary="完成情况（按组织汇总）",
     **scoped(KeyScope.CAMPAIGNS_READ),
 )
-def campaign_completion(request, campaign_id: int, query: Query[UnitQuery]):
+def campaign_completion(request, campaign_id: ObjectId, query: Query[UnitQuery]):
     """与活动页面相同的逐级汇总：人数、阅读、学习、承诺、完成和完成率；三次查询，与组织规模无关。"""
     need(request, KeyScope.CAMPAIGNS_READ)
     campaign = _campaign(request, campaign_id)
@@ -207,9 +210,9 @@ class TargetPage(Schema):
 
 
 class TargetFilters(Schema):
-    cursor: str | None = Field(None, description="上一页响应中的 next_cursor")
+    cursor: str | None = Field(None, pattern=paging.CURSOR_PATTERN, description="上一页响应中的 next_cursor")
     limit: int = Limit
-    unit: int | None = Field(None, description="只取此组织（含下级）的人员")
+    unit: int | None = Field(None, ge=1, le=paging.MAX_ID, description="只取此组织（含下级）的人员")
     status: Literal["done", "pending", "proxy"] | None = Field(None, description="已完成、未完成、会议传达")
 
 
@@ -220,7 +223,7 @@ class TargetFilters(Schema):
     summary="每个人的完成情况",
     **scoped(KeyScope.CAMPAIGNS_READ),
 )
-def campaign_people(request, campaign_id: int, filters: Query[TargetFilters]):
+def campaign_people(request, campaign_id: ObjectId, filters: Query[TargetFilters]):
     need(request, KeyScope.CAMPAIGNS_READ)
     campaign = _campaign(request, campaign_id)
     focus = _focus(request, campaign, filters.unit)
@@ -273,7 +276,7 @@ class PledgeStatusPage(Schema):
     summary="每个人的承诺书签订情况",
     **scoped(KeyScope.PLEDGES_READ),
 )
-def campaign_pledges(request, campaign_id: int, filters: Query[TargetFilters]):
+def campaign_pledges(request, campaign_id: ObjectId, filters: Query[TargetFilters]):
     """活动范围内每个人的承诺书状态；`status` 过滤与完成情况相同（done、pending、proxy）。"""
     need(request, KeyScope.PLEDGES_READ)
     campaign = _campaign(request, campaign_id)
@@ -366,7 +369,7 @@ def pledge_verify(request, query: Query[VerifyQuery]):
         },
     },
 )
-def pledge_pdf(request, pledge_id: int):
+def pledge_pdf(request, pledge_id: ObjectId):
     """签章后归档的 PDF；尚未签章归档的承诺书答 404。"""
     need(request, KeyScope.PLEDGES_PDF)
     pledge: Pledge = pledge_selectors.pledge_get_for(user=viewer(request), pk=pledge_id)
@@ -406,10 +409,10 @@ class SessionPage(Schema):
 
 
 class SessionFilters(Schema):
-    cursor: str | None = Field(None, description="上一页响应中的 next_cursor")
+    cursor: str | None = Field(None, pattern=paging.CURSOR_PATTERN, description="上一页响应中的 next_cursor")
     limit: int = Limit
-    unit: int | None = Field(None, description="只取此组织（含下级）的学习")
-    updated_since: dt.datetime | None = Field(None, description="只取此时间及之后有变动的学习")
+    unit: int | None = Field(None, ge=1, le=paging.MAX_ID, description="只取此组织（含下级）的学习")
+    updated_since: paging.Since | None = Field(None, description="只取此时间及之后有变动的学习")
 
 
 def _session_out(s) -> dict:
@@ -465,7 +468,7 @@ class SessionDetailOut(SessionOut):
     summary="一次学习及其考勤",
     **scoped(KeyScope.STUDIES_READ),
 )
-def session_detail(request, session_id: int):
+def session_detail(request, session_id: ObjectId):
     need(request, KeyScope.STUDIES_READ)
     try:
         session = study_selectors.session_list(viewer=viewer(request)).get(pk=session_id)

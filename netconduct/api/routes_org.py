@@ -18,6 +18,7 @@ from .auth import need, scoped, viewer
 from .choices import KeyScope
 from .errors import OBJECT_ERRORS, READ_ERRORS, ApiError, ErrorOut
 from .models import ExternalRef
+from .paging import ObjectId
 
 router = Router()
 
@@ -30,10 +31,10 @@ Limit = Field(paging.DEFAULT_LIMIT, ge=1, le=paging.MAX_LIMIT, description="每�
 
 
 class ListFilters(Schema):
-    cursor: str | None = Field(None, description="上一页响应中的 next_cursor")
+    cursor: str | None = Field(None, pattern=paging.CURSOR_PATTERN, description="上一页响应中的 next_cursor")
     limit: int = Limit
-    unit: int | None = Field(None, description="只取此组织（含下级）的记录：组织编号")
-    updated_since: dt.datetime | None = Field(
+    unit: int | None = Field(None, ge=1, le=paging.MAX_ID, description="只取此组织（含下级）的记录：组织编号")
+    updated_since: paging.Since | None = Field(
         None, description="只取此时间及之后有变动的记录（ISO 8601），用于增量同步"
     )
 
@@ -114,13 +115,13 @@ def units_list(request, filters: Query[ListFilters]):
     summary="一个组织",
     **scoped(KeyScope.UNITS_READ),
 )
-def unit_detail(request, unit_id: int):
+def unit_detail(request, unit_id: ObjectId):
     need(request, KeyScope.UNITS_READ)
     return _units_out([scoped_unit(request, unit_id)])[0]
 
 
 class UnitIn(Schema):
-    parent_id: int = Field(description="上级组织编号（须在密钥范围内）")
+    parent_id: int = Field(ge=1, le=paging.MAX_ID, description="上级组织编号（须在密钥范围内）")
     name: str = Field(max_length=100, description="名称")
     kind: UnitKindName = Field(description="类型")
     short_name: str = Field("", max_length=50, description="简称")
@@ -150,7 +151,7 @@ def unit_create(request, body: UnitIn):
 
 
 class UnitMoveIn(Schema):
-    parent_id: int = Field(description="新的上级组织编号（须在密钥范围内）")
+    parent_id: int = Field(ge=1, le=paging.MAX_ID, description="新的上级组织编号（须在密钥范围内）")
 
 
 @router.post(
@@ -160,7 +161,7 @@ class UnitMoveIn(Schema):
     summary="移动组织",
     **scoped(KeyScope.UNITS_WRITE),
 )
-def unit_move(request, unit_id: int, body: UnitMoveIn):
+def unit_move(request, unit_id: ObjectId, body: UnitMoveIn):
     """把组织连同其全部下级移到另一上级之下；人员和记录随之移动。"""
     need(request, KeyScope.UNITS_WRITE)
     unit = scoped_unit(request, unit_id, "org.manage")
@@ -264,7 +265,7 @@ class PersonIn(Schema):
     employee_no: str | None = Field(None, max_length=40, description="工号")
     mobile: str | None = Field(None, max_length=40, description="手机号码")
     email: str | None = Field(None, max_length=254, description="电子邮箱")
-    unit_id: int | None = Field(None, description="所属组织编号；与现有不同即为调动")
+    unit_id: int | None = Field(None, ge=1, le=paging.MAX_ID, description="所属组织编号；与现有不同即为调动")
     political_status: PoliticalName | None = Field(None, description="政治面貌")
     is_cadre: bool | None = Field(None, description="是否干部")
     position: str | None = Field(None, max_length=100, description="职务/岗位")
@@ -328,6 +329,6 @@ def people_batch(request, body: BatchIn):
     summary="一名人员",
     **scoped(KeyScope.PEOPLE_READ),
 )
-def person_detail(request, person_id: int):
+def person_detail(request, person_id: ObjectId):
     need(request, KeyScope.PEOPLE_READ)
     return _people_out(request, [org_selectors.person_get_for(viewer=viewer(request), pk=person_id)])[0]

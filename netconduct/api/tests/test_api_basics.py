@@ -71,7 +71,7 @@ def test_cursor_pages_and_updated_since(org, make_key):
     ]
     bad = client.get("people", {"updated_since": "yesterday"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "updated_since"
-    assert client.get("people", {"cursor": "!!"}).json()["code"] == "invalid_cursor"
+    assert client.get("people", {"cursor": "!!"}).json()["errors"][0]["field"] == "cursor"
 
 
 @pytest.mark.django_db
