@@ -9,11 +9,13 @@ back and every error names the item (from 1) and the field.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from netconduct.core import crypto
@@ -134,23 +136,26 @@ def people_sync(*, key: ApiKey, items: list[dict[str, Any]]) -> SyncResult:
     units = _unit_paths(scope)
     rows: list[tuple[int, list[str]]] = []
     wanted_links: dict[str, str] = {}  # external id → ID hash it must name after the batch
+    row_hashes: dict[
+        int, str
+    ] = {}  # item → its ID hash (clean: a batch that gets applied has no bad ID numbers)
+    political_labels = {value: str(label) for value, label in PoliticalStatus.choices}
+    status_labels = {value: str(label) for value, label in PersonStatus.choices}
     for number, item in enumerate(items, 1):
         failed = len(errors)
         external_id = item.get("external_id") or ""
         id_number = _cell(item.get("id_number")).strip()
         known = linked_people.get(linked[external_id]) if external_id in linked else None
+        id_hash = None
         if id_number:
-            if known is not None:
-                try:
-                    clean = validation.clean_id_number(id_number)
-                except Exception:  # noqa: BLE001, S110  the importer names the ID number's fault below
-                    clean = None
-                if clean is not None and services.id_number_hash(clean) != known[0]:
-                    refuse(
-                        number, "external_id", f"外部编号“{external_id}”已对应另一名人员，与身份证号不符。"
-                    )
+            with contextlib.suppress(
+                ValidationError
+            ):  # the importer names the fault, with the roster's message
+                id_hash = services.id_number_hash(validation.clean_id_number(id_number))
+            if known is not None and id_hash is not None and id_hash != known[0]:
+                refuse(number, "external_id", f"外部编号“{external_id}”已对应另一名人员，与身份证号不符。")
         elif known is not None:
-            id_number = crypto.decrypt(known[1], context=ID_CONTEXT)
+            id_number, id_hash = crypto.decrypt(known[1], context=ID_CONTEXT), known[0]
         elif external_id:
             refuse(
                 number, "id_number", f"外部编号“{external_id}”尚未对应任何人员：新增人员须同时提供身份证号。"
@@ -164,8 +169,9 @@ def people_sync(*, key: ApiKey, items: list[dict[str, Any]]) -> SyncResult:
                 refuse(number, "unit_id", f"组织编号{item['unit_id']}不存在，或不在密钥的组织范围内。")
         if len(errors) > failed:
             continue
+        row_hashes[number] = id_hash or ""
         if external_id and known is None:
-            wanted_links[external_id] = id_number
+            wanted_links[external_id] = id_hash or ""
         political = item.get("political_status")
         cadre = item.get("is_cadre")
         status = item.get("status")
@@ -176,10 +182,10 @@ def people_sync(*, key: ApiKey, items: list[dict[str, Any]]) -> SyncResult:
             "mobile": _cell(item.get("mobile")),
             "email": _cell(item.get("email")),
             "unit_id": unit_text,
-            "political_status": str(PoliticalStatus(political).label) if political else "",
+            "political_status": political_labels[political] if political else "",
             "is_cadre": "" if cadre is None else ("干部" if cadre else "职工"),
             "position": _cell(item.get("position")),
-            "status": str(PersonStatus(status).label) if status else "",
+            "status": status_labels[status] if status else "",
         }
         rows.append((number, [cells[header] for _fld, header in COLUMNS]))
 
@@ -202,9 +208,7 @@ def people_sync(*, key: ApiKey, items: list[dict[str, Any]]) -> SyncResult:
             imported.updated,
             imported.unchanged,
         )
-        hashes = {
-            number: services.id_number_hash(validation.clean_id_number(cells[0])) for number, cells in rows
-        }
+        hashes = row_hashes
         pks: dict[str, int] = {}
         for chunk in _batched(sorted(set(hashes.values())), LOOKUP_BATCH):
             pks.update(Person.objects.filter(id_number_hash__in=chunk).values_list("id_number_hash", "pk"))
@@ -213,9 +217,9 @@ def people_sync(*, key: ApiKey, items: list[dict[str, Any]]) -> SyncResult:
             ExternalRef(
                 source=key.source,
                 external_id=external_id,
-                person_id=pks[services.id_number_hash(validation.clean_id_number(id_number))],
+                person_id=pks[id_hash],
             )
-            for external_id, id_number in wanted_links.items()
+            for external_id, id_hash in wanted_links.items()
         ]
         if new_refs:
             taken = set(
