@@ -57,7 +57,7 @@ def people(count: int) -> list[dict]:
                 "name": name,
                 "employee_no": f"XB{n:06d}",
                 "id_number": id_number,
-                "mobile": f"1{rng.choice('3578')}{rng.randrange(10**9):09d}",
+                "mobile": f"13{n:09d}",  # unique: two people with one mobile are refused (it is a login name)
                 "unit": f"{roster.COMMITTEE}/{roster.plant_name(i)}/{roster.branch_name(i, j)}",
                 "political": rng.choice(political),
                 "cadre": rng.random() < 0.1,
