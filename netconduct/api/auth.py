@@ -48,11 +48,21 @@ class KeyAuth(HttpBearer):
         if key is None:
             return None
         count_request(key)
+        refuse_nul(request)
         services.api_key_touch(key)
         request.user = (
             key.account
         )  # what the scoping function and the services see: the key's service account
         return key
+
+
+def refuse_nul(request) -> None:
+    """PostgreSQL cannot store a NUL character in text: refuse it anywhere in the request, before any field is read
+    (a free-text field such as `position` would otherwise reach the database)."""
+    query = request.META.get("QUERY_STRING", "").lower()
+    body = request.body if request.method in ("POST", "PUT", "PATCH") else b""
+    if "%00" in query or b"\x00" in body or b"\\u0000" in body.lower():
+        raise ApiError(422, "invalid", "请求中含有空字符（NUL），已拒绝。")
 
 
 def need(request, scope: KeyScope) -> None:

@@ -132,3 +132,12 @@ def test_sessions_do_not_authenticate_the_api(accounts):
     client = Client()
     testing.login(client, accounts.sysadmin)
     assert client.get("/api/v1/people").status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_nul_character_is_refused_before_any_field_is_read(org, make_key):
+    _key, client = make_key()
+    response = client.post("people/batch", {"items": [{"id_number": "x", "position": "班\u0000长"}]})
+    assert response.status_code == 422
+    assert response.json()["message"] == "请求中含有空字符（NUL），已拒绝。"
+    assert client.get("pledges/verify", {"code": "AB\x00CD"}).status_code == 422
