@@ -32,11 +32,18 @@ def decode_cursor(cursor: str) -> int:
 
 
 def since(value: dt.datetime | None) -> dt.datetime | None:
+    """The moment in UTC: PostgreSQL takes offsets up to ±15:59 only, and any ISO 8601 offset up to ±23:59 is
+    valid. A moment beyond the calendar's ends in UTC (year 1 or 9999 with an offset) is clamped to that end."""
     if value is None:
         return None
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
-    return value
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        if value.year == dt.MINYEAR:
+            return dt.datetime.min.replace(tzinfo=dt.UTC)
+        return dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
 def page(queryset: QuerySet, *, cursor: str | None, limit: int, field: str = "pk") -> tuple[list, str | None]:

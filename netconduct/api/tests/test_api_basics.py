@@ -141,3 +141,15 @@ def test_a_nul_character_is_refused_before_any_field_is_read(org, make_key):
     assert response.status_code == 422
     assert response.json()["message"] == "请求中含有空字符（NUL），已拒绝。"
     assert client.get("pledges/verify", {"code": "AB\x00CD"}).status_code == 422
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "moment", ["0563-09-12T01:17:52-19:01", "0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59"]
+)
+def test_any_iso_offset_and_year_is_answered(org, make_key, moment):
+    testing.make_person(org.branch1, name="甲乙")
+    _key, client = make_key()
+    response = client.get("people", {"updated_since": moment})
+    assert response.status_code == 200
+    assert len(response.json()["items"]) == (0 if moment.startswith("9999") else 1)
