@@ -84,6 +84,8 @@ def api_key_create(
     """Issue a key; returns it with the clear key, which is never stored and cannot be shown again."""
     if not may_manage_keys(actor, unit):
         raise PermissionRefused("只有该组织范围内的系统管理员可以创建API密钥。")
+    if any(ord(c) < 32 for c in name + source):
+        raise ApplicationError("名称和外部系统标识不能含有控制字符。", field="name")
     name = " ".join(name.split())
     if not name:
         raise ApplicationError("请填写密钥名称。", field="name")

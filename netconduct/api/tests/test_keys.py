@@ -74,6 +74,7 @@ def test_only_a_system_administrator_over_the_unit_issues_keys(org, accounts):
     ("fields", "message"),
     [
         ({"name": "  "}, "请填写密钥名称"),
+        ({"name": "甲\x00乙"}, "不能含有控制字符"),
         ({"scopes": ["people:read", "people:delete"]}, "未知的权限“people:delete”"),
         ({"scopes": []}, "请至少选择一项权限"),
         ({"expires_at": dt.datetime(2020, 1, 1, tzinfo=dt.UTC)}, "到期时间应晚于现在"),
