@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from netconduct.core import crypto
@@ -147,3 +147,20 @@ def my_cases_owing_statement(*, user) -> list[ViolationCase]:
             "-step_since", "-pk"
         )
     )
+
+
+def case_counts(*, viewer) -> dict[int, dict[str, int]]:
+    """Unit id → {step: number of violation cases}, over the viewer's `report.stats` scope: counts only, no
+    person, no content (the committee's view of cases, as `report_stats` is of reports; for the API)."""
+    scope = scoping.scope_for(viewer, "report.stats")
+    counts: dict[int, dict[str, int]] = {}
+    rows = (
+        ViolationCase.objects.filter(scope.q("unit__path"))
+        .order_by()
+        .values("unit_id", "step")
+        .annotate(n=Count("pk"))
+        .values_list("unit_id", "step", "n")
+    )
+    for unit_id, step, n in rows:
+        counts.setdefault(unit_id, {})[step] = n
+    return counts
