@@ -39,6 +39,11 @@ def max_variables() -> int:
     return 999
 
 
+def lookup_batch() -> int:
+    """Values per `field__in=[...]` look-up: the variable limit, less room for a query's other parameters."""
+    return max_variables() - 100
+
+
 def batch_rows(columns: int) -> int:
     """Rows per batch for a table of `columns` columns: bounded by the variable limit and by MAX_BATCH_ROWS."""
     return max(1, min(MAX_BATCH_ROWS, max_variables() // max(columns, 1)))

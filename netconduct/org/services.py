@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from netconduct.core import crypto
-from netconduct.core.audit import Change, audit_record, audit_record_many
+from netconduct.core import bulk, crypto
+from netconduct.core.audit import Change, audit_events_bulk, audit_record, audit_record_many
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.org import scoping
 from netconduct.org.scoping import subtree_q
@@ -654,7 +654,6 @@ def person_bulk_apply(
     creates: list[tuple[OrgUnit, dict[str, Any]]],
     updates: list[tuple[Person, dict[str, Any]]],
     action_prefix: str = "person",
-    batch_size: int = 2000,
 ) -> tuple[list[Person], list[Person]]:
     """Create and update many people at once (roster import, demo data): same rules, one audit event each.
 
@@ -679,17 +678,16 @@ def person_bulk_apply(
             person.status_since = today
         new_people.append(person)
     try:
-        Person.objects.bulk_create(new_people, batch_size=batch_size)
+        bulk.insert_objects(new_people)
     except IntegrityError as exc:
         raise ApplicationError("身份证号或工号与已有人员重复。") from exc
-    if new_people and new_people[0].pk is None:  # backends without RETURNING: read the keys back
-        ids = dict(
-            Person.objects.filter(id_number_hash__in=[p.id_number_hash for p in new_people]).values_list(
-                "id_number_hash", "pk"
-            )
-        )
-        for person in new_people:
-            person.pk = ids[person.id_number_hash]
+    # The keys, read back by the unique ID hash: one query per batch (executemany and COPY return none).
+    hashes = [p.id_number_hash for p in new_people]
+    ids: dict[str, int] = {}
+    for batch in bulk.batched(hashes, bulk.max_variables()):
+        ids.update(Person.objects.filter(id_number_hash__in=batch).values_list("id_number_hash", "pk"))
+    for person in new_people:
+        person.pk = ids[person.id_number_hash]
     for person in new_people:
         changes.append(
             Change(
@@ -734,12 +732,15 @@ def person_bulk_apply(
             )
         )
     if changed:
-        Person.objects.bulk_update(changed, sorted(touched_fields | {"updated_at"}), batch_size=batch_size)
+        try:
+            bulk.update_objects(changed, sorted(touched_fields | {"updated_at"}))
+        except IntegrityError as exc:
+            raise ApplicationError("身份证号或工号与已有人员重复。") from exc
         if "email" in touched_fields:
             _accounts_follow_email(changed)
     _check_may_end_access(actor, leavers)
     changes += access_end(actor=actor, leavers=leavers)
-    audit_record_many(actor=actor, changes=changes)
+    audit_events_bulk(actor=actor, changes=changes)
     announce_people_changed([p.pk for p in new_people] + [p.pk for p in changed])
     return new_people, changed
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 from stdnum import exceptions as stdnum_exc
 from stdnum.cn import ric
 
@@ -145,9 +145,10 @@ def clean_employee_no(raw: str) -> str | None:
 @lru_cache(maxsize=65536)  # rosters repeat names a lot; pypinyin is the slowest step of an import
 def name_pinyin(name: str) -> tuple[str, str]:
     """(initials, full pinyin), lower case, for search by 拼音首字母 such as "zs" for 张三."""
-    letters = name.replace("·", "")
-    initials = "".join(lazy_pinyin(letters, style=Style.FIRST_LETTER, errors="ignore")).lower()
-    full = "".join(lazy_pinyin(letters, errors="ignore")).lower()
+    # One conversion: a FIRST_LETTER syllable is the first letter of the NORMAL one (a test holds them equal).
+    syllables = lazy_pinyin(name.replace("·", ""), errors="ignore")
+    initials = "".join(s[:1] for s in syllables).lower()
+    full = "".join(syllables).lower()
     return initials[:50], full[:200]
 
 

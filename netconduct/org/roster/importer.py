@@ -5,8 +5,9 @@ leave those fields as they are, and so does an empty cell in a present column (a
 must not wipe the phones the platform already holds); to clear a value, edit the person. Every refused row is
 reported with its row number as the spreadsheet shows it, the column's header as the file writes it, and a reason.
 
-The file is read once, as a stream, in chunks: each chunk looks its people up in one query per 900 ID hashes, so
-the number of queries grows with the file only by one per chunk, never per row. A real import runs in one
+The file is read once, as a stream, in chunks: each chunk looks its people up in one query per batch of ID hashes
+(as many as the database takes in one statement), so the number of queries grows with the file only by one per
+chunk, never per row. A real import runs in one
 transaction and applies each chunk as it goes, so memory stays bounded however long the file is; anything that
 goes wrong (a file-level refusal at row 200,001, a crash) rolls all of it back.
 """
@@ -25,7 +26,7 @@ from typing import Any, NamedTuple
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from netconduct.core import crypto
+from netconduct.core import bulk, crypto
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.db import BULK_LOAD_ROWS, refresh_planner_statistics
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
@@ -52,8 +53,7 @@ from .reader import (
     RosterSheet,
 )
 
-CHUNK_ROWS = 2000
-LOOKUP_BATCH = 900  # SQLite's limit on variables in one statement was long 999
+CHUNK_ROWS = 5000
 SAMPLE_SIZE = 20
 
 PRECISION_LOST = "身份证号被 Excel 存成了数字，后几位已丢失精度，请把该列设为文本后重新填写。"
@@ -655,9 +655,9 @@ class RosterImporter:
             self.result.updated += 1
         if self.dry_run or not (creates or changes):
             return
-        # Only the people who change are loaded as model instances, in one query per 900.
+        # Only the people who change are loaded as model instances, in one query per batch.
         people: dict[int, Person] = {}
-        for batch in _batched([pk for pk, _data in changes], LOOKUP_BATCH):
+        for batch in _batched([pk for pk, _data in changes], bulk.lookup_batch()):
             people.update(Person.objects.select_related("unit").in_bulk(batch))
         updates = [(people[pk], data) for pk, data in changes]
         try:
@@ -691,7 +691,7 @@ class RosterImporter:
     def _existing_people(self, hashes: list[str]) -> dict[str, KnownPerson]:
         """The people of these ID hashes, as plain tuples: most rows of a re-import change nothing."""
         found: dict[str, KnownPerson] = {}
-        for batch in _batched(hashes, LOOKUP_BATCH):
+        for batch in _batched(hashes, bulk.lookup_batch()):
             rows = Person.objects.filter(id_number_hash__in=batch).values_list(*_KNOWN_FIELDS)
             for values in rows:
                 known = KnownPerson(*values)
@@ -700,7 +700,7 @@ class RosterImporter:
 
     def _employee_no_holders(self, numbers: list[str]) -> dict[str, tuple[str, str]]:
         found: dict[str, tuple[str, str]] = {}
-        for batch in _batched(numbers, LOOKUP_BATCH):
+        for batch in _batched(numbers, bulk.lookup_batch()):
             for number, id_hash, name in Person.objects.filter(employee_no__in=batch).values_list(
                 "employee_no", "id_number_hash", "name"
             ):
