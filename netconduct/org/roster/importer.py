@@ -170,9 +170,14 @@ POLITICAL_TOKENS: dict[str, str] = {
     "团员": PoliticalStatus.LEAGUE,
     "中国共产主义青年团团员": PoliticalStatus.LEAGUE,
     "群众": PoliticalStatus.NONE,
-    # 无党派人士 has no status of its own here; of the five it is closest to 群众 (no party membership).
-    "无党派人士": PoliticalStatus.NONE,
-    "无党派": PoliticalStatus.NONE,
+    "无党派人士": PoliticalStatus.NON_PARTY,
+    "无党派": PoliticalStatus.NON_PARTY,
+    "入党积极分子": PoliticalStatus.ACTIVIST,
+    "积极分子": PoliticalStatus.ACTIVIST,
+    "入党申请人": PoliticalStatus.NONE,  # a step before 积极分子: still 群众 (or 团员, written beside it)
+    "发展对象": PoliticalStatus.CANDIDATE,
+    "入党发展对象": PoliticalStatus.CANDIDATE,
+    "党员发展对象": PoliticalStatus.CANDIDATE,
     "民主党派": PoliticalStatus.DEMOCRATIC_PARTY,
     "民主党派成员": PoliticalStatus.DEMOCRATIC_PARTY,
 }
@@ -230,8 +235,11 @@ def parse_status_tokens(text: str) -> tuple[str | None, bool | None, tuple[str, 
 
 _POLITICAL_ORDER = [
     PoliticalStatus.NONE,
+    PoliticalStatus.NON_PARTY,
     PoliticalStatus.LEAGUE,
     PoliticalStatus.DEMOCRATIC_PARTY,
+    PoliticalStatus.ACTIVIST,
+    PoliticalStatus.CANDIDATE,
     PoliticalStatus.PROBATIONARY,
     PoliticalStatus.PARTY_MEMBER,
 ]

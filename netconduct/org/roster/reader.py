@@ -442,6 +442,7 @@ def read_roster(path: str | Path, *, filename: str | None = None) -> RosterFile:
 # ---------------------------------------------------------------------------------------------------- cells
 
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+_ZEROED = re.compile(r"^\d{15}000$")
 
 
 class PrecisionLost(ValueError):
@@ -475,6 +476,11 @@ def id_cell_text(value: Any) -> str:
             raise PrecisionLost
         return str(int(value))
     text = cell_text(value)
-    if _SCIENTIFIC.match(unicodedata.normalize("NFKC", text).replace(" ", "")):
+    compact = unicodedata.normalize("NFKC", text).replace(" ", "")
+    if _SCIENTIFIC.match(compact):
+        raise PrecisionLost
+    if _ZEROED.match(compact):
+        # A CSV saved "as shown" from a numeric cell: 15 significant digits and then 000. One real number in about
+        # a thousand ends so too, and may pass the checksum; the file cannot tell them apart, so the row is refused.
         raise PrecisionLost
     return text

@@ -30,7 +30,7 @@ def roster(tmp_path, start: int, count: int, *, phone_base: int = 13700000000):
             make_id_number(n, birth=dt.date(1980, 1, 1)),
             str(phone_base + n),
             BRANCHES[n % 3],
-            ["中共党员", "群众", "共青团员", "民主党派"][n % 4],
+            ["中共党员", "群众", "共青团员", "入党积极分子"][n % 4],
             "干部、职工" if n % 7 == 0 else "职工",
             "操作工",
         ]

@@ -197,3 +197,48 @@ def test_old_xls_renamed_to_xlsx_is_read(tmp_path):
     path.write_bytes((FILES / "roster.xls").read_bytes())
     sheet, rows = read_all(path)
     assert [n for n, _ in rows] == [4, 5]
+
+
+def _with_order(prefix: str, order: str, day: int) -> str:
+    from stdnum.cn import ric
+
+    body = f"{prefix[:12]}{day:02d}{order}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def _zeroed_id() -> str:
+    """A valid ID number (checksum and all) ending in 000, as Excel's 15 digits and a CSV "as shown" leave one."""
+    candidates = (
+        _with_order("610102199001", f"{first}00", day) for day in range(1, 29) for first in range(10)
+    )
+    return next(i for i in candidates if i.endswith("000"))
+
+
+def test_csv_id_number_saved_as_shown_with_000_is_refused(tmp_path, org, accounts):
+    from netconduct.org.models import Person
+    from netconduct.org.roster.importer import roster_import
+
+    zeroed = _zeroed_id()
+    from netconduct.org import validation
+
+    assert validation.clean_id_number(zeroed) == zeroed  # it passes the checksum: only the 000 gives it away
+    ends_x = next(ids(n) for n in range(10, 400) if ids(n).endswith("X"))
+    ends_00 = next(i for i in (_with_order("61010219900102", "100", d) for d in range(1, 29)) if i[-1] != "0")
+    people = [
+        ["张三", "", zeroed, "", "机关党支部"],
+        ["李四", "", "１" + zeroed[1:], "", "机关党支部"],  # full-width digits do not hide it
+        ["王五", "", ends_x, "", "机关党支部"],
+        ["赵六", "", ends_00, "", "机关党支部"],
+    ]
+    path = write_csv(tmp_path / "r.csv", office_rows(people, header=HEADER[:6]))
+    before = Person.objects.count()
+    result = roster_import(actor=accounts.unit_admin, path=path, filename="r.csv", dry_run=False)
+    assert [(e.row, e.column, e.message) for e in result.errors] == [
+        (4, "身份证号码", PRECISION_LOST),
+        (5, "身份证号码", PRECISION_LOST),
+    ]
+    assert result.created == 2 and Person.objects.count() == before + 2
+    with pytest.raises(reader.PrecisionLost):
+        reader.id_cell_text(zeroed)
+    assert reader.id_cell_text(zeroed[:-1] + "X") == zeroed[:-1] + "X"
+    assert reader.id_cell_text(zeroed[:-3] + "100") == zeroed[:-3] + "100"
