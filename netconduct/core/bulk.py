@@ -22,6 +22,7 @@ from itertools import islice
 from typing import Any
 
 from django.db import connection, models
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 # SQLite's SQLITE_MAX_VARIABLE_NUMBER: 999 before 3.32, 32,766 since; PostgreSQL's protocol allows 65,535.
@@ -53,6 +54,24 @@ def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def values_in(values: Sequence[str] | Sequence[int]) -> RawSQL | list:
+    """The right-hand side of `field__in=` carrying all `values` as ONE parameter (a JSON text on SQLite, an array
+    on PostgreSQL): no limit on variables, and none of Django's per-value preparation (8 µs a value).
+
+    `Person.objects.filter(id_number_hash__in=values_in(hashes))`. Values are all str or all int.
+    """
+    items = list(values)
+    if not items:
+        return items  # Django answers an empty IN without a query
+    numeric = isinstance(items[0], int)
+    if connection.vendor == "postgresql":
+        cast = "bigint" if numeric else "text"
+        return RawSQL(f"SELECT unnest(%s::{cast}[])", [items])  # noqa: S611 (a fixed cast; values are bound)
+    if connection.vendor == "sqlite":
+        return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(items)])
+    return items
 
 
 Converter = Callable[[Any], Any] | None

@@ -609,8 +609,13 @@ class RosterImporter:
 
     def process(self, chunk: list[ParsedRow]) -> None:
         existing = self._existing_people([r.id_hash for r in chunk])
-        holders = self._employee_no_holders([r.employee_no for r in chunk if r.employee_no])
         logins = selectors.login_name_holders([v for r in chunk for v in (r.employee_no, r.mobile) if v])
+        holders = {  # employee numbers held by people: among the login names just looked up
+            value: (h.id_hash, h.name)
+            for value, found in logins.items()
+            for h in found
+            if h.kind == "employee_no"
+        }
         leaving = [
             existing[r.id_hash].pk
             for r in chunk
@@ -619,7 +624,9 @@ class RosterImporter:
             and existing[r.id_hash].status not in services.LEFT_STATUSES
         ]
         leaver_accounts = dict(
-            Person.objects.filter(pk__in=leaving, user__isnull=False).values_list("pk", "user_id")
+            Person.objects.filter(pk__in=bulk.values_in(leaving), user__isnull=False).values_list(
+                "pk", "user_id"
+            )
         )
         creates: list[tuple[OrgUnit, dict[str, Any]]] = []
         changes: list[tuple[int, dict[str, Any]]] = []
@@ -665,8 +672,8 @@ class RosterImporter:
             return
         # Only the people who change are loaded as model instances, in one query per batch.
         people: dict[int, Person] = {}
-        for batch in _batched([pk for pk, _data in changes], bulk.lookup_batch()):
-            people.update(Person.objects.select_related("unit").in_bulk(batch))
+        pks = [pk for pk, _data in changes]
+        people.update(Person.objects.select_related("unit").filter(pk__in=bulk.values_in(pks)).in_bulk())
         updates = [(people[pk], data) for pk, data in changes]
         try:
             services.person_bulk_apply(actor=self.actor, creates=creates, updates=updates)
@@ -699,20 +706,13 @@ class RosterImporter:
     def _existing_people(self, hashes: list[str]) -> dict[str, KnownPerson]:
         """The people of these ID hashes, as plain tuples: most rows of a re-import change nothing."""
         found: dict[str, KnownPerson] = {}
-        for batch in _batched(hashes, bulk.lookup_batch()):
-            rows = Person.objects.filter(id_number_hash__in=batch).values_list(*_KNOWN_FIELDS)
-            for values in rows:
-                known = KnownPerson(*values)
-                found[known.id_number_hash] = known
-        return found
-
-    def _employee_no_holders(self, numbers: list[str]) -> dict[str, tuple[str, str]]:
-        found: dict[str, tuple[str, str]] = {}
-        for batch in _batched(numbers, bulk.lookup_batch()):
-            for number, id_hash, name in Person.objects.filter(employee_no__in=batch).values_list(
-                "employee_no", "id_number_hash", "name"
-            ):
-                found[number] = (id_hash, name)
+        if not hashes:
+            return found
+        for values in Person.objects.filter(id_number_hash__in=bulk.values_in(hashes)).values_list(
+            *_KNOWN_FIELDS
+        ):
+            known = KnownPerson(*values)
+            found[known.id_number_hash] = known
         return found
 
     def _categories(self, row: ParsedRow, current: dict[str, bool]) -> dict[str, bool]:
