@@ -60,7 +60,12 @@ def _jsonable(value: Any) -> Any:
     if kind is str or kind is int or kind is bool or value is None:  # most values: no isinstance chain
         return value
     if kind is dict:
-        return {k if type(k) is str else str(k): _jsonable(v) for k, v in value.items()}
+        out = {}
+        for k, v in value.items():
+            inner = type(v)
+            plain = inner is str or inner is int or inner is bool or v is None
+            out[k if type(k) is str else str(k)] = v if plain else _jsonable(v)
+        return out
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

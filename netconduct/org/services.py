@@ -671,8 +671,10 @@ def person_bulk_apply(
     changes: list[Change] = []
     today = timezone.localdate()
     new_people: list[Person] = []
+    make = bulk.instance_maker(Person)
     for unit, data in creates:
-        person = Person(unit=unit)
+        person = make()
+        person.unit = unit
         apply_person_fields(person, data)
         if person.status != PersonStatus.ACTIVE and not person.status_since:
             person.status_since = today

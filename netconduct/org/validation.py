@@ -13,12 +13,12 @@ from functools import lru_cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from pypinyin import lazy_pinyin
-from stdnum import exceptions as stdnum_exc
-from stdnum.cn import ric
+from pypinyin.constants import PHRASES_DICT
 
 from .choices import Gender
 
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b]+")
+_HANS = re.compile(r"[\u4e00-\u9fff]+")  # the basic block: every character there has a reading
 _NAME = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·A-Za-z]{2,30}$")
 # Resident ID numbers: the first two digits name a province (or 71/81/82/83 for Taiwan, Hong Kong and Macao residence
 # permits and 91 for the foreigner's permanent residence ID card).
@@ -82,6 +82,15 @@ def clean_name(raw: str) -> str:
     return value
 
 
+_ID_CHARS = re.compile(r"[0-9]{17}[0-9X]")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def id_check_char(value: str) -> str:
+    """The check character of an ID number from its first 17 digits (GB 11643, ISO 7064 MOD 11-2)."""
+    return "10X98765432"[sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True)) % 11]
+
+
 def clean_id_number(raw: str) -> str:
     """An 18-character resident ID with a valid checksum, birth date and region; old 15-digit numbers are upgraded."""
     value = _SPACES.sub("", to_halfwidth(str(raw))).upper()
@@ -89,16 +98,16 @@ def clean_id_number(raw: str) -> str:
         raise ValidationError("身份证号为空。")
     if len(value) == 15 and value.isdigit():
         body = value[:6] + "19" + value[6:]
-        value = body + ric.calc_check_digit(body + "0")
+        value = body + id_check_char(body)
     if len(value) != 18:
         raise ValidationError(f"身份证号应为18位，实为{len(value)}位。")
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    if not _ID_CHARS.fullmatch(value):
         raise ValidationError("身份证号只能由数字和末位的X组成。")
-    if value[17] != ric.calc_check_digit(value):
+    if value[17] != id_check_char(value):
         raise ValidationError("身份证号校验位不正确，请核对。")
     try:
-        birth = ric.get_birth_date(value)
-    except stdnum_exc.ValidationError:
+        birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
         raise ValidationError("身份证号中的出生日期无效。") from None
     if birth.year < 1900:
         raise ValidationError("身份证号中的出生日期无效。")
@@ -114,7 +123,7 @@ def clean_id_number(raw: str) -> str:
 def id_number_facts(value: str) -> tuple[str, dt.date]:
     """Gender (the 17th digit: odd for men) and birth date, from a clean ID number."""
     gender = Gender.MALE if int(value[16]) % 2 == 1 else Gender.FEMALE
-    return gender, ric.get_birth_date(value)
+    return gender, dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
 
 
 def clean_mobile(raw: str) -> str:
@@ -142,11 +151,37 @@ def clean_employee_no(raw: str) -> str | None:
     return value
 
 
+@lru_cache(maxsize=8192)
+def _char_pinyin(char: str) -> str:
+    syllables = lazy_pinyin(char, errors="ignore")
+    return syllables[0] if syllables else ""
+
+
+def _has_phrase(letters: str) -> bool:
+    """Whether some run of two or more characters of `letters` is a word of pypinyin's phrase dictionary."""
+    size = len(letters)
+    return any(letters[i:j] in PHRASES_DICT for i in range(size - 1) for j in range(i + 2, size + 1))
+
+
 @lru_cache(maxsize=65536)  # rosters repeat names a lot; pypinyin is the slowest step of an import
 def name_pinyin(name: str) -> tuple[str, str]:
-    """(initials, full pinyin), lower case, for search by 拼音首字母 such as "zs" for 张三."""
-    # One conversion: a FIRST_LETTER syllable is the first letter of the NORMAL one (a test holds them equal).
-    syllables = lazy_pinyin(name.replace("·", ""), errors="ignore")
+    """(initials, full pinyin), lower case, for search by 拼音首字母 such as "zs" for 张三.
+
+    pypinyin segments a text into dictionary phrases and reads every other character alone. Most names hold no
+    phrase: they are read here character by character from a cache, five times faster and with the same result
+    (a test holds the two equal on fifty thousand names); a name with a phrase, a letter or a rare character
+    goes through pypinyin whole.
+    """
+    letters = name.replace("·", "")
+    if _HANS.fullmatch(letters) and not _has_phrase(letters):
+        syllables = [_char_pinyin(c) for c in letters]
+        if all(syllables):
+            return _pinyin_fields(syllables)
+    return _pinyin_fields(lazy_pinyin(letters, errors="ignore"))
+
+
+def _pinyin_fields(syllables: list[str]) -> tuple[str, str]:
+    # A FIRST_LETTER syllable is the first letter of the NORMAL one: one conversion gives both.
     initials = "".join(s[:1] for s in syllables).lower()
     full = "".join(syllables).lower()
     return initials[:50], full[:200]
