@@ -59,6 +59,8 @@ def _jsonable(value: Any) -> Any:
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:  # most values: no isinstance chain
         return value
+    if kind is dt.date:
+        return value.isoformat()
     if kind is dict:
         out = {}
         for k, v in value.items():

@@ -19,6 +19,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
+from operator import attrgetter
 from typing import Any
 
 from django.db import connection, models
@@ -177,14 +178,23 @@ def insert_objects(objs: Sequence[models.Model], *, fields: Sequence[str] | None
         if isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
             for obj in objs:
                 setattr(obj, field.attname, now)
-    plan = [(field.attname, _converter(field)) for field in chosen]
-    rows = (
-        tuple(
-            getattr(obj, attname) if conv is None else conv(getattr(obj, attname)) for attname, conv in plan
-        )
-        for obj in objs
-    )
-    return insert_rows(model._meta.db_table, [f.column for f in chosen], rows)
+    return insert_rows(model._meta.db_table, [f.column for f in chosen], _values(objs, chosen))
+
+
+def _values(objs: Iterable[models.Model], chosen: Sequence[models.Field]) -> Iterator[tuple]:
+    """Each instance's values of `chosen` fields as a tuple, in database form."""
+    getter = attrgetter(*[f.attname for f in chosen])
+    converted = [(i, conv) for i, f in enumerate(chosen) if (conv := _converter(f)) is not None]
+    for obj in objs:
+        values = getter(obj)
+        if len(chosen) == 1:
+            values = (values,)
+        if converted:
+            values = list(values)
+            for i, conv in converted:
+                values[i] = conv(values[i])
+            values = tuple(values)
+        yield values
 
 
 def update_objects(objs: Sequence[models.Model], fields: Sequence[str]) -> int:
@@ -198,7 +208,6 @@ def update_objects(objs: Sequence[models.Model], fields: Sequence[str]) -> int:
         if isinstance(field, models.DateTimeField) and field.auto_now:
             for obj in objs:
                 setattr(obj, field.attname, now)
-    plan = [(field.attname, _converter(field)) for field in chosen]
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in chosen)
     pk = model._meta.pk
@@ -206,13 +215,7 @@ def update_objects(objs: Sequence[models.Model], fields: Sequence[str]) -> int:
     sql = f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608 (quoted names, not input)
     count = 0
     for batch in batched(objs, batch_rows(len(chosen) + 1)):
-        rows = [
-            (
-                *(getattr(obj, a) if conv is None else conv(getattr(obj, a)) for a, conv in plan),
-                obj.pk,
-            )
-            for obj in batch
-        ]
+        rows = [(*values, obj.pk) for values, obj in zip(_values(batch, chosen), batch, strict=True)]
         _run(sql, rows)
         count += len(rows)
     return count
