@@ -156,11 +156,12 @@ def is_trailer(cells: tuple[Any, ...] | list[Any], id_index: int) -> bool:
 
     Signature lines are typed anywhere across the sheet's width, the ID column included ("审核人：李四").
     """
-    if (
-        id_index < len(cells)
-        and len(_DIGITS.findall(unicodedata.normalize("NFKC", str(cells[id_index])))) >= 10
-    ):
-        return False
+    if id_index < len(cells):
+        value = cells[id_index]
+        if isinstance(value, str) and value[:10].isdigit():  # the common case, without normalising
+            return False
+        if len(_DIGITS.findall(unicodedata.normalize("NFKC", str(value)))) >= 10:
+            return False
     for cell in cells:
         if isinstance(cell, str) and cell.strip():
             text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell))
@@ -194,7 +195,12 @@ class RosterSheet:
                 continue
             if is_trailer(cells, id_index):
                 continue
-            if id_index < len(cells) and normalise_header(cells[id_index]) in HEADER_ALIASES[ID_NUMBER]:
+            id_cell = cells[id_index] if id_index < len(cells) else None
+            if (
+                isinstance(id_cell, str)
+                and not id_cell[:1].isdigit()  # an ID number: no need to normalise it as a header
+                and normalise_header(id_cell) in HEADER_ALIASES[ID_NUMBER]
+            ):
                 continue  # the header repeated (printing layouts repeat it on every page)
             count += 1
             if count > limit:
