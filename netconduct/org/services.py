@@ -690,6 +690,7 @@ def person_bulk_apply(
         ids.update(Person.objects.filter(id_number_hash__in=batch).values_list("id_number_hash", "pk"))
     for person in new_people:
         person.pk = ids[person.id_number_hash]
+        person._state.adding, person._state.db = False, Person.objects.db  # saved, as bulk_create leaves them
     for person in new_people:
         changes.append(
             Change(
