@@ -145,6 +145,7 @@ def audit_record_many(*, actor, changes: Iterable[Change]) -> list[AuditEvent]:
 
 
 _compact = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+_quote = json.encoder.encode_basestring
 # `_canonical`'s JSON written out by hand, keys in sorted order, so that each event is serialised once: the same
 # bytes as json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")) (a test holds them equal).
 _CANONICAL = (
@@ -183,6 +184,8 @@ def audit_events_bulk(*, actor, changes: Iterable[Change]) -> int:
     created = now.astimezone(dt.UTC).isoformat(timespec="microseconds")
     stored_now = connection.ops.adapt_datetimefield_value(now) if connection.vendor == "sqlite" else now
     actor_json, label_json, created_json = _compact(actor_id), _compact(actor_label), _compact(created)
+    quoted = _quote  # json.dumps(text, ensure_ascii=False) for one string, in C
+    algorithm = _hash_algorithm()  # copied per event: cheaper than naming the algorithm each time
     state = {"prev": head.hash, "seq": head.seq}
 
     def rows():
@@ -193,20 +196,20 @@ def audit_events_bulk(*, actor, changes: Iterable[Change]) -> int:
             after = _compact(_jsonable(change.after)) if change.after is not None else None
             object_id, object_repr = str(change.object_id), str(change.object_repr)[:255]
             text = _CANONICAL.format(
-                action=_compact(change.action),
+                action=quoted(str(change.action)),
                 actor_id=actor_json,
                 actor_label=label_json,
                 after=after or "null",
                 before=before or "null",
                 created_at=created_json,
-                object_id=_compact(object_id),
-                object_repr=_compact(object_repr),
-                object_type=_compact(change.object_type),
+                object_id=quoted(object_id),
+                object_repr=quoted(object_repr),
+                object_type=quoted(str(change.object_type)),
                 prev_hash=prev,
                 seq=seq,
-                unit_path=_compact(change.unit_path),
+                unit_path=quoted(str(change.unit_path)),
             )
-            h = _hash_algorithm()
+            h = algorithm.copy()
             h.update(text.encode())
             digest = h.hexdigest()
             yield (
