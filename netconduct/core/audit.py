@@ -68,6 +68,8 @@ def _jsonable(value: Any) -> Any:
             plain = inner is str or inner is int or inner is bool or v is None
             out[k if type(k) is str else str(k)] = v if plain else _jsonable(v)
         return out
+    if isinstance(value, str | int):  # choices (str enums) and the like: as themselves, as before
+        return value
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -90,8 +90,8 @@ def instance_maker(model: type[models.Model]) -> Callable[[], models.Model]:
     if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
         return model
     fields = model._meta.concrete_fields
-    static = {f.attname: f.get_default() for f in fields if not callable(f.default)}
-    dynamic = [f for f in fields if callable(f.default)]
+    dynamic = [f for f in fields if f.has_default() and callable(f.default)]
+    static = {f.attname: f.get_default() for f in fields if f not in dynamic}
 
     def make() -> models.Model:
         obj = model.__new__(model)

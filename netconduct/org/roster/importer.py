@@ -497,6 +497,7 @@ class RosterImporter:
         self._seen_employee_nos: dict[str, int] = {}
         self._seen_logins: dict[str, tuple[int, str]] = {}  # employee no or mobile -> (first row, id hash)
         self._index = {f: c.index for f, c in self.columns.items()}
+        self._fields_but_id = [(f, i) for f, i in self._index.items() if f != ID_NUMBER]
         self._sampled = {"create": 0, "update": 0}
 
     # -- columns
@@ -511,13 +512,12 @@ class RosterImporter:
             return None
         return cells[index]
 
-    def _text(self, cells: tuple[Any, ...] | list[Any], fld: str) -> str:
-        return reader.cell_text(self._cell(cells, fld))
-
     # -- one row
 
     def parse(self, number: int, cells: tuple[Any, ...] | list[Any]) -> ParsedRow | None:
         errors: list[RowError] = []
+        size = len(cells)
+        text = {fld: reader.cell_text(cells[i]) if i < size else "" for fld, i in self._fields_but_id}
 
         def refuse(fld: str, message: str) -> None:
             errors.append(RowError(number, self.header(fld), message))
@@ -546,16 +546,16 @@ class RosterImporter:
                 self._seen_ids[id_hash] = number
 
         parsed = ParsedRow(number, id_number or "", id_hash or "")
-        raw_name = self._text(cells, NAME)
+        raw_name = text.get(NAME, "")
         if raw_name:
             parsed.name = clean(NAME, validation.clean_name, raw_name)
-        raw_mobile = self._text(cells, MOBILE)
+        raw_mobile = text.get(MOBILE, "")
         if raw_mobile:
             parsed.mobile = clean(MOBILE, validation.clean_mobile, raw_mobile) or None
-        raw_email = self._text(cells, EMAIL)
+        raw_email = text.get(EMAIL, "")
         if raw_email:
             parsed.email = clean(EMAIL, validation.clean_email, raw_email) or None
-        raw_employee_no = self._text(cells, EMPLOYEE_NO)
+        raw_employee_no = text.get(EMPLOYEE_NO, "")
         if raw_employee_no:
             parsed.employee_no = clean(EMPLOYEE_NO, validation.clean_employee_no, raw_employee_no)
             if parsed.employee_no:
@@ -564,14 +564,14 @@ class RosterImporter:
                     refuse(EMPLOYEE_NO, f"工号“{parsed.employee_no}”与第{first}行重复，已保留第{first}行。")
                 else:
                     self._seen_employee_nos[parsed.employee_no] = number
-        raw_unit = self._text(cells, UNIT)
+        raw_unit = text.get(UNIT, "")
         if raw_unit:
             try:
                 parsed.unit = self.units.resolve(raw_unit, self.header(UNIT))
             except _RowRefused as refused:
                 errors.append(RowError(number, refused.column, refused.message))
         for fld in (POLITICAL, CATEGORY):
-            raw = self._text(cells, fld)
+            raw = text.get(fld, "")
             if not raw:
                 continue
             political, cadre, unknown = parse_status_tokens(raw)
@@ -584,15 +584,15 @@ class RosterImporter:
                 parsed.cadre = True
             elif fld == CATEGORY and parsed.cadre is None:
                 parsed.cadre = False  # a 人员类别 cell that does not say 干部 says the person is not one
-        raw_position = self._text(cells, POSITION)
+        raw_position = text.get(POSITION, "")
         if raw_position:
             parsed.position = raw_position[:100]
-        raw_status = self._text(cells, STATUS)
+        raw_status = text.get(STATUS, "")
         if raw_status:
             parsed.status = STATUS_TOKENS.get(re.sub(r"\s+", "", raw_status))
             if parsed.status is None:
                 refuse(STATUS, f"人员状态“{raw_status}”无法识别（可填：在岗、调离、退休）。")
-        raw_gender = self._text(cells, GENDER)
+        raw_gender = text.get(GENDER, "")
         if raw_gender and id_number is not None:
             gender = GENDER_TOKENS.get(re.sub(r"\s+", "", raw_gender).lower())
             if gender is None:
@@ -688,8 +688,11 @@ class RosterImporter:
         for fld, value in ((EMPLOYEE_NO, row.employee_no), (MOBILE, row.mobile)):
             if not value:
                 continue
-            problem = selectors.login_name_clash(
-                value, logins.get(value, []), field_label=FIELD_LABELS[fld], id_hash=row.id_hash
+            holders = logins.get(value)
+            problem = (
+                selectors.login_name_clash(value, holders, field_label=FIELD_LABELS[fld], id_hash=row.id_hash)
+                if holders
+                else None
             )
             if problem is None:
                 first = self._seen_logins.setdefault(value, (row.row, row.id_hash))
