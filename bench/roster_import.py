@@ -218,6 +218,7 @@ def main() -> None:
             "read": lambda: child_read(args.child[1]),
             "read-calamine": lambda: child_read_calamine(args.child[1]),
             "setup": child_setup,
+            "generate": lambda: generate(Path(args.child[1]), int(args.child[2])),
         }
         children[args.child[0]]()
         return
@@ -227,7 +228,8 @@ def main() -> None:
     if args.regenerate or not path.exists():
         print(f"writing {path} …", flush=True)
         started = time.perf_counter()
-        generate(path, args.rows)
+        # In a child: the parent stays small, since a child's peak RSS counts what it inherited before exec.
+        subprocess.run([PYTHON, __file__, "--child", "generate", str(path), str(args.rows)], check=True)
         print(
             f"  {path.stat().st_size / (1 << 20):.1f} MB in {time.perf_counter() - started:.1f} s", flush=True
         )
