@@ -8,7 +8,6 @@ readable. Equality look-ups never decrypt: they compare HMAC-SHA256 digests unde
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 from functools import cache
@@ -60,7 +59,7 @@ def current_key_id() -> str:
 
 
 def keyed_hash(value: str, *, context: str) -> str:
-    return hmac.new(_hash_key(), f"{context}\x00{value}".encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(_hash_key(), f"{context}\x00{value}".encode(), "sha256").hex()  # one C call
 
 
 def mask_id_number(value: str) -> str:

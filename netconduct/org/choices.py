@@ -29,10 +29,15 @@ CATEGORY_FIELDS = {
 
 
 class PoliticalStatus(models.TextChoices):
+    """政治面貌 as rosters write it: the standard values, and the two steps towards membership offices keep there."""
+
     PARTY_MEMBER = "party_member", _("中共党员")
     PROBATIONARY = "probationary", _("中共预备党员")
+    CANDIDATE = "candidate", _("发展对象")
+    ACTIVIST = "activist", _("入党积极分子")
     LEAGUE = "league", _("共青团员")
     DEMOCRATIC_PARTY = "democratic_party", _("民主党派成员")
+    NON_PARTY = "non_party", _("无党派人士")
     NONE = "masses", _("群众")
 
 

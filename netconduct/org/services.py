@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from netconduct.core import crypto
-from netconduct.core.audit import Change, audit_record, audit_record_many
+from netconduct.core import bulk, crypto
+from netconduct.core.audit import Change, audit_events_bulk, audit_record, audit_record_many
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.org import scoping
 from netconduct.org.scoping import subtree_q
@@ -654,7 +654,6 @@ def person_bulk_apply(
     creates: list[tuple[OrgUnit, dict[str, Any]]],
     updates: list[tuple[Person, dict[str, Any]]],
     action_prefix: str = "person",
-    batch_size: int = 2000,
 ) -> tuple[list[Person], list[Person]]:
     """Create and update many people at once (roster import, demo data): same rules, one audit event each.
 
@@ -672,24 +671,31 @@ def person_bulk_apply(
     changes: list[Change] = []
     today = timezone.localdate()
     new_people: list[Person] = []
+    make = bulk.instance_maker(Person)
+    unit_field = Person._meta.get_field("unit")
     for unit, data in creates:
-        person = Person(unit=unit)
+        person = make()
+        person.unit_id = unit.pk
+        unit_field.set_cached_value(
+            person, unit
+        )  # as `person.unit = unit` does, without its checks per person
         apply_person_fields(person, data)
         if person.status != PersonStatus.ACTIVE and not person.status_since:
             person.status_since = today
         new_people.append(person)
     try:
-        Person.objects.bulk_create(new_people, batch_size=batch_size)
+        bulk.insert_objects(new_people)
     except IntegrityError as exc:
         raise ApplicationError("身份证号或工号与已有人员重复。") from exc
-    if new_people and new_people[0].pk is None:  # backends without RETURNING: read the keys back
-        ids = dict(
-            Person.objects.filter(id_number_hash__in=[p.id_number_hash for p in new_people]).values_list(
-                "id_number_hash", "pk"
-            )
-        )
-        for person in new_people:
-            person.pk = ids[person.id_number_hash]
+    # The keys, read back by the unique ID hash in one query (executemany and COPY return none).
+    hashes = [p.id_number_hash for p in new_people]
+    ids: dict[str, int] = {}
+    if hashes:
+        found = Person.objects.filter(id_number_hash__in=bulk.values_in(hashes))
+        ids.update(found.values_list("id_number_hash", "pk"))
+    for person in new_people:
+        person.pk = ids[person.id_number_hash]
+        person._state.adding, person._state.db = False, Person.objects.db  # saved, as bulk_create leaves them
     for person in new_people:
         changes.append(
             Change(
@@ -734,12 +740,15 @@ def person_bulk_apply(
             )
         )
     if changed:
-        Person.objects.bulk_update(changed, sorted(touched_fields | {"updated_at"}), batch_size=batch_size)
+        try:
+            bulk.update_objects(changed, sorted(touched_fields | {"updated_at"}))
+        except IntegrityError as exc:
+            raise ApplicationError("身份证号或工号与已有人员重复。") from exc
         if "email" in touched_fields:
             _accounts_follow_email(changed)
     _check_may_end_access(actor, leavers)
     changes += access_end(actor=actor, leavers=leavers)
-    audit_record_many(actor=actor, changes=changes)
+    audit_events_bulk(actor=actor, changes=changes)
     announce_people_changed([p.pk for p in new_people] + [p.pk for p in changed])
     return new_people, changed
 
@@ -756,3 +765,77 @@ def _model_fields_for(data: dict[str, Any]) -> list[str]:
     for key in data:
         fields.extend(_DERIVED_FIELDS.get(key, (key,)))
     return fields
+
+
+_PERSON_FIELD_LABELS = {"employee_no": "工号", "mobile": "手机号码"}
+
+
+@transaction.atomic
+def person_batch_upsert(*, actor, rows: Sequence[dict[str, Any]]) -> tuple[list[Person], list[Person]]:
+    """Create or update many people from dict rows, all or nothing (the API's batch write; imports of other kinds).
+
+    Each row names its person by `id_number` and carries the fields to set, as `person_create` takes them
+    (`name`, `unit` — an OrgUnit, required to create —, `employee_no`, `mobile`, `email`, `categories`,
+    `political_status`, `position`, `status`, `status_since`); keys left out leave a person's field as it is. A bad
+    row raises `ApplicationError` naming the row (第N条, from 1) and the field, and nothing is written. Writes
+    through `person_bulk_apply`: one audit event per person created or changed, unchanged people untouched, a
+    fixed number of statements however many rows.
+    """
+    cleaned: list[tuple[str, dict[str, Any]]] = []
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(rows, start=1):
+        try:
+            data = clean_person_data({k: v for k, v in raw.items() if k != "unit"})
+            if not data.get("id_number"):
+                raise ApplicationError("身份证号为必填项。", field="id_number")
+        except ApplicationError as exc:
+            raise ApplicationError(f"第{number}条：{exc.message}", field=exc.field) from exc
+        if raw.get("unit") is not None:
+            data["unit"] = raw["unit"]
+        for key, value in (
+            ("id_number", id_number_hash(data["id_number"])),
+            ("employee_no", data.get("employee_no")),
+        ):
+            if not value:
+                continue
+            first = seen.setdefault(f"{key}:{value}", number)
+            if first != number:
+                label = "身份证号" if key == "id_number" else "工号"
+                raise ApplicationError(f"第{number}条：{label}与第{first}条重复。", field=key)
+        cleaned.append((id_number_hash(data["id_number"]), data))
+
+    hashes = [h for h, _data in cleaned]
+    existing = {
+        p.id_number_hash: p
+        for p in Person.objects.select_related("unit").filter(id_number_hash__in=bulk.values_in(hashes))
+    }
+    unit_ids = sorted({d["unit"].pk for _h, d in cleaned if d.get("unit") is not None})
+    units = OrgUnit.objects.in_bulk(unit_ids) if unit_ids else {}
+    logins = login_name_holders([d[f] for _h, d in cleaned for f in _PERSON_FIELD_LABELS if d.get(f)])
+    creates: list[tuple[OrgUnit, dict[str, Any]]] = []
+    updates: list[tuple[Person, dict[str, Any]]] = []
+    for number, (id_hash, data) in enumerate(cleaned, start=1):
+        if data.get("unit") is not None:
+            if data["unit"].pk not in units:
+                raise ApplicationError(f"第{number}条：所属组织不存在。", field="unit")
+            data["unit"] = units[data["unit"].pk]
+        for field, label in _PERSON_FIELD_LABELS.items():
+            if data.get(field):
+                problem = login_name_clash(
+                    data[field], logins.get(data[field], []), field_label=label, id_hash=id_hash
+                )
+                if problem:
+                    raise ApplicationError(f"第{number}条：{problem}", field=field)
+        person = existing.get(id_hash)
+        if person is None:
+            if not data.get("name"):
+                raise ApplicationError(f"第{number}条：新增人员的姓名为必填项。", field="name")
+            if data.get("unit") is None:
+                raise ApplicationError(f"第{number}条：新增人员的所属组织为必填项。", field="unit")
+            creates.append((data.pop("unit"), data))
+        else:
+            data.pop("id_number")  # the key it was found by: unchanged
+            if data.get("unit") is not None and data["unit"].pk == person.unit_id:
+                data.pop("unit")
+            updates.append((person, data))
+    return person_bulk_apply(actor=actor, creates=creates, updates=updates)

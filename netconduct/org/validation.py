@@ -12,13 +12,11 @@ from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from pypinyin import Style, lazy_pinyin
-from stdnum import exceptions as stdnum_exc
-from stdnum.cn import ric
 
 from .choices import Gender
 
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b]+")
+_HANS = re.compile(r"[\u4e00-\u9fff]+")  # the basic block: every character there has a reading
 _NAME = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·A-Za-z]{2,30}$")
 # Resident ID numbers: the first two digits name a province (or 71/81/82/83 for Taiwan, Hong Kong and Macao residence
 # permits and 91 for the foreigner's permanent residence ID card).
@@ -82,6 +80,21 @@ def clean_name(raw: str) -> str:
     return value
 
 
+_ID_CHARS = re.compile(r"[0-9]{17}[0-9X]")
+# A birth date before this cannot be later than today, so the (slow) time-zone-aware today is asked only after it.
+_PAST = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=2)
+
+
+def id_check_char(value: str) -> str:
+    """The check character of an ID number from its first 17 digits (GB 11643, ISO 7064 MOD 11-2).
+
+    The weights 2^(17-i) mod 11 make the weighted sum the digits read in base 2 (mod 11); python-stdnum's trick
+    reads them in base 13 (13 ≡ 2 mod 11) in one C call.
+    """
+    checksum = (1 - 2 * int(value[:17], 13)) % 11
+    return "X" if checksum == 10 else str(checksum)
+
+
 def clean_id_number(raw: str) -> str:
     """An 18-character resident ID with a valid checksum, birth date and region; old 15-digit numbers are upgraded."""
     value = _SPACES.sub("", to_halfwidth(str(raw))).upper()
@@ -89,16 +102,16 @@ def clean_id_number(raw: str) -> str:
         raise ValidationError("身份证号为空。")
     if len(value) == 15 and value.isdigit():
         body = value[:6] + "19" + value[6:]
-        value = body + ric.calc_check_digit(body + "0")
+        value = body + id_check_char(body)
     if len(value) != 18:
         raise ValidationError(f"身份证号应为18位，实为{len(value)}位。")
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    if not _ID_CHARS.fullmatch(value):
         raise ValidationError("身份证号只能由数字和末位的X组成。")
-    if value[17] != ric.calc_check_digit(value):
+    if value[17] != id_check_char(value):
         raise ValidationError("身份证号校验位不正确，请核对。")
     try:
-        birth = ric.get_birth_date(value)
-    except stdnum_exc.ValidationError:
+        birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
         raise ValidationError("身份证号中的出生日期无效。") from None
     if birth.year < 1900:
         raise ValidationError("身份证号中的出生日期无效。")
@@ -106,7 +119,7 @@ def clean_id_number(raw: str) -> str:
     # year, which refuses real numbers issued after a county was created (东胜区 150602, born 1985, is common).
     if value[:2] not in PROVINCE_CODES:
         raise ValidationError("身份证号前两位不是有效的省级行政区代码。")
-    if birth > timezone.localdate():
+    if birth > _PAST and birth > timezone.localdate():
         raise ValidationError("身份证号中的出生日期晚于今天。")
     return value
 
@@ -114,7 +127,7 @@ def clean_id_number(raw: str) -> str:
 def id_number_facts(value: str) -> tuple[str, dt.date]:
     """Gender (the 17th digit: odd for men) and birth date, from a clean ID number."""
     gender = Gender.MALE if int(value[16]) % 2 == 1 else Gender.FEMALE
-    return gender, ric.get_birth_date(value)
+    return gender, dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
 
 
 def clean_mobile(raw: str) -> str:
@@ -142,12 +155,49 @@ def clean_employee_no(raw: str) -> str | None:
     return value
 
 
+def lazy_pinyin(text: str, **options) -> list[str]:
+    # Imported on first use: pypinyin loads its phrase dictionary (about half a second), which a dry run or a
+    # re-import of unchanged people never needs.
+    from pypinyin import lazy_pinyin
+
+    return lazy_pinyin(text, **options)
+
+
+@lru_cache(maxsize=8192)
+def _char_pinyin(char: str) -> str:
+    syllables = lazy_pinyin(char, errors="ignore")
+    return syllables[0] if syllables else ""
+
+
+def _has_phrase(letters: str) -> bool:
+    """Whether some run of two or more characters of `letters` is a word of pypinyin's phrase dictionary."""
+    from pypinyin.constants import PHRASES_DICT
+
+    size = len(letters)
+    return any(letters[i:j] in PHRASES_DICT for i in range(size - 1) for j in range(i + 2, size + 1))
+
+
 @lru_cache(maxsize=65536)  # rosters repeat names a lot; pypinyin is the slowest step of an import
 def name_pinyin(name: str) -> tuple[str, str]:
-    """(initials, full pinyin), lower case, for search by 拼音首字母 such as "zs" for 张三."""
+    """(initials, full pinyin), lower case, for search by 拼音首字母 such as "zs" for 张三.
+
+    pypinyin segments a text into dictionary phrases and reads every other character alone. Most names hold no
+    phrase: they are read here character by character from a cache, five times faster and with the same result
+    (a test holds the two equal on fifty thousand names); a name with a phrase, a letter or a rare character
+    goes through pypinyin whole.
+    """
     letters = name.replace("·", "")
-    initials = "".join(lazy_pinyin(letters, style=Style.FIRST_LETTER, errors="ignore")).lower()
-    full = "".join(lazy_pinyin(letters, errors="ignore")).lower()
+    if _HANS.fullmatch(letters) and not _has_phrase(letters):
+        syllables = [_char_pinyin(c) for c in letters]
+        if all(syllables):
+            return _pinyin_fields(syllables)
+    return _pinyin_fields(lazy_pinyin(letters, errors="ignore"))
+
+
+def _pinyin_fields(syllables: list[str]) -> tuple[str, str]:
+    # A FIRST_LETTER syllable is the first letter of the NORMAL one: one conversion gives both.
+    initials = "".join(s[:1] for s in syllables).lower()
+    full = "".join(syllables).lower()
     return initials[:50], full[:200]
 
 

@@ -5,8 +5,9 @@ leave those fields as they are, and so does an empty cell in a present column (a
 must not wipe the phones the platform already holds); to clear a value, edit the person. Every refused row is
 reported with its row number as the spreadsheet shows it, the column's header as the file writes it, and a reason.
 
-The file is read once, as a stream, in chunks: each chunk looks its people up in one query per 900 ID hashes, so
-the number of queries grows with the file only by one per chunk, never per row. A real import runs in one
+The file is read once, as a stream, in chunks: each chunk looks its people up in one query per batch of ID hashes
+(as many as the database takes in one statement), so the number of queries grows with the file only by one per
+chunk, never per row. A real import runs in one
 transaction and applies each chunk as it goes, so memory stays bounded however long the file is; anything that
 goes wrong (a file-level refusal at row 200,001, a crash) rolls all of it back.
 """
@@ -25,7 +26,7 @@ from typing import Any, NamedTuple
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from netconduct.core import crypto
+from netconduct.core import bulk, crypto
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.db import BULK_LOAD_ROWS, refresh_planner_statistics
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
@@ -52,8 +53,7 @@ from .reader import (
     RosterSheet,
 )
 
-CHUNK_ROWS = 2000
-LOOKUP_BATCH = 900  # SQLite's limit on variables in one statement was long 999
+CHUNK_ROWS = 5000
 SAMPLE_SIZE = 20
 
 PRECISION_LOST = "身份证号被 Excel 存成了数字，后几位已丢失精度，请把该列设为文本后重新填写。"
@@ -170,9 +170,14 @@ POLITICAL_TOKENS: dict[str, str] = {
     "团员": PoliticalStatus.LEAGUE,
     "中国共产主义青年团团员": PoliticalStatus.LEAGUE,
     "群众": PoliticalStatus.NONE,
-    # 无党派人士 has no status of its own here; of the five it is closest to 群众 (no party membership).
-    "无党派人士": PoliticalStatus.NONE,
-    "无党派": PoliticalStatus.NONE,
+    "无党派人士": PoliticalStatus.NON_PARTY,
+    "无党派": PoliticalStatus.NON_PARTY,
+    "入党积极分子": PoliticalStatus.ACTIVIST,
+    "积极分子": PoliticalStatus.ACTIVIST,
+    "入党申请人": PoliticalStatus.NONE,  # a step before 积极分子: still 群众 (or 团员, written beside it)
+    "发展对象": PoliticalStatus.CANDIDATE,
+    "入党发展对象": PoliticalStatus.CANDIDATE,
+    "党员发展对象": PoliticalStatus.CANDIDATE,
     "民主党派": PoliticalStatus.DEMOCRATIC_PARTY,
     "民主党派成员": PoliticalStatus.DEMOCRATIC_PARTY,
 }
@@ -230,8 +235,11 @@ def parse_status_tokens(text: str) -> tuple[str | None, bool | None, tuple[str, 
 
 _POLITICAL_ORDER = [
     PoliticalStatus.NONE,
+    PoliticalStatus.NON_PARTY,
     PoliticalStatus.LEAGUE,
     PoliticalStatus.DEMOCRATIC_PARTY,
+    PoliticalStatus.ACTIVIST,
+    PoliticalStatus.CANDIDATE,
     PoliticalStatus.PROBATIONARY,
     PoliticalStatus.PARTY_MEMBER,
 ]
@@ -489,6 +497,7 @@ class RosterImporter:
         self._seen_employee_nos: dict[str, int] = {}
         self._seen_logins: dict[str, tuple[int, str]] = {}  # employee no or mobile -> (first row, id hash)
         self._index = {f: c.index for f, c in self.columns.items()}
+        self._fields_but_id = [(f, i) for f, i in self._index.items() if f != ID_NUMBER]
         self._sampled = {"create": 0, "update": 0}
 
     # -- columns
@@ -503,13 +512,12 @@ class RosterImporter:
             return None
         return cells[index]
 
-    def _text(self, cells: tuple[Any, ...] | list[Any], fld: str) -> str:
-        return reader.cell_text(self._cell(cells, fld))
-
     # -- one row
 
     def parse(self, number: int, cells: tuple[Any, ...] | list[Any]) -> ParsedRow | None:
         errors: list[RowError] = []
+        size = len(cells)
+        text = {fld: reader.cell_text(cells[i]) if i < size else "" for fld, i in self._fields_but_id}
 
         def refuse(fld: str, message: str) -> None:
             errors.append(RowError(number, self.header(fld), message))
@@ -538,16 +546,16 @@ class RosterImporter:
                 self._seen_ids[id_hash] = number
 
         parsed = ParsedRow(number, id_number or "", id_hash or "")
-        raw_name = self._text(cells, NAME)
+        raw_name = text.get(NAME, "")
         if raw_name:
             parsed.name = clean(NAME, validation.clean_name, raw_name)
-        raw_mobile = self._text(cells, MOBILE)
+        raw_mobile = text.get(MOBILE, "")
         if raw_mobile:
             parsed.mobile = clean(MOBILE, validation.clean_mobile, raw_mobile) or None
-        raw_email = self._text(cells, EMAIL)
+        raw_email = text.get(EMAIL, "")
         if raw_email:
             parsed.email = clean(EMAIL, validation.clean_email, raw_email) or None
-        raw_employee_no = self._text(cells, EMPLOYEE_NO)
+        raw_employee_no = text.get(EMPLOYEE_NO, "")
         if raw_employee_no:
             parsed.employee_no = clean(EMPLOYEE_NO, validation.clean_employee_no, raw_employee_no)
             if parsed.employee_no:
@@ -556,14 +564,14 @@ class RosterImporter:
                     refuse(EMPLOYEE_NO, f"工号“{parsed.employee_no}”与第{first}行重复，已保留第{first}行。")
                 else:
                     self._seen_employee_nos[parsed.employee_no] = number
-        raw_unit = self._text(cells, UNIT)
+        raw_unit = text.get(UNIT, "")
         if raw_unit:
             try:
                 parsed.unit = self.units.resolve(raw_unit, self.header(UNIT))
             except _RowRefused as refused:
                 errors.append(RowError(number, refused.column, refused.message))
         for fld in (POLITICAL, CATEGORY):
-            raw = self._text(cells, fld)
+            raw = text.get(fld, "")
             if not raw:
                 continue
             political, cadre, unknown = parse_status_tokens(raw)
@@ -576,15 +584,15 @@ class RosterImporter:
                 parsed.cadre = True
             elif fld == CATEGORY and parsed.cadre is None:
                 parsed.cadre = False  # a 人员类别 cell that does not say 干部 says the person is not one
-        raw_position = self._text(cells, POSITION)
+        raw_position = text.get(POSITION, "")
         if raw_position:
             parsed.position = raw_position[:100]
-        raw_status = self._text(cells, STATUS)
+        raw_status = text.get(STATUS, "")
         if raw_status:
             parsed.status = STATUS_TOKENS.get(re.sub(r"\s+", "", raw_status))
             if parsed.status is None:
                 refuse(STATUS, f"人员状态“{raw_status}”无法识别（可填：在岗、调离、退休）。")
-        raw_gender = self._text(cells, GENDER)
+        raw_gender = text.get(GENDER, "")
         if raw_gender and id_number is not None:
             gender = GENDER_TOKENS.get(re.sub(r"\s+", "", raw_gender).lower())
             if gender is None:
@@ -601,8 +609,13 @@ class RosterImporter:
 
     def process(self, chunk: list[ParsedRow]) -> None:
         existing = self._existing_people([r.id_hash for r in chunk])
-        holders = self._employee_no_holders([r.employee_no for r in chunk if r.employee_no])
         logins = selectors.login_name_holders([v for r in chunk for v in (r.employee_no, r.mobile) if v])
+        holders = {  # employee numbers held by people: among the login names just looked up
+            value: (h.id_hash, h.name)
+            for value, found in logins.items()
+            for h in found
+            if h.kind == "employee_no"
+        }
         leaving = [
             existing[r.id_hash].pk
             for r in chunk
@@ -611,7 +624,9 @@ class RosterImporter:
             and existing[r.id_hash].status not in services.LEFT_STATUSES
         ]
         leaver_accounts = dict(
-            Person.objects.filter(pk__in=leaving, user__isnull=False).values_list("pk", "user_id")
+            Person.objects.filter(pk__in=bulk.values_in(leaving), user__isnull=False).values_list(
+                "pk", "user_id"
+            )
         )
         creates: list[tuple[OrgUnit, dict[str, Any]]] = []
         changes: list[tuple[int, dict[str, Any]]] = []
@@ -655,10 +670,10 @@ class RosterImporter:
             self.result.updated += 1
         if self.dry_run or not (creates or changes):
             return
-        # Only the people who change are loaded as model instances, in one query per 900.
+        # Only the people who change are loaded as model instances, in one query per batch.
         people: dict[int, Person] = {}
-        for batch in _batched([pk for pk, _data in changes], LOOKUP_BATCH):
-            people.update(Person.objects.select_related("unit").in_bulk(batch))
+        pks = [pk for pk, _data in changes]
+        people.update(Person.objects.select_related("unit").filter(pk__in=bulk.values_in(pks)).in_bulk())
         updates = [(people[pk], data) for pk, data in changes]
         try:
             services.person_bulk_apply(actor=self.actor, creates=creates, updates=updates)
@@ -673,8 +688,11 @@ class RosterImporter:
         for fld, value in ((EMPLOYEE_NO, row.employee_no), (MOBILE, row.mobile)):
             if not value:
                 continue
-            problem = selectors.login_name_clash(
-                value, logins.get(value, []), field_label=FIELD_LABELS[fld], id_hash=row.id_hash
+            holders = logins.get(value)
+            problem = (
+                selectors.login_name_clash(value, holders, field_label=FIELD_LABELS[fld], id_hash=row.id_hash)
+                if holders
+                else None
             )
             if problem is None:
                 first = self._seen_logins.setdefault(value, (row.row, row.id_hash))
@@ -691,20 +709,13 @@ class RosterImporter:
     def _existing_people(self, hashes: list[str]) -> dict[str, KnownPerson]:
         """The people of these ID hashes, as plain tuples: most rows of a re-import change nothing."""
         found: dict[str, KnownPerson] = {}
-        for batch in _batched(hashes, LOOKUP_BATCH):
-            rows = Person.objects.filter(id_number_hash__in=batch).values_list(*_KNOWN_FIELDS)
-            for values in rows:
-                known = KnownPerson(*values)
-                found[known.id_number_hash] = known
-        return found
-
-    def _employee_no_holders(self, numbers: list[str]) -> dict[str, tuple[str, str]]:
-        found: dict[str, tuple[str, str]] = {}
-        for batch in _batched(numbers, LOOKUP_BATCH):
-            for number, id_hash, name in Person.objects.filter(employee_no__in=batch).values_list(
-                "employee_no", "id_number_hash", "name"
-            ):
-                found[number] = (id_hash, name)
+        if not hashes:
+            return found
+        for values in Person.objects.filter(id_number_hash__in=bulk.values_in(hashes)).values_list(
+            *_KNOWN_FIELDS
+        ):
+            known = KnownPerson(*values)
+            found[known.id_number_hash] = known
         return found
 
     def _categories(self, row: ParsedRow, current: dict[str, bool]) -> dict[str, bool]:

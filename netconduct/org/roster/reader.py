@@ -5,8 +5,8 @@ carries macros or a password, is a zip bomb, or exceeds the size and row limits 
 people or units: it yields `(row_number, cells)` with the row number as the spreadsheet shows it (1-based, title
 rows included) and the raw cell values, and says which column holds which field (`RosterSheet.columns`).
 
-Formats: .xlsx through openpyxl (read-only, cached formula values, never evaluated); .xls and .ods through
-python-calamine; .csv in UTF-8 (with or without BOM) or GBK/GB18030.
+Formats: .xlsx, .xls and .ods through python-calamine (cached formula values, never evaluated), or an .xlsx too
+large for it through openpyxl (read-only, streamed); .csv in UTF-8 (with or without BOM) or GBK/GB18030.
 """
 
 from __future__ import annotations
@@ -156,11 +156,12 @@ def is_trailer(cells: tuple[Any, ...] | list[Any], id_index: int) -> bool:
 
     Signature lines are typed anywhere across the sheet's width, the ID column included ("审核人：李四").
     """
-    if (
-        id_index < len(cells)
-        and len(_DIGITS.findall(unicodedata.normalize("NFKC", str(cells[id_index])))) >= 10
-    ):
-        return False
+    if id_index < len(cells):
+        value = cells[id_index]
+        if isinstance(value, str) and value[:10].isdigit():  # the common case, without normalising
+            return False
+        if len(_DIGITS.findall(unicodedata.normalize("NFKC", str(value)))) >= 10:
+            return False
     for cell in cells:
         if isinstance(cell, str) and cell.strip():
             text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell))
@@ -194,7 +195,12 @@ class RosterSheet:
                 continue
             if is_trailer(cells, id_index):
                 continue
-            if id_index < len(cells) and normalise_header(cells[id_index]) in HEADER_ALIASES[ID_NUMBER]:
+            id_cell = cells[id_index] if id_index < len(cells) else None
+            if (
+                isinstance(id_cell, str)
+                and not id_cell[:1].isdigit()  # an ID number: no need to normalise it as a header
+                and normalise_header(id_cell) in HEADER_ALIASES[ID_NUMBER]
+            ):
                 continue  # the header repeated (printing layouts repeat it on every page)
             count += 1
             if count > limit:
@@ -302,7 +308,54 @@ def check_file(path: Path, filename: str) -> str:
 RawRows = Iterator[tuple[int, tuple[Any, ...] | list[Any]]]
 
 
+# python-calamine (Rust) reads a sheet about ten times faster than openpyxl, but whole, into a dense grid of
+# (last row × last column) cells: one stray value at XFD1048576 would ask for billions. Its extent is measured
+# first from the sheet's XML (cell references; a quarter of a second for 100,000 rows) and a sheet beyond this
+# many cells is streamed by openpyxl instead, which refuses it at NETCONDUCT_ROSTER_MAX_ROWS data rows.
+CALAMINE_MAX_CELLS = 4_000_000
+_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})\d')
+_ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def xlsx_largest_extent(path: Path) -> int:
+    """The largest (last row × last column) over the workbook's worksheets, from their cell references."""
+    largest = 0
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            name = info.filename.lower()
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            columns: set[bytes] = set()
+            last_row = 0
+            tail = b""
+            with archive.open(info) as part:
+                while chunk := part.read(1 << 20):
+                    data = tail + chunk
+                    cut = data.rfind(b"<")
+                    data, tail = (data[:cut], data[cut:]) if cut > 0 else (data, b"")
+                    columns.update(_CELL_COLUMN.findall(data))
+                    rows = _ROW_NUMBER.findall(data)
+                    if rows:
+                        last_row = max(last_row, *map(int, rows))
+            width = max((_column_number(c) for c in columns), default=1)
+            largest = max(largest, last_row * width)
+    return largest
+
+
 def _xlsx_sheets(path: Path, stack: ExitStack) -> Iterator[tuple[str, RawRows]]:
+    if xlsx_largest_extent(path) <= CALAMINE_MAX_CELLS:
+        return _calamine_sheets(path, stack)
+    return _openpyxl_sheets(path, stack)
+
+
+def _openpyxl_sheets(path: Path, stack: ExitStack) -> Iterator[tuple[str, RawRows]]:
     import openpyxl
 
     try:
@@ -337,6 +390,8 @@ def _calamine_sheets(
     for index, meta in enumerate(book.sheets_metadata):
         if str(getattr(meta, "visible", "")).lower().endswith(("hidden", "veryhidden")):
             continue
+        if not str(getattr(meta, "typ", "WorkSheet")).endswith("WorkSheet"):
+            continue  # chart sheets, dialog and macro sheets
         try:
             sheet = book.get_sheet_by_index(index)
         except PasswordError:
@@ -442,6 +497,7 @@ def read_roster(path: str | Path, *, filename: str | None = None) -> RosterFile:
 # ---------------------------------------------------------------------------------------------------- cells
 
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+_ZEROED = re.compile(r"^\d{15}000$")
 
 
 class PrecisionLost(ValueError):
@@ -475,6 +531,11 @@ def id_cell_text(value: Any) -> str:
             raise PrecisionLost
         return str(int(value))
     text = cell_text(value)
-    if _SCIENTIFIC.match(unicodedata.normalize("NFKC", text).replace(" ", "")):
+    compact = unicodedata.normalize("NFKC", text).replace(" ", "")
+    if _SCIENTIFIC.match(compact):
+        raise PrecisionLost
+    if _ZEROED.match(compact):
+        # A CSV saved "as shown" from a numeric cell: 15 significant digits and then 000. One real number in about
+        # a thousand ends so too, and may pass the checksum; the file cannot tell them apart, so the row is refused.
         raise PrecisionLost
     return text

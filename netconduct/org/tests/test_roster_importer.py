@@ -360,3 +360,40 @@ def test_status_tokens_and_kind_guess():
         UnitKind.COMPANY,
         UnitKind.DEPARTMENT,
     ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "status", "party", "probationary"),
+    [
+        ("入党积极分子", PoliticalStatus.ACTIVIST, False, False),
+        ("积极分子", PoliticalStatus.ACTIVIST, False, False),
+        ("发展对象", PoliticalStatus.CANDIDATE, False, False),
+        ("共青团员", PoliticalStatus.LEAGUE, False, False),
+        ("民主党派", PoliticalStatus.DEMOCRATIC_PARTY, False, False),
+        ("九三学社社员", PoliticalStatus.DEMOCRATIC_PARTY, False, False),
+        ("无党派人士", PoliticalStatus.NON_PARTY, False, False),
+        ("群众", PoliticalStatus.NONE, False, False),
+        ("共青团员、入党积极分子", PoliticalStatus.ACTIVIST, False, False),
+        ("中共预备党员", PoliticalStatus.PROBATIONARY, False, True),
+    ],
+)
+def test_political_status_values_of_real_rosters(tmp_path, org, accounts, cell, status, party, probationary):
+    rows = [["张伟", "B001", ids(1), "13800000001", BRANCH1, cell, "职工", ""]]
+    result = run(accounts.unit_admin, xlsx(tmp_path, rows))
+    assert (result.created, result.errors) == (1, [])
+    zhang = person(ids(1))
+    assert (zhang.political_status, zhang.is_party_member, zhang.is_probationary) == (
+        status,
+        party,
+        probationary,
+    )
+    assert zhang.get_political_status_display() == PoliticalStatus(status).label
+
+
+def test_an_unknown_political_status_is_a_row_error(tmp_path, org, accounts):
+    rows = [["张伟", "B001", ids(1), "13800000001", BRANCH1, "积极份子们", "职工", ""]]
+    result = run(accounts.unit_admin, xlsx(tmp_path, rows))
+    assert result.created == 0
+    assert [(e.row, e.column, e.message) for e in result.errors] == [
+        (4, "政治面貌", "无法识别的政治面貌“积极份子们”。")
+    ]
