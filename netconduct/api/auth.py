@@ -60,7 +60,13 @@ def refuse_nul(request) -> None:
     """PostgreSQL cannot store a NUL character in text: refuse it anywhere in the request, before any field is read
     (a free-text field such as `position` would otherwise reach the database)."""
     query = request.META.get("QUERY_STRING", "").lower()
-    body = request.body if request.method in ("POST", "PUT", "PATCH") else b""
+    body = b""
+    if request.method in ("POST", "PUT", "PATCH"):
+        if request.content_type == "multipart/form-data":
+            # An uploaded file is bytes, not text (a PDF holds NULs): only the form's text fields are stored.
+            body = "".join(f"{k}{v}" for k, values in request.POST.lists() for v in values).encode()
+        else:
+            body = request.body
     if "%00" in query or b"\x00" in body or b"\\u0000" in body.lower():
         raise ApiError(422, "invalid", "请求中含有空字符（NUL），已拒绝。")
 

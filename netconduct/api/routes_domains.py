@@ -7,15 +7,18 @@ import datetime as dt
 from typing import Literal
 
 from django.http import Http404, HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema
+from ninja.files import UploadedFile
 
 from netconduct.accounts.selectors import mask_name
 from netconduct.campaigns import selectors as campaign_selectors
 from netconduct.campaigns.models import Campaign
 from netconduct.pledges import selectors as pledge_selectors
 from netconduct.pledges import services as pledge_services
-from netconduct.pledges.choices import PledgeMethod, PledgeStatus
+from netconduct.pledges import verification
+from netconduct.pledges.choices import PledgeMethod, PledgeStatus, VerdictStatus
 from netconduct.pledges.models import Pledge
+from netconduct.pledges.views import VERIFY_UPLOAD_MAX
 from netconduct.registry import selectors as registry_selectors
 from netconduct.reports import case_selectors
 from netconduct.reports import selectors as report_selectors
@@ -25,7 +28,7 @@ from netconduct.studies.models import Attendance
 from . import paging
 from .auth import need, scoped, viewer
 from .choices import KeyScope
-from .errors import OBJECT_ERRORS, READ_ERRORS, ErrorOut
+from .errors import OBJECT_ERRORS, READ_ERRORS, ApiError, ErrorOut
 from .paging import ObjectId
 from .routes_org import Limit, scoped_unit
 
@@ -318,40 +321,73 @@ class VerifyQuery(Schema):
     code: str = Field(min_length=1, max_length=40, description="承诺书上的验证码（16位，可带短横线）")
 
 
-class VerifyOut(Schema):
-    code: str = Field(description="验证码")
+class VerdictOut(Schema):
+    """The one verdict of `pledges.verification`: the same as `netconduct verify-pledge` and the public page."""
+
+    verdict: Literal[tuple(VerdictStatus.values)] = Field(  # type: ignore[valid-type]
+        description="核验结论：valid 有效、not_archived 不是存档文件、content_changed 内容被改动、invalid 签章无效、"
+        "unreadable 无法核验、unknown_code 验证码不存在、not_signed 尚未签订"
+    )
+    label: str = Field(description="结论的中文名称")
+    message: str = Field(description="一句中文说明")
+    code: str = Field(description="验证码（找到承诺书时）")
     name_masked: str = Field(description="承诺人（部分隐去）")
     unit: str = Field(description="承诺人单位")
-    year: int = Field(description="有效年度")
-    status: Literal["printed", "signed"] = Field(description="已打印待签、已签订")
+    year: int | None = Field(description="有效年度")
     method: Literal["online", "paper", ""] = Field(description="线上或纸质签订")
-    signed_at: dt.datetime | None
-    sealed: bool = Field(description="签章PDF是否已归档")
+    signed_at: dt.datetime | None = Field(description="签订时间；核验文件时为签章的可信时间")
+    timestamped: bool = Field(description="签章带有可信时间戳（核验文件时）")
+    sha256: str = Field(description="存档文件的 SHA-256")
+
+
+def _verdict(verdict) -> dict:
+    pledge = verdict.pledge
+    return {
+        "verdict": verdict.status,
+        "label": str(verdict.label),
+        "message": verdict.message,
+        "code": pledge.code_display if pledge else "",
+        "name_masked": mask_name(pledge.person.name) if pledge else "",
+        "unit": pledge.unit_label if pledge else "",
+        "year": pledge.year if pledge else None,
+        "method": pledge.method if pledge else "",
+        "signed_at": verdict.signed_at,
+        "timestamped": verdict.timestamped,
+        "sha256": verdict.sha256 or "",
+    }
 
 
 @router.get(
     "pledges/verify",
-    response={200: VerifyOut, **OBJECT_ERRORS},
+    response={200: VerdictOut, **OBJECT_ERRORS},
     tags=["承诺书 pledges"],
     summary="按验证码核验承诺书",
     **scoped(KeyScope.PLEDGES_READ),
 )
 def pledge_verify(request, query: Query[VerifyQuery]):
-    """与公开核验页相同：验证码对应的承诺书是谁（姓名部分隐去）、何时、如何签订。验证码本身即凭证，不受组织范围限制。"""
+    """与公开核验页、`netconduct verify-pledge --code` 同一结论（同一函数）。验证码本身即凭证，不受组织范围限制；
+    验证码不存在时为 404。"""
     need(request, KeyScope.PLEDGES_READ)
-    pledge = pledge_selectors.pledge_by_code(query.code)
-    if pledge is None:
+    verdict = verification.pledge_verify_code(query.code)
+    if verdict.status == VerdictStatus.UNKNOWN_CODE:
         raise Http404
-    return {
-        "code": pledge.code_display,
-        "name_masked": mask_name(pledge.person.name),
-        "unit": pledge.unit_label,
-        "year": pledge.year,
-        "status": pledge.status,
-        "method": pledge.method,
-        "signed_at": pledge.signed_at,
-        "sealed": bool(pledge.pdf_name),
-    }
+    return _verdict(verdict)
+
+
+@router.post(
+    "pledges/verify-file",
+    response={200: VerdictOut, 413: ErrorOut, **READ_ERRORS},
+    tags=["承诺书 pledges"],
+    summary="核验承诺书 PDF 文件",
+    **scoped(KeyScope.PLEDGES_READ),
+)
+def pledge_verify_upload(request, file: File[UploadedFile]):
+    """上传一份承诺书 PDF：与公开核验页、`netconduct verify-pledge FILE` 同一结论（同一函数）。只有与存档逐字节相同、
+    签章完好可信的文件才是“有效”；字节不同为“不是存档文件”。文件不超过 20 MB。"""
+    need(request, KeyScope.PLEDGES_READ)
+    if file.size > VERIFY_UPLOAD_MAX:
+        raise ApiError(413, "file_too_large", "文件超过 20 MB，不是平台生成的承诺书。")
+    return _verdict(verification.pledge_verify_file(file.read()))
 
 
 @router.get(

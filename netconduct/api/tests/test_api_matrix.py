@@ -76,6 +76,8 @@ def _call(clear: str | None, case: ApiCase, w: World):
         try:
             if case.method == "get":
                 return client.get(url, case.query(w), headers=headers)
+            if case.multipart:
+                return client.post(url, case.body(w), headers=headers)
             return client.post(url, case.body(w), content_type="application/json", headers=headers)
         finally:
             transaction.set_rollback(True)

@@ -19,6 +19,8 @@ def _request(clear: str | None, case: ApiCase, w, *, params=None, query=None, bo
     if case.method == "get":
         return client.get(url, query if query is not None else case.query(w), headers=headers)
     payload = body if body is not None else case.body(w)
+    if case.multipart:
+        return client.post(url, payload, headers=headers)
     return client.post(url, payload, content_type="application/json", headers=headers)
 
 
@@ -62,6 +64,14 @@ def test_every_documented_error_is_reachable(case: ApiCase, world: World, client
     cache.clear()
     with override_settings(NETCONDUCT_API_RATE_PER_MINUTE=0):
         reached[429] = _request(limited_key, case, world)
+    if 413 in documented:  # a file over the limit
+        from netconduct.api import routes_domains
+
+        limit, routes_domains.VERIFY_UPLOAD_MAX = routes_domains.VERIFY_UPLOAD_MAX, 10
+        try:
+            reached[413] = _request(_key(world, committee, everything), case, world)
+        finally:
+            routes_domains.VERIFY_UPLOAD_MAX = limit
     problems = []
     for status in sorted(documented):
         response = reached.get(status)

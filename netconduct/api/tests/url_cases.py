@@ -44,11 +44,20 @@ class ApiCase:
     params: Callable[[object], dict] = lambda w: {}  # path parameters
     query: Callable[[object], dict] = lambda w: {}
     body: Callable[[object], dict] | None = None
+    multipart: bool = False  # the body is a form with files (an upload), not JSON
     ok: tuple[int, ...] = (200,)
     outside_status: int = 404
     # For an outside answer that is not a 404: whether the inside object shows in it (it must not).
     leaks: Callable[[object, dict], bool] | None = None
     note: str = field(default="", compare=False)
+
+
+def _archived_pdf(w):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from netconduct.pledges.services import pledge_pdf_bytes
+
+    return SimpleUploadedFile("pledge.pdf", pledge_pdf_bytes(w.pledge), content_type="application/pdf")
 
 
 def _items_have(key: str, obj: Callable[[object], object]):
@@ -130,6 +139,16 @@ API_CASES = [
         query=lambda w: {"code": w.pledge.code},
         outside_status=200,
         note="a verification code is its own credential, as on the public verification page: any key may check it",
+    ),
+    ApiCase(
+        "post",
+        P + "pledges/verify-file",
+        "api:v1:pledge_verify_upload",
+        body=lambda w: {"file": _archived_pdf(w)},
+        multipart=True,
+        outside_status=200,
+        leaks=lambda w, body: False,
+        note="a file is its own evidence, as on the public verification page: any key may verify one",
     ),
     ApiCase(
         "get", P + "pledges/{pledge_id}/pdf", "api:v1:pledge_pdf", params=lambda w: {"pledge_id": w.pledge.pk}
