@@ -1,7 +1,7 @@
 """The order of the house, written down once: every app may import only from apps on a lower floor.
 
     core ← org ← accounts ← notifications ← documents ← campaigns ← studies, pledges, registry, reports, selfcheck
-         ← api, webhooks ← home
+         ← webhooks ← api ← home
 
 - core: the ground floor (audit chain, crypto, files, exceptions, forms helpers, template tags); imports no app.
 - org: the organisation tree, people, roster import, and access control: role grants and the one scoping function.
@@ -36,7 +36,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("documents",),
     ("campaigns",),
     ("studies", "pledges", "registry", "reports", "selfcheck"),
-    ("api", "webhooks"),
+    ("webhooks",),
+    ("api",),
     ("home",),
 )
 FLOOR = {app: level for level, apps in enumerate(LAYERS) for app in apps}

@@ -174,7 +174,8 @@ def _http_error(request, exc: HttpError):
     return _error(request, exc.status_code, {"code": "error", "message": "请求无效。", "errors": []})
 
 
-from . import routes_domains, routes_org  # noqa: E402  (routers register on `api`)
+from . import routes_domains, routes_events, routes_org  # noqa: E402  (routers register on `api`)
 
 api.add_router("/", routes_org.router)
 api.add_router("/", routes_domains.router)
+api.add_router("/", routes_events.router)

@@ -15,3 +15,4 @@ class KeyScope(models.TextChoices):
     PLEDGES_PDF = "pledges:pdf", _("下载签章承诺书 PDF")
     REGISTRY_READ = "registry:read", _("读取账号备案")
     REPORTS_READ = "reports:read", _("读取举报与案件数量（不含内容）")
+    EVENTS_MANAGE = "events:manage", _("订阅事件推送")

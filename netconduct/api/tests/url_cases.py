@@ -164,6 +164,18 @@ API_CASES = [
         "get", P + "registry/accounts", "api:v1:registry_accounts", query=lambda w: {"unit": w.org.branch1.pk}
     ),
     ApiCase(
+        "post",
+        P + "subscriptions",
+        "api:v1:subscription_create",
+        body=lambda w: {
+            "name": f"党建系统{w.org.branch1.pk}",
+            "url": "https://1.1.1.1/hooks/netconduct",
+            "events": ["pledge.signed"],
+            "unit_id": w.org.branch1.pk,
+        },
+        ok=(201,),
+    ),
+    ApiCase(
         "get",
         P + "reports/counts",
         "api:v1:reports_counts",
