@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from netconduct.core.audit import audit_record
+from netconduct.core.bulk import values_in
 from netconduct.core.events import event_emit
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.org import scoping
@@ -277,7 +278,8 @@ def accounts_flag_handover(*, person_ids: Sequence[int]) -> int:
     """Flag the open accounts whose administrator among `person_ids` has left, retired or moved unit, until a
     change filing names a new administrator (a hand-over). Called after people change; returns how many."""
     admins = (
-        AccountAdmin.objects.filter(person_id__in=list(person_ids))
+        # one parameter for any number of ids: a 100,000-row import announces them all at once
+        AccountAdmin.objects.filter(person_id__in=values_in([int(i) for i in person_ids]))
         .exclude(account__status=AccountStatus.CLOSED)
         .select_related("person__unit", "account__unit")
     )
