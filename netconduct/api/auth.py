@@ -24,7 +24,8 @@ def count_request(key: ApiKey) -> None:
     """A fixed one-minute window per key, counted in the cache (shared by every process when it is Redis)."""
     now = time.time()
     window = int(now // WINDOW)
-    slot = f"netconduct-api-rate:{key.pk}:{window}"
+    # by the key's random prefix, not its id: a key issued later under a reused id starts with its own count
+    slot = f"netconduct-api-rate:{key.prefix}:{window}"
     cache.add(slot, 0, timeout=WINDOW * 2)
     try:
         used = cache.incr(slot)

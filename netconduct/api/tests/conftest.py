@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from netconduct import testing
@@ -24,6 +25,14 @@ class KeyClient:
         return self.client.post(
             "/api/v1/" + path, body, content_type="application/json", headers=self.headers
         )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_counts():
+    """Each test starts with no requests counted against its keys (the rate limit lives in the cache)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
