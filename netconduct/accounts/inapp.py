@@ -39,6 +39,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from netconduct.core.crypto import mask_mobile
 from netconduct.org.choices import PersonStatus
 from netconduct.org.models import Person
 from netconduct.org.validation import clean_mobile
@@ -233,7 +234,7 @@ def person_for(platform: Platform, found: PlatformUser) -> Person:
                 % {"platform": platform.label}
             )
         people = list(Person.objects.filter(mobile=value).select_related("user")[:2])
-        shown = _("手机号 %(value)s") % {"value": f"{value[:3]}****{value[-4:]}"}
+        shown = _("手机号 %(value)s") % {"value": mask_mobile(value)}
     if not people:
         raise PlatformError(
             _("本平台的人员名册中没有%(who)s的人员，无法登录。请联系所在支部书记核对名册。") % {"who": shown}

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from netconduct.core.audit import Change, audit_record_many
+from netconduct.core.crypto import mask_mobile
 from netconduct.org import scoping
 from netconduct.org import services as org_services
 from netconduct.org.choices import PersonStatus, Role
@@ -102,13 +103,9 @@ def directory_person(values: dict[str, str]) -> Person:
                 "目录账号已验证，但人员名册中没有工号或手机号与之相符的人员（工号：%(no)s，手机号：%(mobile)s），"
                 "因此不能登录。请联系所在支部书记核对名册中的工号或手机号。"
             )
-            % {"no": values["employee_no"] or "无", "mobile": _masked(mobile or values["mobile"]) or "无"}
+            % {"no": values["employee_no"] or "无", "mobile": mask_mobile(mobile or values["mobile"]) or "无"}
         )
     )
-
-
-def _masked(mobile: str) -> str:
-    return f"{mobile[:3]}****{mobile[-4:]}" if len(mobile) >= 7 else mobile
 
 
 @transaction.atomic

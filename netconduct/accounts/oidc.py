@@ -40,6 +40,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from netconduct.core.crypto import mask_mobile
 from netconduct.org.choices import PersonStatus
 from netconduct.org.models import Person
 from netconduct.org.validation import clean_mobile
@@ -290,10 +291,6 @@ def oidc_finish(session, params) -> tuple[dict, str, str]:
 # ---------------------------------------------------------------------------------------------------- person
 
 
-def _masked(mobile: str) -> str:
-    return f"{mobile[:3]}****{mobile[-4:]}" if len(mobile) >= 7 else mobile
-
-
 def oidc_person(claims: dict) -> Person:
     """The one person the claims name: by employee number, else by mobile (never by name); OidcRefused otherwise."""
     employee_no = str(claims.get(settings.OIDC_CLAIM_EMPLOYEE_NUMBER) or "").strip()
@@ -322,7 +319,7 @@ def oidc_person(claims: dict) -> Person:
             "统一身份认证已通过，但人员名册中没有工号或手机号与之相符的人员（工号：%(no)s，手机号：%(mobile)s），"
             "因此不能登录。请联系所在支部书记核对名册中的工号或手机号。"
         )
-        % {"no": employee_no or _("无"), "mobile": _masked(mobile or raw_mobile) or _("无")}
+        % {"no": employee_no or _("无"), "mobile": mask_mobile(mobile or raw_mobile) or _("无")}
     )
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from netconduct.api import services
 from netconduct.api.models import ApiKey
 from netconduct.core.exceptions import ApplicationError
-from netconduct.org.models import OrgUnit
+from netconduct.org.commandline import command_actor, command_unit
 
 
 class Command(BaseCommand):
@@ -36,25 +35,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         getattr(self, f"_{options['action']}")(options)
 
-    def _actor(self, username: str | None):
-        User = get_user_model()
-        if username:
-            actor = User.objects.filter(username=username, is_active=True).first()
-        else:
-            actor = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
-        if actor is None:
-            raise CommandError("找不到可用的系统管理员账号（用 --as 指定）。", returncode=2)
-        return actor
-
-    def _unit(self, text: str) -> OrgUnit:
-        units = list(OrgUnit.objects.filter(pk=int(text))) if text.isdigit() else []
-        units = units or list(OrgUnit.objects.filter(name=text.strip()))
-        if not units:
-            raise CommandError(f"找不到组织“{text}”。", returncode=2)
-        if len(units) > 1:
-            raise CommandError(f"有{len(units)}个组织名为“{text}”，请改用组织编号。", returncode=2)
-        return units[0]
-
     def _create(self, options) -> None:
         expires = None
         if options["expires"]:
@@ -65,9 +45,9 @@ class Command(BaseCommand):
             expires = timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
         try:
             key, clear = services.api_key_create(
-                actor=self._actor(options["username"]),
+                actor=command_actor(options["username"]),
                 name=options["name"],
-                unit=self._unit(options["unit"]),
+                unit=command_unit(options["unit"]),
                 scopes=options["scope"].split(","),
                 expires_at=expires,
                 source=options["source"],
@@ -92,7 +72,7 @@ class Command(BaseCommand):
         if key is None:
             raise CommandError(f"没有名为“{options['name']}”的密钥。", returncode=2)
         try:
-            services.api_key_revoke(actor=self._actor(options["username"]), key=key)
+            services.api_key_revoke(actor=command_actor(options["username"]), key=key)
         except ApplicationError as exc:
             raise CommandError(exc.message, returncode=2) from None
         self.stdout.write(f"密钥“{key.name}”已吊销。")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
+from netconduct.org.commandline import command_actor
 from netconduct.org.roster.importer import ImportResult, roster_import
 
 EPILOG = """\
@@ -51,7 +51,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        actor = self._actor(options["username"])
+        actor = command_actor(options["username"], who="一个有花名册导入权限的账号")
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"找不到文件：{path}", returncode=2)
@@ -74,22 +74,6 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False))
         else:
             self.stdout.write(summary(result))
-
-    def _actor(self, username: str | None):
-        User = get_user_model()
-        if username:
-            actor = User.objects.filter(username=username, is_active=True).first()
-            if actor is None:
-                raise CommandError(f"没有名为“{username}”的有效账号。", returncode=2)
-            return actor
-        actor = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
-        if actor is None:
-            raise CommandError(
-                "系统中还没有超级用户，无法确定以谁的身份导入。请先执行 netconduct createsuperuser，"
-                "或用 --as 指定一个有花名册导入权限的账号。",
-                returncode=2,
-            )
-        return actor
 
 
 def summary(result: ImportResult) -> str:

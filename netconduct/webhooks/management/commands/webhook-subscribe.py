@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
-from netconduct.org.models import OrgUnit
+from netconduct.org.commandline import command_actor, command_unit
 from netconduct.webhooks.choices import EventKind
 from netconduct.webhooks.services import subscription_create
 
@@ -35,8 +34,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        actor = self._actor(options["username"])
-        unit = self._unit(options["unit"])
+        actor = command_actor(options["username"])
+        unit = command_unit(options["unit"])
         events = [e.strip() for e in options["events"].split(",") if e.strip()]
         if events == ["all"]:
             events = list(EventKind.values)
@@ -54,31 +53,3 @@ class Command(BaseCommand):
         self.stdout.write(f"已订阅 #{subscription.pk}：{subscription.name}（{unit.name}）")
         self.stdout.write(f"事件：{'、'.join(subscription.events)}")
         self.stdout.write(f"签名密钥（只显示这一次）：{subscription.secret}")
-
-    def _unit(self, value: str) -> OrgUnit:
-        value = value.strip()
-        if value.isdigit():
-            unit = OrgUnit.objects.filter(pk=int(value)).first()
-            if unit is not None:
-                return unit
-        found = list(OrgUnit.objects.filter(name=value)[:3]) or list(OrgUnit.objects.filter(code=value)[:3])
-        if not found:
-            raise CommandError(f"找不到组织“{value}”（可用组织编号、名称或代字）。", returncode=2)
-        if len(found) > 1:
-            raise CommandError(f"名为“{value}”的组织不止一个，请改用组织编号（ID）。", returncode=2)
-        return found[0]
-
-    def _actor(self, username: str | None):
-        User = get_user_model()
-        if username:
-            actor = User.objects.filter(username=username, is_active=True).first()
-            if actor is None:
-                raise CommandError(f"没有名为“{username}”的有效账号。", returncode=2)
-            return actor
-        actor = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
-        if actor is None:
-            raise CommandError(
-                "系统中还没有超级用户。请先执行 netconduct createsuperuser，或用 --as 指定一个系统管理员账号。",
-                returncode=2,
-            )
-        return actor
