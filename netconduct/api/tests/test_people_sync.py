@@ -216,3 +216,17 @@ def test_ten_thousand_people_in_batches(org, make_key, capsys):
     assert AuditEvent.objects.count() == events
     with capsys.disabled():
         print(f"\n10,000 people: created in {created:.1f} s, re-sent unchanged in {unchanged:.1f} s")
+
+
+@pytest.mark.django_db
+def test_a_key_cannot_pull_in_or_change_a_person_outside_its_subtree(org, make_key):
+    """An insider with a key over 甲醇厂党总支 sends the ID number of someone in the office branch (outside)."""
+    outsider = testing.make_person(org.office, name="赵外部")
+    _key, client = make_key(unit=org.plant, scopes=["people:write"])
+    item = {"id_number": outsider.id_number, "name": "赵外部", "unit_id": org.branch1.pk, "position": "改了"}
+    response = client.post("people/batch", {"items": [item]})
+    assert response.status_code == 422, response.content
+    error = response.json()["errors"][0]
+    assert error["item"] == 1 and "范围" in error["message"], error
+    outsider.refresh_from_db()
+    assert outsider.unit_id == org.office.pk and outsider.position != "改了"
