@@ -135,6 +135,7 @@ class CampaignFigures:
 @dataclass
 class CampaignSection:
     rows: list[CampaignFigures]
+    count: Pair  # launched campaigns of the year
     open: Pair
     closed: Pair
     completion: Pair  # done / total over the year's campaigns, per cent
@@ -184,6 +185,7 @@ def campaign_section(*, scope: Scope, year: int) -> CampaignSection:
 
     return CampaignSection(
         rows=this,
+        count=Pair(len(this), len(last)),
         open=Pair(n(this, CampaignStatus.ACTIVE), n(last, CampaignStatus.ACTIVE)),
         closed=Pair(n(this, CampaignStatus.CLOSED), n(last, CampaignStatus.CLOSED)),
         completion=Pair(completion(this), completion(last)),
@@ -766,7 +768,14 @@ def drill_rows(drill_: Drill, units: list[OrgUnit]) -> list[dict]:
             elif column.kind == "date" and value is not None:
                 value = timezone.localtime(value).date()
             values.append(value)
-        rows.append({"unit": unit, "parent": parents.get(unit.parent_path, ""), "values": values})
+        rows.append(
+            {
+                "unit": unit,
+                "parent": parents.get(unit.parent_path, ""),
+                "values": values,
+                "cells": list(zip([c.kind for c in drill_.columns], values, strict=True)),
+            }
+        )
     return rows
 
 

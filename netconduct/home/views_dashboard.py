@@ -95,7 +95,7 @@ def _charts(d: board.Dashboard) -> dict[str, dict]:
                 "type": "pie",
                 "radius": ["35%", "65%"],
                 "center": ["50%", "45%"],
-                "label": {"formatter": "{b}\n{c}"},
+                "label": {"position": "inside", "formatter": "{c}", "color": "#fff", "fontWeight": "bold"},
                 "data": [
                     {
                         "name": _("线上签订"),
