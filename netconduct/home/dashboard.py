@@ -46,8 +46,9 @@ from netconduct.registry.choices import AccountStatus, Platform, ReviewAnswer
 from netconduct.registry.models import Account
 from netconduct.reports.choices import CaseStep, ReportState
 from netconduct.reports.models import Report, ViolationCase
+from netconduct.studies.choices import SessionStatus
 from netconduct.studies.models import StudySession
-from netconduct.studies.selectors import COUNTED, year_bounds
+from netconduct.studies.selectors import year_bounds
 
 ACTION = "dashboard.view"
 FIRST_YEAR = 2018  # the norms' first campaigns; the selector offers no year before it
@@ -73,12 +74,25 @@ def parse_year(raw: str | None) -> int:
     return year if FIRST_YEAR <= year <= this_year + 1 else this_year
 
 
-def special_study_q(prefix: str = "") -> Q:
-    """A session that counts for the yearly rule (the branch held its special study on the norms).
+# The session flag that marks a branch's special study on the norms. Issue 19 (studies) renames `is_special` to
+# `is_special_study` (off unless ticked) and counts only accepted sessions; until both are merged the dashboard
+# follows whichever the model has. After the merge this shrinks to the first branch of `special_study_q`.
+SPECIAL_FIELD = next(
+    (name for name in ("is_special_study", "is_special") if any(f.name == name for f in StudySession._meta.fields)),
+    "is_special",
+)
 
-    Follows studies.selectors: `is_special` and the statuses in COUNTED (submitted or accepted). Where the studies
-    app narrows its rule (accepted only, an explicit flag), change it here too, or better, take its Q from there."""
-    return Q(**{f"{prefix}is_special": True, f"{prefix}status__in": COUNTED})
+
+def special_study_q(prefix: str = "") -> Q:
+    """A session that counts for the yearly rule: the branch held its special study on the norms.
+
+    Follows the rule of studies.selectors.yearly_rule: with `is_special_study`, only accepted sessions; with the
+    older `is_special`, submitted or accepted ones."""
+    if SPECIAL_FIELD == "is_special_study":
+        return Q(**{f"{prefix}is_special_study": True, f"{prefix}status": SessionStatus.ACCEPTED})
+    return Q(
+        **{f"{prefix}is_special": True, f"{prefix}status__in": [SessionStatus.SUBMITTED, SessionStatus.ACCEPTED]}
+    )
 
 
 def _days(delta: dt.timedelta | None) -> float | None:
@@ -173,7 +187,12 @@ def campaign_section(*, scope: Scope, year: int) -> CampaignSection:
             )
             .values_list("campaign_id", "total", "done", "pending")
         }
-    figures = [CampaignFigures(c, *counts.get(c.pk, (0, 0, 0))) for c in campaigns]
+    # A campaign issued above the scope that reached no one inside it is not the viewer's to report on.
+    figures = [
+        CampaignFigures(c, *counts.get(c.pk, (0, 0, 0)))
+        for c in campaigns
+        if c.pk in counts or scope.covers(c.unit.path)
+    ]
     this = [f for f in figures if f.campaign.year == year]
     last = [f for f in figures if f.campaign.year == year - 1]
 

@@ -56,16 +56,17 @@ def _session(unit, *, when: dt.datetime, people, special: bool = True, submit: b
         form=SessionForm.THEME_DAY,
         topic="网络行为规范专题学习",
         starts_at=when,
-        is_special=special,
         minutes="学习了规范全文。",
+        **{board.SPECIAL_FIELD: special},
     )
     study_services.attendance_set(
         actor=root,
         session=session,
         marks=[study_services.Mark(p.pk, AttendanceStatus.PRESENT) for p in people],
     )
-    if submit:
+    if submit:  # submitted and accepted: what the yearly rule counts, before and after issue 19's change
         study_services.session_submit(actor=root, session=session)
+        study_services.session_review(actor=root, session=session, decision=study_services.Decision.ACCEPT)
     return session
 
 
@@ -107,6 +108,7 @@ def scene(org, accounts) -> Scene:
     tz = timezone.get_default_timezone()
     _session(org.office, when=dt.datetime(year - 1, 6, 1, 10, tzinfo=tz), people=[clerk])
     _session(org.branch2, when=_past_this_year(), people=[extra], special=False)
+    _session(org.branch2, when=_past_this_year(), people=[extra], submit=False)  # special, but not handed in
     _session(other_branch, when=_past_this_year(), people=[outsider])
 
     # A filed account of branch1, a report and a case there, and a report in the other company.
