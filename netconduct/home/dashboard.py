@@ -78,7 +78,11 @@ def parse_year(raw: str | None) -> int:
 # `is_special_study` (off unless ticked) and counts only accepted sessions; until both are merged the dashboard
 # follows whichever the model has. After the merge this shrinks to the first branch of `special_study_q`.
 SPECIAL_FIELD = next(
-    (name for name in ("is_special_study", "is_special") if any(f.name == name for f in StudySession._meta.fields)),
+    (
+        name
+        for name in ("is_special_study", "is_special")
+        if any(f.name == name for f in StudySession._meta.fields)
+    ),
     "is_special",
 )
 
@@ -91,7 +95,10 @@ def special_study_q(prefix: str = "") -> Q:
     if SPECIAL_FIELD == "is_special_study":
         return Q(**{f"{prefix}is_special_study": True, f"{prefix}status": SessionStatus.ACCEPTED})
     return Q(
-        **{f"{prefix}is_special": True, f"{prefix}status__in": [SessionStatus.SUBMITTED, SessionStatus.ACCEPTED]}
+        **{
+            f"{prefix}is_special": True,
+            f"{prefix}status__in": [SessionStatus.SUBMITTED, SessionStatus.ACCEPTED],
+        }
     )
 
 
