@@ -160,7 +160,7 @@ class CampaignSection:
     open: Pair
     closed: Pair
     completion: Pair  # done / total over the year's campaigns, per cent
-    units_overdue: int
+    units_overdue: Pair
 
 
 def _campaigns_reaching(scope: Scope) -> QuerySet[Campaign]:
@@ -215,7 +215,7 @@ def campaign_section(*, scope: Scope, year: int) -> CampaignSection:
         open=Pair(n(this, CampaignStatus.ACTIVE), n(last, CampaignStatus.ACTIVE)),
         closed=Pair(n(this, CampaignStatus.CLOSED), n(last, CampaignStatus.CLOSED)),
         completion=Pair(completion(this), completion(last)),
-        units_overdue=sum(r.units_overdue for r in this),
+        units_overdue=Pair(sum(r.units_overdue for r in this), sum(r.units_overdue for r in last)),
     )
 
 

@@ -235,9 +235,11 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
     pairs(
         _("概览"),
         [
+            (_("宣贯活动"), c.count),
             (_("进行中的宣贯活动"), c.open),
             (_("已结束的宣贯活动"), c.closed),
             (_("宣贯完成率（%）"), c.completion),
+            (_("逾期未完成的组织"), c.units_overdue),
             (_("已开展专题学习的支部"), d.studies.held),
             (_("专题学习覆盖率（%）"), d.studies.coverage),
             (_("线上签订承诺书"), d.pledges.online),

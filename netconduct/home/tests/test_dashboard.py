@@ -153,6 +153,23 @@ def test_figures_of_a_unit_admin_are_those_of_their_committee(scene: Scene):
 
 
 @pytest.mark.django_db
+def test_units_behind_after_the_deadline_are_overdue(scene: Scene):
+    # The deadline moved into the past (a plain field: the services refuse a past deadline for a new campaign).
+    type(scene.campaign).objects.filter(pk=scene.campaign.pk).update(
+        deadline=timezone.localdate() - dt.timedelta(days=1)
+    )
+    d = board.dashboard(viewer=scene.accounts.unit_admin, year=scene.year)
+    figures = next(f for f in d.campaigns.rows if f.campaign.title == "本年宣贯")
+    assert figures.units_overdue == 3  # branch1 (the secretary), branch2, the office
+    assert d.campaigns.units_overdue.this == 3
+    response = _client(scene.accounts.unit_admin).get(
+        reverse("dashboard:drill", kwargs={"section": "campaigns"}) + "?overdue=1"
+    )
+    org = scene.org
+    assert set(_units(response)) == {org.branch1.name, org.branch2.name, org.office.name}
+
+
+@pytest.mark.django_db
 def test_the_system_administrator_sees_every_company(scene: Scene):
     d = board.dashboard(viewer=scene.accounts.sysadmin, year=scene.year)
     assert {"本年宣贯", "其他公司宣贯"} <= {f.campaign.title for f in d.campaigns.rows}
