@@ -550,7 +550,8 @@ class Drill:
     columns: list[Column]
     units: QuerySet[OrgUnit]
     filter_label: str = ""
-    links: dict[str, str] = field(default_factory=dict)
+    # The filters the page offers as buttons: (label, the query parameters that make it); the first is "all".
+    choices: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
 
 def _count_per_unit(rows: QuerySet, expr=None):
@@ -604,6 +605,7 @@ def _drill_campaigns(scope: Scope, year: int, params) -> Drill:
         ],
         units,
         label,
+        [(_("全部"), {}), (_("逾期未完成"), {"overdue": "1"})],
     )
 
 
@@ -639,6 +641,7 @@ def _drill_studies(scope: Scope, year: int, params) -> Drill:
         ],
         units,
         label,
+        [(_("全部"), {}), (_("已开展"), {"held": "1"}), (_("尚未开展"), {"held": "0"})],
     )
 
 
@@ -667,6 +670,12 @@ def _drill_pledges(scope: Scope, year: int, params) -> Drill:
         ],
         units,
         label,
+        [
+            (_("全部"), {}),
+            (_("线上签订"), {"method": "online"}),
+            (_("纸质签订"), {"method": "paper"}),
+            (_("尚未签订"), {"method": "outstanding"}),
+        ],
     )
 
 

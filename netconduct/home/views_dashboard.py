@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 
 from netconduct.campaigns.choices import CampaignStatus
@@ -335,6 +335,12 @@ def dashboard_drill(request: HttpRequest, section: str, pk: int | None = None) -
         response["Cache-Control"] = "no-store"
         return response
     page = Paginator(result.units, PAGE_SIZE).get_page(request.GET.get("page"))
+    filter_keys = {k for _label, params in result.choices for k in params}
+    current = {k: request.GET[k] for k in filter_keys if request.GET.get(k)}
+    choices = [
+        (label, f"{request.path}?{urlencode({'year': year, **params})}", params == current)
+        for label, params in result.choices
+    ]
     keep = request.GET.copy()
     keep.pop("page", None)
     keep.pop("format", None)
@@ -350,6 +356,7 @@ def dashboard_drill(request: HttpRequest, section: str, pk: int | None = None) -
             "page": page,
             "rows": board.drill_rows(result, list(page.object_list)),
             "query": keep.urlencode(),
+            "choices": choices,
             "here": request.path,
             "dashboard_url": reverse("dashboard:index") + f"?year={year}",
             "states": ReportState,

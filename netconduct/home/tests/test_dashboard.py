@@ -265,6 +265,21 @@ def test_drill_down_lists_the_units_behind_each_figure(scene: Scene):
 
 
 @pytest.mark.django_db
+def test_drill_down_offers_its_filters_and_the_year(scene: Scene):
+    client = _client(scene.accounts.unit_admin)
+    response = _drill(client, "studies", f"?year={scene.year - 1}&held=0")
+    choices = {label: (url, active) for label, url, active in response.context["choices"]}
+    assert choices["尚未开展"][1] and not choices["全部"][1]
+    assert choices["已开展"][0] == f"/dashboard/studies/?year={scene.year - 1}&held=1"
+    html = response.content.decode()
+    assert 'name="held" value="0"' in html  # the year selector keeps the filter
+    assert set(_units(response)) == {
+        scene.org.branch1.name,
+        scene.org.branch2.name,
+    }  # last year: only the office
+
+
+@pytest.mark.django_db
 def test_drill_down_under_a_unit_and_outside_the_scope(scene: Scene):
     client = _client(scene.accounts.unit_admin)
     response = _drill(client, "studies", pk=scene.org.plant.pk)
