@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("netconduct.accounts.urls")),
     path("org/", include("netconduct.org.urls")),
     path("audit/", include("netconduct.home.urls_audit")),
+    path("dashboard/", include("netconduct.home.urls_dashboard")),
     path("documents/", include("netconduct.documents.urls")),
     path("campaigns/", include("netconduct.campaigns.urls")),
     path("campaigns/", include("netconduct.studies.urls")),

@@ -15,6 +15,8 @@ def navigation(request):
         (_("宣贯"), reverse("campaigns:list"), None),
         (_("承诺书"), reverse("pledges:mine"), None),
     ]
+    if scoping.has_any(user, "dashboard.view"):
+        items.insert(1, (_("看板"), reverse("dashboard:index"), "dashboard.view"))
     if scoping.has_any(user, "document.view"):
         items.append((_("文件"), reverse("documents:list"), "document.view"))
     items.append((_("自查"), reverse("selfcheck:check"), None))

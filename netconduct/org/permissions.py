@@ -20,6 +20,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "grant.sensitive_view": frozenset({R.SYSADMIN, R.INSPECTOR}),
     "account.activate": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY}),
     "audit.view": STAFF,
+    # the committee's dashboard across campaigns (home.dashboard): figures of the viewer's subtree, no contents
+    "dashboard.view": STAFF,
     "selfcheck.manage": STAFF,
     # documents and campaigns
     "document.view": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY, R.INSPECTOR}),

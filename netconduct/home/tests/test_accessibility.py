@@ -51,6 +51,8 @@ PAGES = [
     "notifications:notifications",
     "notifications:deliveries",
     "audit:list",
+    "dashboard:index",
+    "dashboard:drill",
     "accounts:login",
 ]
 PUBLIC = ["accounts:login", "pledges:verify", "reports:follow"]
