@@ -75,6 +75,7 @@ LABELS = {
     "opinion": _("意见"),
     "minutes_chars": _("记录字数"),
     "is_special": _("专题学习"),
+    "is_special_study": _("专题学习"),
     "host": _("主持人"),
     "recorder": _("记录人"),
     "decision": _("审核结果"),
