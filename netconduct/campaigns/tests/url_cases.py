@@ -35,7 +35,7 @@ def _read(person):
 
 
 def _copied(unit, code):
-    """A campaign copied from last year's (launched) one, as its compare page needs."""
+    """A launched campaign copied from last year's, as its compare page needs."""
 
     def make(w):
         from netconduct.campaigns import services
@@ -49,6 +49,7 @@ def _copied(unit, code):
             deadline=source.deadline + dt.timedelta(days=30),
             year=source.year + 1,
         )
+        services.campaign_launch(actor=w.org.root_user, campaign=copy)  # a draft is its managers' only
         return {"pk": copy.pk}
 
     return make
