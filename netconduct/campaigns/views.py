@@ -392,6 +392,10 @@ def campaign_repledge(request: HttpRequest, pk: int) -> HttpResponse:
         services.campaign_require_repledge,
         actor=request.user,
         campaign=campaign,
-        success=_("已要求按新版规范重新签订承诺书；已签的旧版承诺书仍然有效，范围内人员已收到通知。"),
+        success=lambda c: (
+            _("已要求按新版规范重新签订承诺书；已签的旧版承诺书仍然有效，范围内人员已收到通知。")
+            if c.status == CampaignStatus.ACTIVE
+            else _("已改为传达新版规范；发布后按新版本签订承诺书。")
+        ),
         to=reverse("campaigns:detail", kwargs={"pk": pk}),
     )

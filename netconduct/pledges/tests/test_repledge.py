@@ -158,3 +158,26 @@ def test_next_years_copy_carries_the_quiz(org, accounts, campaign):
         DocumentKind.NORMS,
         DocumentKind.PLEDGE,
     }
+
+
+def test_after_a_repledge_paper_forms_are_printed_afresh_for_the_new_version(
+    org, accounts, campaign, django_capture_on_commit_callbacks
+):
+    from netconduct.pledges import paper, selectors
+
+    admin = accounts.unit_admin
+    first, _ = sign(campaign, accounts.member, django_capture_on_commit_callbacks)
+    old_forms = paper.paper_forms_print(actor=accounts.secretary, campaign=campaign, unit=org.branch1)
+    assert old_forms.skipped == 1  # the member signed online
+    printed_old = Pledge.objects.get(status=PledgeStatus.PRINTED)
+    new_norms = revise(norms_of(campaign), actor=admin)
+    campaign_services.campaign_require_repledge(actor=admin, campaign=campaign)
+
+    forms = paper.paper_forms_print(actor=accounts.secretary, campaign=campaign, unit=org.branch1)
+    assert forms.skipped == 0 and forms.count == 2  # the member owes the new version too
+    fresh = Pledge.objects.filter(campaign=campaign, round=2)
+    assert fresh.count() == 2 and {p.norms for p in fresh} == {new_norms}
+    assert set(fresh.values_list("code", flat=True)).isdisjoint({first.code, printed_old.code})
+    # the forms printed for the old version are no longer outstanding
+    outstanding = {pk: n for pk, _t, n in selectors.paper_outstanding(viewer=accounts.secretary)}
+    assert outstanding == {campaign.pk: 2}
