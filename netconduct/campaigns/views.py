@@ -379,7 +379,9 @@ def campaign_year_compare_export(request: HttpRequest, pk: int) -> HttpResponse:
         exports.year_compare_xlsx(compare),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = content_disposition_header(True, f"{campaign.title}-与上年对比.xlsx")
+    response["Content-Disposition"] = content_disposition_header(
+        True, _("%(title)s-与上年对比.xlsx") % {"title": campaign.title}
+    )
     return response
 
 
