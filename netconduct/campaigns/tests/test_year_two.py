@@ -259,3 +259,25 @@ def test_compare_page_and_export_with_pinned_queries(client, org, accounts, djan
     assert _name(0) in names and _name(41) in names
     testing.login(client, accounts.member)
     assert client.get(url).status_code == 404
+
+
+def test_the_copys_page_costs_the_same_queries_at_any_size(client, org, accounts):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = accounts.unit_admin
+    source = f.campaign(org.committee, actor=admin, requires_pledge=True, requires_read=False)
+    services.campaign_close(actor=admin, campaign=source)
+    copy = copy_of(source, actor=admin)
+    services.campaign_launch(actor=admin, campaign=copy)
+    testing.login(client, admin)
+    url = reverse("campaigns:detail", args=[copy.pk])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert 'id="year-compare"' in client.get(url).content.decode()
+        return len(queries)
+
+    small = count()
+    _people(org.branch1, 30, 0)
+    assert count() == small
