@@ -68,6 +68,8 @@ def _clean_campaign(campaign: Campaign, documents: Sequence[Document]) -> None:
             raise ApplicationError(f"文件“{document.title}”尚未印发或已失效，不能传达。", field="documents")
     if not 2000 <= campaign.year <= 2100:
         raise ApplicationError("年度不正确。", field="year")
+    if campaign.starts_on and campaign.deadline and campaign.starts_on > campaign.deadline:
+        raise ApplicationError("开始日期不能晚于完成期限。", field="deadline")
 
 
 @transaction.atomic
@@ -134,7 +136,7 @@ def campaign_update(
     if campaign.status == CampaignStatus.CLOSED:
         raise ApplicationError("活动已结束，不能再修改。")
     before = campaign_snapshot(campaign)
-    allowed = {"title", "deadline", "remind_days_before", "year"}
+    allowed = {"title", "starts_on", "deadline", "remind_days_before", "year"}
     if campaign.status == CampaignStatus.DRAFT:
         allowed |= {
             "include_party_members",

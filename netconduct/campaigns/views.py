@@ -130,6 +130,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None,
         initial={
             "title": campaign.title,
+            "starts_on": campaign.starts_on,
             "deadline": campaign.deadline,
             "remind_days_before": campaign.remind_days_before,
         },

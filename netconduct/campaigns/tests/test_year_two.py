@@ -281,3 +281,25 @@ def test_the_copys_page_costs_the_same_queries_at_any_size(client, org, accounts
     small = count()
     _people(org.branch1, 30, 0)
     assert count() == small
+
+
+def test_a_deadline_moved_before_the_start_is_refused_by_name(client, org, accounts):
+    source = f.campaign(org.committee, actor=accounts.unit_admin)
+    copy = copy_of(source, actor=accounts.unit_admin, starts_on=TODAY() + dt.timedelta(days=5))
+    with pytest.raises(ApplicationError, match="开始日期不能晚于完成期限") as exc:
+        services.campaign_update(
+            actor=accounts.unit_admin, campaign=copy, deadline=TODAY() + dt.timedelta(days=2)
+        )
+    assert exc.value.field == "deadline"
+    testing.login(client, accounts.unit_admin)
+    page = client.post(
+        reverse("campaigns:edit", args=[copy.pk]),
+        {
+            "title": copy.title,
+            "starts_on": TODAY() + dt.timedelta(days=5),
+            "deadline": TODAY() + dt.timedelta(days=2),
+            "remind_days_before": 3,
+        },
+    )
+    assert page.status_code == 200 and "开始日期不能晚于完成期限" in page.content.decode()
+    assert Campaign.objects.get(pk=copy.pk).deadline == TODAY() + dt.timedelta(days=30)
