@@ -38,13 +38,13 @@ sec, admin, member = (User.objects.get(username=n) for n in ('zc_secretary', 'zh
 branch = sec.person.unit
 now = timezone.now()
 done = s.session_create(actor=sec, unit=branch, form='theme_day', topic='学习网络行为规范主题党日',
-                        starts_at=now - dt.timedelta(days=2), place='综采队会议室')
+                        starts_at=now - dt.timedelta(days=2), place='综采队会议室', is_special_study=True)
 s.attendance_set(actor=sec, session=done, marks=[s.Mark(member.person.pk, 'present')])
 s.session_update(actor=sec, session=done, minutes='传达学习规范全文。')
 s.session_submit(actor=sec, session=done)
 s.session_review(actor=admin, session=done, decision='return', opinion='请补充会议照片和签到表')
 s.session_create(actor=sec, unit=branch, form='theme_day', topic='网络行为规范专题学习（二）',
-                 starts_at=now + dt.timedelta(days=3), place='综采队会议室')
+                 starts_at=now + dt.timedelta(days=3), place='综采队会议室', is_special_study=True)
 campaign = Campaign.objects.filter(requires_pledge=True).first()
 if campaign:
     paper_forms_print(actor=sec, campaign=campaign, unit=branch)

@@ -457,7 +457,7 @@ def _session_out(s) -> dict:
         "unit_id": s.unit_id,
         "campaign_id": s.campaign_id,
         "form": s.form,
-        "is_special": s.is_special,
+        "is_special": s.is_special_study,
         "topic": s.topic,
         "starts_at": s.starts_at,
         "place": s.place,

@@ -36,11 +36,18 @@ def _task_text(campaign: Campaign) -> tuple[str, str]:
     todo = "、".join(ACTION_LABELS[a] for a in campaign.required_actions)
     title = f"新任务：《{campaign.title[:80]}》"
     body = f"请在{cn_date(campaign.deadline)}前完成：{todo}。"
+    if campaign.pledge_round > 1:
+        body = f"规范已修订，承诺书须按新版本重新签订。{body}"
     return title, body
 
 
-def task_key(campaign_id: int, person_id: int) -> str:
-    return f"campaign:{campaign_id}:task:{person_id}"
+def _round(campaign_round: int) -> str:
+    """Keys of a later pledge round differ, so people told at launch are told again of the new pledge."""
+    return f":r{campaign_round}" if campaign_round > 1 else ""
+
+
+def task_key(campaign_id: int, person_id: int, pledge_round: int = 1) -> str:
+    return f"campaign:{campaign_id}:task:{person_id}{_round(pledge_round)}"
 
 
 def _person_messages(campaign: Campaign, person_ids: Sequence[int] | None) -> int:
@@ -68,7 +75,7 @@ def _person_messages(campaign: Campaign, person_ids: Sequence[int] | None) -> in
             messages.append(
                 Message(
                     user_id=user_id,
-                    key=task_key(campaign.pk, person_id),
+                    key=task_key(campaign.pk, person_id, campaign.pledge_round),
                     title=title,
                     body=body,
                     url=url,
@@ -97,7 +104,7 @@ def _robot_messages(campaign: Campaign) -> int:
     messages = [
         RobotMessage(
             webhook_id=hook_id,
-            key=f"campaign:{campaign.pk}:launch:hook{hook_id}",
+            key=f"campaign:{campaign.pk}:launch:hook{hook_id}{_round(campaign.pledge_round)}",
             recipient=names[path],
             subject=f"【{names[path]}】{title}",
             text=f"【{names[path]}】{title}\n{body}请各位同志登录平台办理。"

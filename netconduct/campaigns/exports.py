@@ -193,3 +193,26 @@ def rollup_pdf(*, campaign: Campaign, focus: OrgUnit) -> bytes:
             onLaterPages=footer,
         )
     return out.getvalue()
+
+
+def year_compare_xlsx(compare: selectors.YearOverYear) -> bytes:
+    """Sheet 1: who signed last year's pledge and not this year's (and whether they are still in scope); sheet 2:
+    who is new this year. The same people as the page (the viewer's scope)."""
+    from django.utils.translation import gettext as _
+
+    book = XlsxBook()
+    caption = _("%(title)s　与%(source)s对比（截至%(now)s）") % {
+        "title": compare.campaign.title,
+        "source": compare.source.title,
+        "now": f"{timezone.localtime():%Y-%m-%d %H:%M}",
+    }
+    lapsed = book.sheet(
+        _("上年已签本年未签"), [_("单位"), _("姓名"), _("工号"), _("本年是否在范围内")], caption=caption
+    )
+    for person in compare.lapsed.iterator(chunk_size=2000):
+        still = _("是") if person.in_scope_now else _("否（已离开范围）")
+        lapsed.append([person.unit.name, person.name, person.employee_no or "", still])
+    new = book.sheet(_("本年新增"), [_("单位"), _("姓名"), _("工号")], caption=caption)
+    for person in compare.new.iterator(chunk_size=2000):
+        new.append([person.unit.name, person.name, person.employee_no or ""])
+    return book.to_bytes()

@@ -32,6 +32,9 @@ class CampaignForm(Form):
 
 class DeadlineForm(Form):
     title = forms.CharField(label=_("活动名称"), max_length=200)
+    starts_on = forms.DateField(
+        label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     deadline = forms.DateField(label=_("完成期限"), widget=forms.DateInput(attrs={"type": "date"}))
     remind_days_before = forms.IntegerField(label=_("期限前几天提醒"), min_value=0, max_value=60)
 
@@ -45,3 +48,9 @@ class ProxyForm(Form):
     conveyed_on = forms.DateField(
         label=_("传达日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class CopyForm(Form):
+    title = forms.CharField(label=_("新活动名称"), max_length=200)
+    starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("完成期限"), widget=forms.DateInput(attrs={"type": "date"}))

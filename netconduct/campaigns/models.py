@@ -18,6 +18,7 @@ class Campaign(models.Model):
     unit = models.ForeignKey(OrgUnit, verbose_name="范围", on_delete=models.PROTECT, related_name="campaigns")
     title = models.CharField("名称", max_length=200)
     year = models.PositiveSmallIntegerField("年度")
+    starts_on = models.DateField("开始日期", null=True, blank=True)
     deadline = models.DateField("完成期限")
     documents = models.ManyToManyField(
         Document, verbose_name="传达文件", related_name="campaigns", blank=True
@@ -33,6 +34,18 @@ class Campaign(models.Model):
         "状态", max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
     )
     launched_at = models.DateTimeField("发布时间", null=True, blank=True)
+    # Last year's campaign this one was copied from: whom to chase (signed then, not yet now) and who is new.
+    copied_from = models.ForeignKey(
+        "self",
+        verbose_name="复制自",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="copies",
+    )
+    # Bumped when staff require a new pledge against a new version of the norms: only pledges of the current round
+    # count for the campaign; those of earlier rounds stay valid for the version they were made to.
+    pledge_round = models.PositiveSmallIntegerField("承诺书轮次", default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -55,6 +68,10 @@ class Campaign(models.Model):
                 | models.Q(requires_study=True)
                 | models.Q(requires_pledge=True),
                 name="campaign_has_action",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(starts_on__isnull=True) | models.Q(starts_on__lte=models.F("deadline")),
+                name="campaign_starts_before_deadline",
             ),
         ]
 

@@ -10,14 +10,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from netconduct.documents.choices import DocumentKind, DocumentStatus
 from netconduct.documents.models import Document
 from netconduct.org import scoping
-from netconduct.org.choices import UnitKind
-from netconduct.org.models import OrgUnit
+from netconduct.org.choices import PersonStatus, UnitKind
+from netconduct.org.models import OrgUnit, Person
 from netconduct.org.scoping import subtree_q
 
 from .choices import CampaignStatus
@@ -37,7 +38,19 @@ def campaign_list(*, viewer, status: str = "") -> QuerySet[Campaign]:
         )
     if status:
         campaigns = campaigns.filter(status=status)
-    return campaigns
+    return campaigns.annotate(binds_old_norms=_binds_old_norms())
+
+
+def _binds_old_norms() -> Exists:
+    """Whether the campaign still conveys a norms document that a newer version has replaced (asked in the same
+    query as the list; the page flags it only on campaigns still open)."""
+    return Exists(
+        Campaign.documents.through.objects.filter(
+            campaign_id=OuterRef("pk"),
+            document__kind=DocumentKind.NORMS,
+            document__status=DocumentStatus.SUPERSEDED,
+        )
+    )
 
 
 def campaign_get_for(*, viewer, pk, action: str = "campaign.view") -> Campaign:
@@ -449,3 +462,60 @@ def pending_people(*, viewer, campaigns: list[Campaign], limit: int = 60) -> dic
     )[:limit]:
         found[target.campaign_id].append(target)
     return found
+
+
+# ---------------------------------------------------------------------------------------------------- year two
+
+
+def _scope_people(campaign: Campaign) -> QuerySet[Person]:
+    """Who the campaign is for: its targets in scope once launched; a draft's, those it would reach if launched now."""
+    if campaign.status == CampaignStatus.DRAFT:
+        return Person.objects.filter(
+            subtree_q("unit__path", campaign.unit.path), status=PersonStatus.ACTIVE
+        ).filter(campaign.category_q())
+    return Person.objects.filter(campaign_targets__campaign=campaign, campaign_targets__in_scope=True)
+
+
+@dataclass
+class YearOverYear:
+    campaign: Campaign
+    source: Campaign
+    lapsed: QuerySet[
+        Person
+    ]  # signed last year's pledge, not (yet) this year's; `in_scope_now` says who still owes it
+    new: QuerySet[Person]  # in this year's scope, not in last year's
+
+
+def year_over_year(*, viewer, campaign: Campaign) -> YearOverYear | None:
+    """For a campaign copied from last year's: who signed the pledge then and not now, and who is new, among the
+    people the viewer may see (by their unit now). None for a campaign that was not copied."""
+    if campaign.copied_from_id is None:
+        return None
+    source = Campaign.objects.select_related("unit").get(pk=campaign.copied_from_id)
+    signed_now = Target.objects.filter(campaign=campaign, pledged_at__isnull=False).values("person_id")
+    if campaign.status == CampaignStatus.DRAFT:
+        owes = ExpressionWrapper(
+            Q(subtree_q("unit__path", campaign.unit.path), status=PersonStatus.ACTIVE)
+            & campaign.category_q(),
+            output_field=BooleanField(),
+        )
+    else:
+        owes = Exists(Target.objects.filter(campaign=campaign, person_id=OuterRef("pk"), in_scope=True))
+    lapsed = (
+        Person.objects.filter(
+            pk__in=Target.objects.filter(campaign=source, pledged_at__isnull=False).values("person_id")
+        )
+        .exclude(pk__in=signed_now)
+        .annotate(in_scope_now=owes)
+    )
+    last_scope = Target.objects.filter(campaign=source, in_scope=True).values("person_id")
+    new = _scope_people(campaign).exclude(pk__in=last_scope)
+
+    def visible(people: QuerySet[Person]) -> QuerySet[Person]:
+        return (
+            scoping.visible(people, viewer, "campaign.view", path_field="unit__path")
+            .select_related("unit")
+            .order_by("unit__path", "name_pinyin", "pk")
+        )
+
+    return YearOverYear(campaign, source, visible(lapsed), visible(new))

@@ -5,7 +5,7 @@ other writes go in batches as large as the database allows (core.db), so stateme
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -17,7 +17,7 @@ from netconduct.core.audit import Change, audit_record
 from netconduct.core.db import bulk_insert, chunked, keys_per_statement, real_params_limit, rows_per_statement
 from netconduct.core.events import event_emit
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
-from netconduct.documents.choices import DocumentStatus
+from netconduct.documents.choices import DocumentKind, DocumentStatus
 from netconduct.documents.models import Document
 from netconduct.org import scoping
 from netconduct.org.choices import PersonStatus
@@ -48,6 +48,7 @@ def campaign_snapshot(campaign: Campaign) -> dict:
         "actions": campaign.required_actions,
         "remind_days_before": campaign.remind_days_before,
         "status": campaign.status,
+        **({"starts_on": campaign.starts_on} if campaign.starts_on else {}),
     }
 
 
@@ -67,6 +68,8 @@ def _clean_campaign(campaign: Campaign, documents: Sequence[Document]) -> None:
             raise ApplicationError(f"文件“{document.title}”尚未印发或已失效，不能传达。", field="documents")
     if not 2000 <= campaign.year <= 2100:
         raise ApplicationError("年度不正确。", field="year")
+    if campaign.starts_on and campaign.deadline and campaign.starts_on > campaign.deadline:
+        raise ApplicationError("开始日期不能晚于完成期限。", field="deadline")
 
 
 @transaction.atomic
@@ -133,7 +136,7 @@ def campaign_update(
     if campaign.status == CampaignStatus.CLOSED:
         raise ApplicationError("活动已结束，不能再修改。")
     before = campaign_snapshot(campaign)
-    allowed = {"title", "deadline", "remind_days_before", "year"}
+    allowed = {"title", "starts_on", "deadline", "remind_days_before", "year"}
     if campaign.status == CampaignStatus.DRAFT:
         allowed |= {
             "include_party_members",
@@ -488,3 +491,179 @@ def target_mark_pledged(*, campaign: Campaign, person: Person, at: dt.datetime |
     """The pledge issue calls this inside its signing transaction (or with None when a pledge is voided)."""
     Target.objects.filter(campaign=campaign, person=person).update(pledged_at=at)
     _refresh_done(Target.objects.filter(campaign=campaign, person=person), campaign)
+
+
+# ---------------------------------------------------------------------------------------------------- year two
+
+# What a campaign carries that lives in apps above this one (the pledge quiz): each registers a callable that copies
+# its part from one campaign to another inside the copy's transaction and says what it copied, for the audit.
+CampaignCopier = Callable[[Campaign, Campaign], dict]
+_COPIERS: list[CampaignCopier] = []
+
+
+def campaign_copier_register(copier: CampaignCopier) -> None:
+    if copier not in _COPIERS:
+        _COPIERS.append(copier)
+
+
+def current_version(document: Document) -> Document | None:
+    """The issued version of `document`'s series now in force (itself when it still is); None when withdrawn or
+    its successor is not issued yet."""
+    if document.status == DocumentStatus.ISSUED:
+        return document
+    if document.status != DocumentStatus.SUPERSEDED:
+        return None
+    return (
+        Document.objects.filter(series=document.series, status=DocumentStatus.ISSUED)
+        .order_by("-version")
+        .first()
+    )
+
+
+@transaction.atomic
+def campaign_copy(
+    *,
+    actor,
+    campaign: Campaign,
+    title: str,
+    starts_on: dt.date,
+    deadline: dt.date,
+    year: int | None = None,
+) -> Campaign:
+    """Next year's campaign in one step: a draft with the same scope, categories, required actions, reminder lead
+    and documents (a superseded document replaced by the version now in force), and whatever the apps above carry
+    (the pledge quiz). Launched as usual; its page compares who signed last year with this year."""
+    source = Campaign.objects.select_related("unit").get(pk=campaign.pk)
+    scoping.require(actor, "campaign.manage", source.unit.path)
+    if source.status == CampaignStatus.DRAFT:
+        raise ApplicationError("草稿活动不能复制，请直接修改该草稿。", field="campaign")
+    if starts_on is None:
+        raise ApplicationError("请填写开始日期。", field="starts_on")
+    if deadline is None:
+        raise ApplicationError("请填写完成期限。", field="deadline")
+    if starts_on > deadline:
+        raise ApplicationError("开始日期不能晚于完成期限。", field="starts_on")
+    if deadline < timezone.localdate():
+        raise ApplicationError("完成期限已过，请选择今天以后的日期。", field="deadline")
+    year = year or starts_on.year
+    if year <= source.year:
+        raise ApplicationError(
+            f"新活动的年度（{year}年）应晚于原活动的年度（{source.year}年）。", field="starts_on"
+        )
+    documents: list[Document] = []
+    replaced: list[str] = []
+    dropped: list[str] = []
+    for document in source.documents.all():
+        current = current_version(document)
+        if current is None:
+            dropped.append(str(document))
+        else:
+            if current.pk != document.pk:
+                replaced.append(f"{document} → {current}")
+            if current not in documents:
+                documents.append(current)
+    if dropped and source.requires_read and not documents:
+        raise ApplicationError(
+            f"原活动的传达文件均已撤回或失效（{'、'.join(dropped)}），请新建活动并选择现行文件。",
+            field="documents",
+        )
+    copy = Campaign(
+        unit=source.unit,
+        title=(title or "").strip(),
+        year=year,
+        starts_on=starts_on,
+        deadline=deadline,
+        include_party_members=source.include_party_members,
+        include_cadres=source.include_cadres,
+        include_employees=source.include_employees,
+        requires_read=source.requires_read,
+        requires_study=source.requires_study,
+        requires_pledge=source.requires_pledge,
+        remind_days_before=source.remind_days_before,
+        copied_from=source,
+        created_by=actor,
+    )
+    if copy.title == source.title:
+        raise ApplicationError("新活动的名称不能与原活动相同（例如改为新的年度）。", field="title")
+    _clean_campaign(copy, documents)
+    copy.full_clean()
+    copy.save()
+    copy.documents.set(documents)
+    carried: dict = {}
+    for copier in _COPIERS:
+        carried.update(copier(source, copy))
+    after = campaign_snapshot(copy)
+    after.update(copied_from=source.title, **carried)
+    if replaced:
+        after["documents_replaced"] = replaced
+    if dropped:
+        after["documents_dropped"] = dropped
+    audit_record(
+        actor=actor,
+        change=Change(
+            "campaign.copy", "campaigns.campaign", copy.pk, copy.title, copy.unit.path, None, after
+        ),
+    )
+    return copy
+
+
+def superseded_norms(campaign: Campaign) -> list[Document]:
+    """The campaign's norms documents that a newer version has replaced."""
+    return [
+        d
+        for d in campaign.documents.all()
+        if d.kind == DocumentKind.NORMS and d.status == DocumentStatus.SUPERSEDED
+    ]
+
+
+@transaction.atomic
+def campaign_require_repledge(*, actor, campaign: Campaign) -> Campaign:
+    """The norms got a new version: the campaign now conveys it, and its pledge requirement counts only pledges
+    made against it. Pledges already signed stay as they are, valid for the version they were made to (their codes
+    and sealed copies verify as before); everyone in scope owes a new one and is told so, as at launch."""
+    campaign = Campaign.objects.select_for_update().select_related("unit").get(pk=campaign.pk)
+    scoping.require(actor, "campaign.manage", campaign.unit.path)
+    if campaign.status == CampaignStatus.CLOSED:
+        raise ApplicationError("活动已结束，不能再要求重新签订。", field="status")
+    if not campaign.requires_pledge:
+        raise ApplicationError("本活动不要求签订承诺书，无需重新签订。", field="requires_pledge")
+    old = superseded_norms(campaign)
+    if not old:
+        raise ApplicationError("本活动传达的规范已是现行版本，无需重新签订。", field="documents")
+    swaps: list[tuple[Document, Document]] = []
+    for document in old:
+        current = current_version(document)
+        if current is None:
+            raise ApplicationError(
+                f"《{document.title}》的新版本尚未印发（或已撤回），请印发后再要求重新签订。",
+                field="documents",
+            )
+        swaps.append((document, current))
+    campaign.documents.remove(*[o for o, _n in swaps])
+    campaign.documents.add(*[n for _o, n in swaps])
+    before_round = campaign.pledge_round
+    campaign.pledge_round += 1
+    campaign.save(update_fields=["pledge_round", "updated_at"])
+    reset = 0
+    if campaign.status == CampaignStatus.ACTIVE:
+        targets = Target.objects.filter(campaign=campaign)
+        reset = targets.exclude(pledged_at=None).update(pledged_at=None)
+        _refresh_done(targets.filter(done_at__isnull=False), campaign)
+        campaign_announce_on_commit(campaign.pk)  # everyone in scope, and the branches' robots, as at launch
+    audit_record(
+        actor=actor,
+        change=Change(
+            "campaign.repledge",
+            "campaigns.campaign",
+            campaign.pk,
+            campaign.title,
+            campaign.unit.path,
+            {"norms": [str(o) for o, _n in swaps], "pledge_round": before_round},
+            {
+                "norms": [str(n) for _o, n in swaps],
+                "pledge_round": campaign.pledge_round,
+                "pledges_reset": reset,
+            },
+        ),
+    )
+    return campaign

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,12 +19,13 @@ from django.views.decorators.http import require_POST
 from netconduct.core.actions import run_action
 from netconduct.core.forms import run_service
 from netconduct.documents import selectors as document_selectors
-from netconduct.documents.choices import DocumentStatus
+from netconduct.documents.choices import DocumentKind, DocumentStatus
 from netconduct.org import scoping
 from netconduct.org import selectors as org_selectors
 
 from . import exports, selectors, services
-from .forms import CampaignForm, DeadlineForm, ProxyForm
+from .choices import CampaignStatus
+from .forms import CampaignForm, CopyForm, DeadlineForm, ProxyForm
 
 PAGE_SIZE = 50
 
@@ -81,6 +85,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     root, focus = _focus(request, campaign)
     rollup = selectors.completion_rollup(campaign=campaign, focus=focus)
     show_people = request.GET.get("people") == "1" or not any(r.has_children for r in rollup.rows)
+    documents = list(campaign.documents.all())
+    compare = selectors.year_over_year(viewer=request.user, campaign=campaign)
     people = None
     if show_people:
         targets = selectors.target_list(
@@ -95,7 +101,14 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "people": people,
         "can_manage": scoping.scope_for(request.user, "campaign.manage").covers(campaign.unit.path),
         "can_proxy": scoping.scope_for(request.user, "campaign.proxy_receipt").covers(focus.path),
-        "documents": list(campaign.documents.all()),
+        "documents": documents,
+        "old_norms": [
+            d for d in documents if d.kind == DocumentKind.NORMS and d.status == DocumentStatus.SUPERSEDED
+        ]
+        if campaign.status != CampaignStatus.CLOSED
+        else [],
+        "compare": compare,
+        "compare_counts": (compare.lapsed.count(), compare.new.count()) if compare else None,
         "chart": {
             "names": [r.unit.short_name or r.unit.name for r in rollup.rows],
             "done": [r.tally.percent for r in rollup.rows],
@@ -117,6 +130,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None,
         initial={
             "title": campaign.title,
+            "starts_on": campaign.starts_on,
             "deadline": campaign.deadline,
             "remind_days_before": campaign.remind_days_before,
         },
@@ -271,4 +285,120 @@ def my_read(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
         request,
         "campaigns/my_read.html",
         {"target": target, "document": document, "receipt": receipt, **detail},
+    )
+
+
+# ---------------------------------------------------------------------------------------------------- year two
+
+
+def _next_year_title(title: str, year: int) -> str:
+    """ "2024年网络行为规范宣贯" → "2025年网络行为规范宣贯"; a title without its year gets one in front."""
+    shifted = re.sub(rf"{year}(?=\s*年)", str(year + 1), title, count=1)
+    return shifted if shifted != title else f"{year + 1}年{title}"
+
+
+def _same_day_next_year(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+@login_required
+def campaign_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    """Next year's campaign in one step: a draft copy with new dates, then launched as usual."""
+    campaign = _managed(request, pk)
+    starts = campaign.starts_on or (
+        timezone.localdate(campaign.launched_at) if campaign.launched_at else None
+    )
+    form = CopyForm(
+        request.POST or None,
+        initial={
+            "title": _next_year_title(campaign.title, campaign.year),
+            "starts_on": _same_day_next_year(starts) if starts else None,
+            "deadline": _same_day_next_year(campaign.deadline),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        copy = run_service(
+            form, services.campaign_copy, actor=request.user, campaign=campaign, **form.cleaned_data
+        )
+        if copy:
+            messages.success(
+                request,
+                _("已复制为新活动（草稿）。核对文件和范围后点“发布”；下方可查看上年已签、本年未签的人员。"),
+            )
+            return redirect("campaigns:detail", pk=copy.pk)
+    return render(
+        request,
+        "core/form_page.html",
+        {
+            "title": _("复制为下一年度活动：%s") % campaign.title,
+            "intro": _(
+                "新活动沿用原活动的传达范围、人员类别、要求、提醒天数、传达文件（已有新版本的换为现行版本）和签订前测试题，保存为草稿。"
+            ),
+            "form": form,
+            "back_url": reverse("campaigns:detail", args=[pk]),
+            "submit": _("复制为草稿"),
+        },
+    )
+
+
+COMPARE_LISTS = ("lapsed", "new")
+
+
+@login_required
+def campaign_year_compare(request: HttpRequest, pk: int) -> HttpResponse:
+    """Last year's signers who have not signed this year, and who is new this year (paged, exportable)."""
+    campaign = selectors.campaign_get_for(viewer=request.user, pk=pk)
+    compare = selectors.year_over_year(viewer=request.user, campaign=campaign)
+    if compare is None:
+        raise Http404
+    which = request.GET.get("list") if request.GET.get("list") in COMPARE_LISTS else "lapsed"
+    people = Paginator(getattr(compare, which), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "campaigns/year_compare.html",
+        {
+            "campaign": campaign,
+            "compare": compare,
+            "which": which,
+            "people": people,
+            "n_lapsed": compare.lapsed.count() if which != "lapsed" else people.paginator.count,
+            "n_new": compare.new.count() if which != "new" else people.paginator.count,
+        },
+    )
+
+
+@login_required
+def campaign_year_compare_export(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = selectors.campaign_get_for(viewer=request.user, pk=pk)
+    compare = selectors.year_over_year(viewer=request.user, campaign=campaign)
+    if compare is None:
+        raise Http404
+    response = HttpResponse(
+        exports.year_compare_xlsx(compare),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, _("%(title)s-与上年对比.xlsx") % {"title": campaign.title}
+    )
+    return response
+
+
+@login_required
+@require_POST
+def campaign_repledge(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _managed(request, pk)
+    return run_action(
+        request,
+        services.campaign_require_repledge,
+        actor=request.user,
+        campaign=campaign,
+        success=lambda c: (
+            _("已要求按新版规范重新签订承诺书；已签的旧版承诺书仍然有效，范围内人员已收到通知。")
+            if c.status == CampaignStatus.ACTIVE
+            else _("已改为传达新版规范；发布后按新版本签订承诺书。")
+        ),
+        to=reverse("campaigns:detail", kwargs={"pk": pk}),
     )

@@ -12,3 +12,9 @@ class PledgesConfig(AppConfig):
         from . import checks  # noqa: F401 (registers the trusted-time check)
 
         register_model_labels(*self.get_models())  # audit events read with the models' own names and choices
+
+        from netconduct.campaigns.services import campaign_copier_register
+
+        from .services import quiz_copy
+
+        campaign_copier_register(quiz_copy)  # next year's campaign carries the quiz

@@ -23,6 +23,9 @@ class Pledge(models.Model):
         "documents.Document", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     year = models.PositiveSmallIntegerField("有效年度")
+    # The campaign's pledge round it was made in (Campaign.pledge_round): a new version of the norms opens a new
+    # round, and only the current round's pledges count for the campaign; earlier ones stay valid for their version.
+    round = models.PositiveSmallIntegerField("承诺书轮次", default=1)
     code = models.CharField("验证码", max_length=16, unique=True)
     status = models.CharField(max_length=10, choices=PledgeStatus.choices, default=PledgeStatus.PRINTED)
     method = models.CharField(max_length=10, choices=PledgeMethod.choices, blank=True)
@@ -67,7 +70,9 @@ class Pledge(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "person"], name="pledge_one_per_person_and_campaign"),
+            models.UniqueConstraint(
+                fields=["campaign", "person", "round"], name="pledge_one_per_person_campaign_round"
+            ),
         ]
         indexes = [models.Index(fields=["campaign", "status"])]
 

@@ -144,7 +144,7 @@ def paper_forms_print(
         existing = {
             p.person_id: p
             for p in Pledge.objects.select_for_update().filter(
-                campaign=campaign, person_id__in=[t.person_id for t in targets]
+                campaign=campaign, round=campaign.pledge_round, person_id__in=[t.person_id for t in targets]
             )
         }
         rows: list[FormRow] = []
@@ -157,7 +157,12 @@ def paper_forms_print(
                 skipped += 1
                 continue
             if pledge is None:
-                pledge = Pledge(campaign=campaign, person=target.person, code=services.new_code())
+                pledge = Pledge(
+                    campaign=campaign,
+                    person=target.person,
+                    round=campaign.pledge_round,
+                    code=services.new_code(),
+                )
                 created.append(pledge)
             else:
                 reprinted.append(pledge)
@@ -245,7 +250,7 @@ def printable_people(*, viewer, campaign: Campaign, unit: OrgUnit) -> dict[str, 
     )
     person_ids = targets.values("person_id")
     statuses = dict(
-        Pledge.objects.filter(campaign=campaign, person_id__in=person_ids)
+        Pledge.objects.filter(campaign=campaign, round=campaign.pledge_round, person_id__in=person_ids)
         .values("status")
         .annotate(n=Count("pk"))
         .values_list("status", "n")

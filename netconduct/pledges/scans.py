@@ -294,6 +294,8 @@ def _match(*, actor, campaign: Campaign, pages: Sequence[_Page]) -> None:
             page.note = "二维码中的验证码不存在，请人工指定。"
         elif pledge.campaign_id != campaign.pk:
             page.note = "该页是其他活动的承诺书，请人工指定或忽略。"
+        elif pledge.round != campaign.pledge_round and not pledge.is_signed:
+            page.note = "该页是按旧版规范打印的承诺书，规范修订后须按新版本重新签订，请重新打印。"
         elif not scope.covers(pledge.unit.path):
             page.note = "该页承诺书不在您的管理范围内。"
         elif pledge.is_signed:
@@ -629,7 +631,7 @@ def scan_page_assign(*, actor, page: ScanPage, person: Person) -> Pledge:
     if not scoping.scope_for(actor, "pledge.paper").covers(target.unit.path):
         raise PermissionRefused(f"您无权为“{person.name}”录入承诺书。")
     pledge = (
-        Pledge.objects.filter(campaign=campaign, person=person)
+        Pledge.objects.filter(campaign=campaign, person=person, round=campaign.pledge_round)
         .select_related("person", "unit", "template", "norms", "printed_by")
         .first()
     )
@@ -640,6 +642,7 @@ def scan_page_assign(*, actor, page: ScanPage, person: Person) -> Pledge:
         pledge = Pledge(
             campaign=campaign,
             person=person,
+            round=campaign.pledge_round,
             unit=target.unit,
             unit_label=services.unit_labels([target.unit])[target.unit_id],
             template=services.pledge_template_for(campaign),
@@ -780,11 +783,10 @@ class Assignable:
 
 def assignable_people(*, viewer, upload: ScanUpload, limit: int = 1000) -> list[Assignable]:
     """People under the upload's unit whose pledge is not signed yet, for assigning pages by hand."""
-    signed = Pledge.objects.filter(
-        campaign_id=upload.campaign_id, person_id=OuterRef("person_id"), status=PledgeStatus.SIGNED
-    )
+    this_round = {"campaign_id": upload.campaign_id, "round": OuterRef("campaign__pledge_round")}
+    signed = Pledge.objects.filter(**this_round, person_id=OuterRef("person_id"), status=PledgeStatus.SIGNED)
     printed = Pledge.objects.filter(
-        campaign_id=upload.campaign_id, person_id=OuterRef("person_id"), status=PledgeStatus.PRINTED
+        **this_round, person_id=OuterRef("person_id"), status=PledgeStatus.PRINTED
     )
     targets = (
         scoping.visible(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.http import Http404
 
 from netconduct.accounts.selectors import normalize_code
@@ -53,7 +53,9 @@ def my_pledges(*, user) -> MyPledges:
         .select_related("campaign", "template")
         .order_by("-signed_at")
     )
-    done = {p.campaign_id for p in signed}
+    done = {
+        p.campaign_id for p in signed if p.round == p.campaign.pledge_round
+    }  # an earlier round is owed again
     to_sign = [
         t
         for t in Target.objects.filter(
@@ -85,7 +87,11 @@ def paper_outstanding(*, viewer) -> list[tuple[int, str, int]]:
     running campaign."""
     rows = (
         pledges_visible(viewer)
-        .filter(status=PledgeStatus.PRINTED, campaign__status=CampaignStatus.ACTIVE)
+        .filter(
+            status=PledgeStatus.PRINTED,
+            campaign__status=CampaignStatus.ACTIVE,
+            round=F("campaign__pledge_round"),  # forms printed for an older version of the norms are void
+        )
         .values("campaign_id", "campaign__title")
         .annotate(n=Count("pk"))
         .order_by("campaign_id")

@@ -201,7 +201,9 @@ def pledge_sign_online(
     with transaction.atomic():
         campaign = Campaign.objects.select_related("unit").get(pk=campaign.pk)
         target = _signable_target(actor, campaign)
-        existing = Pledge.objects.filter(campaign=campaign, person_id=target.person_id).first()
+        existing = Pledge.objects.filter(
+            campaign=campaign, person_id=target.person_id, round=campaign.pledge_round
+        ).first()
         if existing is not None and existing.is_signed:
             return existing, False
         if campaign.status != CampaignStatus.ACTIVE:
@@ -227,7 +229,9 @@ def pledge_sign_online(
         else:
             raise ApplicationError("请选择签名方式。", field="signature")
 
-        pledge = existing or Pledge(campaign=campaign, person=person, code=new_code())
+        pledge = existing or Pledge(
+            campaign=campaign, person=person, round=campaign.pledge_round, code=new_code()
+        )
         pledge.unit = person.unit
         pledge.template = template
         pledge.norms = pledge_norms_for(campaign)
@@ -250,7 +254,7 @@ def pledge_sign_online(
             with transaction.atomic():
                 pledge.save()
         except IntegrityError:  # a concurrent first signature on a database without row locks (SQLite)
-            return Pledge.objects.get(campaign=campaign, person=person), False
+            return Pledge.objects.get(campaign=campaign, person=person, round=campaign.pledge_round), False
         target_mark_pledged(campaign=campaign, person=person, at=now)
         audit_record(
             actor=actor,
@@ -501,7 +505,9 @@ def quiz_set(*, actor, campaign: Campaign, questions: Sequence[QuestionInput]) -
             )
         )
     with transaction.atomic():
-        if Pledge.objects.filter(campaign=campaign, status=PledgeStatus.SIGNED).exists():
+        if Pledge.objects.filter(
+            campaign=campaign, round=campaign.pledge_round, status=PledgeStatus.SIGNED
+        ).exists():
             raise ApplicationError("已有人员签订承诺书，不能再修改测试题。")
         QuizQuestion.objects.filter(campaign=campaign).delete()
         created = QuizQuestion.objects.bulk_create(cleaned)
@@ -518,3 +524,21 @@ def quiz_set(*, actor, campaign: Campaign, questions: Sequence[QuestionInput]) -
             ),
         )
     return created
+
+
+def quiz_copy(source: Campaign, copy: Campaign) -> dict:
+    """Registered with campaigns.campaign_copy: next year's campaign asks the same questions (inside its
+    transaction and audit event)."""
+    questions = [
+        QuizQuestion(
+            campaign=copy,
+            order=q.order,
+            text=q.text,
+            options=list(q.options),
+            correct=q.correct,
+            citation=q.citation,
+        )
+        for q in QuizQuestion.objects.filter(campaign=source)
+    ]
+    QuizQuestion.objects.bulk_create(questions)
+    return {"questions": [q.text for q in questions]} if questions else {}

@@ -86,9 +86,13 @@ class PledgeRollup:
 
 
 def _with_pledge(targets: QuerySet[Target], campaign: Campaign) -> QuerySet[Target]:
-    """Targets joined to their person's pledge in this campaign (at most one: unique per campaign and person)."""
+    """Targets joined to their person's pledge in this campaign's current round (at most one: unique per campaign,
+    person and round; earlier rounds' pledges, made to an older version of the norms, do not count)."""
     return targets.annotate(
-        pledge=FilteredRelation("person__pledges", condition=Q(person__pledges__campaign=campaign))
+        pledge=FilteredRelation(
+            "person__pledges",
+            condition=Q(person__pledges__campaign=campaign, person__pledges__round=campaign.pledge_round),
+        )
     )
 
 

@@ -119,7 +119,10 @@ def sign(request: HttpRequest, target_pk: int) -> HttpResponse:
             return redirect("pledges:detail", pk=pledge.pk)
     else:
         existing = Pledge.objects.filter(
-            campaign=campaign, person_id=target.person_id, status=PledgeStatus.SIGNED
+            campaign=campaign,
+            person_id=target.person_id,
+            round=campaign.pledge_round,
+            status=PledgeStatus.SIGNED,
         ).first()
         if existing is not None:
             return redirect("pledges:detail", pk=existing.pk)

@@ -32,8 +32,8 @@ class DocumentChoiceField(forms.ModelMultipleChoiceField):
 
 class StudySessionForm(Form):
     form = forms.ChoiceField(label=_("形式"), choices=[("", "—— 请选择 ——"), *SessionForm.choices])
-    is_special = forms.BooleanField(
-        label=_("网络行为规范专题学习（计入年度专题学习）"), required=False, initial=True
+    is_special_study = forms.BooleanField(
+        label=_("这是网络行为规范专题学习（审核通过后计入年度专题学习）"), required=False, initial=False
     )
     topic = forms.CharField(
         label=_("主题"),
@@ -72,7 +72,7 @@ class StudySessionForm(Form):
             kwargs.setdefault("initial", {}).update(
                 {
                     "form": session.form,
-                    "is_special": session.is_special,
+                    "is_special_study": session.is_special_study,
                     "topic": session.topic,
                     "starts_at": session.starts_at,
                     "place": session.place,

@@ -29,7 +29,9 @@ class StudySession(models.Model):
         related_name="sessions",
     )
     form = models.CharField("形式", max_length=30, choices=SessionForm.choices)
-    is_special = models.BooleanField("网络行为规范专题学习", default=True)
+    # The yearly rule (one special study on the norms per branch per year) counts only sessions the secretary marked
+    # as that study when recording it: a deliberate choice, off unless ticked.
+    is_special_study = models.BooleanField("网络行为规范专题学习", default=False)
     topic = models.CharField("主题", max_length=200)
     starts_at = models.DateTimeField("时间")
     place = models.CharField("地点", max_length=200, blank=True)

@@ -50,7 +50,7 @@ def session_list(
     if status:
         qs = qs.filter(status=status)
     if special_only:
-        qs = qs.filter(is_special=True)
+        qs = qs.filter(is_special_study=True)
     return (
         qs.select_related("unit")
         .annotate(
@@ -182,9 +182,9 @@ def evidence_get_for(*, viewer, session_pk, pk) -> SessionEvidence:
 class BranchYear:
     unit: OrgUnit
     parent_name: str
-    n_special: int
+    n_special: int  # accepted special studies of the year: what the rule counts
     latest: dt.datetime | None
-    n_pending: int  # special sessions of the year still being written or returned
+    n_pending: int  # special studies of the year not accepted yet (being written, submitted or returned)
 
     @property
     def held(self) -> bool:
@@ -210,16 +210,18 @@ class YearlyRule:
 
 
 def yearly_rule(*, viewer, year: int) -> YearlyRule:
-    """Every active branch of the viewer's scope with its special studies on the norms held in `year` (submitted
-    or accepted) and the date of the latest. Two queries, whatever the number of branches."""
+    """Every active branch of the viewer's scope with its special studies on the norms held in `year` and the
+    date of the latest. Only sessions recorded as the special study (`is_special_study`, chosen when the session
+    is recorded) and accepted on review count; the others of the year are shown as pending. Two queries, whatever
+    the number of branches."""
     start, end = year_bounds(year)
     in_year = Q(
-        study_sessions__is_special=True,
+        study_sessions__is_special_study=True,
         study_sessions__starts_at__gte=start,
         study_sessions__starts_at__lt=end,
     )
-    counted = in_year & Q(study_sessions__status__in=COUNTED)
-    pending = in_year & Q(study_sessions__status__in=[SessionStatus.DRAFT, SessionStatus.RETURNED])
+    counted = in_year & Q(study_sessions__status=SessionStatus.ACCEPTED)
+    pending = in_year & ~Q(study_sessions__status=SessionStatus.ACCEPTED)
     branches = list(
         scoping.visible(
             OrgUnit.objects.filter(kind=UnitKind.BRANCH, is_active=True),

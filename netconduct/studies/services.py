@@ -47,7 +47,7 @@ SCAN_GRACE = dt.timedelta(
 MAX_EVIDENCE_FILES = 30
 DEFAULT_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 EDITABLE_FIELDS = frozenset(
-    {"form", "is_special", "topic", "starts_at", "place", "host", "recorder", "minutes", "campaign"}
+    {"form", "is_special_study", "topic", "starts_at", "place", "host", "recorder", "minutes", "campaign"}
 )
 
 
@@ -63,7 +63,7 @@ def session_snapshot(session: StudySession, documents: Sequence[Document] | None
     return {
         "unit": session.unit.name,
         "form": session.get_form_display(),
-        "is_special": session.is_special,
+        "is_special_study": session.is_special_study,
         "topic": session.topic,
         "starts_at": timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M"),
         "place": session.place,
@@ -199,7 +199,7 @@ def session_create(
     form: str,
     topic: str,
     starts_at: dt.datetime,
-    is_special: bool = True,
+    is_special_study: bool = False,
     place: str = "",
     host: Person | None = None,
     recorder: Person | None = None,
@@ -219,7 +219,7 @@ def session_create(
     session = StudySession(
         unit=unit,
         form=form,
-        is_special=is_special,
+        is_special_study=is_special_study,
         topic=topic,
         starts_at=starts_at,
         place=place,

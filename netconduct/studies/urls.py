@@ -11,6 +11,7 @@ urlpatterns = [
     path("sessions/", views.session_list, name="session_list"),
     path("sessions/new/<int:unit_pk>/", views.session_create, name="session_create"),
     path("sessions/yearly/", views.yearly_rule, name="yearly_rule"),
+    path("sessions/yearly/export/", views.yearly_rule_export, name="yearly_rule_export"),
     path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
     path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
     path("sessions/<int:pk>/attendance/", views.session_attendance, name="session_attendance"),

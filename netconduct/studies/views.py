@@ -30,7 +30,7 @@ from netconduct.org.choices import PersonStatus
 from netconduct.org.models import OrgUnit, Person
 from netconduct.org.selectors import audit_event_list
 
-from . import selectors, services, signin
+from . import exports, selectors, services, signin
 from .choices import AttendanceStatus, SessionStatus
 from .forms import EvidenceForm, ReviewForm, SessionFilterForm, StudySessionForm, YearForm
 from .models import StudySession
@@ -460,3 +460,19 @@ def yearly_rule(request: HttpRequest) -> HttpResponse:
             "only_missing": only_missing,
         },
     )
+
+
+@login_required
+def yearly_rule_export(request: HttpRequest) -> HttpResponse:
+    scoping.require_any_or_404(request.user, "session.view")
+    this_year = timezone.localdate().year
+    form = YearForm(request.GET or None, initial={"year": this_year})
+    year = form.cleaned_data["year"] if request.GET and form.is_valid() else this_year
+    data = exports.yearly_rule_xlsx(viewer=request.user, year=year)
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, _("%(year)s年度专题学习情况.xlsx") % {"year": year}
+    )
+    return response

@@ -28,6 +28,7 @@ PAGES = [
     "campaigns:list",
     "campaigns:detail",
     "campaigns:my_task",
+    "campaigns:year_compare",
     "documents:list",
     "documents:detail",
     "studies:session_list",

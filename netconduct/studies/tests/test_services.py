@@ -614,15 +614,19 @@ def test_session_list_is_scoped(org, accounts):
         selectors.session_get_for(viewer=accounts.inspector, pk=mine.pk, action="session.record")
 
 
-def _held(actor, unit, starts_at, *, person, special=True, submit=True, form="theme_day"):
-    session = make_session(actor, unit, starts_at=starts_at, is_special=special, minutes="学习", form=form)
+def _held(actor, unit, starts_at, *, person, special=True, submit=True, accept=True, form="theme_day"):
+    session = make_session(
+        actor, unit, starts_at=starts_at, is_special_study=special, minutes="学习", form=form
+    )
     services.attendance_set(actor=actor, session=session, marks=[Mark(person.pk, "present")])
     if submit:
         services.session_submit(actor=actor, session=session)
+        if accept:
+            services.session_review(actor=actor, session=session, decision="accept")
     return session
 
 
-def test_yearly_rule_counts_submitted_special_studies_of_the_year(org, accounts):
+def test_yearly_rule_counts_accepted_special_studies_of_the_year(org, accounts):
     admin = accounts.unit_admin
     tz = timezone.get_default_timezone()
     p1 = accounts.member.person
@@ -635,7 +639,7 @@ def test_yearly_rule_counts_submitted_special_studies_of_the_year(org, accounts)
     _held(admin, org.branch2, dt.datetime(2024, 5, 1, 9, 0, tzinfo=tz), person=p2, submit=False)  # a draft
     _held(
         admin, org.office, dt.datetime(2024, 6, 1, 9, 0, tzinfo=tz), person=p3, special=False
-    )  # not special
+    )  # accepted, but not the special study
     _held(admin, org.office, dt.datetime(2023, 6, 1, 9, 0, tzinfo=tz), person=p3)  # last year
 
     rule = selectors.yearly_rule(viewer=admin, year=2024)
@@ -648,13 +652,74 @@ def test_yearly_rule_counts_submitted_special_studies_of_the_year(org, accounts)
     assert (by_name["甲醇厂第一党支部"].n_special, by_name["甲醇厂第一党支部"].latest) == (2, late.starts_at)
     assert by_name["甲醇厂第一党支部"].parent_name == "甲醇厂党总支"
     assert (by_name["甲醇厂第二党支部"].held, by_name["甲醇厂第二党支部"].n_pending) == (False, 1)
-    assert by_name["机关党支部"].held is False
+    assert (by_name["机关党支部"].held, by_name["机关党支部"].n_pending) == (False, 0)
     assert (rule.total, rule.held, rule.missing) == (3, 1, 2)
     assert selectors.yearly_rule(viewer=admin, year=2023).held == 1  # 机关党支部 in 2023
     assert [r.unit.name for r in selectors.yearly_rule(viewer=accounts.secretary, year=2024).rows] == [
         "甲醇厂第一党支部"
     ]
     assert selectors.yearly_rule(viewer=accounts.member, year=2024).rows == []
+
+
+def test_yearly_rule_counts_a_special_study_only_once_it_is_accepted(org, accounts):
+    admin = accounts.unit_admin
+    tz = timezone.get_default_timezone()
+    session = _held(
+        admin,
+        org.branch2,
+        dt.datetime(2024, 5, 1, 9, 0, tzinfo=tz),
+        person=testing.make_person(org.branch2, name="二支部党员"),
+        accept=False,
+    )
+    row = {r.unit.name: r for r in selectors.yearly_rule(viewer=admin, year=2024).rows}["甲醇厂第二党支部"]
+    assert (row.held, row.n_special, row.n_pending) == (False, 0, 1)  # submitted is not enough
+    services.session_review(actor=admin, session=session, decision="return", opinion="补充照片")
+    row = {r.unit.name: r for r in selectors.yearly_rule(viewer=admin, year=2024).rows}["甲醇厂第二党支部"]
+    assert (row.held, row.n_pending) == (False, 1)  # returned does not count either
+    services.session_submit(actor=admin, session=session)
+    services.session_review(actor=admin, session=session, decision="accept")
+    row = {r.unit.name: r for r in selectors.yearly_rule(viewer=admin, year=2024).rows}["甲醇厂第二党支部"]
+    assert (row.held, row.n_special, row.n_pending) == (True, 1, 0)
+
+
+def test_a_session_is_the_special_study_only_when_chosen(org, accounts):
+    plain = make_session(accounts.secretary, org.branch1)
+    assert plain.is_special_study is False  # not on by default
+    chosen = services.session_update(actor=accounts.secretary, session=plain, is_special_study=True)
+    assert StudySession.objects.get(pk=chosen.pk).is_special_study is True
+    assert last_action() == "session.update"
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert event.after == {"is_special_study": True} and event.before == {"is_special_study": False}
+
+
+def test_the_yearly_rule_export_lists_branches_with_and_without(org, accounts):
+    import io
+
+    from openpyxl import load_workbook
+
+    from netconduct.studies import exports
+
+    admin = accounts.unit_admin
+    tz = timezone.get_default_timezone()
+    _held(admin, org.branch1, dt.datetime(2024, 4, 2, 9, 0, tzinfo=tz), person=accounts.member.person)
+    _held(  # submitted only: branch 2 is still without
+        admin,
+        org.branch2,
+        dt.datetime(2024, 4, 3, 9, 0, tzinfo=tz),
+        person=testing.make_person(org.branch2, name="二支部党员"),
+        accept=False,
+    )
+    sheet = load_workbook(io.BytesIO(exports.yearly_rule_xlsx(viewer=admin, year=2024))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert "2024年度" in rows[0][0] and "已开展1个，未开展2个" in rows[0][0]
+    assert rows[1] == ("党支部", "上级组织", "是否开展", "已通过次数", "最近一次", "未通过的记录")
+    by_name = {r[0]: r for r in rows[2:]}
+    assert by_name["甲醇厂第一党支部"][2:4] == ("已开展", 1)
+    assert f"{by_name['甲醇厂第一党支部'][4]:%Y-%m-%d %H:%M}" == "2024-04-02 09:00"  # local time
+    assert by_name["甲醇厂第二党支部"][2:6] == ("未开展", 0, None, 1)
+    assert by_name["机关党支部"][2:4] == ("未开展", 0)
+    mine = load_workbook(io.BytesIO(exports.yearly_rule_xlsx(viewer=accounts.secretary, year=2024))).active
+    assert [r[0] for r in list(mine.iter_rows(values_only=True))[2:]] == ["甲醇厂第一党支部"]
 
 
 def test_yearly_rule_queries_do_not_grow_with_branches(org, accounts, django_assert_num_queries):

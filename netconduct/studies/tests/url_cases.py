@@ -87,6 +87,7 @@ def _submitted(make):
 CASES = [
     UrlCase("studies:session_list", BRANCH_READERS),
     UrlCase("studies:yearly_rule", BRANCH_READERS, query="?year=2024"),
+    UrlCase("studies:yearly_rule_export", BRANCH_READERS, query="?year=2024"),
     UrlCase(
         "studies:session_create",
         RECORDERS,
