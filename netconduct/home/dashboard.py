@@ -74,32 +74,10 @@ def parse_year(raw: str | None) -> int:
     return year if FIRST_YEAR <= year <= this_year + 1 else this_year
 
 
-# The session flag that marks a branch's special study on the norms. Issue 19 (studies) renames `is_special` to
-# `is_special_study` (off unless ticked) and counts only accepted sessions; until both are merged the dashboard
-# follows whichever the model has. After the merge this shrinks to the first branch of `special_study_q`.
-SPECIAL_FIELD = next(
-    (
-        name
-        for name in ("is_special_study", "is_special")
-        if any(f.name == name for f in StudySession._meta.fields)
-    ),
-    "is_special",
-)
-
-
 def special_study_q(prefix: str = "") -> Q:
-    """A session that counts for the yearly rule: the branch held its special study on the norms.
-
-    Follows the rule of studies.selectors.yearly_rule: with `is_special_study`, only accepted sessions; with the
-    older `is_special`, submitted or accepted ones."""
-    if SPECIAL_FIELD == "is_special_study":
-        return Q(**{f"{prefix}is_special_study": True, f"{prefix}status": SessionStatus.ACCEPTED})
-    return Q(
-        **{
-            f"{prefix}is_special": True,
-            f"{prefix}status__in": [SessionStatus.SUBMITTED, SessionStatus.ACCEPTED],
-        }
-    )
+    """A session that counts for the yearly rule (studies.selectors.yearly_rule): the branch's special study on the
+    norms, chosen as such when it was recorded, and accepted."""
+    return Q(**{f"{prefix}is_special_study": True, f"{prefix}status": SessionStatus.ACCEPTED})
 
 
 def _days(delta: dt.timedelta | None) -> float | None:

@@ -57,7 +57,7 @@ def _session(unit, *, when: dt.datetime, people, special: bool = True, submit: b
         topic="网络行为规范专题学习",
         starts_at=when,
         minutes="学习了规范全文。",
-        **{board.SPECIAL_FIELD: special},
+        is_special_study=special,
     )
     study_services.attendance_set(
         actor=root,
