@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
 from django_tasks import task
 
 from . import jobs, schedule, sending
@@ -42,16 +43,11 @@ def dispatch_deliveries_task() -> dict:
 
 
 def schedule_ensure() -> list[tuple[str, dt.datetime, bool]]:
-    """Queue the scheduler's tick unless it is waiting already: [(label, when, queued)].
+    """Queue the scheduler's tick, to run at once, unless one is waiting already: [(label, when, queued)].
 
     `netconduct schedule-reminders` runs this at a production deploy; quickstart at every start, so the embedded
     default keeps its schedule too. Each tick queues the next one.
     """
-    when = schedule.next_tick()
-    return [
-        (
-            "定时任务（每日提醒、通知发送、清理、备份等）",
-            when,
-            jobs.task_enqueue_once(scheduled_jobs_task, run_after=when),
-        )
-    ]
+    when = timezone.now()
+    queued = jobs.task_enqueue_once(scheduled_jobs_task, run_after=when)
+    return [("定时任务（每日提醒、通知发送、清理、备份等）", when, queued)]

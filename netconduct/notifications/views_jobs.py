@@ -24,7 +24,6 @@ def jobs(request: HttpRequest) -> HttpResponse:
     context = {
         "statuses": statuses,
         "heartbeat": beat,
-        "heartbeat_minutes": int((now - beat).total_seconds() // 60) if beat else None,
         "worker_quiet": beat is None or (now - beat).total_seconds() > 5 * 60,
         "late": sum(1 for s in statuses if s.late),
     }

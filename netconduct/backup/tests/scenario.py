@@ -93,6 +93,31 @@ def check(path: str) -> None:
     print("check: all good")
 
 
+def churn(stop_file: str) -> None:
+    """Keep writing (new people: rows, encrypted fields, audit events) until `stop_file` appears, as a serving
+    installation does while it is backed up. Prints how many were written."""
+    import datetime as dt
+    import os
+    import time
+
+    from netconduct import testing
+    from netconduct.org.models import OrgUnit
+
+    unit = OrgUnit.objects.get(name="机关党支部")
+    written = 0
+    deadline = time.monotonic() + 240
+    while not os.path.exists(stop_file) and time.monotonic() < deadline:
+        testing.make_person(
+            unit,
+            name="在线" + "甲乙丙丁戊己庚辛壬癸"[written % 10] * (1 + written // 10 % 3),
+            id_number=testing.make_id_number(written, birth=dt.date(1990, 1, 1)),
+        )
+        written += 1
+        if written == 1:
+            print("writing", flush=True)
+    print(f"churn: {written}")
+
+
 if __name__ == "__main__":
     django.setup()
-    {"populate": populate, "check": check}[sys.argv[1]](sys.argv[2])
+    {"populate": populate, "check": check, "churn": churn}[sys.argv[1]](sys.argv[2])

@@ -77,14 +77,35 @@ def _backup_and_restore(tmp_path: Path, source_env: dict, target_env: dict) -> P
     checkpoint = tmp_path / "checkpoint.json"
     _ok(source_env, "audit-checkpoint", "--output", str(checkpoint))
     backup = tmp_path / "netconduct.ncbackup"
-    out = _ok(source_env, "backup", "--out", str(backup))
+    stop = tmp_path / "stop-churning"
+    writer = subprocess.Popen(  # the installation keeps serving (and writing) while it is backed up
+        [sys.executable, "-m", SCENARIO, "churn", str(stop)],
+        env=source_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout.readline().strip() == "writing"  # the first person is in: writes are under way
+        out = _ok(source_env, "backup", "--out", str(backup))
+    finally:
+        stop.touch()
+        churned, errors = writer.communicate(timeout=120)
+    assert writer.returncode == 0, errors
+    assert churned.startswith("churn: ")
     assert "已备份到" in out and "SHA-256" in out
     assert backup.stat().st_mode & 0o077 == 0  # the owner's only
 
+    # the scheduled backup: the same, by the product's own schedule into NETCONDUCT_BACKUP_DIR
+    folder = tmp_path / "scheduled"
+    _ok({**source_env, "NETCONDUCT_BACKUP_DIR": str(folder)}, "jobs", "--run")
+    assert len(list(folder.glob("netconduct-*.ncbackup"))) == 1
+
     out = _ok(target_env, "restore", str(backup))
     assert "已从备份恢复" in out
-    out = _ok(target_env, "audit-verify", "--checkpoint", str(checkpoint))
+    out = _ok(target_env, "audit-verify", "--checkpoint", str(checkpoint))  # a whole chain, cut while written
     assert "与审计链一致" in out
+    assert "审计链完好" in out
     assert "all good" in _ok(target_env, "check", str(expected), module=SCENARIO)
 
     refused = _run(target_env, "restore", str(backup))

@@ -504,7 +504,7 @@ def test_schedule_reminders_enqueues_once_on_the_database_backend(db, settings):
     rows = list(DBTaskResult.objects.order_by("task_path").values_list("task_path", "run_after"))
     # one tick of the scheduler (notifications/schedule.py), which runs the reminders at 08:30 and the rest
     assert [path.rsplit(".", 1)[1] for path, _ in rows] == ["scheduled_jobs_task"]
-    assert timezone.now() < rows[0][1] <= timezone.now() + dt.timedelta(minutes=2)
+    assert rows[0][1] <= timezone.now()  # the first tick runs at once; each tick queues the next
     assert "已在队列中" in out.getvalue()
 
 
