@@ -110,6 +110,8 @@ def _backup_and_restore(tmp_path: Path, source_env: dict, target_env: dict) -> P
 
     refused = _run(target_env, "restore", str(backup))
     assert refused.returncode == 1 and "当前安装不是空的" in refused.stderr and "--force" in refused.stderr
+    _ok(target_env, "restore", "--force", str(backup))  # told to: the same installation again, whole
+    assert "all good" in _ok(target_env, "check", str(expected), module=SCENARIO)
     return backup
 
 
