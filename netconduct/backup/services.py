@@ -161,8 +161,8 @@ def _table_names() -> set[str]:
 def install_contents() -> list[str]:
     """What this installation already holds (empty: nothing to lose by restoring into it)."""
     found = []
-    if snapshot.database_vendor() == "sqlite":
-        path = snapshot._sqlite_path()
+    path = snapshot.sqlite_file() if snapshot.database_vendor() == "sqlite" else None
+    if path is not None:
         tables = _table_names() if path.exists() and path.stat().st_size else set()  # never make the file
     else:
         tables = _table_names()

@@ -25,6 +25,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -62,7 +63,7 @@ def product_version() -> str:
 def version_tuple(value: str) -> tuple[int, ...]:
     parts = []
     for part in str(value).split("."):
-        digits = "".join(ch for ch in part if ch.isdigit())
+        digits = re.match(r"\d*", part)[0]  # 0rc1 → 0
         parts.append(int(digits) if digits else 0)
     return tuple(parts)
 
@@ -90,11 +91,19 @@ def database_vendor() -> str:
     return connection.vendor  # "sqlite" or "postgresql"
 
 
-def _sqlite_path() -> Path:
+def sqlite_file() -> Path | None:
+    """The SQLite database's file (None for an in-memory one)."""
     name = str(settings.DATABASES["default"]["NAME"])
-    if name in {":memory:", ""} or name.startswith("file:"):
-        raise BackupError(_("内存中的 SQLite 数据库无法备份：请在数据目录中的数据库上运行。"))
+    if name in {":memory:", ""} or name.startswith("file:") or "mode=memory" in name:
+        return None
     return Path(name)
+
+
+def _sqlite_path() -> Path:
+    path = sqlite_file()
+    if path is None:
+        raise BackupError(_("内存中的 SQLite 数据库无法备份：请在数据目录中的数据库上运行。"))
+    return path
 
 
 def sqlite_copy(source: Path, target: Path) -> None:
@@ -233,8 +242,8 @@ def data_members(*, exclude: tuple[Path, ...] = ()) -> list[Member]:
     root = data_dir()
     members: list[Member] = []
     db_names = set()
-    if database_vendor() == "sqlite":
-        db = _sqlite_path().name
+    if database_vendor() == "sqlite" and sqlite_file() is not None:
+        db = sqlite_file().name
         db_names = {db, f"{db}-wal", f"{db}-shm", f"{db}-journal"}
     # a folder of backups inside the data folder (never the data folder itself) and backup files lying in it
     excluded = [p.resolve() for p in exclude if _is_within(p, root) and p.resolve() != root.resolve()]
