@@ -1,10 +1,13 @@
 """The operations jobs the product runs for itself, registered with notifications.schedule: closed reports purged
 after their retention period, stale roster uploads swept in the nightly clean-up, and the scheduled backup (when
-NETCONDUCT_BACKUP_DIR and NETCONDUCT_BACKUP_PASSPHRASE are set)."""
+NETCONDUCT_BACKUP_DIR and NETCONDUCT_BACKUP_PASSPHRASE are set).
+
+Registered here, on a floor above the domains, so that notifications (below them) never imports them."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext
@@ -40,15 +43,26 @@ def _backup(now: dt.datetime) -> str:
     )
 
 
-def _roster_uploads(now: dt.datetime) -> int:
-    """Roster uploads nobody confirmed (the import pages sweep them too, but only when someone opens them)."""
+def stale_uploads_sweep(now: dt.datetime) -> int:
+    """Roster and registry uploads nobody confirmed, past the pages' own day (they sweep them too, but only when
+    someone opens them): personal data that should not linger. How many files were removed."""
     from netconduct.org.roster import views as roster
+    from netconduct.registry import views as registry
 
-    folder = roster._upload_dir()
-    before = sum(1 for p in folder.glob("*") if p.is_file()) if folder.is_dir() else 0
-    roster._sweep_stale()
-    after = sum(1 for p in folder.glob("*") if p.is_file()) if folder.is_dir() else 0
-    return before - after
+    removed = 0
+    for folder, stale_after in (
+        (roster.UPLOAD_DIR, roster.STALE_AFTER),
+        (registry.UPLOAD_DIR, registry.STALE_AFTER),
+    ):
+        cutoff = now.timestamp() - stale_after
+        for path in (Path(settings.MEDIA_ROOT) / folder).glob("*"):
+            try:
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink(missing_ok=True)
+                    removed += 1
+            except OSError:
+                continue
+    return removed
 
 
 def jobs_register() -> None:
@@ -70,4 +84,4 @@ def jobs_register() -> None:
             grace=dt.timedelta(hours=2),  # a big installation's backup takes a while
         )
     )
-    cleanup_register("roster_uploads", str(_("未确认的花名册上传")), _roster_uploads)
+    cleanup_register("stale_uploads", str(_("未确认的花名册和备案导入文件")), stale_uploads_sweep)

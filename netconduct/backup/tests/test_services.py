@@ -144,3 +144,25 @@ def test_pg_tools_prefer_the_newest_installed_client(settings):
     settings.NETCONDUCT_PG_BIN = ""
     found = snapshot.pg_tool("pg_dump")
     assert found.endswith("pg_dump")
+
+
+def test_stale_uploads_are_swept(settings, tmp_path):
+    import datetime as dt
+    import os
+
+    from netconduct.backup.jobs import stale_uploads_sweep
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    now = dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC)
+    for folder in ("roster-uploads", "registry-uploads"):
+        (tmp_path / folder).mkdir()
+        for name, hours in (("old", 25), ("new", 1)):
+            path = tmp_path / folder / name
+            path.write_bytes(b"roster")
+            stamp = (now - dt.timedelta(hours=hours)).timestamp()
+            os.utime(path, (stamp, stamp))
+    assert stale_uploads_sweep(now) == 2
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == [
+        "registry-uploads/new",
+        "roster-uploads/new",
+    ]
