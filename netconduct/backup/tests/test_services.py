@@ -166,3 +166,19 @@ def test_stale_uploads_are_swept(settings, tmp_path):
         "registry-uploads/new",
         "roster-uploads/new",
     ]
+
+
+@pytest.mark.django_db
+def test_backup_job_runs_only_when_configured(settings, tmp_path):
+    from netconduct.backup.jobs import backups_enabled
+    from netconduct.notifications import schedule
+
+    settings.NETCONDUCT_BACKUP_DIR, settings.NETCONDUCT_BACKUP_PASSPHRASE = "", ""
+    assert backups_enabled() is False
+    status = {s.job.name: s for s in schedule.jobs_status()}
+    assert status["backup"].enabled is False and status["backup"].late is False
+    settings.NETCONDUCT_BACKUP_DIR, settings.NETCONDUCT_BACKUP_PASSPHRASE = (
+        str(tmp_path),
+        "a-long-passphrase-1",
+    )
+    assert backups_enabled() is True

@@ -149,20 +149,6 @@ def test_the_product_schedules_its_jobs():
     assert {"daily", "deliveries", "cleanup", "reports_purge", "backup"} <= names
 
 
-def test_backup_job_runs_only_when_configured(settings, tmp_path):
-    from netconduct.backup.jobs import backups_enabled
-
-    settings.NETCONDUCT_BACKUP_DIR, settings.NETCONDUCT_BACKUP_PASSPHRASE = "", ""
-    assert backups_enabled() is False
-    status = {s.job.name: s for s in schedule.jobs_status()}
-    assert status["backup"].enabled is False and status["backup"].late is False
-    settings.NETCONDUCT_BACKUP_DIR, settings.NETCONDUCT_BACKUP_PASSPHRASE = (
-        str(tmp_path),
-        "a-long-passphrase-1",
-    )
-    assert backups_enabled() is True
-
-
 def test_cleanup_removes_what_has_expired():
     from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
