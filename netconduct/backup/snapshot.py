@@ -442,7 +442,8 @@ def payload_extract(stream, into: Path) -> dict:
             target.parent.mkdir(parents=True, exist_ok=True)
             digest = hashlib.sha256()
             size = 0
-            with open(target, "wb") as out:
+            # readable by the owner only, as they were archived: keys among them
+            with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
                 while block := source.read(1 << 20):
                     digest.update(block)
                     size += len(block)

@@ -103,6 +103,9 @@ def _backup_and_restore(tmp_path: Path, source_env: dict, target_env: dict) -> P
 
     out = _ok(target_env, "restore", str(backup))
     assert "已从备份恢复" in out
+    restored = Path(target_env["NETCONDUCT_DATA_DIR"])
+    for key in ("seal/seal-key.pem", "seal/root-key.pem", "audit/checkpoint_key.pem"):
+        assert (restored / key).stat().st_mode & 0o077 == 0, key  # keys come back readable by the owner only
     out = _ok(target_env, "audit-verify", "--checkpoint", str(checkpoint))  # a whole chain, cut while written
     assert "与审计链一致" in out
     assert "审计链完好" in out
