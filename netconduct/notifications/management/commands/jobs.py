@@ -4,6 +4,7 @@ run failed, for monitoring); `--run` runs the due ones now, as the worker's tick
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError
 from django.utils import timezone
 
 from netconduct.notifications import schedule
@@ -21,6 +22,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        try:
+            self._handle(options)
+        except (
+            DatabaseError
+        ) as exc:  # not migrated yet, or the database is away: monitoring must see a failure
+            self.stderr.write(f"无法读取定时任务记录（数据库未建立或无法连接：{exc}）。")
+            raise SystemExit(1) from None
+
+    def _handle(self, options):
         if options["run"]:
             for run in schedule.jobs_run_due():
                 self.stdout.write(f"已运行 {run.job}：{run.get_result_display()} {run.summary}")
