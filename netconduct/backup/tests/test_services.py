@@ -58,8 +58,16 @@ def test_short_passphrases_are_refused():
 
 
 @pytest.mark.django_db
-def test_an_installation_with_data_is_not_empty():
+def test_an_installation_with_data_is_not_empty(settings, tmp_path):
+    settings.DATA_DIR, settings.MEDIA_ROOT = (
+        tmp_path,
+        tmp_path / "media",
+    )  # other tests write to the shared one
     assert services.install_contents() == []
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "scan.pdf").write_bytes(b"%PDF-1.7")
+    assert services.install_contents() == ["数据目录中已有 1 个文件（如 media/scan.pdf）"]
+    (tmp_path / "media" / "scan.pdf").unlink()
     testing.build_standard_org()
     (found,) = services.install_contents()
     assert "账号" in found and "审计记录" in found
