@@ -190,3 +190,57 @@ def test_backup_job_runs_only_when_configured(settings, tmp_path):
         "a-long-passphrase-1",
     )
     assert backups_enabled() is True
+
+
+def _unpacked(tmp_path, keys: dict, external: dict | None = None) -> tuple:
+    folder = tmp_path / "unpacked"
+    (folder / "keys").mkdir(parents=True)
+    (folder / snapshot.SETTINGS_KEYS).write_text(json.dumps(keys))
+    return folder, {"external_keys": external or {}}
+
+
+BACKUP_KEYS = {"secret_key": "s" * 60, "field_keys": {"k9": "99" * 32}, "hash_key": "88" * 32}
+
+
+def test_keys_from_the_environment_that_differ_are_written_for_the_operator(settings, tmp_path):
+    settings.DATA_DIR = tmp_path / "data"
+    settings.DATA_DIR.mkdir()
+    folder, manifest = _unpacked(tmp_path, {**BACKUP_KEYS, "from_data_folder": False})
+    warnings: list[str] = []
+    services._restore_keys(folder, manifest, warnings)
+    written = (settings.DATA_DIR / "restored-keys.env").read_text()
+    assert f"FIELD_ENCRYPTION_KEYS=k9:{'99' * 32}" in written and f"ID_HASH_KEY={'88' * 32}" in written
+    assert (settings.DATA_DIR / "restored-keys.env").stat().st_mode & 0o077 == 0
+    assert "restored-keys.env" in warnings[0] and "环境变量" in warnings[0]
+    assert BACKUP_KEYS["field_keys"] != settings.NETCONDUCT_FIELD_KEYS  # the environment's stay in force
+
+
+def test_keys_of_the_data_folder_become_the_backups(settings, tmp_path):
+    from netconduct.core import crypto
+
+    settings.DATA_DIR = tmp_path / "data"
+    settings.DATA_DIR.mkdir()
+    current = {
+        "secret_key": settings.SECRET_KEY,
+        "field_keys": dict(settings.NETCONDUCT_FIELD_KEYS),
+        "hash_key": settings.NETCONDUCT_HASH_KEY,
+    }
+    (settings.DATA_DIR / "keys.json").write_text(json.dumps(current))  # this installation reads keys.json
+    external = tmp_path / "etc" / "seal-key.pem"
+    external.parent.mkdir()
+    folder, manifest = _unpacked(
+        tmp_path,
+        {**BACKUP_KEYS, "from_data_folder": True},
+        {"NETCONDUCT_SEAL_KEY": {"name": "keys/external/0-seal-key.pem", "path": str(external)}},
+    )
+    (folder / "keys" / "external").mkdir()
+    (folder / "keys" / "external" / "0-seal-key.pem").write_bytes(b"-----BEGIN PRIVATE KEY-----")
+    warnings: list[str] = []
+    try:
+        services._restore_keys(folder, manifest, warnings)
+        assert json.loads((settings.DATA_DIR / "keys.json").read_text())["field_keys"] == {"k9": "99" * 32}
+        assert crypto.current_key_id() == "k9"  # this process goes on with them
+        assert external.read_bytes() == b"-----BEGIN PRIVATE KEY-----"  # absent: put back where configured
+        assert warnings == []
+    finally:
+        crypto.reset_key_cache()
