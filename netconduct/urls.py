@@ -15,6 +15,7 @@ urlpatterns = [
     path("campaigns/", include("netconduct.campaigns.urls")),
     path("campaigns/", include("netconduct.studies.urls")),
     path("campaigns/", include("netconduct.notifications.urls")),
+    path("jobs/", include("netconduct.notifications.urls_jobs")),
     path("selfcheck/", include("netconduct.selfcheck.urls")),
     path("pledges/", include("netconduct.pledges.urls")),
     path("registry/", include("netconduct.registry.urls")),

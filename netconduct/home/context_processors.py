@@ -41,6 +41,8 @@ def navigation(request):
         items.append((_("敏感角色"), reverse("org:sensitive_grants"), "grant.sensitive_view"))
     if scoping.has_any(user, "event.manage"):
         items.append((_("事件推送"), reverse("webhooks:subscriptions"), "event.manage"))
+    if scoping.has_any(user, "system.jobs"):
+        items.append((_("定时任务"), reverse("jobs:list"), "system.jobs"))
     # The longest matching prefix wins, so /org/roster/ lights up 花名册导入 and not 组织 (/org/).
     matches = [url for _label, url, _action in items if (path == url if url == "/" else path.startswith(url))]
     current = max(matches, key=len, default=None)

@@ -14,6 +14,10 @@ class NotificationsConfig(AppConfig):
 
         connect()  # org announces changes of duty; the telling is done here, above it
 
+        from .schedule import defaults_register
+
+        defaults_register()  # the daily reminders, pending deliveries and the clean-up run themselves
+
         from netconduct.core.templatetags.netconduct import register_model_labels
 
         register_model_labels(*self.get_models())  # audit events read with the models' own names and choices

@@ -1,6 +1,6 @@
 """The daily job and its schedule. Domains register what they remind people of (campaigns their deadlines, the
 registry its yearly review rounds) from their AppConfig.ready; `daily_run` runs each in turn and then sends what is
-due, so one scheduled run (`netconduct send-reminders`, or the worker's `send_reminders_task`) serves them all.
+due, so one scheduled run (`netconduct send-reminders`, or the "daily" job of the scheduler's tick, schedule.py) serves them all.
 
 A job takes the moment of the run and returns a report with `as_dict()` (counts) and `summary()` (a line or two in
 Chinese for the command's output). A job that fails does not stop the others: it is logged and named in the report's

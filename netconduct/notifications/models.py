@@ -119,3 +119,45 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.recipient}"
+
+
+class JobRun(models.Model):
+    """One run of a scheduled job (notifications/schedule.py) for one due time. (job, due_at) is unique, so two
+    workers that find the same job due run it once: the second one's insert fails and it moves on."""
+
+    class Result(models.TextChoices):
+        RUNNING = "running", "进行中"
+        OK = "ok", "成功"
+        FAILED = "failed", "失败"
+
+    job = models.CharField("任务", max_length=64)
+    due_at = models.DateTimeField("应运行时间")
+    started_at = models.DateTimeField("开始时间")
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    result = models.CharField("结果", max_length=10, choices=Result.choices, default=Result.RUNNING)
+    summary = models.TextField("摘要", blank=True)
+
+    class Meta:
+        ordering = ["-due_at", "-pk"]
+        verbose_name = "定时任务运行"
+        verbose_name_plural = "定时任务运行"
+        constraints = [models.UniqueConstraint(fields=["job", "due_at"], name="jobrun_once_per_due_time")]
+        indexes = [models.Index(fields=["job", "-due_at"], name="jobrun_job_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When a worker last ran the scheduler's tick (one row: the newest wins). Health checks read it through
+    `schedule.last_worker_heartbeat()`."""
+
+    name = models.CharField(max_length=32, unique=True, default="scheduler")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "后台任务心跳"
+        verbose_name_plural = "后台任务心跳"
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.seen_at:%Y-%m-%d %H:%M}"

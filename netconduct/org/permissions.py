@@ -48,6 +48,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "case.support": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY, R.INSPECTOR}),
     # outgoing events (issue 17): subscriptions to a unit subtree's events, their delivery log and replays
     "event.manage": frozenset({R.SYSADMIN}),
+    # operations: the scheduled jobs' page (notifications/views_jobs.py)
+    "system.jobs": frozenset({R.SYSADMIN}),
 }
 
 # Roles only a system administrator may hand out.

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "netconduct.reports",
     "netconduct.api",
     "netconduct.webhooks",
+    "netconduct.backup",
     "netconduct.home",
 ]
 
@@ -390,3 +391,12 @@ OIDC_SCOPES = env.get("OIDC_SCOPES", "openid profile phone") or "openid profile 
 OIDC_CLAIM_EMPLOYEE_NUMBER = env.get("OIDC_CLAIM_EMPLOYEE_NUMBER", "employee_number") or "employee_number"
 OIDC_CLAIM_MOBILE = env.get("OIDC_CLAIM_MOBILE", "phone_number") or "phone_number"
 OIDC_TIMEOUT = int(env.get("OIDC_TIMEOUT", "10") or 10)  # seconds, for each call to the provider
+
+# Backups (`netconduct backup` / `netconduct restore`, backup/): the scheduled backup runs daily at
+# NETCONDUCT_BACKUP_TIME (Beijing time) when both the folder and the passphrase are set, and keeps the newest
+# NETCONDUCT_BACKUP_KEEP files. The passphrase protects everything in the file, keys included: keep it elsewhere.
+NETCONDUCT_BACKUP_DIR = env.get("NETCONDUCT_BACKUP_DIR", "") or ""
+NETCONDUCT_BACKUP_PASSPHRASE = env.get("NETCONDUCT_BACKUP_PASSPHRASE", "") or ""
+NETCONDUCT_BACKUP_KEEP = int(env.get("NETCONDUCT_BACKUP_KEEP", "7") or 7)
+NETCONDUCT_BACKUP_TIME = env.get("NETCONDUCT_BACKUP_TIME", "02:00") or "02:00"
+NETCONDUCT_PG_BIN = env.get("NETCONDUCT_PG_BIN", "") or ""  # where pg_dump/pg_restore are; found when empty

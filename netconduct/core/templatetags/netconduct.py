@@ -260,6 +260,8 @@ ACTIONS = {
     "event_delivery.replay": _("重新推送事件"),
     "selfcheck.keyword.add": _("添加自查关键词"),
     "selfcheck.keyword.delete": _("删除自查关键词"),
+    "system.backup": _("数据备份"),
+    "system.restore": _("从备份恢复"),
 }
 
 

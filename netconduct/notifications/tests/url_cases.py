@@ -36,6 +36,9 @@ def _failed_delivery(unit) -> int:
 
 
 CASES = [
+    UrlCase(
+        "jobs:list", frozenset({"sysadmin"}), note="the scheduled jobs' page: system administrators only"
+    ),
     UrlCase("notifications:notifications", EVERYONE),
     UrlCase(
         "notifications:notification_read",

@@ -5,7 +5,7 @@ from netconduct.notifications.tasks import schedule_ensure
 
 
 class Command(BaseCommand):
-    help = "在后台任务队列中排定每日提醒和失败重试（生产部署由 db_worker 执行）。已排定时不会重复排定，可以放心多次运行。"
+    help = "在后台任务队列中排定定时任务（每日提醒、通知发送、清理、举报删除、备份；生产部署由 db_worker 执行）。已排定时不会重复排定，可以放心多次运行。"
 
     def handle(self, *args, **options):
         for label, when, queued in schedule_ensure():
