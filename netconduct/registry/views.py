@@ -30,7 +30,7 @@ from netconduct.org import scoping
 from netconduct.org import selectors as org_selectors
 from netconduct.org.models import OrgUnit, Person
 
-from . import exports, imports, policies, reviews, selectors, services
+from . import declarations, exports, imports, policies, reviews, selectors, services
 from .choices import (
     EDITABLE_STATUSES,
     ApplicationKind,
@@ -364,9 +364,17 @@ def _form_data(form) -> dict:
 @login_required
 def application_create(request: HttpRequest) -> HttpResponse:
     units = _apply_units(request.user)
-    form = ApplicationForm(
-        request.POST or None, units=units, initial={"official_capacity": True, "owner_kind": OwnerKind.PERSON}
-    )
+    initial = {"official_capacity": True, "owner_kind": OwnerKind.PERSON}
+    declared = declarations.my_declaration(user=request.user, pk=request.GET.get("declaration") or 0)
+    if declared is not None:  # from a size declaration: a personal account, filled in with what was declared
+        initial.update(
+            official_capacity=False,
+            platform=declared.platform,
+            account_kind=declared.account_kind,
+            name=declared.name,
+            audience=declared.audience,
+        )
+    form = ApplicationForm(request.POST or None, units=units, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = _form_data(form)
         application = run_service(
@@ -391,7 +399,12 @@ def application_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "registry/application_form.html",
-        {"form": form, "title": "申请账号/群组备案", "back_url": reverse("registry:list")},
+        {
+            "form": form,
+            "title": "申请账号/群组备案",
+            "back_url": reverse("registry:list"),
+            "declared": declared,
+        },
     )
 
 
