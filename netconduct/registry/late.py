@@ -45,7 +45,12 @@ def change_days() -> int:
 def late_q(*, today: dt.date, days: int) -> Q:
     """Late change applications, for a queryset annotated with `submitted_day` (see `_annotated`)."""
     due = ExpressionWrapper(F("changed_on") + dt.timedelta(days=days), output_field=DateField())
-    filed_late = Q(submitted_day__isnull=False, submitted_day__gt=due) & ~Q(status__in=WAITING)
+    # a withdrawn application filed nothing: the change shows again when it is filed anew
+    filed_late = (
+        Q(submitted_day__isnull=False, submitted_day__gt=due)
+        & ~Q(status__in=WAITING)
+        & ~Q(status=ApplicationStatus.WITHDRAWN)
+    )
     unfiled = Q(status__in=WAITING, changed_on__lt=today - dt.timedelta(days=days))
     return Q(kind=ApplicationKind.CHANGE, changed_on__isnull=False, account__isnull=False) & (
         filed_late | unfiled
@@ -71,7 +76,7 @@ def late_changes(
         qs = qs.filter(status__in=WAITING)
     elif which == FILED_LATE:
         qs = qs.exclude(status__in=WAITING)
-    return qs.select_related("account", "unit", "applicant").order_by("changed_on", "pk")
+    return qs.select_related("account", "unit", "applicant__person").order_by("changed_on", "pk")
 
 
 @dataclass

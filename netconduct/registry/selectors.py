@@ -278,9 +278,9 @@ def close_requests(*, viewer, status: str = CloseRequest.PENDING) -> QuerySet[Re
     )
     if status:
         qs = qs.filter(close_status=status)
-    return qs.select_related("round", "account__unit", "answered_by", "close_decided_by").order_by(
-        "answered_at", "pk"
-    )
+    return qs.select_related(
+        "round", "account__unit", "answered_by__person", "close_decided_by__person"
+    ).order_by("answered_at", "pk")
 
 
 def close_request_get_for(*, viewer, pk) -> ReviewItem:
