@@ -81,10 +81,13 @@ def _subject_locked(actor, *, report: Report | None, case: ViolationCase | None)
     return locked
 
 
-def _change(subject: Report | ViolationCase, verb: str, before: dict | None, after: dict) -> Change:
+def _change(
+    subject: Report | ViolationCase, report_action: str, case_action: str, before: dict | None, after: dict
+) -> Change:
+    """The report's or the case's own event (so `policies.audit_hidden` treats it like the rest of the matter)."""
     if isinstance(subject, Report):
         return Change(
-            f"report.{verb}",
+            report_action,
             "reports.report",
             str(subject.pk),
             subject.reference,
@@ -93,7 +96,7 @@ def _change(subject: Report | ViolationCase, verb: str, before: dict | None, aft
             after,
         )
     return Change(
-        f"violation.{verb}",
+        case_action,
         "reports.violationcase",
         str(subject.pk),
         subject.reference,
@@ -134,7 +137,8 @@ def referral_create(
         actor=actor,
         change=_change(
             subject,
-            "refer",
+            "report.refer",
+            "violation.refer",
             None,
             {
                 "receiver": receiver,
@@ -175,7 +179,8 @@ def referral_reply(*, actor, referral: Referral, reply_on: dt.date | None, summa
         actor=actor,
         change=_change(
             subject,
-            "referral_reply",
+            "report.referral_reply",
+            "violation.referral_reply",
             {"receiver": referral.receiver, "reply_on": None},
             {"receiver": referral.receiver, "reply_on": reply_on},
         ),
