@@ -53,12 +53,18 @@ def test_declaring_on_a_phone_and_the_staff_pages(live_server, browser, phone, o
     services.application_update(
         actor=member, application=application, changed_on=timezone.localdate() - dt.timedelta(days=45)
     )
-    review = reviews.review_open(
-        actor=accounts.unit_admin, unit=org.committee, year=2026, deadline=timezone.localdate() + dt.timedelta(days=20)
-    )
     gone = f.filed(member, name="停用的活动群", platform="wechat_group", account_kind="group")
+    review = reviews.review_open(
+        actor=accounts.unit_admin,
+        unit=org.committee,
+        year=2026,
+        deadline=timezone.localdate() + dt.timedelta(days=20),
+    )
     reviews.review_answer(
-        actor=member, item=review.items.get(account=gone), answer=ReviewAnswer.CLOSE, note="活动结束，群已解散"
+        actor=member,
+        item=review.items.get(account=gone),
+        answer=ReviewAnswer.CLOSE,
+        note="活动结束，群已解散",
     )
 
     _log_in(phone, live_server, "13912345678", "/")
