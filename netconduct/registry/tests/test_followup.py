@@ -17,7 +17,6 @@ from netconduct import testing
 from netconduct.campaigns.tests import factories as campaign_factories
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.core.models import AuditEvent
-from netconduct.home.selectors import member_home
 from netconduct.notifications.jobs import daily_run
 from netconduct.notifications.models import Notification
 from netconduct.registry import declarations, late, policies, reviews, selectors, services
@@ -233,8 +232,11 @@ def test_opening_a_round_is_for_staff_over_the_campaign_and_once(org, accounts):
 
 def test_the_member_declares_and_yes_opens_a_filled_in_application(org, accounts, declaration_round):
     member = accounts.member
-    [owed] = [o for o in member_home(user=member).owed if o.kind == "declare"]
-    assert owed.url == reverse("registry:declare", args=[declaration_round.pk])
+    assert [r.pk for r in declarations.my_pending_rounds(user=member)] == [declaration_round.pk]
+    home = _client(member).get("/").content.decode()
+    assert (
+        "申报个人账号、群组规模" in home and reverse("registry:declare", args=[declaration_round.pk]) in home
+    )
 
     with pytest.raises(ApplicationError) as exc:
         declarations.declaration_submit(
@@ -280,7 +282,8 @@ def test_the_member_declares_and_yes_opens_a_filled_in_application(org, accounts
     )
     form = client.get(response.url).content.decode()
     assert 'value="老乡群"' in form and 'value="350"' in form and "已按您的规模申报填好" in form
-    assert not [o for o in member_home(user=member).owed if o.kind == "declare"]
+    assert not declarations.my_pending_rounds(user=member).exists()
+    assert "申报个人账号、群组规模" not in _client(member).get("/").content.decode()
     assert AuditEvent.objects.filter(action="registry.declare", actor=member).exists()
 
     # someone the campaign does not ask cannot declare, and their page is 404
