@@ -357,3 +357,57 @@ def test_declaration_counts_queries_do_not_grow(org, accounts, django_assert_max
     client = _client(accounts.unit_admin)
     with django_assert_max_num_queries(13):
         assert client.get(reverse(name, args=[round_.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("requests", [1, 8])
+def test_close_requests_list_queries_do_not_grow(org, accounts, django_assert_max_num_queries, requests):
+    filed = [f.filed(accounts.member, name=f"号{i}") for i in range(requests)]
+    review = reviews.review_open(
+        actor=accounts.unit_admin, unit=org.committee, year=2026, deadline=TODAY() + dt.timedelta(days=20)
+    )
+    for account in filed:
+        reviews.review_answer(
+            actor=accounts.member,
+            item=review.items.get(account=account),
+            answer=ReviewAnswer.CLOSE,
+            note="停用",
+        )
+    client = _client(accounts.unit_admin)
+    with django_assert_max_num_queries(10):
+        page = client.get(reverse("registry:close_requests")).content.decode()
+    assert page.count("data-close-approve") == requests
+
+
+@pytest.mark.parametrize("rounds", [1, 6])
+def test_declaration_rounds_list_queries_do_not_grow(org, accounts, django_assert_max_num_queries, rounds):
+    for _ in range(rounds):
+        campaign = campaign_factories.campaign(org.committee, actor=org.root_user, issuer_code="西北能化党发")
+        declarations.declaration_round_open(actor=accounts.unit_admin, campaign=campaign)
+    client = _client(accounts.secretary)  # a secretary follows the committee's rounds over their branch
+    with django_assert_max_num_queries(9):
+        page = client.get(reverse("registry:declaration_rounds")).content.decode()
+    assert page.count('href="/registry/declarations/') >= rounds
+
+
+def test_the_round_is_opened_from_its_form_with_the_committees_sizes(org, accounts):
+    campaign = campaign_factories.campaign(org.committee, actor=org.root_user, issuer_code="西北能化党发")
+    client = _client(accounts.unit_admin)
+    url = reverse("registry:declaration_round_create")
+    followers, group = policies.thresholds_for(org.committee)
+    form = client.get(url).content.decode()
+    assert f'value="{followers}"' in form and f'value="{group}"' in form and campaign.title in form
+    response = client.post(
+        url, {"campaign": campaign.pk, "follower_threshold": "0", "group_threshold": "300", "note": ""}
+    )
+    assert response.status_code == 200 and "账号粉丝数标准" in response.content.decode()
+    response = client.post(
+        url,
+        {
+            "campaign": campaign.pk,
+            "follower_threshold": "8000",
+            "group_threshold": "300",
+            "note": "请如实申报",
+        },
+    )
+    round_ = campaign.declaration_round
+    assert response.status_code == 302 and (round_.follower_threshold, round_.group_threshold) == (8000, 300)

@@ -185,3 +185,16 @@ def test_rekey_reseals_replies(accounts, report, settings):
     counts = services.reports_rekey()
     assert counts["texts"] >= 0
     assert referrals.referrals_of(report)[0].reply_text == "已处置完毕"
+
+
+def test_the_reporter_following_their_report_sees_nothing_of_the_referral(accounts, org):
+    filed = f.file_report(accounts.member, unit=org.branch1)
+    referral = _refer(accounts.inspector, report=filed.report, receiver="属地网信办甲")
+    referrals.referral_reply(
+        actor=accounts.inspector, referral=referral, reply_on=TODAY(), summary="回复摘要乙"
+    )
+    client = Client()
+    response = client.post(reverse("reports:follow"), {"code": filed.code, "passphrase": f.PASSPHRASE})
+    page = response.content.decode()
+    assert response.status_code == 200 and filed.report.get_state_display() in page
+    assert "属地网信办甲" not in page and "回复摘要乙" not in page
