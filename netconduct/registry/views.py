@@ -67,6 +67,8 @@ HISTORY_LABELS = {
     "registry.handover_flag": "管理员变动，待交接",
     "registry.review_answer": "年检答复",
     "registry.import": "导入台账",
+    "registry.close_request_approve": "同意年检注销申请",
+    "registry.close_request_reject": "不同意年检注销申请",
 }
 DECISION_LABELS = {"approve": "同意", "return": "退回修改", "reject": "不同意"}
 
@@ -197,6 +199,8 @@ def _summary(action: str, before: dict, after: dict) -> str:
             parts.append(f"备案编号 {after['filing_number']}")
     elif action in ("registry.suspend", "registry.close"):
         parts.append(f"{after.get('date', '')} {after.get('reason', '')}")
+    elif action == "registry.close_request_reject":
+        parts.append(f"{after.get('review', '')}：{after.get('reason', '')}")
     elif action == "registry.handover_flag":
         parts.append(after.get("handover_reason", ""))
     elif action == "registry.submit":

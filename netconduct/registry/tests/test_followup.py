@@ -178,6 +178,8 @@ def test_rejecting_records_why_and_keeps_the_account(org, accounts, close_reques
     event = AuditEvent.objects.filter(action="registry.close_request_reject").get()
     assert event.after["reason"] == "仍承担宣传任务"
     assert Notification.objects.filter(user=accounts.member, body__contains="仍承担宣传任务").exists()
+    history = _client(accounts.member).get(reverse("registry:account", args=[close_request.account_id]))
+    assert "不同意年检注销申请" in history.content.decode() and "仍承担宣传任务" in history.content.decode()
 
 
 def test_changing_the_answer_back_withdraws_the_request(org, accounts, close_request):
