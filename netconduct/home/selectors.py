@@ -17,6 +17,7 @@ from netconduct.notifications.choices import DeliveryStatus
 from netconduct.org.choices import Role
 from netconduct.org.models import RoleGrant
 from netconduct.pledges import selectors as pledge_selectors
+from netconduct.registry import declarations as registry_declarations
 from netconduct.registry import selectors as registry_selectors
 from netconduct.reports import case_selectors
 from netconduct.reports import selectors as report_selectors
@@ -132,6 +133,18 @@ def member_home(*, user) -> MemberHome | None:
                 item.round.deadline,
                 item.round.created_at,
                 item.round.title,
+            )
+        )
+    for round_ in registry_declarations.my_pending_rounds(user=user):
+        campaign = round_.campaign
+        owed.append(
+            Owed(
+                "declare",
+                "申报个人账号、群组规模",
+                reverse("registry:declare", kwargs={"pk": round_.pk}),
+                campaign.deadline,
+                round_.created_at,
+                f"《{campaign.title}》，只需本人申报，平台不查询账号",
             )
         )
     oldest = dt.datetime.min.replace(tzinfo=dt.UTC)

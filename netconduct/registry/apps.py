@@ -12,13 +12,15 @@ class RegistryConfig(AppConfig):
         register_model_labels(*self.get_models())  # audit events read with the models' own names and choices
         from netconduct.core.templatetags.netconduct import register_field_labels, register_value_labels
 
-        from .choices import Decision, ReviewAnswer, RoundStatus
+        from .choices import CloseRequest, Decision, DeclarationAnswer, ReviewAnswer, RoundStatus
 
         register_value_labels("decision", Decision.choices, object_type="registry.application")
         register_field_labels({"decision": "审批决定"}, object_type="registry.application")
         register_value_labels("answer", ReviewAnswer.choices, object_type="registry.account")
         register_value_labels("answers", ReviewAnswer.choices, object_type="registry.review")
         register_value_labels("status", RoundStatus.choices, object_type="registry.review")
+        register_value_labels("close_status", CloseRequest.choices, object_type="registry.account")
+        register_value_labels("answer", DeclarationAnswer.choices, object_type="registry.declaration")
 
         from netconduct.org.signals import people_changed
 
@@ -28,6 +30,8 @@ class RegistryConfig(AppConfig):
 
         from netconduct.notifications.jobs import daily_job_register
 
+        from .late import late_daily_job
         from .reviews import reviews_daily_job
 
         daily_job_register("registry", reviews_daily_job)
+        daily_job_register("registry_late", late_daily_job)

@@ -91,3 +91,16 @@ class ReviewAnswer(models.TextChoices):
     PENDING = "pending", _("未答复")
     CONFIRMED = "confirmed", _("仍在使用、符合规范")
     CLOSE = "close", _("申请注销")
+
+
+class CloseRequest(models.TextChoices):
+    """Where a yearly review's "ask to close" (申请注销) stands with the staff."""
+
+    PENDING = "pending", _("待处理")
+    APPROVED = "approved", _("已同意注销")
+    REJECTED = "rejected", _("不同意注销")
+
+
+class DeclarationAnswer(models.TextChoices):
+    YES = "yes", _("有，达到备案标准")
+    NO = "no", _("没有")

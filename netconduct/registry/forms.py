@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from netconduct.core.forms import Form
 from netconduct.org.choices import Role
@@ -16,6 +17,7 @@ from .choices import (
     AccountKind,
     AccountStatus,
     Decision,
+    DeclarationAnswer,
     FilingBasis,
     OwnerKind,
     Platform,
@@ -280,3 +282,67 @@ class ImportForm(Form):
 
 def default_deadline() -> dt.date:
     return timezone.localdate() + dt.timedelta(days=30)
+
+
+# ---------------------------------------------------------------------------------------------------- follow-through
+
+
+class LateFilterForm(Form):
+    unit = forms.ModelChoiceField(label=_("组织"), queryset=None, required=False, empty_label=_("全部"))
+    which = forms.ChoiceField(
+        label=_("情况"),
+        required=False,
+        choices=[("", _("全部")), ("unfiled", _("逾期未提交")), ("filed", _("逾期提交"))],
+    )
+
+    def __init__(self, *args, units=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+
+
+class CloseRejectForm(Form):
+    reason = forms.CharField(label=_("不同意注销的理由"), max_length=300, required=False)
+
+
+class CloseApproveForm(Form):
+    on = forms.DateField(label=_("注销日期"), widget=DATE, required=False)
+
+
+class DeclarationRoundForm(Form):
+    campaign = forms.ModelChoiceField(label=_("传达任务"), queryset=None, empty_label=_("请选择"))
+    follower_threshold = forms.IntegerField(
+        label=_("账号粉丝数标准"),
+        min_value=1,
+        required=False,
+        help_text=_("粉丝数超过此数的个人账号需要备案"),
+    )
+    group_threshold = forms.IntegerField(
+        label=_("群成员数标准"), min_value=1, required=False, help_text=_("成员数超过此数的群组需要备案")
+    )
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+    def __init__(self, *args, campaigns=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = campaigns
+
+
+class DeclarationForm(Form):
+    answer = forms.ChoiceField(
+        label=_("您是否运营粉丝数或成员数超过上述标准的个人账号或群组？"),
+        choices=DeclarationAnswer.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    platform = forms.ChoiceField(
+        label=_("平台"), choices=[("", _("请选择")), *Platform.choices], required=False
+    )
+    account_kind = forms.ChoiceField(
+        label=_("类型"), choices=[("", _("请选择")), *AccountKind.choices], required=False
+    )
+    name = forms.CharField(label=_("账号/群组名称"), max_length=100, required=False)
+    audience = forms.IntegerField(
+        label=_("粉丝数/群成员数（约数即可）"),
+        min_value=0,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )

@@ -14,7 +14,9 @@ from .choices import (
     AccountStatus,
     ApplicationKind,
     ApplicationStatus,
+    CloseRequest,
     Decision,
+    DeclarationAnswer,
     FilingBasis,
     OwnerKind,
     Platform,
@@ -436,6 +438,16 @@ class ReviewItem(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     answered_at = models.DateTimeField(null=True, blank=True)
+    # An answer "ask to close" opens the closing step for the staff: pending until they approve (the account is
+    # closed through `account_close`) or reject it, with their reason.
+    close_status = models.CharField(
+        "注销申请", max_length=10, choices=CloseRequest.choices, blank=True, default=""
+    )
+    close_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    close_decided_at = models.DateTimeField("注销申请处理时间", null=True, blank=True)
+    close_reason = models.CharField("不同意注销的理由", max_length=300, blank=True)
 
     class Meta:
         ordering = ["round", "account__filing_year", "account__filing_seq"]
@@ -444,7 +456,68 @@ class ReviewItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["round", "account"], name="registry_review_item_unique")
         ]
-        indexes = [models.Index(fields=["round", "answer"], name="registry_review_answer_idx")]
+        indexes = [
+            models.Index(fields=["round", "answer"], name="registry_review_answer_idx"),
+            models.Index(fields=["close_status"], name="registry_review_close_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.round} · {self.account}"
+
+
+class DeclarationRound(models.Model):
+    """A campaign's question to each of its people: do you run a personal account or group above the committee's
+    sizes? A self-declaration only — the product never looks anyone's accounts up. The sizes are the committee's,
+    copied here when the round is opened so that later changes to the policy do not change what was asked."""
+
+    campaign = models.OneToOneField(
+        "campaigns.Campaign",
+        verbose_name="传达任务",
+        on_delete=models.CASCADE,
+        related_name="declaration_round",
+    )
+    follower_threshold = models.PositiveIntegerField("账号粉丝数标准")
+    group_threshold = models.PositiveIntegerField("群成员数标准")
+    note = models.CharField("说明", max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "规模申报"
+        verbose_name_plural = "规模申报"
+
+    def __str__(self) -> str:
+        return f"规模申报：{self.campaign}"
+
+
+class Declaration(models.Model):
+    """One person's answer to a declaration round, and (for "yes") what they declared. `unit` is the person's unit
+    in the campaign (its target), for the counts by unit."""
+
+    round = models.ForeignKey(DeclarationRound, on_delete=models.CASCADE, related_name="declarations")
+    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(OrgUnit, verbose_name="所在组织", on_delete=models.PROTECT, related_name="+")
+    answer = models.CharField("申报", max_length=4, choices=DeclarationAnswer.choices)
+    platform = models.CharField("平台", max_length=20, choices=Platform.choices, blank=True)
+    account_kind = models.CharField("类型", max_length=10, choices=AccountKind.choices, blank=True)
+    name = models.CharField("账号/群组名称", max_length=100, blank=True)
+    audience = models.PositiveIntegerField("粉丝数/群成员数", null=True, blank=True)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    declared_at = models.DateTimeField("申报时间")
+
+    class Meta:
+        ordering = ["round", "unit__path", "pk"]
+        verbose_name = "规模申报答复"
+        verbose_name_plural = "规模申报答复"
+        constraints = [
+            models.UniqueConstraint(fields=["round", "person"], name="registry_declaration_once"),
+            models.CheckConstraint(
+                condition=models.Q(answer="no") | (~models.Q(platform="") & ~models.Q(name="")),
+                name="registry_declaration_yes_named",
+            ),
+        ]
+        indexes = [models.Index(fields=["round", "unit", "answer"], name="registry_declaration_unit_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_answer_display()}"

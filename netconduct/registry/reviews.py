@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
@@ -28,7 +29,7 @@ from netconduct.org.choices import Role
 from netconduct.org.models import OrgUnit, RoleGrant
 from netconduct.org.scoping import subtree_q
 
-from .choices import AccountStatus, ReviewAnswer, RoundStatus
+from .choices import AccountStatus, CloseRequest, ReviewAnswer, RoundStatus
 from .models import Account, AccountAdmin, ReviewItem, ReviewRound
 
 BATCH = 900
@@ -108,8 +109,15 @@ def review_answer(
     note = (note or "").strip()
     if answer == ReviewAnswer.CLOSE and not note:
         raise ApplicationError("申请注销时请说明原因。", field="note")
+    if item.close_status in (CloseRequest.APPROVED, CloseRequest.REJECTED):
+        raise ApplicationError(
+            _("注销申请已由管理人员处理（%(s)s），不能再修改答复。") % {"s": item.get_close_status_display()},
+            field="answer",
+        )
     before = {"answer": item.answer, "note": item.note}
     item.answer, item.note, item.audience = answer, note[:1000], audience
+    # "ask to close" opens the closing step for the staff; changing the answer back withdraws it
+    item.close_status = CloseRequest.PENDING if answer == ReviewAnswer.CLOSE else ""
     item.answered_by, item.answered_at = actor, timezone.now()
     item.save()
     audit_record(
@@ -146,6 +154,109 @@ def review_close(*, actor, review: ReviewRound) -> ReviewRound:
         ),
     )
     return review
+
+
+# ---------------------------------------------------------------------------------------------------- close requests
+
+
+def _close_request_locked(actor, item: ReviewItem) -> ReviewItem:
+    item = (
+        ReviewItem.objects.select_for_update(of=("self",))
+        .select_related("round", "account__unit")
+        .get(pk=item.pk)
+    )
+    scoping.require(actor, "registry.manage", item.account.unit.path)
+    if item.close_status != CloseRequest.PENDING:
+        raise ApplicationError(_("该注销申请已处理或已撤回。"))
+    return item
+
+
+def _tell_answerer(item: ReviewItem, title: str, body: str) -> None:
+    if item.answered_by_id:
+        notifications_send(
+            messages=[
+                Message(
+                    user_id=item.answered_by_id,
+                    key=f"registry:close-request:{item.pk}:{item.close_status}",
+                    title=title,
+                    body=body,
+                    url=reverse("registry:account", args=[item.account_id]),
+                )
+            ]
+        )
+
+
+@transaction.atomic
+def close_request_approve(*, actor, item: ReviewItem, on: dt.date | None = None) -> ReviewItem:
+    """Approve a yearly review's request to close: the account is closed through `account_close` (its own audit
+    event, which names the review), and the request is marked approved."""
+    from .services.filing import account_close
+
+    item = _close_request_locked(actor, item)
+    account = item.account
+    reason = f"{item.round.title}申请注销：{item.note}"[:300]
+    if account.status != AccountStatus.CLOSED:
+        account_close(actor=actor, account=account, reason=reason, on=on, review=item.round.title)
+    else:  # closed meanwhile by other means: nothing to close, the request is settled all the same
+        audit_record(
+            actor=actor,
+            change=Change(
+                "registry.close_request_approve",
+                "registry.account",
+                account.pk,
+                str(account)[:255],
+                account.unit.path,
+                {"close_status": CloseRequest.PENDING},
+                {"close_status": CloseRequest.APPROVED, "review": item.round.title},
+            ),
+        )
+    item.close_status, item.close_decided_by, item.close_decided_at = (
+        CloseRequest.APPROVED,
+        actor,
+        timezone.now(),
+    )
+    item.close_reason = ""
+    item.save(update_fields=["close_status", "close_decided_by", "close_decided_at", "close_reason"])
+    _tell_answerer(
+        item, _("账号“%(name)s”已注销") % {"name": account.name}, _("您在年检中提出的注销申请已同意。")
+    )
+    return item
+
+
+@transaction.atomic
+def close_request_reject(*, actor, item: ReviewItem, reason: str) -> ReviewItem:
+    """Reject a yearly review's request to close, saying why; the account stays as it is."""
+    item = _close_request_locked(actor, item)
+    reason = " ".join((reason or "").split())
+    if len(reason) < 2:
+        raise ApplicationError(_("请填写不同意注销的理由。"), field="reason")
+    if len(reason) > 300:
+        raise ApplicationError(_("理由最多300字，现有%(n)d字。") % {"n": len(reason)}, field="reason")
+    item.close_status, item.close_decided_by, item.close_decided_at = (
+        CloseRequest.REJECTED,
+        actor,
+        timezone.now(),
+    )
+    item.close_reason = reason
+    item.save(update_fields=["close_status", "close_decided_by", "close_decided_at", "close_reason"])
+    audit_record(
+        actor=actor,
+        change=Change(
+            "registry.close_request_reject",
+            "registry.account",
+            item.account_id,
+            str(item.account)[:255],
+            item.account.unit.path,
+            {"close_status": CloseRequest.PENDING},
+            {"close_status": CloseRequest.REJECTED, "reason": reason, "review": item.round.title},
+        ),
+    )
+    _tell_answerer(
+        item,
+        _("账号“%(name)s”的注销申请未同意") % {"name": item.account.name},
+        _("理由：%(reason)s") % {"reason": reason},
+    )
+    return item
 
 
 # ---------------------------------------------------------------------------------------------------- reminders

@@ -17,7 +17,7 @@ from netconduct.org import scoping
 from netconduct.org.validation import to_halfwidth
 
 from . import policies
-from .choices import AccountStatus, ApplicationStatus, ReviewAnswer, RoundStatus
+from .choices import AccountStatus, ApplicationStatus, CloseRequest, ReviewAnswer, RoundStatus
 from .models import (
     Account,
     AccountAdmin,
@@ -266,5 +266,25 @@ def review_item_get_for(*, viewer, pk) -> ReviewItem:
             .distinct()
             .get(pk=pk)
         )
+    except (ReviewItem.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def close_requests(*, viewer, status: str = CloseRequest.PENDING) -> QuerySet[ReviewItem]:
+    """Yearly review answers asking to close an account, for the staff who close accounts (`registry.manage` over
+    the account's unit); pending ones by default, oldest request first."""
+    qs = ReviewItem.objects.filter(
+        scoping.scope_for(viewer, "registry.manage").q("account__unit__path"), answer=ReviewAnswer.CLOSE
+    )
+    if status:
+        qs = qs.filter(close_status=status)
+    return qs.select_related(
+        "round", "account__unit", "answered_by__person", "close_decided_by__person"
+    ).order_by("answered_at", "pk")
+
+
+def close_request_get_for(*, viewer, pk) -> ReviewItem:
+    try:
+        return close_requests(viewer=viewer, status="").get(pk=pk)
     except (ReviewItem.DoesNotExist, ValueError, TypeError):
         raise Http404 from None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import followup_views, views
 
 app_name = "registry"
 
@@ -29,6 +29,22 @@ urlpatterns = [
     path("reviews/<int:pk>/remind/", views.review_remind, name="review_remind"),
     path("reviews/<int:pk>/close/", views.review_close, name="review_close"),
     path("reviews/items/<int:pk>/", views.review_answer, name="review_answer"),
+    path("late/", followup_views.late_list, name="late"),
+    path("late/export.xlsx", followup_views.late_export, name="late_export"),
+    path("close-requests/", followup_views.close_request_list, name="close_requests"),
+    path(
+        "close-requests/<int:pk>/approve/", followup_views.close_request_approve, name="close_request_approve"
+    ),
+    path("close-requests/<int:pk>/reject/", followup_views.close_request_reject, name="close_request_reject"),
+    path("declarations/", followup_views.declaration_round_list, name="declaration_rounds"),
+    path("declarations/new/", followup_views.declaration_round_create, name="declaration_round_create"),
+    path("declarations/<int:pk>/", followup_views.declaration_round_detail, name="declaration_round"),
+    path(
+        "declarations/<int:pk>/export.xlsx",
+        followup_views.declaration_round_export,
+        name="declaration_export",
+    ),
+    path("declarations/<int:pk>/declare/", followup_views.declare, name="declare"),
     path("import/", views.import_upload, name="import"),
     path("import/<str:token>/", views.import_preview, name="import_preview"),
 ]

@@ -30,7 +30,7 @@ from netconduct.org import scoping
 from netconduct.org import selectors as org_selectors
 from netconduct.org.models import OrgUnit, Person
 
-from . import exports, imports, policies, reviews, selectors, services
+from . import declarations, exports, imports, policies, reviews, selectors, services
 from .choices import (
     EDITABLE_STATUSES,
     ApplicationKind,
@@ -67,6 +67,8 @@ HISTORY_LABELS = {
     "registry.handover_flag": "管理员变动，待交接",
     "registry.review_answer": "年检答复",
     "registry.import": "导入台账",
+    "registry.close_request_approve": "同意年检注销申请",
+    "registry.close_request_reject": "不同意年检注销申请",
 }
 DECISION_LABELS = {"approve": "同意", "return": "退回修改", "reject": "不同意"}
 
@@ -197,6 +199,8 @@ def _summary(action: str, before: dict, after: dict) -> str:
             parts.append(f"备案编号 {after['filing_number']}")
     elif action in ("registry.suspend", "registry.close"):
         parts.append(f"{after.get('date', '')} {after.get('reason', '')}")
+    elif action == "registry.close_request_reject":
+        parts.append(f"{after.get('review', '')}：{after.get('reason', '')}")
     elif action == "registry.handover_flag":
         parts.append(after.get("handover_reason", ""))
     elif action == "registry.submit":
@@ -364,9 +368,17 @@ def _form_data(form) -> dict:
 @login_required
 def application_create(request: HttpRequest) -> HttpResponse:
     units = _apply_units(request.user)
-    form = ApplicationForm(
-        request.POST or None, units=units, initial={"official_capacity": True, "owner_kind": OwnerKind.PERSON}
-    )
+    initial = {"official_capacity": True, "owner_kind": OwnerKind.PERSON}
+    declared = declarations.my_declaration(user=request.user, pk=request.GET.get("declaration") or 0)
+    if declared is not None:  # from a size declaration: a personal account, filled in with what was declared
+        initial.update(
+            official_capacity=False,
+            platform=declared.platform,
+            account_kind=declared.account_kind,
+            name=declared.name,
+            audience=declared.audience,
+        )
+    form = ApplicationForm(request.POST or None, units=units, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = _form_data(form)
         application = run_service(
@@ -391,7 +403,12 @@ def application_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "registry/application_form.html",
-        {"form": form, "title": "申请账号/群组备案", "back_url": reverse("registry:list")},
+        {
+            "form": form,
+            "title": "申请账号/群组备案",
+            "back_url": reverse("registry:list"),
+            "declared": declared,
+        },
     )
 
 

@@ -34,6 +34,7 @@ from .forms import (
     ViolationForm,
 )
 from .models import CaseFile
+from .referral_views import referral_context
 
 PAGE_SIZE = 30
 
@@ -259,6 +260,7 @@ def violation_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "advance_form": CaseAdvanceForm(steps=steps) if steps else None,
                 "note_form": CaseNoteForm() if case.step != CaseStep.CLOSED else None,
                 "all_steps": [s for s in CaseStep if s not in (CaseStep.STATEMENT_LAPSED,)],
+                **referral_context(case),
             },
         )
     )

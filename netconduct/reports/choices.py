@@ -117,3 +117,12 @@ class EntryKind(models.TextChoices):
     APPEAL_DECISION = "appeal_decision", _("申诉处理")
     WAIVER = "waiver", _("放弃申诉")
     CLOSING = "closing", _("结案")
+
+
+class ReferralChannel(models.TextChoices):
+    """How a report or case was sent to an outside regulator (article 8: 向网络监管部门报告)."""
+
+    DOCUMENT = "document", _("公文/函件")
+    PLATFORM = "platform", _("网络举报平台")
+    IN_PERSON = "in_person", _("当面")
+    OTHER = "other", _("其他")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from netconduct.core.forms import Form
+from netconduct.core.forms import DateInput, Form
 from netconduct.org.models import OrgUnit
 
 from . import selectors
@@ -16,6 +16,7 @@ from .choices import (
     Disposition,
     MessageKind,
     Platform,
+    ReferralChannel,
     SupportKind,
     UnitChoice,
 )
@@ -254,3 +255,29 @@ class CaseNoteForm(Form):
 
 class StatementForm(Form):
     text = forms.CharField(label=_("您的说明"), widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class ReferralForm(Form):
+    """移交网信等监管部门: the service checks the rules and names the field."""
+
+    receiver = forms.CharField(
+        label=_("接收部门"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "referral-receivers", "placeholder": _("如：属地网信办")}),
+    )
+    sent_on = forms.DateField(label=_("移交日期"), required=False, widget=DateInput())
+    channel = forms.ChoiceField(
+        label=_("移交方式"), choices=[("", _("请选择")), *ReferralChannel.choices], required=False
+    )
+    reference = forms.CharField(
+        label=_("移交文号/编号"),
+        max_length=60,
+        required=False,
+        help_text=_("公文/函件的文号，或举报平台给出的受理编号"),
+    )
+
+
+class ReferralReplyForm(Form):
+    reply_on = forms.DateField(label=_("回复日期"), required=False, widget=DateInput())
+    summary = forms.CharField(label=_("回复摘要"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

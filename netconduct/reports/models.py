@@ -26,6 +26,7 @@ from .choices import (
     EntryKind,
     MessageKind,
     ProtectionStatus,
+    ReferralChannel,
     ReportState,
     UnitChoice,
 )
@@ -362,3 +363,60 @@ class CaseFile(models.Model):
 
 def days_from(moment: dt.datetime, days: int) -> dt.datetime:
     return moment + dt.timedelta(days=days)
+
+
+class Referral(models.Model):
+    """A report or a violation case sent on to an outside regulator (移交网信等监管部门, article 8): to whom, when,
+    how and under which number, and later their reply. The reply's summary is sealed like the report's texts (it may
+    repeat what the report says); the receiver, date, channel and number are not content and stay readable for the
+    counts. A referral belongs to exactly one report or one case and is seen by whoever sees that report or case."""
+
+    report = models.ForeignKey(
+        Report, verbose_name="举报", null=True, blank=True, on_delete=models.CASCADE, related_name="referrals"
+    )
+    case = models.ForeignKey(
+        ViolationCase,
+        verbose_name="案件",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="referrals",
+    )
+    receiver = models.CharField("接收部门", max_length=100)
+    sent_on = models.DateField("移交日期")
+    channel = models.CharField("移交方式", max_length=10, choices=ReferralChannel.choices)
+    reference = models.CharField("移交文号/编号", max_length=60, blank=True)
+    reply_on = models.DateField("回复日期", null=True, blank=True)
+    reply_enc = models.TextField("回复摘要（密文）", blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["sent_on", "pk"]
+        verbose_name = "移交记录"
+        verbose_name_plural = "移交记录"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(report__isnull=False, case__isnull=True)
+                | models.Q(report__isnull=True, case__isnull=False),
+                name="reports_referral_one_subject",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reply_on__isnull=True, reply_enc="")
+                | (models.Q(reply_on__isnull=False) & ~models.Q(reply_enc="")),
+                name="reports_referral_reply_whole",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"移交{self.receiver}（{self.sent_on:%Y-%m-%d}）"
+
+    @property
+    def subject(self) -> Report | ViolationCase:
+        return self.report if self.report_id else self.case
+
+    @property
+    def context(self) -> str:
+        return f"{self.subject.context}:referral:{self.pk}"

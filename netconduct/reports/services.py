@@ -563,6 +563,11 @@ def reports_rekey() -> dict[str, int]:
             entry.save(update_fields=["body_enc"])
         for f in CaseFile.objects.select_related("case").iterator():
             counts["files"] += evidence.rewrite(f.storage_name, context=f.context)
+        from .models import Referral
+
+        for referral in Referral.objects.exclude(reply_enc="").select_related("report", "case"):
+            referral.reply_enc = again(referral.reply_enc, referral.context)
+            referral.save(update_fields=["reply_enc"])
         audit_record(
             actor=None, change=Change("report.rekey", "reports.report", "", "重新加密", "", None, counts)
         )

@@ -43,6 +43,7 @@ from .forms import (
     ReportForm,
 )
 from .models import Report, ReportFile
+from .referral_views import referral_context
 
 PAGE_SIZE = 30
 FOLLOW_SALT = "reports.follow"
@@ -243,6 +244,7 @@ def handle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_open_case": scoping.has_any(request.user, "case.violation"),
         "dispositions": Disposition,
         "states": ReportState,
+        **referral_context(report),
     }
     content = context["content"]
     context["platform_label"] = (

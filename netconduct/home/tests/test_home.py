@@ -140,7 +140,8 @@ def _queries(user) -> int:
 
 
 # Queries per role on the home page; the same for a small and a larger organisation.
-PINNED = {"member": 15, "secretary": 24, "unit_admin": 17, "inspector": 12}
+# (+1 each for member and secretary: the size declarations a campaign asks of them, registry.declarations)
+PINNED = {"member": 16, "secretary": 25, "unit_admin": 17, "inspector": 12}
 
 
 @pytest.mark.parametrize("extra", [0, 4])

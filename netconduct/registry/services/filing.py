@@ -250,8 +250,11 @@ def account_resume(*, actor, account: Account, reason: str = "恢复使用") -> 
 
 
 @transaction.atomic
-def account_close(*, actor, account: Account, reason: str, on: dt.date | None = None) -> Account:
-    """注销: the account stays in the registry, closed, with its reason and date."""
+def account_close(
+    *, actor, account: Account, reason: str, on: dt.date | None = None, review: str = ""
+) -> Account:
+    """注销: the account stays in the registry, closed, with its reason and date (and the yearly review whose
+    request to close it was, when it was one)."""
     account = _managed_account(actor, account)
     if account.status == AccountStatus.CLOSED:
         raise ApplicationError("该账号已注销。")
@@ -264,12 +267,10 @@ def account_close(*, actor, account: Account, reason: str, on: dt.date | None = 
     account.applications.filter(status__in=[ApplicationStatus.DRAFT, ApplicationStatus.RETURNED]).update(
         status=ApplicationStatus.WITHDRAWN, version=F("version") + 1
     )
-    audit_record(
-        actor=actor,
-        change=_account_change(
-            "registry.close", account, before, {"status": account.status, "reason": reason, "date": on}
-        ),
-    )
+    after = {"status": account.status, "reason": reason, "date": on}
+    if review:
+        after["review"] = review
+    audit_record(actor=actor, change=_account_change("registry.close", account, before, after))
     return account
 
 

@@ -195,3 +195,80 @@ CASES = [
         note="a token that is not the caller's own upload is 404 for everyone; the flow is in test_views",
     ),
 ]
+
+
+# ---------------------------------------------------------------------------------------------------- follow-through
+
+
+def _close_request(w, unit, account, answerer):
+    from netconduct.registry import reviews
+
+    review, item = _round(w, unit, account)
+    return reviews.review_answer(actor=answerer, item=item, answer="close", note="账号已停用")
+
+
+def _inside_close_request(w):
+    return _close_request(w, w.org.committee, _inside_account(w), w.accounts.member)
+
+
+def _outside_close_request(w):
+    return _close_request(w, w.other_branch, _outside_account(w), w.org.root_user)
+
+
+def _declaration_round(unit_of, code):
+    def make(w):
+        from netconduct.campaigns.tests import factories as campaign_factories
+        from netconduct.registry import declarations
+
+        campaign = campaign_factories.campaign(unit_of(w), actor=w.org.root_user, issuer_code=code)
+        return {"pk": declarations.declaration_round_open(actor=w.org.root_user, campaign=campaign).pk}
+
+    return make
+
+
+_inside_declaration = _declaration_round(lambda w: w.org.committee, "西北能化党发")
+_outside_declaration = _declaration_round(lambda w: w.other_branch, "其他党发")
+
+CASES += [
+    UrlCase("registry:late", BRANCH_READERS, query="?which=unfiled"),
+    UrlCase("registry:late_export", BRANCH_READERS),
+    UrlCase("registry:close_requests", STAFF, query="?status=rejected"),
+    UrlCase(
+        "registry:close_request_approve",
+        STAFF,
+        method="post",
+        inside=_pk(_inside_close_request),
+        outside=_pk(_outside_close_request),
+        data=lambda w: {"on": ""},
+    ),
+    UrlCase(
+        "registry:close_request_reject",
+        STAFF,
+        method="post",
+        inside=_pk(_inside_close_request),
+        outside=_pk(_outside_close_request),
+        data=lambda w: {"reason": "账号仍承担宣传任务"},
+    ),
+    UrlCase("registry:declaration_rounds", BRANCH_READERS),
+    UrlCase("registry:declaration_round_create", STAFF),
+    UrlCase(
+        "registry:declaration_round",
+        BRANCH_READERS,
+        inside=_inside_declaration,
+        outside=_outside_declaration,
+        note="a branch secretary follows their branch's part of the committee's round",
+    ),
+    UrlCase(
+        "registry:declaration_export",
+        BRANCH_READERS,
+        inside=_inside_declaration,
+        outside=_outside_declaration,
+    ),
+    UrlCase(
+        "registry:declare",
+        MEMBER | frozenset({"secretary"}),
+        inside=_inside_declaration,
+        outside=_outside_declaration,
+        note="everyone the campaign asks answers for themselves: the member and the branch secretary are both its people",
+    ),
+]

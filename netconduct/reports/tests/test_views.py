@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from netconduct import testing
 from netconduct.core.url_matrix import iter_url_names
-from netconduct.reports import case_services
+from netconduct.reports import case_services, referrals
 from netconduct.reports.models import Report
 
 from . import factories as f
@@ -34,6 +35,16 @@ def test_a_handler_of_branch_a_cannot_read_any_report_or_case_of_branch_b_by_any
     protection_b = case_services.protection_create(
         actor=org.root_user, person=person_b, happened="遭到围攻辱骂。"
     )
+    referral_b = referrals.referral_create(
+        actor=handler_b,
+        report=report_b,
+        receiver="属地网信办",
+        sent_on=timezone.localdate(),
+        channel="platform",
+    )
+    case_referral_b = referrals.referral_create(
+        actor=handler_b, case=case_b, receiver="属地网信办", sent_on=timezone.localdate(), channel="in_person"
+    )
     kwargs = {
         "handle_detail": {"pk": report_b.pk},
         "handle_assign": {"pk": report_b.pk},
@@ -49,6 +60,10 @@ def test_a_handler_of_branch_a_cannot_read_any_report_or_case_of_branch_b_by_any
         "my_case": {"pk": case_b.pk},
         "my_case_waive": {"pk": case_b.pk},
         "protection_detail": {"pk": protection_b.pk},
+        "handle_refer": {"pk": report_b.pk},
+        "handle_referral_reply": {"pk": report_b.pk, "referral_pk": referral_b.pk},
+        "violation_refer": {"pk": case_b.pk},
+        "violation_referral_reply": {"pk": case_b.pk, "referral_pk": case_referral_b.pk},
     }
     with_object = {n.split(":")[1] for n in iter_url_names() if n.startswith("reports:")} - {
         "home",

@@ -54,6 +54,34 @@ def _protection(where):
     return make
 
 
+def _referral_of(make_subject, kind):
+    """A referral recorded on the report or case that `make_subject` makes, by an inspector over the whole group."""
+
+    def make(w):
+        from django.utils import timezone
+
+        from .. import referrals
+        from ..models import Report, ViolationCase
+
+        kwargs = make_subject(w)
+        actor = testing.make_account(f"referrer-{kind}")
+        testing.grant(actor, Role.INSPECTOR, w.org.group)
+        subject = (Report if kind == "report" else ViolationCase).objects.get(pk=kwargs["pk"])
+        referral = referrals.referral_create(
+            actor=actor,
+            **{kind: subject},
+            receiver="属地网信办",
+            sent_on=timezone.localdate(),
+            channel="platform",
+        )
+        return {"pk": subject.pk, "referral_pk": referral.pk}
+
+    return make
+
+
+REFERRAL = {"receiver": "属地网信办", "sent_on": "2026-01-05", "channel": "platform", "reference": "12377-1"}
+REPLY = {"reply_on": "2026-01-20", "summary": "已依法处置，删除相关信息。"}
+
 CASES: list = [
     UrlCase("reports:home", EVERYONE, public=True),
     UrlCase("reports:file", EVERYONE, public=True),
@@ -154,5 +182,37 @@ CASES: list = [
         BRANCH_READERS,
         inside=_protection("inside"),
         outside=_protection("outside"),
+    ),
+    UrlCase(
+        "reports:handle_refer",
+        INSPECTOR,
+        method="post",
+        inside=_report("inside"),
+        outside=_report("outside"),
+        data=lambda w: REFERRAL,
+    ),
+    UrlCase(
+        "reports:handle_referral_reply",
+        INSPECTOR,
+        method="post",
+        inside=_referral_of(_report("inside"), "report"),
+        outside=_referral_of(_report("outside"), "report"),
+        data=lambda w: REPLY,
+    ),
+    UrlCase(
+        "reports:violation_refer",
+        INSPECTOR,
+        method="post",
+        inside=_case("inside"),
+        outside=_case("outside"),
+        data=lambda w: REFERRAL,
+    ),
+    UrlCase(
+        "reports:violation_referral_reply",
+        INSPECTOR,
+        method="post",
+        inside=_referral_of(_case("inside"), "case"),
+        outside=_referral_of(_case("outside"), "case"),
+        data=lambda w: REPLY,
     ),
 ]
