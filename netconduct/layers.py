@@ -1,7 +1,7 @@
 """The order of the house, written down once: every app may import only from apps on a lower floor.
 
     core ← org ← accounts ← notifications ← documents ← campaigns ← studies, pledges, registry, reports, selfcheck
-         ← webhooks ← api ← home
+         ← webhooks ← api ← backup, ops ← home
 
 - core: the ground floor (audit chain, crypto, files, exceptions, forms helpers, template tags); imports no app.
 - org: the organisation tree, people, roster import, and access control: role grants and the one scoping function.
@@ -13,6 +13,8 @@
 - studies, pledges, registry, reports, selfcheck: the other domains, side by side; none imports another.
 - api: the REST API (/api/v1/) over the domains' selectors and services, and its keys.
 - webhooks: outgoing events; the domains announce them through core.events, this app records and sends them.
+- backup, ops: operations beside each other: backups and restores; health and readiness probes, metrics, request
+  ids and JSON logs.
 - home: the top floor that gathers them all (home pages, navigation, audit log page, quickstart, the demo).
 
 When a lower app must react to a higher one, the higher one registers a receiver or a callable in its
@@ -38,6 +40,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("studies", "pledges", "registry", "reports", "selfcheck"),
     ("webhooks",),
     ("api",),
+    ("backup", "ops"),
     ("home",),
 )
 FLOOR = {app: level for level, apps in enumerate(LAYERS) for app in apps}
