@@ -111,10 +111,12 @@ def classify(exc: BaseException) -> str:
         return "refused"
     if isinstance(exc, ConnectionResetError | BrokenPipeError | http.client.RemoteDisconnected):
         return "reset"
+    if isinstance(exc, TimeoutError):
+        return "timeout"
     return "error"
 
 
-def burst(port: int, path: str, cookies: dict[str, str], crowd: int) -> dict:
+def burst(port: int, path: str, cookies: dict[str, str], crowd: int, timeout: float) -> dict:
     """`crowd` connections opened at one moment, each GET `path`; outcomes and latencies."""
     barrier = threading.Barrier(crowd + 1)
     outcomes: list[tuple[str, float, str]] = []
@@ -125,7 +127,7 @@ def burst(port: int, path: str, cookies: dict[str, str], crowd: int) -> dict:
         barrier.wait()
         start = time.perf_counter()
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
             conn.request(
                 "GET", path, headers={"User-Agent": UA, "Cookie": cookie} if cookie else {"User-Agent": UA}
             )
@@ -159,6 +161,7 @@ def burst(port: int, path: str, cookies: dict[str, str], crowd: int) -> dict:
         "ok": sum(o[0] == "ok" for o in outcomes),
         "refused": sum(o[0] == "refused" for o in outcomes),
         "reset": sum(o[0] == "reset" for o in outcomes),
+        "timeouts": sum(o[0] == "timeout" for o in outcomes),
         "errors": sum(o[0] == "error" for o in outcomes),
         "details": sorted({o[2] for o in outcomes if o[0] != "ok"}),
         "wall_s": wall,
@@ -217,7 +220,7 @@ def stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
-def rounds(label: str, port: int, password: str, crowd: int, count: int) -> list[tuple[str, str, dict]]:
+def rounds(label: str, port: int, password: str, args: argparse.Namespace) -> list[tuple[str, str, dict]]:
     member = Session(port)
     member.login("member_demo", password)
     _s, _h, home = member.request("GET", "/")
@@ -233,14 +236,32 @@ def rounds(label: str, port: int, password: str, crowd: int, count: int) -> list
         Session(port).request("GET", "/accounts/login/")
         member.request("GET", link[1])
     results = []
-    for _ in range(count):
-        results.append(
-            (label, f"campaign link {link[1]} (signed in)", burst(port, link[1], member.cookies, crowd))
-        )
-        time.sleep(1)
-        results.append((label, "login page (anonymous)", burst(port, "/accounts/login/", {}, crowd)))
-        time.sleep(1)
+    for _ in range(args.rounds):
+        for what, path, cookies in (
+            (f"campaign link {link[1]} (signed in)", link[1], member.cookies),
+            ("login page (anonymous)", "/accounts/login/", {}),
+        ):
+            results.append((label, what, burst(port, path, cookies, args.crowd, args.timeout)))
+            print_row(*results[-1])
+            time.sleep(1)
     return results
+
+
+def print_header() -> None:
+    print(
+        "| server | what | ok | refused | reset | timed out | errors | p50 ms | p90 ms | p99 ms | max ms | req/s |"
+    )
+    print("| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |", flush=True)
+
+
+def print_row(label: str, what: str, r: dict) -> None:
+    print(
+        f"| {label} | {what} | {r['ok']} | {r['refused']} | {r['reset']} | {r['timeouts']} | {r['errors']} | "
+        f"{r['p50']:.0f} | {r['p90']:.0f} | {r['p99']:.0f} | {r['max']:.0f} | {r['per_s']:.0f} |"
+    )
+    if r["details"]:
+        print(f"|   | failures: {', '.join(r['details'])} | | | | | | | | | | |")
+    sys.stdout.flush()
 
 
 def main() -> None:
@@ -249,6 +270,7 @@ def main() -> None:
     )
     parser.add_argument("--crowd", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds a phone waits before giving up")
     parser.add_argument("--also-runserver", action="store_true")
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
@@ -261,32 +283,24 @@ def main() -> None:
         print(
             f"quickstart on a fresh data folder answered after {time.perf_counter() - started:.0f} s (port {port})"
         )
+        print(
+            f"{args.crowd} simultaneous requests a burst; load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        )
+        print_header()
         password = ACCOUNT.search(output)[2]
         try:
-            results += rounds("quickstart (waitress)", port, password, args.crowd, args.rounds)
+            results += rounds("quickstart (waitress)", port, password, args)
         finally:
             stop(server)
         if args.also_runserver:
             server, port = start_runserver(data_dir)
             try:
-                results += rounds("runserver (Django's)", port, password, args.crowd, args.rounds)
+                results += rounds("runserver (Django's)", port, password, args)
             finally:
                 stop(server)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
-
-    print(
-        f"\n{args.crowd} simultaneous requests per burst, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
-    )
-    print("| server | what | ok | refused | reset | errors | p50 ms | p90 ms | p99 ms | max ms | req/s |")
-    print("| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |")
-    for label, what, r in results:
-        print(
-            f"| {label} | {what} | {r['ok']} | {r['refused']} | {r['reset']} | {r['errors']} | {r['p50']:.0f} | "
-            f"{r['p90']:.0f} | {r['p99']:.0f} | {r['max']:.0f} | {r['per_s']:.0f} |"
-        )
-        if r["details"]:
-            print(f"|   | failures: {', '.join(r['details'])} | | | | | | | | | |")
+    print(f"load {os.getloadavg()[0]:.1f} at the end")
     if args.check:
         bad = [r for label, _w, r in results if label.startswith("quickstart") and r["ok"] != r["requests"]]
         sys.exit(1 if bad else 0)
