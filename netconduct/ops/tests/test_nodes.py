@@ -149,3 +149,10 @@ def test_nginx_alternates_the_nodes_and_passes_its_request_id(cluster):
             re.fullmatch(r"[0-9a-f]{32}", request_id) and request_id in log
         )  # nginx's id, echoed by the node
     assert "/reports/" not in log
+    # each node's own /metrics (direct loopback, no token set) adds up its gunicorn workers (multiprocess mode)
+    status, _h, text = Client(cluster.node_ports[0]).request("GET", "/metrics")
+    assert status == 200
+    assert re.search(
+        r'netconduct_http_request_duration_seconds_count\{[^}]*route="accounts:login"[^}]*\} [1-9]', text
+    )
+    assert "netconduct_tasks_waiting" in text
