@@ -253,6 +253,11 @@ def run(people: int, workers: int, threads: int) -> dict:
         check = json.loads(child("check", str(setup["campaign"])))
         log = cluster.access_log()
         upstreams = {f"127.0.0.1:{p}": log.count(f"127.0.0.1:{p}") for p in cluster.node_ports}
+        passed_on = sum(
+            ", 127.0.0.1:" in line for line in log.splitlines()
+        )  # tried on one node, then the other
+        error_log = cluster.workdir / "error.log"
+        nginx_errors = error_log.read_text().count("[error]") if error_log.exists() else 0
     finally:
         cluster.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -271,6 +276,8 @@ def run(people: int, workers: int, threads: int) -> dict:
         "roster_s": roster_s,
         "roster_people": roster_people,
         "upstreams": upstreams,
+        "passed_on": passed_on,
+        "nginx_errors": nginx_errors,
         "errors": errors,
         **{f"check_{k}": v for k, v in check.items()},
         "server": f"nginx → 2 gunicorn nodes × {workers} workers × {threads} threads, db_worker ×1",
@@ -324,6 +331,9 @@ def main() -> None:
         f"{ROSTER_PEOPLE} people created |"
     )
     print(f"| Requests per node (nginx log) | {', '.join(f'{k}: {v}' for k, v in r['upstreams'].items())} |")
+    print(
+        f"| nginx | {r['nginx_errors']} errors in its log, {r['passed_on']} requests passed on to the other node |"
+    )
     print(f"| Errors | {len(r['errors'])} |")
     for e in r["errors"][:10]:
         print("  error:", e)
@@ -338,6 +348,7 @@ def main() -> None:
             and r["roster_people"] == ROSTER_PEOPLE
             and r["launched"]["targets"] > 0
             and all(r["upstreams"].values())
+            and not r["nginx_errors"]
         )
         sys.exit(0 if ok else 1)
 
