@@ -156,3 +156,29 @@ def test_nginx_alternates_the_nodes_and_passes_its_request_id(cluster):
         r'netconduct_http_request_duration_seconds_count\{[^}]*route="accounts:login"[^}]*\} [1-9]', text
     )
     assert "netconduct_tasks_waiting" in text
+
+
+def test_the_public_site_with_tls_passes_nginx_t(tmp_path):
+    """deploy/nginx/netconduct.conf as installed (TLS, the snippet, the log format), with a throwaway certificate."""
+    from netconduct.ops.localnodes import DEPLOY
+
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=netconduct",
+         "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    site = (DEPLOY / "nginx" / "netconduct.conf").read_text(encoding="utf-8")
+    site = site.replace("/etc/ssl/netconduct/fullchain.pem", str(tmp_path / "cert.pem"))
+    site = site.replace("/etc/ssl/netconduct/privkey.pem", str(tmp_path / "key.pem"))
+    site = site.replace("/etc/nginx/snippets/", f"{tmp_path}/")
+    locations = (DEPLOY / "nginx" / "netconduct-locations.conf").read_text(encoding="utf-8")
+    (tmp_path / "netconduct-locations.conf").write_text(locations.replace("/var/log/nginx/", f"{tmp_path}/"))
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\nhttp {{\n"
+        f"    include {DEPLOY}/nginx/netconduct-log.conf;\n    include {tmp_path}/site.conf;\n}}\n"
+    )
+    done = subprocess.run(
+        [NGINX, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
