@@ -12,6 +12,7 @@ The queue figures are read from the task table at each scrape, so any node's /me
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 
 from django.db.models import Count, Max, Min, Q
@@ -19,6 +20,8 @@ from django.utils import timezone
 from prometheus_client import CollectorRegistry, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import REGISTRY, Collector
+
+logger = logging.getLogger("netconduct.ops")
 
 # Buckets for pages (most answer in tens of ms; the slow ones are exports and seals).
 BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -40,6 +43,23 @@ class TaskCollector(Collector):
     """The background task queue, from the task table: waiting, running, failed by task, worker last seen."""
 
     def collect(self):
+        """The figures, or with the database unreachable only `netconduct_tasks_query_ok 0`: the request
+        metrics of the same page are still worth reading then."""
+        ok = GaugeMetricFamily(
+            "netconduct_tasks_query_ok", "1 when the task table could be read for this scrape."
+        )
+        try:
+            families = list(self._collect())
+        except Exception:  # noqa: BLE001 - a scrape reports a database outage, it does not fail on it
+            logger.warning("metrics: the task table could not be read", exc_info=True)
+            ok.add_metric([], 0)
+            yield ok
+            return
+        ok.add_metric([], 1)
+        yield ok
+        yield from families
+
+    def _collect(self):
         from django_tasks import TaskResultStatus
         from django_tasks_db.models import DBTaskResult, get_date_max
 

@@ -61,6 +61,7 @@ def test_metrics_show_the_queue_depth_and_failures_by_task(client):
     )
     text = client.get("/metrics").content.decode()
     assert _metric(text, "netconduct_tasks_waiting") == 3
+    assert _metric(text, "netconduct_tasks_query_ok") == 1
     assert _metric(text, "netconduct_tasks_failed", task="test_metrics.failing_task") == 1
     assert _metric(text, "netconduct_tasks_failed_last_day") == 1
 
@@ -93,3 +94,20 @@ def test_request_id_from_the_proxy_is_kept_and_a_bad_one_replaced(client):
     assert kept["X-Request-ID"] == "3f2a9c0d1e2b4a5f8899aabbccddeeff"
     replaced = client.get("/healthz", HTTP_X_REQUEST_ID="<script>")
     assert re.fullmatch(r"[0-9a-f]{32}", replaced["X-Request-ID"])
+
+
+@pytest.mark.django_db
+def test_metrics_still_answer_when_the_task_table_cannot_be_read(client, monkeypatch):
+    from netconduct.ops import metrics
+
+    client.get("/healthz")
+
+    def broken(self):
+        raise RuntimeError("database unreachable")
+
+    monkeypatch.setattr(metrics.TaskCollector, "_collect", broken)
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert _metric(text, "netconduct_tasks_query_ok") == 0
+    assert _metric(text, "netconduct_http_request_duration_seconds_count", route="ops:healthz") >= 1
