@@ -89,9 +89,13 @@ def child_setup(people: int) -> None:
     import django
 
     django.setup()
+    from importlib import import_module
+
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-    from django.contrib.sessions.backends.cache import SessionStore
     from django.core.management import call_command
+
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # noqa: N806 - the settings' session store
 
     call_command("migrate", verbosity=0)
     from netconduct import testing

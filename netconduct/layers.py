@@ -13,8 +13,9 @@
 - studies, pledges, registry, reports, selfcheck: the other domains, side by side; none imports another.
 - api: the REST API (/api/v1/) over the domains' selectors and services, and its keys.
 - webhooks: outgoing events; the domains announce them through core.events, this app records and sends them.
-- backup, ops: operations. backup: backups and restores of the whole installation, and the jobs the product runs
-  for itself (report purges, clean-ups, backups); ops: health, metrics, logs.
+- backup, ops: operations, side by side. backup: backups and restores of the whole installation (and the jobs the
+  product runs for itself live in notifications.schedule); ops: health and readiness probes, metrics, request ids
+  and JSON logs.
 - home: the top floor that gathers them all (home pages, navigation, audit log page, quickstart, the demo).
 
 When a lower app must react to a higher one, the higher one registers a receiver or a callable in its

@@ -5,7 +5,7 @@ from netconduct.home import views as home_views
 
 urlpatterns = [
     path("", home_views.home, name="home"),
-    path("healthz", core_views.healthz, name="healthz"),
+    path("", include("netconduct.ops.urls")),  # healthz, readyz, metrics
     path("favicon.ico", core_views.favicon, name="favicon"),
     path("accounts/", include("netconduct.accounts.urls")),
     path("org/", include("netconduct.org.urls")),

@@ -46,10 +46,12 @@ INSTALLED_APPS = [
     "netconduct.api",
     "netconduct.webhooks",
     "netconduct.backup",
+    "netconduct.ops",
     "netconduct.home",
 ]
 
 MIDDLEWARE = [
+    "netconduct.ops.middleware.RequestIdMiddleware",  # first: request id and timing of everything below
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -208,6 +210,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Staff are warned (with the command to start a worker) when queued tasks have waited this long for one.
 NETCONDUCT_TASKS_STALLED_MINUTES = 5
+# /readyz: a worker counts as present when seen within these minutes (or when nothing has waited past the threshold
+# above). /metrics: with a token, `Authorization: Bearer <token>` from anywhere; without, direct loopback only.
+NETCONDUCT_WORKER_SEEN_MINUTES = int(env.get("NETCONDUCT_WORKER_SEEN_MINUTES", "15") or 15)
+NETCONDUCT_METRICS_TOKEN = env.get("NETCONDUCT_METRICS_TOKEN", "") or ""
 
 # Product limits.
 NETCONDUCT_ROSTER_MAX_BYTES = 20 * 1024 * 1024

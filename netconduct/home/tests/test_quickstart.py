@@ -148,6 +148,9 @@ def test_fresh_installs_get_fresh_passwords_and_serve_static_files(tmp_path):
             assert response.headers["Content-Type"].startswith("text/css")
         with urllib.request.urlopen(url + "healthz", timeout=10) as response:  # noqa: S310
             assert response.status == 200
+            assert (
+                response.headers["Server"] == "netconduct"
+            )  # waitress (ident), not Django's development server
     finally:
         server.terminate()  # SIGTERM stops it as Ctrl+C does: the worker thread too, cleanly
         server.wait(timeout=120)  # the worker may be finishing the demo's first task

@@ -2,7 +2,6 @@ from netconduct.core.url_matrix import EVERYONE, STAFF, Exempt, UrlCase
 
 CASES = [
     UrlCase("home", EVERYONE),
-    UrlCase("healthz", EVERYONE, public=True),
     UrlCase("favicon", EVERYONE, public=True),
     UrlCase("audit:list", STAFF),
     UrlCase("dashboard:index", STAFF),

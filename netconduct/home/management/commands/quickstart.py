@@ -1,8 +1,10 @@
 """`netconduct quickstart`: from nothing to a running platform with a demo organisation, in one command.
 
 Migrates, creates the administrator `admin` (random password, printed once) if no administrator can sign in yet,
-loads the demo organisation with one login per role, then serves on 127.0.0.1:8000 with Django's threaded WSGI
-server (static files come from WhiteNoise, which reads them straight from the apps in the embedded settings).
+loads the demo organisation with one login per role, then serves on 127.0.0.1:8000 with waitress, a production WSGI
+server in pure Python (a fixed pool of threads behind a deep accept queue, so a crowd opening a campaign link at once
+waits its turn instead of being refused); static files come from WhiteNoise, which reads them straight from the apps
+in the embedded settings.
 Beside the server it runs the background worker in a thread (pledges sealed, newcomers' tasks, the daily reminders it
 schedules), stopped with the server; and unless SITE_URL is set, printed links and QR codes name the address served.
 Running it again keeps everything and prints no password.
@@ -19,9 +21,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.core.servers.basehttp import get_internal_wsgi_application, run
+from django.core.servers.basehttp import get_internal_wsgi_application
 from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
+from waitress.server import create_server
 
 from netconduct.core import background
 from netconduct.core.background import EmbeddedWorker
@@ -36,6 +39,11 @@ from netconduct.pledges import sealing, tsa
 from netconduct.pledges.render import warm_fonts
 
 ADMIN_USERNAME = "admin"
+# waitress: threads answering requests (SQLite takes one writer at a time, so more would only queue on its lock), the
+# listen queue and the connections held open at once — a crowd of a few hundred phones is queued, not refused.
+SERVER_THREADS = 8
+SERVER_BACKLOG = 2048
+SERVER_CONNECTION_LIMIT = 1000
 _ADDRPORT = re.compile(r"^(?:(?P<addr>\[[0-9a-fA-F:]+\]|[\w.-]+):)?(?P<port>\d+)$")
 
 
@@ -139,14 +147,31 @@ class Command(BaseCommand):
 
         if settings.DEBUG:
             self.stdout.write("   注意：DEBUG 已开启，仅供开发调试。")
-        previous = _stop_on_sigterm()
         try:
-            run(addr.strip("[]"), port, handler, ipv6=ipv6, threading=True, on_bind=on_bind)
+            server = create_server(
+                handler,
+                host=addr.strip("[]"),
+                port=port,
+                ipv4=not ipv6,
+                ipv6=ipv6,
+                threads=SERVER_THREADS,
+                backlog=SERVER_BACKLOG,
+                connection_limit=SERVER_CONNECTION_LIMIT,
+                asyncore_use_poll=True,  # select() stops at 1024 descriptors
+                clear_untrusted_proxy_headers=True,
+                ident="netconduct",
+            )
         except OSError as exc:
             raise CommandError(f"无法在 {addr}:{port} 上启动服务：{exc.strerror or exc}") from exc
+        previous = _stop_on_sigterm()
+        try:
+            on_bind(server.effective_port)
+            server.run()  # returns on Ctrl+C or SIGTERM (waitress takes the KeyboardInterrupt itself)
         except KeyboardInterrupt:
-            self.stdout.write("服务已停止。")
+            pass
         finally:
+            self.stdout.write("服务已停止。")
+            server.close()
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
             for worker in workers:
