@@ -20,11 +20,11 @@ from django.db import connection
 from django.utils import timezone
 
 from netconduct.core import background
+from netconduct.notifications.schedule import last_worker_heartbeat
 
 logger = logging.getLogger("netconduct.ops")
 
 # A worker writes this key (a timestamp) when it runs; see `worker_last_seen`.
-HEARTBEAT_CACHE_KEY = "netconduct:worker-heartbeat"
 PROBE_PREFIX = "ops-readyz"
 
 
@@ -70,16 +70,15 @@ def check_storage() -> Check:
 
 
 def worker_last_seen() -> dt.datetime | None:
-    """When a worker was last seen taking tasks: the heartbeat a worker leaves in the cache, or else the latest
-    task a worker started or finished. The one place that decides it, so a heartbeat of the scheduler's own
-    (notifications/schedule.py, when it lands) can replace the guess from the task table."""
+    """When a worker was last seen: the scheduler's heartbeat (notifications.schedule, refreshed by every worker's
+    tick about once a minute), or else the latest task a worker started or finished."""
     from django.db.models import Max
     from django_tasks_db.models import DBTaskResult
 
     seen: list[dt.datetime] = []
-    beat = cache.get(HEARTBEAT_CACHE_KEY)
-    if isinstance(beat, int | float):
-        seen.append(dt.datetime.fromtimestamp(beat, tz=dt.UTC))
+    beat = last_worker_heartbeat()
+    if beat is not None:
+        seen.append(beat)
     latest = DBTaskResult.objects.aggregate(started=Max("started_at"), finished=Max("finished_at"))
     seen += [t for t in latest.values() if t is not None]
     return max(seen, default=None)

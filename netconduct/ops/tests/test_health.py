@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
+from netconduct.notifications import schedule
 from netconduct.ops import health
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -96,12 +96,11 @@ def test_worker_check_fails_only_when_tasks_wait_and_no_worker_was_seen():
 
 @pytest.mark.django_db
 @override_settings(TASKS=DATABASE_TASKS)
-def test_a_heartbeat_in_the_cache_counts_as_a_worker_seen():
+def test_the_schedulers_heartbeat_counts_as_a_worker_seen():
     now = timezone.now()
     waiting = idle_task.enqueue()
     DBTaskResult.objects.filter(id=waiting.id).update(enqueued_at=now - dt.timedelta(minutes=30))
-    cache.set(health.HEARTBEAT_CACHE_KEY, now.timestamp())
-    try:
-        assert health.check_worker(now=now).ok
-    finally:
-        cache.delete(health.HEARTBEAT_CACHE_KEY)
+    assert not health.check_worker(now=now).ok  # a task waits half an hour and no worker was seen
+    schedule.heartbeat(now)
+    assert health.worker_last_seen() == now
+    assert health.check_worker(now=now).ok
