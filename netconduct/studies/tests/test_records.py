@@ -51,7 +51,7 @@ def session(org, accounts):
         unit=org.branch1,
         form="theme_day",
         topic="学习《员工网络行为规范》",
-        starts_at=timezone.make_aware(dt.datetime(2026, 3, 5, 14, 30)),
+        starts_at=dt.datetime(2026, 3, 5, 14, 30, tzinfo=timezone.get_default_timezone()),
         place="三楼会议室",
         host=host,
         recorder=accounts.member.person,
