@@ -21,14 +21,14 @@ def pack_list(*, viewer, limit: int = 50) -> list[EvidencePack]:
     """Packs of the viewer's scope, newest first."""
     return list(
         scoping.visible(EvidencePack.objects.all(), viewer, ACTION, path_field="unit__path")
-        .select_related("unit", "campaign", "requester")
+        .select_related("unit", "campaign", "requester", "requester__person")
         .order_by("-created_at", "-pk")[:limit]
     )
 
 
 def pack_get_for(*, viewer, pk) -> EvidencePack:
     return scoping.get_visible_or_404(
-        EvidencePack.objects.select_related("unit", "campaign", "requester"),
+        EvidencePack.objects.select_related("unit", "campaign", "requester", "requester__person"),
         viewer,
         ACTION,
         path_field="unit__path",
