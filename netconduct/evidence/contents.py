@@ -127,8 +127,11 @@ def _sessions(unit: OrgUnit, year: int, campaigns: list[Campaign], campaign: Cam
     if campaign is not None:
         return qs.filter(campaign=campaign)
     start, end = year_bounds(year)
-    return qs.filter(starts_at__gte=start, starts_at__lt=end).filter(
-        Q(is_special=True) | Q(campaign__in=[c.pk for c in campaigns])
+    # the year's special studies, and any study for the year's campaigns (one launched in December for next year
+    # is studied before New Year)
+    return qs.filter(
+        Q(starts_at__gte=start, starts_at__lt=end, is_special=True)
+        | Q(campaign__in=[c.pk for c in campaigns])
     )
 
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from netconduct.documents.rendering.fonts import Face, common_fonts
+from netconduct.documents.rendering.fonts import Face
+from netconduct.documents.rendering.layout import balanced_lines
+from netconduct.studies.records import mixed_fonts
 
 from .contents import Outstanding, PackContents
 
@@ -41,9 +43,31 @@ def _date(value) -> str:
     return f"{local:%Y-%m-%d}"
 
 
-def _cut(text: str, chars: int) -> str:
+def _fit(text: str, font: str, size: float, width: float) -> str:
+    """`text` on one line of `width` points, cut with "…" when longer (names in the long tables)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
     text = (text or "").replace("\n", " ")
-    return text if len(text) <= chars else text[: chars - 1] + "…"
+    if stringWidth(text, font, size) <= width:
+        return text
+    low, high = 0, len(text)
+    while low < high:  # the longest prefix that fits with the ellipsis
+        middle = (low + high + 1) // 2
+        if stringWidth(text[:middle] + "…", font, size) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low] + "…"
+
+
+def _plain(mixed, cell: str, font: str, width: float, style):
+    """A one-line cell cut to its column; one holding a rare character (a name outside GB2312) is set inline in
+    its subset font instead, and wraps."""
+    from reportlab.platypus import Paragraph
+
+    if mixed.rare_chars and not mixed.rare_chars.isdisjoint(cell):
+        return Paragraph(mixed.markup(cell, font), style)
+    return _fit(cell, font, 9, width)
 
 
 def _pct(part: int, whole: int) -> str:
@@ -62,6 +86,7 @@ def render_summary(
     from reportlab.lib import colors
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import KeepTogether, LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
     generated_at = timezone.localtime(generated_at or timezone.now())
@@ -74,8 +99,15 @@ def render_summary(
     def para(text: str) -> None:
         blocks.append(("p", text))
 
-    def table(widths: list[float], head: list[str], rows: list[list[str]], numeric_from: int = 99) -> None:
-        blocks.append(("t", (widths, head, rows, numeric_from)))
+    def table(
+        widths: list[float],
+        head: list[str],
+        rows: list[list[str]],
+        numeric_from: int = 99,
+        wrap: bool = False,
+    ) -> None:
+        """A table; `wrap`: cells wrap (short tables), else each cell is one line, cut to its column (long ones)."""
+        blocks.append(("t", (widths, head, rows, numeric_from, wrap)))
 
     scope = f"宣贯活动“{c.campaign.title}”" if c.campaign is not None else f"{c.year}年度"
     para(
@@ -87,17 +119,18 @@ def render_summary(
     if c.documents:
         para(f"本范围内宣贯活动共传达文件{len(c.documents)}份：")
         table(
-            [70, 40, 22, 48],
+            [68, 44, 22, 46],
             ["文件标题", "文号", "印发日期", "所属宣贯活动"],
             [
                 [
-                    _cut(d.title, 30),
+                    d.title,
                     d.number or "—",
                     _date(d.issued_at),
-                    _cut("、".join(c.document_campaigns.get(d.pk, [])), 20),
+                    "、".join(c.document_campaigns.get(d.pk, [])),
                 ]
                 for d in c.documents
             ],
+            wrap=True,
         )
     else:
         para("本范围内没有已发布的宣贯活动传达文件。")
@@ -107,8 +140,8 @@ def render_summary(
             ["宣贯活动", "发起单位", "发布日期", "完成期限", "要求"],
             [
                 [
-                    _cut(x.title, 30),
-                    _cut(x.unit.name, 14),
+                    x.title,
+                    x.unit.name,
                     _date(x.launched_at),
                     f"{x.deadline:%Y-%m-%d}",
                     "、".join(
@@ -123,6 +156,7 @@ def render_summary(
                 ]
                 for x in c.campaigns
             ],
+            wrap=True,
         )
 
     # 二、传达情况
@@ -133,8 +167,8 @@ def render_summary(
             t = f.total
             rows.append(
                 [
-                    _cut(f.campaign.title, 26),
-                    _cut(f.focus.name, 12),
+                    f.campaign.title,
+                    f.focus.name,
                     str(t.total),
                     str(t.read) if f.campaign.requires_read else "—",
                     str(t.proxy) if f.campaign.requires_read else "—",
@@ -148,6 +182,7 @@ def render_summary(
             ["宣贯活动", "统计范围", "应完成", "已阅读", "会议传达", "阅读率", "已完成", "完成率"],
             rows,
             numeric_from=2,
+            wrap=True,
         )
         para("“会议传达”为未使用本平台的人员，由支部书记在会议上传达后代为确认，并记录了原因。")
     else:
@@ -168,9 +203,9 @@ def render_summary(
             [
                 [
                     _date(s.starts_at),
-                    _cut(s.unit_name, 18),
-                    _cut(s.form, 10),
-                    _cut(s.topic, 26),
+                    s.unit_name,
+                    s.form,
+                    s.topic,
                     f"{s.present}/{s.marked}",
                 ]
                 for s in shown
@@ -186,7 +221,7 @@ def render_summary(
         table(
             [90, 90],
             ["党支部", "上级组织"],
-            [[_cut(b.name, 36), _cut(b.parent, 36)] for b in shown_missing],
+            [[b.name, b.parent] for b in shown_missing],
         )
         if len(missing) > len(shown_missing):
             para(f"以上列出前{len(shown_missing)}个，全部见“04-完成情况/学习开展情况.xlsx”。")
@@ -214,7 +249,7 @@ def render_summary(
             ["单位", "应签", "已签", "线上", "纸质", "签订率"],
             [
                 [
-                    _cut(r.unit.name, 32),
+                    r.unit.name,
                     str(r.tally.total),
                     str(r.tally.signed),
                     str(r.tally.online),
@@ -239,12 +274,10 @@ def render_summary(
         )
         shown_people = list(outstanding[:OUTSTANDING_ROWS_MAX])
         table(
-            [38, 18, 44, 80],
+            [34, 18, 52, 76],
             ["单位", "姓名", "未完成事项", "缺席学习原因"],
-            [
-                [_cut(o.unit_name, 16), _cut(o.name, 8), _cut(o.missing, 20), _cut(o.absence or "—", 36)]
-                for o in shown_people
-            ],
+            [[o.unit_name, o.name, o.missing, o.absence or "—"] for o in shown_people],
+            wrap=True,
         )
         if c.outstanding_count > len(shown_people):
             para(f"以上列出前{len(shown_people)}人次。")
@@ -267,31 +300,55 @@ def render_summary(
     text = [title, "第页共—0123456789"]
     for kind, value in blocks:
         if kind == "t":
-            widths, head, rows, _n = value
+            widths, head, rows, _n, _wrap = value
             text.append("".join(head))
             text.extend("".join(r) for r in rows)
         else:
             text.append(str(value))
     joined = "".join(text)
     out = io.BytesIO()
-    with common_fonts({Face.XIAOBIAOSONG: title, Face.FANGSONG: joined, Face.HEITI: joined}) as fonts:
+    with mixed_fonts({Face.XIAOBIAOSONG: title, Face.FANGSONG: joined, Face.HEITI: joined}) as mixed:
+        fonts = mixed.names
         serif, sans = fonts[Face.FANGSONG], fonts[Face.HEITI]
         title_style = ParagraphStyle(
             "t", fontName=fonts[Face.XIAOBIAOSONG], fontSize=18, leading=26, alignment=1
         )
         h_style = ParagraphStyle("h", fontName=sans, fontSize=12.5, leading=20, spaceBefore=8, spaceAfter=3)
+        cell_style = ParagraphStyle("c", fontName=serif, fontSize=9, leading=11, wordWrap="CJK")
+        num_style = ParagraphStyle("n", parent=cell_style, alignment=1)
         p_style = ParagraphStyle("p", fontName=serif, fontSize=10.5, leading=16, wordWrap="CJK", spaceAfter=3)
-        story: list = [Paragraph(_escape(title), title_style), Spacer(1, 4 * mm)]
+        width = 180 * mm - 14  # the frame's width, less its padding
+        lines = balanced_lines(title, lambda t: stringWidth(t, fonts[Face.XIAOBIAOSONG], 18), width)
+        heading = "<br/>".join(
+            mixed.markup(text, title_style.fontName) for text, _w, _last in lines
+        )  # 排列对称, as official titles are
+        story: list = [Paragraph(heading, title_style), Spacer(1, 4 * mm)]
         pending_heading = None
         for kind, value in blocks:
             if kind == "h":
-                pending_heading = Paragraph(_escape(value), h_style)
+                pending_heading = Paragraph(mixed.markup(value, sans), h_style)
                 continue
             if kind == "p":
-                item = Paragraph(_escape(value), p_style)
+                item = Paragraph(mixed.markup(value, serif), p_style)
             else:
-                widths, head, rows, numeric_from = value
-                item = LongTable([head, *rows], colWidths=[w * mm for w in widths], repeatRows=1)
+                widths, head, rows, numeric_from, wrap = value
+                room = [w * mm - 8 for w in widths]  # less the cells' padding
+                if wrap:
+                    body = [
+                        [
+                            Paragraph(
+                                mixed.markup(cell, serif), num_style if i >= numeric_from else cell_style
+                            )
+                            for i, cell in enumerate(row)
+                        ]
+                        for row in rows
+                    ]
+                else:
+                    body = [
+                        [_plain(mixed, cell, serif, room[i], cell_style) for i, cell in enumerate(row)]
+                        for row in rows
+                    ]
+                item = LongTable([head, *body], colWidths=[w * mm for w in widths], repeatRows=1)
                 item.setStyle(
                     TableStyle(
                         [
@@ -300,6 +357,8 @@ def render_summary(
                             ("FONTSIZE", (0, 0), (-1, -1), 9),
                             ("LEADING", (0, 0), (-1, -1), 11),
                             ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                            ("LEFTPADDING", (0, 0), (-1, -1), 4),
+                            ("RIGHTPADDING", (0, 0), (-1, -1), 4),
                             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1f1f1")),
                             ("ALIGN", (numeric_from, 0), (-1, -1), "CENTER"),
                             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -335,7 +394,3 @@ def render_summary(
             creator="netconduct",
         ).build(story, onFirstPage=footer, onLaterPages=footer)
     return out.getvalue()
-
-
-def _escape(text: str) -> str:
-    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

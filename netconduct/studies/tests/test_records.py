@@ -217,3 +217,31 @@ def test_libreoffice_opens_the_docx_and_finds_the_text(tmp_path: Path):
         assert expected in text, expected
     pdf = pdfium.PdfDocument(converted)
     assert sum(o.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE for page in pdf for o in page.get_objects()) == 2
+
+
+def test_a_name_outside_gb2312_prints_from_a_small_subset():
+    from netconduct.documents.rendering.fonts import common_charset
+
+    record = hand_made_record()
+    record.present = [*record.present, "王喆", "李镕堃"]
+    assert {"喆", "镕", "堃"}.isdisjoint(common_charset())
+    data = records.render_record_pdf(record)
+    text = pdf_text(data).replace("\n", "").replace("\r", "")
+    assert "王喆" in text and "李镕堃" in text
+    fonts = set()
+    pdf = pdfium.PdfDocument(data)
+    for obj in pdf[0].get_objects():
+        if obj.type == pdfium.raw.FPDF_PAGEOBJ_TEXT:
+            buffer = ctypes_name(obj)
+            fonts.add(buffer)
+    assert any("NCcommon" in f for f in fonts) and any("NCcommon" not in f for f in fonts)
+
+
+def ctypes_name(obj) -> str:
+    import ctypes
+
+    font = pdfium.raw.FPDFTextObj_GetFont(obj.raw)
+    size = pdfium.raw.FPDFFont_GetBaseFontName(font, None, 0)
+    buffer = ctypes.create_string_buffer(size)
+    pdfium.raw.FPDFFont_GetBaseFontName(font, buffer, size)
+    return buffer.value.decode()
