@@ -246,6 +246,18 @@ def child_measure(summary_out: str) -> None:
     from netconduct.campaigns.models import Campaign
 
     year = Campaign.objects.order_by("-pk").first().year
+    stages: dict[str, float] = {}
+    from netconduct.evidence import builder
+
+    original = builder.Throttle.__call__
+
+    def watched(self, done: int, total: int, stage: str) -> None:
+        if stage not in stages:  # the resident size when each stage starts (the peak is the max over the run)
+            with open("/proc/self/statm") as statm:
+                stages[stage] = round(int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+        original(self, done, total, stage)
+
+    builder.Throttle.__call__ = watched
     before = peak_mb()
     started = time.perf_counter()
     profile = None
@@ -288,6 +300,7 @@ def child_measure(summary_out: str) -> None:
                 "rss_peak_mb": round(after, 1),
                 "summary_pages": pages,
                 "summary_kb": round(len(summary) / 1024),
+                "rss_at_stage_mb": stages,
             }
         )
     )
@@ -342,7 +355,8 @@ def main() -> None:
         f"\n{setup['people']} 人，{setup['branches']} 个支部，{setup['sessions']} 次学习，{setup['pledges']} 份承诺书：\n"
         f"  生成 {figures['build_s']} 秒，{figures['size_mb']} MB，{figures['files']} 个文件，"
         f"{figures['queries']} 次查询\n"
-        f"  内存峰值 {figures['rss_peak_mb']} MB（开始时 {figures['rss_before_mb']} MB）\n"
+        f"  内存峰值 {figures['rss_peak_mb']} MB（开始时 {figures['rss_before_mb']} MB；各步骤开始时 "
+        f"{json.dumps(figures['rss_at_stage_mb'], ensure_ascii=False)}）\n"
         f"  汇总说明 {figures['summary_pages']} 页，{figures['summary_kb']} KB（{summary.relative_to(ROOT)}）\n"
         f"  核验 {figures['verify_s']} 秒：{'完好' if figures['verify_ok'] else '失败'}"
     )

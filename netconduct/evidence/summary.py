@@ -70,6 +70,16 @@ def _plain(mixed, cell: str, font: str, width: float, style):
     return _fit(cell, font, 9, width)
 
 
+SHORT_ACTIONS = {"未阅读确认": "未阅读", "未参加学习": "未学习", "未签订承诺书": "未签承诺书"}
+
+
+def _short(missing: str) -> str:
+    """ "未阅读、未学习、未签承诺书": the table's narrow column (the spreadsheet keeps the full words)."""
+    for long, short in SHORT_ACTIONS.items():
+        missing = missing.replace(long, short)
+    return missing
+
+
 def _pct(part: int, whole: int) -> str:
     return f"{round(100 * part / whole, 1)}%" if whole else "—"
 
@@ -273,12 +283,23 @@ def render_summary(
             "完整名单见“04-完成情况/未完成人员及原因.xlsx”。"
         )
         shown_people = list(outstanding[:OUTSTANDING_ROWS_MAX])
-        table(
-            [34, 18, 52, 76],
-            ["单位", "姓名", "未完成事项", "缺席学习原因"],
-            [[o.unit_name, o.name, o.missing, o.absence or "—"] for o in shown_people],
-            wrap=True,
-        )
+        if len(c.figures) > 1:  # which campaign each line is about
+            table(
+                [32, 16, 34, 44, 54],
+                ["单位", "姓名", "宣贯活动", "未完成事项", "缺席学习原因"],
+                [
+                    [o.unit_name, o.name, o.campaign, _short(o.missing), o.absence or "—"]
+                    for o in shown_people
+                ],
+                wrap=True,
+            )
+        else:
+            table(
+                [40, 18, 46, 76],
+                ["单位", "姓名", "未完成事项", "缺席学习原因"],
+                [[o.unit_name, o.name, _short(o.missing), o.absence or "—"] for o in shown_people],
+                wrap=True,
+            )
         if c.outstanding_count > len(shown_people):
             para(f"以上列出前{len(shown_people)}人次。")
 
