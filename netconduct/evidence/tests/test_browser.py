@@ -44,11 +44,15 @@ def test_an_inspector_asks_for_a_pack_and_watches_it_being_built(live_server, pa
         link.click()
     assert download.value.suggested_filename.endswith(".zip")
 
-    queued = services.evidence_pack_request(actor=accounts.inspector, unit=org.branch1, year=2026, enqueue=False)
+    queued = services.evidence_pack_request(
+        actor=accounts.inspector, unit=org.branch1, year=2026, enqueue=False
+    )
     _login(phone, live_server, "inspector")
     phone.goto(live_server.url + reverse("evidence:pack_detail", args=[queued.pk]))
     expect(phone.locator("#pack-status")).to_contain_text("排队中")
-    EvidencePack.objects.filter(pk=queued.pk).update(status=PackStatus.RUNNING, done=40, total=160, stage="承诺书")
+    EvidencePack.objects.filter(pk=queued.pk).update(
+        status=PackStatus.RUNNING, done=40, total=160, stage="承诺书"
+    )
     expect(phone.locator("#pack-status")).to_contain_text("第 40 / 160 项（承诺书）", timeout=10_000)
     if SHOTS:
         phone.screenshot(path=f"{SHOTS}/evidence-running-390.png", full_page=True)

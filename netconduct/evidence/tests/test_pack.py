@@ -257,3 +257,28 @@ def test_gathering_takes_a_fixed_number_of_queries(org, accounts, year, django_a
         large = contents.gather(unit=org.committee, year=year.year)
     assert len(large.sessions) == len(small.sessions) + 5 and len(large.branches) == len(small.branches) + 5
     assert large.figures[0].total.total > small.figures[0].total.total
+
+
+def test_the_command_line_builds_a_pack_for_one_campaign(org, accounts, year, tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "campaign.zip"
+    stdout = io.StringIO()
+    call_command(
+        "evidence-pack",
+        "--unit",
+        "西北能化公司党委",
+        "--campaign",
+        str(year.campaign.pk),
+        "--out",
+        str(out),
+        stdout=stdout,
+    )
+    assert "已生成" in stdout.getvalue() and "SHA-256" in stdout.getvalue()
+    archive = zipfile.ZipFile(out)
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["campaign"] == {"id": year.campaign.pk, "title": "2026年网络行为规范宣贯"}
+    assert "“2026年网络行为规范宣贯”落实情况检查材料" in pdf_text(archive.read("00-汇总说明.pdf"))
+    pack = EvidencePack.objects.get()
+    assert pack.campaign == year.campaign and pack.requester.is_superuser
+    assert AuditEvent.objects.filter(action="evidence.download", object_id=str(pack.pk)).count() == 1
