@@ -146,9 +146,10 @@ def build_pack(
     first_outstanding = list(
         itertools.islice(C.outstanding(contents, viewer=viewer, reasons=reasons), OUTSTANDING_ROWS_MAX)
     )
-    tables = [f"{f.campaign.title}-完成情况.xlsx" for f in contents.figures]
+    labels = contents.labels
+    tables = [f"{labels[f.campaign.pk]}-完成情况.xlsx" for f in contents.figures]
     tables += [
-        f"{f.campaign.title}-承诺书签订情况.xlsx" for f in contents.figures if f.campaign.requires_pledge
+        f"{labels[f.campaign.pk]}-承诺书签订情况.xlsx" for f in contents.figures if f.campaign.requires_pledge
     ]
     tables += ["学习开展情况.xlsx", "未完成人员及原因.xlsx"]
     inventory = Inventory(
@@ -222,7 +223,7 @@ def build_pack(
         for figure in contents.figures:
             c = figure.campaign
             writer.add_bytes(
-                zip_entry_name("04-完成情况", f"{c.title}-完成情况.xlsx"),
+                zip_entry_name("04-完成情况", f"{labels[c.pk]}-完成情况.xlsx"),
                 rollup_xlsx(viewer=viewer, campaign=c, focus=figure.focus),
             )
             step("完成情况")
@@ -230,7 +231,7 @@ def build_pack(
             c = figure.campaign
             if c.requires_pledge:
                 writer.add_bytes(
-                    zip_entry_name("04-完成情况", f"{c.title}-承诺书签订情况.xlsx"),
+                    zip_entry_name("04-完成情况", f"{labels[c.pk]}-承诺书签订情况.xlsx"),
                     pledges_xlsx(viewer=viewer, campaign=c, focus=figure.focus),
                 )
                 step("完成情况")

@@ -49,6 +49,14 @@ def campaigns_for(*, unit: OrgUnit, year: int) -> list[Campaign]:
     )
 
 
+def campaign_labels(campaigns: list[Campaign]) -> dict[int, str]:
+    """Each campaign's title, with its number when two share a title (so their folders and files stay apart)."""
+    seen: dict[str, int] = {}
+    for c in campaigns:
+        seen[c.title] = seen.get(c.title, 0) + 1
+    return {c.pk: c.title if seen[c.title] == 1 else f"{c.title}（{c.pk}）" for c in campaigns}
+
+
 def campaign_reaches(campaign: Campaign, unit: OrgUnit) -> bool:
     return unit.path.startswith(campaign.unit.path) or campaign.unit.path.startswith(unit.path)
 
@@ -110,6 +118,9 @@ class PackContents:
     sessions: list[SessionLine]
     branches: list[BranchLine]
     outstanding_count: int = 0
+    labels: dict[int, str] = field(
+        default_factory=dict
+    )  # campaign id -> its title, or title-id when titles repeat
 
     @property
     def title(self) -> str:
@@ -145,7 +156,7 @@ def gather(*, unit: OrgUnit, year: int, campaign: Campaign | None = None) -> Pac
         .order_by("campaign_id", "document_id")
         .values_list("campaign_id", "document_id")
     )
-    titles = {c.pk: c.title for c in campaigns}
+    titles = campaign_labels(campaigns)
     document_campaigns: dict[int, list[str]] = {}
     for campaign_id, document_id in links:
         document_campaigns.setdefault(document_id, []).append(titles[campaign_id])
@@ -205,6 +216,7 @@ def gather(*, unit: OrgUnit, year: int, campaign: Campaign | None = None) -> Pac
         unit, year, campaign, campaigns, documents, document_campaigns, figures, sessions, branches
     )
     contents.outstanding_count = sum(f.total.pending for f in figures)
+    contents.labels = titles
     return contents
 
 
@@ -242,7 +254,7 @@ def outstanding(contents: PackContents, *, viewer, reasons: dict[int, str]) -> I
         for person_id, unit_name, name, employee_no, *done in targets.iterator(chunk_size=5000):
             missing = "、".join(label for (_col, label), at in zip(owed, done, strict=True) if at is None)
             yield Outstanding(
-                unit_name, name, employee_no or "", c.title, missing, reasons.get(person_id, "")
+                unit_name, name, employee_no or "", contents.labels[c.pk], missing, reasons.get(person_id, "")
             )
 
 
@@ -263,7 +275,7 @@ def session_records(contents: PackContents, *, chunk: int = 100) -> Iterator[Stu
 
 def archived_pledges(contents: PackContents) -> Iterator[tuple]:
     """(campaign title, unit name, person name, code, storage name, recorded SHA-256) of every sealed pledge."""
-    titles = {c.pk: c.title for c in contents.campaigns}
+    titles = contents.labels
     for figure in contents.figures:
         if not figure.campaign.requires_pledge:
             continue

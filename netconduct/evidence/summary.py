@@ -150,7 +150,7 @@ def render_summary(
             ["宣贯活动", "发起单位", "发布日期", "完成期限", "要求"],
             [
                 [
-                    x.title,
+                    c.labels.get(x.pk, x.title),
                     x.unit.name,
                     _date(x.launched_at),
                     f"{x.deadline:%Y-%m-%d}",
@@ -177,7 +177,7 @@ def render_summary(
             t = f.total
             rows.append(
                 [
-                    f.campaign.title,
+                    c.labels.get(f.campaign.pk, f.campaign.title),
                     f.focus.name,
                     str(t.total),
                     str(t.read) if f.campaign.requires_read else "—",
@@ -244,7 +244,7 @@ def render_summary(
     for f in pledge_figures:
         t = f.pledge_total
         para(
-            f"“{f.campaign.title}”：应签{t.total}人，已签{t.signed}人（线上{t.online}人，纸质{t.paper}人），"
+            f"“{c.labels.get(f.campaign.pk, f.campaign.title)}”：应签{t.total}人，已签{t.signed}人（线上{t.online}人，纸质{t.paper}人），"
             f"签订率{_pct(t.signed, t.total)}，未签{t.unsigned}人"
             + (
                 f"；另有{f.waiting_for_seal}份已签订、正在等待可信时间戳签章，未收入本材料包"
@@ -285,7 +285,7 @@ def render_summary(
         shown_people = list(outstanding[:OUTSTANDING_ROWS_MAX])
         if len(c.figures) > 1:  # which campaign each line is about
             table(
-                [32, 16, 34, 44, 54],
+                [30, 16, 34, 50, 50],
                 ["单位", "姓名", "宣贯活动", "未完成事项", "缺席学习原因"],
                 [
                     [o.unit_name, o.name, o.campaign, _short(o.missing), o.absence or "—"]

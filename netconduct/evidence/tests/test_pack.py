@@ -282,3 +282,10 @@ def test_the_command_line_builds_a_pack_for_one_campaign(org, accounts, year, tm
     pack = EvidencePack.objects.get()
     assert pack.campaign == year.campaign and pack.requester.is_superuser
     assert AuditEvent.objects.filter(action="evidence.download", object_id=str(pack.pk)).count() == 1
+
+
+def test_campaigns_sharing_a_title_get_their_number_so_their_files_stay_apart():
+    from netconduct.campaigns.models import Campaign
+
+    campaigns = [Campaign(pk=3, title="宣贯"), Campaign(pk=9, title="宣贯"), Campaign(pk=4, title="自学")]
+    assert contents.campaign_labels(campaigns) == {3: "宣贯（3）", 9: "宣贯（9）", 4: "自学"}
