@@ -11,6 +11,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from netconduct.campaigns.choices import CampaignStatus
 from netconduct.campaigns.models import Campaign
@@ -49,29 +50,36 @@ def evidence_pack_request(
     with transaction.atomic():
         scoping.require(actor, ACTION, unit.path)
         if not unit.is_active:
-            raise ApplicationError(f"“{unit.name}”已撤销，不能生成检查材料。", field="unit")
+            raise ApplicationError(
+                _("“%(unit)s”已撤销，不能生成检查材料。") % {"unit": unit.name}, field="unit"
+            )
         if campaign is not None:
             campaign = Campaign.objects.select_related("unit").get(pk=campaign.pk)  # as it is now
             if campaign.status == CampaignStatus.DRAFT:
-                raise ApplicationError(f"宣贯活动“{campaign.title}”尚未发布。", field="campaign")
+                raise ApplicationError(
+                    _("宣贯活动“%(title)s”尚未发布。") % {"title": campaign.title}, field="campaign"
+                )
             if not contents.campaign_reaches(campaign, unit):
                 raise ApplicationError(
-                    f"宣贯活动“{campaign.title}”（{campaign.unit.name}发起）不涉及“{unit.name}”，请换一个活动或单位。",
+                    _("宣贯活动“%(title)s”（%(issuer)s发起）不涉及“%(unit)s”，请换一个活动或单位。")
+                    % {"title": campaign.title, "issuer": campaign.unit.name, "unit": unit.name},
                     field="campaign",
                 )
             year = campaign.year
         this_year = timezone.localdate().year
         if year is None:
-            raise ApplicationError("请填写年度，或选择一个宣贯活动。", field="year")
+            raise ApplicationError(_("请填写年度，或选择一个宣贯活动。"), field="year")
         if not YEAR_MIN <= year <= this_year + 1:
             raise ApplicationError(
-                f"年度“{year}”无效：应在{YEAR_MIN}年至{this_year + 1}年之间。", field="year"
+                _("年度“%(year)s”无效：应在%(first)s年至%(last)s年之间。")
+                % {"year": year, "first": YEAR_MIN, "last": this_year + 1},
+                field="year",
             )
         working = EvidencePack.objects.filter(
             requester=actor, status__in=[PackStatus.QUEUED, PackStatus.RUNNING]
         ).count()
         if working >= WORKING_MAX:
-            raise ApplicationError(f"您已有{working}个材料包正在生成，请等其完成后再申请。")
+            raise ApplicationError(_("您已有%(n)s个材料包正在生成，请等其完成后再申请。") % {"n": working})
         pack = EvidencePack.objects.create(requester=actor, unit=unit, year=year, campaign=campaign)
         audit_record(
             actor=actor,
@@ -132,7 +140,7 @@ def evidence_pack_build(*, pack_id: int) -> EvidencePack:
         scoping.forget_grants(viewer)
         scoping.require(viewer, ACTION, pack.unit.path)
     except PermissionRefused:
-        return _fail(pack, "申请人已无权查看该单位的检查材料。")
+        return _fail(pack, _("申请人已无权查看该单位的检查材料。"))
     try:
         found = contents.gather(unit=pack.unit, year=pack.year, campaign=pack.campaign)
         with tempfile.TemporaryFile() as spool:
@@ -151,10 +159,10 @@ def evidence_pack_build(*, pack_id: int) -> EvidencePack:
             spool.seek(0)
             name = default_storage.save(f"evidence/{pack.pk}/{download_name(pack)}", File(spool))
     except TimestampUnavailable as exc:
-        return _fail(pack, f"汇总说明无法签章：{exc}请稍后重新申请。")
+        return _fail(pack, _("汇总说明无法签章：%(why)s请稍后重新申请。") % {"why": exc})
     except Exception:
         logger.exception("building evidence pack %s failed", pack.pk)
-        return _fail(pack, "生成失败（内部错误，已记入日志），请联系系统管理员。")
+        return _fail(pack, _("生成失败（内部错误，已记入日志），请联系系统管理员。"))
     EvidencePack.objects.filter(pk=pack.pk).update(
         status=PackStatus.DONE,
         file_name=name,
@@ -175,7 +183,7 @@ def evidence_pack_open(*, actor, pack: EvidencePack):
     with transaction.atomic():
         scoping.require(actor, ACTION, pack.unit.path)
         if pack.status != PackStatus.DONE:
-            raise ApplicationError("材料包尚未生成完成。")
+            raise ApplicationError(_("材料包尚未生成完成。"))
         handle = default_storage.open(pack.file_name, "rb")
         audit_record(
             actor=actor,
