@@ -6,43 +6,97 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('campaigns', '0002_target_rollup_covering_index'),
-        ('org', '0003_political_status_activist_candidate_non_party'),
+        ("campaigns", "0002_target_rollup_covering_index"),
+        ("org", "0003_political_status_activist_candidate_non_party"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EvidencePack',
+            name="EvidencePack",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('status', models.CharField(choices=[('queued', '排队中'), ('running', '生成中'), ('done', '已完成'), ('failed', '失败')], default='queued', max_length=10, verbose_name='状态')),
-                ('done', models.PositiveIntegerField(default=0, verbose_name='已完成项数')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='总项数')),
-                ('stage', models.CharField(blank=True, max_length=100, verbose_name='当前步骤')),
-                ('file_name', models.CharField(blank=True, max_length=300, verbose_name='文件')),
-                ('size', models.PositiveBigIntegerField(default=0, verbose_name='大小')),
-                ('sha256', models.CharField(blank=True, max_length=64, verbose_name='SHA-256')),
-                ('files', models.PositiveIntegerField(default=0, verbose_name='文件数')),
-                ('error', models.TextField(blank=True, verbose_name='错误')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='申请时间')),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('campaign', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='campaigns.campaign', verbose_name='宣贯活动')),
-                ('requester', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='申请人')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.orgunit', verbose_name='单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "排队中"),
+                            ("running", "生成中"),
+                            ("done", "已完成"),
+                            ("failed", "失败"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("done", models.PositiveIntegerField(default=0, verbose_name="已完成项数")),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="总项数")),
+                ("stage", models.CharField(blank=True, max_length=100, verbose_name="当前步骤")),
+                ("file_name", models.CharField(blank=True, max_length=300, verbose_name="文件")),
+                ("size", models.PositiveBigIntegerField(default=0, verbose_name="大小")),
+                ("sha256", models.CharField(blank=True, max_length=64, verbose_name="SHA-256")),
+                ("files", models.PositiveIntegerField(default=0, verbose_name="文件数")),
+                ("error", models.TextField(blank=True, verbose_name="错误")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="申请时间")),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="campaigns.campaign",
+                        verbose_name="宣贯活动",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="申请人",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.orgunit",
+                        verbose_name="单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '检查材料包',
-                'verbose_name_plural': '检查材料包',
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['requester', 'created_at'], name='evidencepack_requester_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('status', 'done'), _negated=True), models.Q(('file_name', ''), _negated=True), _connector='OR'), name='evidencepack_done_has_file')],
+                "verbose_name": "检查材料包",
+                "verbose_name_plural": "检查材料包",
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["requester", "created_at"], name="evidencepack_requester_idx")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "done"), _negated=True),
+                            models.Q(("file_name", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="evidencepack_done_has_file",
+                    )
+                ],
             },
         ),
     ]
