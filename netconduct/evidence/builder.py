@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import itertools
 import json
 import time
@@ -27,7 +28,7 @@ from django.utils import timezone
 
 from netconduct.campaigns.exports import rollup_xlsx
 from netconduct.core.files import zip_entry_name
-from netconduct.core.xlsx import XlsxBook
+from netconduct.core.xlsx import XlsxBook, is_formula_like
 from netconduct.documents.output import document_pdf
 from netconduct.pledges.exports import pledges_xlsx
 from netconduct.studies.records import record_for, render_record_pdf
@@ -124,16 +125,42 @@ def _study_book(contents: C.PackContents) -> bytes:
     return book.to_bytes()
 
 
+OUTSTANDING_HEADERS = ["单位", "姓名", "工号", "宣贯活动", "未完成事项", "缺席学习原因"]
+OUTSTANDING_WIDTHS = [30, 12, 12, 34, 40, 50]
+
+
 def _outstanding_book(contents: C.PackContents, *, viewer, reasons: dict[int, str]) -> bytes:
-    book = XlsxBook()
-    sheet = book.sheet(
-        "未完成人员",
-        ["单位", "姓名", "工号", "宣贯活动", "未完成事项", "缺席学习原因"],
-        caption=contents.title,
-    )
+    """Everyone not done, streamed row by row into a write-only workbook (a committee can have 100,000 of them;
+    `XlsxBook` would keep every row to fit the columns, so the widths here are fixed). Text that reads as a formula
+    is stored as text, as `core.xlsx` does."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook(write_only=True)
+    ws = book.create_sheet("未完成人员")
+    for i, width in enumerate(OUTSTANDING_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A3"
+
+    def cell(value: str, *, bold: bool = False):
+        item = WriteOnlyCell(ws, value)
+        if bold:
+            item.font = Font(bold=True)
+        if is_formula_like(value):
+            item.data_type = "s"
+            item.quotePrefix = True
+        return item
+
+    ws.append([cell(contents.title, bold=True)])
+    ws.append([cell(h, bold=True) for h in OUTSTANDING_HEADERS])
     for o in C.outstanding(contents, viewer=viewer, reasons=reasons):
-        sheet.append([o.unit_name, o.name, o.employee_no, o.campaign, o.missing, o.absence])
-    return book.to_bytes()
+        row = [o.unit_name, o.name, o.employee_no, o.campaign, o.missing, o.absence]
+        ws.append([cell(v) if is_formula_like(v) else v for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def build_pack(

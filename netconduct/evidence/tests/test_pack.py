@@ -80,6 +80,20 @@ def test_the_pack_holds_the_sealed_summary_first_then_the_tree_and_a_signed_mani
         "未完成人员及原因.xlsx",
     }
 
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(
+        io.BytesIO(archive.read("04-完成情况/未完成人员及原因.xlsx")), read_only=True
+    ).active
+    rows = [tuple(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[1] == ("单位", "姓名", "工号", "宣贯活动", "未完成事项", "缺席学习原因")
+    absent = next(r for r in rows if len(r) > 1 and r[1] == "赵请假")
+    assert (
+        absent[0] == "甲醇厂第一党支部"
+        and "未签订承诺书" in absent[4]
+        and absent[5].startswith("请假：外出培训")
+    )
+
     manifest = json.loads(archive.read("manifest.json"))
     listed = {e["path"]: e for e in manifest["files"]}
     assert set(listed) == set(names) - {"manifest.json", "manifest.json.p7s"}
