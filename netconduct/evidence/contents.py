@@ -264,7 +264,13 @@ def session_records(contents: PackContents, *, chunk: int = 100) -> Iterator[Stu
         _sessions(contents.unit, contents.year, contents.campaigns, contents.campaign)
         .select_related("unit", "host", "recorder", "reviewed_by")
         .prefetch_related(
-            Prefetch("attendance", queryset=Attendance.objects.select_related("person")),
+            # only what the record prints: a person row carries much more (sealed ID numbers among it)
+            Prefetch(
+                "attendance",
+                queryset=Attendance.objects.select_related("person").only(
+                    "session_id", "person_id", "status", "reason", "person__name", "person__name_pinyin"
+                ),
+            ),
             "evidence",
             "documents",
         )
