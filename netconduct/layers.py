@@ -1,7 +1,7 @@
 """The order of the house, written down once: every app may import only from apps on a lower floor.
 
     core ← org ← accounts ← notifications ← documents ← campaigns ← studies, pledges, registry, reports, selfcheck
-         ← webhooks ← api ← backup, ops ← home
+         ← evidence ← webhooks ← api ← backup, ops ← home
 
 - core: the ground floor (audit chain, crypto, files, exceptions, forms helpers, template tags); imports no app.
 - org: the organisation tree, people, roster import, and access control: role grants and the one scoping function.
@@ -11,6 +11,7 @@
 - documents: notices, norms, official-format output.
 - campaigns: conveying documents to everyone in a scope, each person's progress, the campaign reminders.
 - studies, pledges, registry, reports, selfcheck: the other domains, side by side; none imports another.
+- evidence: the inspection evidence pack (检查材料包), gathered from the domains below into one sealed zip.
 - api: the REST API (/api/v1/) over the domains' selectors and services, and its keys.
 - webhooks: outgoing events; the domains announce them through core.events, this app records and sends them.
 - backup, ops: operations, side by side. backup: backups and restores of the whole installation (and the jobs the
@@ -39,6 +40,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("documents",),
     ("campaigns",),
     ("studies", "pledges", "registry", "reports", "selfcheck"),
+    ("evidence",),
     ("webhooks",),
     ("api",),
     ("backup", "ops"),

@@ -20,6 +20,7 @@ urlpatterns = [
     path("pledges/", include("netconduct.pledges.urls")),
     path("registry/", include("netconduct.registry.urls")),
     path("reports/", include("netconduct.reports.urls")),
+    path("evidence/", include("netconduct.evidence.urls")),
     path("api/", include("netconduct.api.urls")),
     path("webhooks/", include("netconduct.webhooks.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

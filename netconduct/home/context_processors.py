@@ -26,6 +26,8 @@ def navigation(request):
         items.append((_("举报处理"), reverse("reports:handle_list"), "report.handle"))
     if scoping.has_any(user, "session.view"):
         items.append((_("学习"), reverse("studies:session_list"), "session.view"))
+    if scoping.has_any(user, "evidence.pack"):
+        items.append((_("检查材料"), reverse("evidence:pack_list"), "evidence.pack"))
     if scoping.has_any(user, "org.view"):
         items.append((_("组织"), reverse("org:tree"), "org.view"))
     if scoping.has_any(user, "person.view"):

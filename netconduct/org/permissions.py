@@ -46,6 +46,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "report.stats": STAFF,
     "case.violation": frozenset({R.INSPECTOR}),
     "case.support": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.SECRETARY, R.INSPECTOR}),
+    # the inspection evidence pack (issue 19): staff, and discipline inspectors, who read such packs on inspection
+    "evidence.pack": frozenset({R.SYSADMIN, R.UNIT_ADMIN, R.INSPECTOR}),
     # outgoing events (issue 17): subscriptions to a unit subtree's events, their delivery log and replays
     "event.manage": frozenset({R.SYSADMIN}),
     # operations: the scheduled jobs' page (notifications/views_jobs.py)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "netconduct.pledges",
     "netconduct.registry",
     "netconduct.reports",
+    "netconduct.evidence",
     "netconduct.api",
     "netconduct.webhooks",
     "netconduct.backup",

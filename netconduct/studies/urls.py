@@ -3,7 +3,7 @@ room."""
 
 from django.urls import path
 
-from . import views
+from . import records, views
 
 app_name = "studies"
 
@@ -24,6 +24,7 @@ urlpatterns = [
         views.session_evidence_file,
         name="session_evidence_file",
     ),
+    path("sessions/<int:pk>/record/", records.session_record, name="session_record"),
     path("sessions/<int:pk>/submit/", views.session_submit, name="session_submit"),
     path("sessions/<int:pk>/review/", views.session_review, name="session_review"),
 ]

@@ -253,6 +253,8 @@ ACTIONS = {
     "pledge.scan_upload": _("上传纸质承诺书扫描件"),
     "pledge.scan_ignore": _("忽略扫描页"),
     "pledge.export": _("导出承诺书"),
+    "evidence.request": _("生成检查材料包"),
+    "evidence.download": _("下载检查材料包"),
     "reminders.run": _("发送提醒"),
     "delivery.retry": _("重发通知"),
     "webhook.create": _("添加群机器人"),

@@ -129,3 +129,7 @@ CASES = [
         data=lambda w: {"decision": "accept"},
     ),
 ]
+
+CASES.append(
+    UrlCase("studies:session_record", BRANCH_READERS, inside=_pk(inside), outside=_pk(outside)),
+)
