@@ -515,6 +515,41 @@ def account_reactivate(*, actor, person: Person):
 # ---------------------------------------------------------------------------------------------------- profile
 
 
+def language_codes() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+@transaction.atomic
+def account_language_set(*, actor, language: str) -> User:
+    """The language a person's pages are shown in, kept on their account: it follows them to every browser and is
+    applied on every request (accounts.middleware.AccountLanguageMiddleware)."""
+    if actor is None or not actor.is_authenticated:
+        raise PermissionRefused(_("请先登录。"))
+    if language not in language_codes():
+        raise ApplicationError(
+            _("不支持的语言：%(language)s。") % {"language": language[:20]}, field="language"
+        )
+    user = get_user_model().objects.select_for_update().get(pk=actor.pk)
+    if user.language != language:
+        before = {"language": user.language}
+        user.language = language
+        user.save(update_fields=["language"])
+        audit_record(
+            actor=actor,
+            change=Change(
+                "account.language",
+                USER_TYPE,
+                user.pk,
+                user.get_username(),
+                "",
+                before,
+                {"language": language},
+            ),
+        )
+    actor.language = language
+    return user
+
+
 @transaction.atomic
 def profile_update(*, actor, email: str, email_notifications: bool) -> User:
     """A person's own address and channels. The address is kept on their Person (the one source the roster and the

@@ -143,6 +143,7 @@ ACTIONS = {
     "account.deactivate": _("停用账号"),
     "account.reactivate": _("恢复账号"),
     "account.profile": _("修改个人设置"),
+    "account.language": _("切换界面语言"),
     "document.create": _("起草文件"),
     "document.update": _("修改草稿"),
     "document.set_norms": _("导入条文"),
