@@ -156,7 +156,7 @@ def test_every_page_in_english_shows_no_chinese_but_data(case: UrlCase, world: W
             type(user).objects.filter(pk=user.pk).update(language="en")
             client = Client()
             testing.login(client, user)
-            visitors.append((role, client))
+            visitors.append((role, _english(client)))
     if case.public:
         visitors.append(("anonymous", _english(Client())))
     failures = []
