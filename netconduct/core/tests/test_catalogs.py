@@ -77,13 +77,14 @@ def test_a_msgid_has_one_translation_across_catalogs():
             if not entry.translated or entry.fuzzy:
                 continue
             value = "\x00".join(entry.msgstr)
-            if entry.key in seen and seen[entry.key][0] != value:
-                other, where = seen[entry.key]
+            key = entry.key + ("\x00" if entry.msgid_plural is not None else "")  # gettext keeps the two apart
+            if key in seen and seen[key][0] != value:
+                other, where = seen[key]
                 clashes.append(
                     f"{entry.key[:40]!r}: {value[:40]!r} ({po.relative_to(PACKAGE)}) vs "
                     f"{other[:40]!r} ({where.relative_to(PACKAGE)})"
                 )
-            seen.setdefault(entry.key, (value, po))
+            seen.setdefault(key, (value, po))
     assert not clashes, (
         "the same msgid is translated differently (give one a context, or agree):\n" + "\n".join(clashes)
     )
