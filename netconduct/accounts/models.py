@@ -42,8 +42,8 @@ class ActivationCode(models.Model):
     """
 
     class Purpose(models.TextChoices):
-        ACTIVATE = "activate", "开通账号"
-        RESET = "reset", "重置登录"
+        ACTIVATE = "activate", _("开通账号")
+        RESET = "reset", _("重置登录")
 
     person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="activation_codes")
     purpose = models.CharField(max_length=16, choices=Purpose.choices)
@@ -59,8 +59,8 @@ class ActivationCode(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "激活码"
-        verbose_name_plural = "激活码"
+        verbose_name = _("激活码")
+        verbose_name_plural = _("激活码")
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} · {self.person_id}"

@@ -7,10 +7,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from netconduct.core import bulk, crypto
 from netconduct.core.audit import Change, audit_events_bulk, audit_record, audit_record_many
@@ -596,7 +597,8 @@ def access_end(*, actor, leavers: list[Person]) -> list[Change]:
     grants = list(
         RoleGrant.objects.filter(user_id__in=list(by_user)).select_related("unit", "user").order_by("pk")
     )
-    reason = {uid: str(PersonStatus(p.status).label) for uid, p in by_user.items()}
+    with translation.override(settings.LANGUAGE_CODE):  # stored in the audit record, which is kept in Chinese
+        reason = {uid: str(PersonStatus(p.status).label) for uid, p in by_user.items()}
     for grant in grants:
         changes.append(
             Change(

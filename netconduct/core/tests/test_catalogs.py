@@ -77,7 +77,9 @@ def test_a_msgid_has_one_translation_across_catalogs():
             if not entry.translated or entry.fuzzy:
                 continue
             value = "\x00".join(entry.msgstr)
-            key = entry.key + ("\x00" if entry.msgid_plural is not None else "")  # gettext keeps the two apart
+            key = entry.key + (
+                "\x00" if entry.msgid_plural is not None else ""
+            )  # gettext keeps the two apart
             if key in seen and seen[key][0] != value:
                 other, where = seen[key]
                 clashes.append(

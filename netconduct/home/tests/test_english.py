@@ -27,12 +27,16 @@ from netconduct.core.url_matrix import ROLES, UrlCase
 from netconduct.home.tests.test_url_matrix import CASES, World, _in_rollback, world  # noqa: F401 (a fixture)
 
 # Ideographs and the full-width punctuation that only Chinese text uses.
-CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60]+")
+CJK = re.compile(r"[\u3001-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60]+")
 IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 ATTRIBUTES = {"title", "aria-label", "placeholder", "alt", "value", "hx-confirm"}
 SKIPPED = {"script", "style", "template"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 GET_CASES = [c for c in CASES if c.method == "get"]
+# Chinese that an English page must show as it is, with the reason.
+LITERALS = {
+    "宣贯提醒": "the keyword of the messages sent to group robots, which a robot's keyword filter must be set to",
+}
 
 
 class _VisibleText(HTMLParser):
@@ -119,7 +123,7 @@ def untranslated(html: str, data: str) -> list[str]:
     for text in parser.texts:
         for run in CJK.findall(text):
             if IDEOGRAPH.search(run):
-                if run in data:
+                if run in data or run in LITERALS:
                     continue
             elif text.strip() in data and IDEOGRAPH.search(text):
                 continue  # punctuation inside a stored string shown on its own
