@@ -5,6 +5,7 @@
     python scripts/i18n.py status [APP ...]    # untranslated and fuzzy entries per catalog
     python scripts/i18n.py todo APP            # the untranslated msgids of one catalog, as JSON
     python scripts/i18n.py apply APP FILE      # fill msgstrs from a JSON object {msgid: msgstr or [forms]}
+    python scripts/i18n.py api-strings         # list the OpenAPI document's texts in api/docs_strings.py
 
 APP is an app of netconduct (core, org, ...) or `project` (netconduct/templates and the project's own modules,
 whose catalog is LOCALE_PATHS: netconduct/locale). No APP: every app that has a catalog, and the project.
@@ -136,7 +137,33 @@ def apply(app: str, source: Path) -> None:
     po.write_text("\n\n".join(out), encoding="utf-8")
 
 
+def api_strings() -> None:
+    """Write api/docs_strings.py: the OpenAPI document's texts as msgids, so that the documentation page (which
+    shows them in the reader's language) has them in the api catalog. Run before `extract api`."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "netconduct.settings.test")
+    import django
+
+    django.setup()
+    from netconduct.api.views import docs_strings
+
+    lines = [
+        '"""The texts of the OpenAPI document, for makemessages: the documentation page (api/views.py `docs`) shows',
+        'them in the reader\'s language. Written by `python scripts/i18n.py api-strings`; do not edit."""',
+        "",
+        "from django.utils.translation import gettext_noop",
+        "",
+        "STRINGS = [",
+        *[f"    gettext_noop({json.dumps(text, ensure_ascii=False)})," for text in docs_strings()],
+        "]",
+        "",
+    ]
+    (PACKAGE / "api" / "docs_strings.py").write_text("\n".join(lines), encoding="utf-8")
+
+
 def main(argv: list[str]) -> int:
+    if argv and argv[0] == "api-strings":
+        api_strings()
+        return 0
     if not argv or argv[0] not in ("extract", "compile", "status", "todo", "apply"):
         print(__doc__)
         return 2
