@@ -12,7 +12,7 @@ from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -205,12 +205,16 @@ def language(request: HttpRequest) -> HttpResponse:
     browser) and in a cookie for everyone, then back to the page it was pressed on."""
     code = request.POST.get("language", "")
     next_url = _next_url(request)
+    if not next_url.startswith(
+        "/"
+    ):  # a path of this site only (redirect() would try a bare word as a view name)
+        next_url = resolve_url("home")
     if code not in services.language_codes():
-        return redirect(next_url)
+        return HttpResponseRedirect(next_url)
     if request.user.is_authenticated:
         services.account_language_set(actor=request.user, language=code)
     translation.activate(code)
-    return set_language_cookie(redirect(next_url), code)
+    return set_language_cookie(HttpResponseRedirect(next_url), code)
 
 
 # ---------------------------------------------------------------------------------------------------- TOTP

@@ -488,14 +488,14 @@ def account_reach_problem(actor, user_ids: Iterable[int]) -> str | None:
         sysadmin_over = scoping.holds_role_over(actor, Role.SYSADMIN, path)
         if role == Role.SYSADMIN:
             if not sysadmin_over:
-                return "该人员持有系统管理员角色，只能由其上级系统管理员办理。"
+                return _("该人员持有系统管理员角色，只能由其上级系统管理员办理。")
         elif role in SENSITIVE_ROLES:
             if not sysadmin_over:
-                return "该人员持有纪检监察等可查阅举报、案件的角色，只能由系统管理员办理。"
+                return _("该人员持有纪检监察等可查阅举报、案件的角色，只能由系统管理员办理。")
         elif not sysadmin_over and not any(
             path.startswith(p) and path != p for p in scoping.scope_for(actor, "grant.manage").paths
         ):
-            return (
+            return _(
                 "该人员的账号在您的同级或上级组织持有管理或书记等角色，"
                 "请由有权授予这些角色的管理员（您的上级）办理。"
             )

@@ -69,6 +69,8 @@ def test_an_unknown_language_or_an_outside_address_changes_nothing(accounts):
     assert accounts.member.language == ""
     assert settings.LANGUAGE_COOKIE_NAME not in client.cookies
     assert client.get(SWITCH).status_code == 405
+    response = client.post(SWITCH, {"language": "en", "next": "99999999999999999999"})
+    assert response.status_code == 302 and response["Location"] == "/"
 
 
 def test_the_service_refuses_anonymous_callers_and_unknown_languages(accounts):
