@@ -65,7 +65,7 @@ def key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         services.api_key_revoke,
         actor=request.user,
         key=key,
-        success=f"密钥“{key.name}”已吊销。",
+        success=gettext("密钥“%(name)s”已吊销。") % {"name": key.name},
         to="api:keys",
     )
 
