@@ -39,6 +39,8 @@ def test_a_signed_in_person_keeps_the_language_on_the_account(accounts):
     client = Client()
     testing.login(client, accounts.member)
     assert 'value="en"' in client.get(reverse("home")).content.decode()
+    profile = client.get(reverse("accounts:profile")).content.decode()
+    assert '<option value="en" lang="en">English</option>' in profile  # and on the settings page, as a choice
     response = client.post(SWITCH, {"language": "en", "next": reverse("accounts:profile")})
     assert response["Location"] == reverse("accounts:profile")
     accounts.member.refresh_from_db()
