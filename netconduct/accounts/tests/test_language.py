@@ -91,7 +91,7 @@ def test_the_service_refuses_anonymous_callers_and_unknown_languages(accounts):
         ("en", "5 Mar 2026 · 5 Mar 2026 09:07 · 5 Mar · March 2026"),
     ],
 )
-def test_dates_follow_the_language(language, expected):
+def test_dates_follow_the_language(language, expected):  # and numbers: see below
     when = dt.datetime(2026, 3, 5, 9, 7, tzinfo=dt.UTC)
     template = Template(
         '{% load tz %}{% timezone "UTC" %}{{ d|date:"DATE_FORMAT" }} · {{ d|date:"DATETIME_FORMAT" }} · '
@@ -99,3 +99,12 @@ def test_dates_follow_the_language(language, expected):
     )
     with translation.override(language):
         assert template.render(Context({"d": when})) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("zh-hans", "1234567 · 12.5"), ("en", "1,234,567 · 12.5")]
+)
+def test_numbers_follow_the_language(language, expected):
+    template = Template("{% load humanize %}{{ n|intcomma }} · {{ x }}")
+    with translation.override(language):
+        assert template.render(Context({"n": 1234567, "x": 12.5})) == expected
