@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
@@ -170,7 +171,8 @@ class Person(models.Model):
 
 
 def person_choice_label(name: str, employee_no: str | None, unit_name: str) -> str:
-    return f"{name}（{' · '.join(part for part in (employee_no, unit_name) if part)}）"
+    details = " · ".join(part for part in (employee_no, unit_name) if part)
+    return gettext("%(name)s（%(details)s）") % {"name": name, "details": details}
 
 
 class RoleGrant(models.Model):
