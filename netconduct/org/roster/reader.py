@@ -26,6 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from netconduct.core.exceptions import ApplicationError
 from netconduct.core.ooxml import bomb_part, bomb_refusal, declared_dtd_part, dtd_refusal
@@ -243,13 +244,13 @@ def _check_zip(path: Path, suffix: str, max_bytes: int) -> None:
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
         raise ApplicationError(NOT_A_SPREADSHEET, field="file") from None
     if dtd_part is not None:
-        raise ApplicationError(dtd_refusal("文件", dtd_part), field="file")
+        raise ApplicationError(dtd_refusal(pgettext("upload", "文件"), dtd_part), field="file")
     names = {info.filename.lower() for info in infos}
     if any(n.endswith("vbaproject.bin") for n in names) or any(n.startswith("basic/") for n in names):
         raise ApplicationError(MACRO, field="file")
     total = sum(info.file_size for info in infos)
     if bomb is not None:
-        raise ApplicationError(bomb_refusal("文件", *bomb), field="file")
+        raise ApplicationError(bomb_refusal(pgettext("upload", "文件"), *bomb), field="file")
     if total > max_bytes * 50:
         raise ApplicationError(
             _("文件解压后约 %(value)s MB，超出上限，疑似压缩炸弹，已拒绝读取。")
