@@ -32,7 +32,7 @@ from . import inapp, signin
 
 class DingTalk(inapp.Platform):
     key = "dingtalk"
-    label = "钉钉"
+    label = _("钉钉")
     ua_marker = "dingtalk"
     expired_token_codes = frozenset({42001, 40014, 88})
     rate_limit_codes = frozenset({90018, 90002})

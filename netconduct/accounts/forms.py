@@ -195,14 +195,14 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
 
 class ProfileForm(forms.Form):
     email = forms.CharField(
-        label="电子邮箱",
+        label=_("电子邮箱"),
         max_length=254,
         required=False,
         widget=forms.EmailInput(attrs={"class": "form-control", "autocomplete": "email"}),
-        help_text="用于接收邮件提醒；留空则只在平台内提醒。",
+        help_text=_("用于接收邮件提醒；留空则只在平台内提醒。"),
     )
     email_notifications = forms.BooleanField(
-        label="同时用邮件提醒我",
+        label=_("同时用邮件提醒我"),
         required=False,
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 
 from netconduct.org.choices import Role
 
@@ -16,6 +18,7 @@ EXEMPT_PREFIXES = (
     "/static/",
     "/healthz",
     "/i18n/",
+    "/accounts/language/",
 )
 
 
@@ -46,3 +49,38 @@ class RequireSecondFactorMiddleware:
         ):
             return redirect(f"{reverse('accounts:otp')}?next={request.get_full_path()}")
         return self.get_response(request)
+
+
+def set_language_cookie(response, language: str):
+    """The cookie LocaleMiddleware reads, set as Django's own set_language view sets it."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
+
+
+class AccountLanguageMiddleware:
+    """The language kept on a signed-in person's account wins over the browser's cookie and Accept-Language
+    (LocaleMiddleware, which runs before authentication). The cookie is brought in line, so the sign-in page after
+    signing out stays in the person's language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        if language and language != getattr(request, "LANGUAGE_CODE", None):
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        if language and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
+            set_language_cookie(response, language)
+        return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
@@ -12,13 +13,15 @@ class User(AbstractUser):
     person's address (Person.email is the one kept); an account without a person keeps its own."""
 
     email_notifications = models.BooleanField(
-        "邮件提醒", default=True, help_text="关闭后只在平台内提醒，不再发送邮件。"
+        _("邮件提醒"), default=True, help_text=_("关闭后只在平台内提醒，不再发送邮件。")
     )
+    # One of settings.LANGUAGES; empty follows the browser (its cookie, then Accept-Language).
+    language = models.CharField(_("界面语言"), max_length=10, blank=True, default="")
 
     class Meta(AbstractUser.Meta):
         ordering = ["username"]
-        verbose_name = "账号"
-        verbose_name_plural = "账号"
+        verbose_name = _("账号")
+        verbose_name_plural = _("账号")
 
     def __str__(self) -> str:
         return self.display_name
@@ -39,8 +42,8 @@ class ActivationCode(models.Model):
     """
 
     class Purpose(models.TextChoices):
-        ACTIVATE = "activate", "开通账号"
-        RESET = "reset", "重置登录"
+        ACTIVATE = "activate", _("开通账号")
+        RESET = "reset", _("重置登录")
 
     person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="activation_codes")
     purpose = models.CharField(max_length=16, choices=Purpose.choices)
@@ -56,8 +59,8 @@ class ActivationCode(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "激活码"
-        verbose_name_plural = "激活码"
+        verbose_name = _("激活码")
+        verbose_name_plural = _("激活码")
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} · {self.person_id}"

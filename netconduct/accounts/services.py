@@ -75,7 +75,7 @@ def _check_may_reset(actor, user) -> None:
     """A slip hands the account to whoever holds it, so it may not reach above the issuer's own powers (see
     org.services.account_reach_problem: no peer's, no superior's, no inspector's unless a system administrator)."""
     if user.is_superuser and not actor.is_superuser:
-        raise PermissionRefused("该账号为超级管理员账号，只有超级管理员可以为其重置登录。")
+        raise PermissionRefused(_("该账号为超级管理员账号，只有超级管理员可以为其重置登录。"))
     problem = org_services.account_reach_problem(actor, [user.pk])
     if problem:
         raise PermissionRefused(problem)
@@ -89,7 +89,7 @@ def activation_issue(*, actor, people: Iterable[Person], purpose: str) -> list[I
     those who have none. The caller compares what it asked for with what it got.
     """
     if purpose not in ActivationCode.Purpose.values:
-        raise ApplicationError("用途不正确。", field="purpose")
+        raise ApplicationError(_("用途不正确。"), field="purpose")
     ids = sorted({p.pk for p in people})
     locked = list(
         Person.objects.select_for_update(of=("self",))
@@ -360,11 +360,11 @@ def activation_redeem(
     if token:
         found = selectors.activation_code_for_token(token)
         if found is None:
-            raise ApplicationError("激活链接无效，请核对或改为输入激活码。")
+            raise ApplicationError(_("激活链接无效，请核对或改为输入激活码。"))
     elif identifier and code:
         found = activation_check(identifier=identifier, code=code)
     else:
-        raise ApplicationError("请提供激活链接或激活码。")
+        raise ApplicationError(_("请提供激活链接或激活码。"))
     activation = ActivationCode.objects.select_for_update().get(pk=found.pk)
     person = (
         Person.objects.select_for_update(of=("self",))
@@ -424,7 +424,7 @@ def activation_redeem(
 def password_change(*, actor, user, new_password: str):
     """The account holder sets a new password (the form has checked the old one). Other sessions end."""
     if actor is None or actor.pk != user.pk:
-        raise PermissionRefused("只能修改自己的密码。")
+        raise PermissionRefused(_("只能修改自己的密码。"))
     _validate_password(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password"])
@@ -453,9 +453,9 @@ def totp_device_confirm(*, actor, device: TOTPDevice, token: str) -> TOTPDevice:
     throttling, which a rollback would undo.
     """
     if device.user_id != actor.pk or device.confirmed:
-        raise PermissionRefused("该验证器不属于当前账号。")
+        raise PermissionRefused(_("该验证器不属于当前账号。"))
     if not device.verify_token(token):
-        raise ApplicationError("验证码不正确，请查看身份验证器上当前显示的6位数字后重试。", field="token")
+        raise ApplicationError(_("验证码不正确，请查看身份验证器上当前显示的6位数字后重试。"), field="token")
     with transaction.atomic():
         return _totp_device_confirmed(actor=actor, device=device)
 
@@ -463,7 +463,7 @@ def totp_device_confirm(*, actor, device: TOTPDevice, token: str) -> TOTPDevice:
 def _totp_device_confirmed(*, actor, device: TOTPDevice) -> TOTPDevice:
     device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
     if TOTPDevice.objects.filter(user=actor, confirmed=True).exists():
-        raise ApplicationError("您已绑定身份验证器，请直接输入验证码。")
+        raise ApplicationError(_("您已绑定身份验证器，请直接输入验证码。"))
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=actor, confirmed=False).exclude(pk=device.pk).delete()
@@ -490,11 +490,13 @@ def account_reactivate(*, actor, person: Person):
     scoping.require(actor, selectors.ACTION, person.unit.path)
     user = person.user
     if user is None:
-        raise ApplicationError("该人员还没有账号，请打印激活凭条开通。")
+        raise ApplicationError(_("该人员还没有账号，请打印激活凭条开通。"))
     if user.is_active:
-        raise ApplicationError("该账号并未停用。")
+        raise ApplicationError(_("该账号并未停用。"))
     if person.status != PersonStatus.ACTIVE:
-        raise ApplicationError(f"该人员状态为“{person.get_status_display()}”，请先将其状态改为在岗。")
+        raise ApplicationError(
+            _("该人员状态为“%(status)s”，请先将其状态改为在岗。") % {"status": person.get_status_display()}
+        )
     _check_may_reset(actor, user)
     user.is_active = True
     user.save(update_fields=["is_active"])
@@ -515,12 +517,47 @@ def account_reactivate(*, actor, person: Person):
 # ---------------------------------------------------------------------------------------------------- profile
 
 
+def language_codes() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+@transaction.atomic
+def account_language_set(*, actor, language: str) -> User:
+    """The language a person's pages are shown in, kept on their account: it follows them to every browser and is
+    applied on every request (accounts.middleware.AccountLanguageMiddleware)."""
+    if actor is None or not actor.is_authenticated:
+        raise PermissionRefused(_("请先登录。"))
+    if language not in language_codes():
+        raise ApplicationError(
+            _("不支持的语言：%(language)s。") % {"language": language[:20]}, field="language"
+        )
+    user = get_user_model().objects.select_for_update().get(pk=actor.pk)
+    if user.language != language:
+        before = {"language": user.language}
+        user.language = language
+        user.save(update_fields=["language"])
+        audit_record(
+            actor=actor,
+            change=Change(
+                "account.language",
+                USER_TYPE,
+                user.pk,
+                user.get_username(),
+                "",
+                before,
+                {"language": language},
+            ),
+        )
+    actor.language = language
+    return user
+
+
 @transaction.atomic
 def profile_update(*, actor, email: str, email_notifications: bool) -> User:
     """A person's own address and channels. The address is kept on their Person (the one source the roster and the
     person form also write) and copied to the account, which reminders read."""
     if actor is None or not actor.is_authenticated:
-        raise PermissionRefused("请先登录。")
+        raise PermissionRefused(_("请先登录。"))
     try:
         email = clean_email(email or "")
     except ValidationError as exc:

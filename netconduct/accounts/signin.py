@@ -84,7 +84,8 @@ def signin_methods_enabled() -> list[SigninMethod]:
 def signin_method_label(key: str) -> str:
     """The Chinese name of a method key (as stored on a session or in an event); the key itself if unknown."""
     method = _METHODS.get(key or "")
-    return str(method.label) if method is not None else (key or "")
+    # lazy: shown in the reader's language, stored in audit events in Chinese (core.audit records in LANGUAGE_CODE)
+    return method.label if method is not None else (key or "")
 
 
 def signin_method_of(request: HttpRequest) -> str:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("otp/", views.otp_verify, name="otp"),
     path("otp/setup/", views.otp_setup, name="otp_setup"),
     path("profile/", views.profile, name="profile"),
+    path("language/", views.language, name="language"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("units/", views.activation_units, name="activation_units"),
     path("units/<int:pk>/sheet/", views.activation_sheet, name="activation_sheet"),

@@ -12,10 +12,10 @@ from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ from netconduct.core.links import absolute_url
 from netconduct.org import scoping
 
 from . import forms, ldap, oidc, selectors, services, signin
-from .middleware import needs_second_factor
+from .middleware import needs_second_factor, set_language_cookie
 from .models import ActivationCode
 
 BACKEND = "netconduct.accounts.backends.IdentifierBackend"
@@ -197,6 +197,24 @@ def profile(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("设置已保存。"))
             return redirect("accounts:profile")
     return _private(render(request, "accounts/profile.html", {"form": form}))
+
+
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """The language switch of every page: kept on the account of a signed-in person (so it follows them to any
+    browser) and in a cookie for everyone, then back to the page it was pressed on."""
+    code = request.POST.get("language", "")
+    next_url = _next_url(request)
+    if not next_url.startswith(
+        "/"
+    ):  # a path of this site only (redirect() would try a bare word as a view name)
+        next_url = resolve_url("home")
+    if code not in services.language_codes():
+        return HttpResponseRedirect(next_url)
+    if request.user.is_authenticated:
+        services.account_language_set(actor=request.user, language=code)
+    translation.activate(code)
+    return set_language_cookie(HttpResponseRedirect(next_url), code)
 
 
 # ---------------------------------------------------------------------------------------------------- TOTP

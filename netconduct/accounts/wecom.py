@@ -26,7 +26,7 @@ from . import inapp, signin
 
 class WeCom(inapp.Platform):
     key = "wecom"
-    label = "企业微信"
+    label = _("企业微信")
     ua_marker = "wxwork"
     expired_token_codes = frozenset({42001, 40014, 40001})
     rate_limit_codes = frozenset({45009, 45033})

@@ -15,8 +15,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 
 from netconduct.core import crypto
 from netconduct.core.audit import Change, audit_record
@@ -139,8 +141,10 @@ def people_sync(*, key: ApiKey, items: list[dict[str, Any]]) -> SyncResult:
     row_hashes: dict[
         int, str
     ] = {}  # item → its ID hash (clean: a batch that gets applied has no bad ID numbers)
-    political_labels = {value: str(label) for value, label in PoliticalStatus.choices}
-    status_labels = {value: str(label) for value, label in PersonStatus.choices}
+    # The roster importer reads the Chinese values a roster holds, whatever language the request asked for.
+    with translation.override(settings.LANGUAGE_CODE):
+        political_labels = {value: str(label) for value, label in PoliticalStatus.choices}
+        status_labels = {value: str(label) for value, label in PersonStatus.choices}
     for number, item in enumerate(items, 1):
         failed = len(errors)
         external_id = item.get("external_id") or ""

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from netconduct.core.actions import run_action
@@ -64,7 +65,7 @@ def key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         services.api_key_revoke,
         actor=request.user,
         key=key,
-        success=f"密钥“{key.name}”已吊销。",
+        success=gettext("密钥“%(name)s”已吊销。") % {"name": key.name},
         to="api:keys",
     )
 
@@ -109,13 +110,59 @@ def docs(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "api/docs.html",
-        {
-            "info": schema["info"],
-            "tags": tags,
-            "schemas": _schema_list(components),
-            "scopes": KeyScope.choices,
-        },
+        _translated(
+            {
+                "info": schema["info"],
+                "tags": tags,
+                "schemas": _schema_list(components),
+                "scopes": KeyScope.choices,
+            }
+        ),
     )
+
+
+# The human texts of the OpenAPI document (summaries, descriptions, titles, tags). openapi.json keeps them in Chinese
+# for the machines that read it; the page shows them in the reader's language, from the msgids that
+# api/docs_strings.py lists for makemessages (`python scripts/i18n.py api-strings` writes it).
+_TEXT_KEYS = ("summary", "description", "title", "tag")
+
+
+def _translated(value):
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if key in _TEXT_KEYS and isinstance(item, str) and item:
+                item = gettext(item)
+            else:
+                item = _translated(item)
+            if isinstance(key, str) and key and not key.isascii():  # the tags' names, keys of `tags`
+                key = gettext(key)
+            out[key] = item
+        return out
+    if isinstance(value, list | tuple):
+        return [_translated(v) for v in value]
+    return value
+
+
+def docs_strings() -> list[str]:
+    """Every text of the OpenAPI document that the documentation page translates, in a stable order."""
+    found: set[str] = set()
+
+    def walk(value) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in _TEXT_KEYS and isinstance(item, str) and item and not item.isascii():
+                    found.add(item)
+                elif key == "tags" and isinstance(item, list):
+                    found.update(t for t in item if isinstance(t, str) and not t.isascii())
+                else:
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(api.get_openapi_schema())
+    return sorted(found)
 
 
 def _ref(schema: dict, components: dict) -> tuple[str, dict]:

@@ -14,8 +14,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from . import bulk
 from .models import AuditEvent, AuditHead
@@ -113,7 +114,16 @@ def _lock_head() -> AuditHead:
 
 
 def audit_record_many(*, actor, changes: Iterable[Change]) -> list[AuditEvent]:
-    """Append events for many changes in one go (imports); same chain, one lock, one bulk insert."""
+    """Append events for many changes in one go (imports); same chain, one lock, one bulk insert.
+
+    The record is kept in the product's language (LANGUAGE_CODE) whatever the actor's interface language: labels
+    passed lazily, or computed while the changes are generated, are stored as Chinese, like the rest of the chain.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        return _record_many(actor, changes)
+
+
+def _record_many(actor, changes: Iterable[Change]) -> list[AuditEvent]:
     head = _lock_head()
     actor_id, actor_label = _actor_fields(actor)
     now = timezone.now()

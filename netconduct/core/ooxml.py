@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import zipfile
 
+from django.utils.translation import gettext
+
 HEAD_BYTES = 64 * 1024  # a DOCTYPE must come before the root element, so near the top of a part
 _MARKERS = tuple(
     marker.encode(encoding)
@@ -42,11 +44,15 @@ def bomb_part(archive: zipfile.ZipFile) -> tuple[str, float] | None:
 
 
 def bomb_refusal(what: str, part: str, ratio: float) -> str:
-    return f"{what}中的“{part}”解压后是压缩前的{ratio:,.0f}倍，疑似压缩炸弹，已拒绝读取。"
+    return gettext("%(what)s中的“%(part)s”解压后是压缩前的%(ratio)s倍，疑似压缩炸弹，已拒绝读取。") % {
+        "what": what,
+        "part": part,
+        "ratio": f"{ratio:,.0f}",
+    }
 
 
 def dtd_refusal(what: str, part: str) -> str:
-    return (
-        f"{what}的“{part}”部分含有文档类型声明（DOCTYPE/ENTITY）。正常的 Word、WPS、Excel 文件不会有这种内容，"
+    return gettext(
+        "%(what)s的“%(part)s”部分含有文档类型声明（DOCTYPE/ENTITY）。正常的 Word、WPS、Excel 文件不会有这种内容，"
         "它可用于攻击解析程序，已拒绝读取。请用 Word、WPS 或 Excel 重新“另存为”后再上传。"
-    )
+    ) % {"what": what, "part": part}

@@ -25,6 +25,7 @@ import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from netconduct.core.exceptions import ApplicationError
 
@@ -69,8 +70,10 @@ class Sanitised:
 
 def _too_large(label: str, width: int, height: int, field: str) -> ApplicationError:
     return ApplicationError(
-        f"图片“{label}”尺寸过大（{width}×{height}像素，上限{max_pixels() // 1_000_000}百万像素），"
-        "请截图或缩小后再上传。",
+        _(
+            "图片“%(label)s”尺寸过大（%(width)s×%(height)s像素，上限%(value)s百万像素），请截图或缩小后再上传。"
+        )
+        % {"label": label, "width": width, "height": height, "value": max_pixels() // 1_000_000},
         field=field,
     )
 
@@ -94,7 +97,8 @@ def open_image(data: bytes, *, label: str, field: str = "files", damaged: str = 
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ApplicationError(
-            f"图片“{label}”尺寸过大（超过{max_pixels() // 1_000_000}百万像素），请截图或缩小后再上传。",
+            _("图片“%(label)s”尺寸过大（超过%(value)s百万像素），请截图或缩小后再上传。")
+            % {"label": label, "value": max_pixels() // 1_000_000},
             field=field,
         ) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, MemoryError):
@@ -148,7 +152,8 @@ def pdf_page_count(data: bytes, *, label: str, field: str = "files") -> int:
                 document.close()
     except pdfium.PdfiumError:
         raise ApplicationError(
-            f"PDF“{label}”已损坏或设有密码，无法读取，请去除密码或重新生成后上传。", field=field
+            _("PDF“%(label)s”已损坏或设有密码，无法读取，请去除密码或重新生成后上传。") % {"label": label},
+            field=field,
         ) from None
 
 
@@ -174,7 +179,8 @@ def pdf_pages(data: bytes, *, label: str, field: str = "files", dpi: int = RENDE
                 document.close()
     except pdfium.PdfiumError:
         raise ApplicationError(
-            f"PDF“{label}”已损坏或设有密码，无法读取，请去除密码或重新生成后上传。", field=field
+            _("PDF“%(label)s”已损坏或设有密码，无法读取，请去除密码或重新生成后上传。") % {"label": label},
+            field=field,
         ) from None
 
 
@@ -222,10 +228,12 @@ def jpeg_pdf(pages: list[tuple[bytes, int, int]], dpi: int = RENDER_DPI) -> byte
 def sanitise_pdf(data: bytes, *, label: str, field: str = "files") -> bytes:
     count = pdf_page_count(data, label=label, field=field)
     if count == 0:
-        raise ApplicationError(f"PDF“{label}”没有页面。", field=field)
+        raise ApplicationError(_("PDF“%(label)s”没有页面。") % {"label": label}, field=field)
     if count > max_pdf_pages():
         raise ApplicationError(
-            f"PDF“{label}”有{count}页，超过{max_pdf_pages()}页，请只上传相关页面。", field=field
+            _("PDF“%(label)s”有%(count)s页，超过%(max_pdf_pages)s页，请只上传相关页面。")
+            % {"label": label, "count": count, "max_pdf_pages": max_pdf_pages()},
+            field=field,
         )
     pages: list[tuple[bytes, int, int]] = []
     for image in pdf_pages(data, label=label, field=field):
@@ -261,10 +269,11 @@ def read_checked(upload, *, label: str, limit: int, field: str = "files") -> byt
     """The upload's bytes after its size was checked against `limit` (never read when too large)."""
     size = upload.size
     if not size:
-        raise ApplicationError(f"文件“{label}”是空的。", field=field)
+        raise ApplicationError(_("文件“%(label)s”是空的。") % {"label": label}, field=field)
     if size > limit:
         raise ApplicationError(
-            f"文件“{label}”有{size / 1048576:.1f} MB，超过{limit / 1048576:.0f} MB，请压缩后再上传。",
+            _("文件“%(label)s”有%(value).1f MB，超过%(value2).0f MB，请压缩后再上传。")
+            % {"label": label, "value": size / 1048576, "value2": limit / 1048576},
             field=field,
         )
     upload.seek(0)

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from netconduct.campaigns import selectors as campaign_selectors
 from netconduct.notifications import selectors as notification_selectors
@@ -92,43 +95,50 @@ def member_home(*, user) -> MemberHome | None:
     for target in campaign_selectors.my_open_tasks(user=user):
         campaign = target.campaign
         task_url = reverse("campaigns:my_task", kwargs={"pk": target.pk})
-        since, deadline, named = campaign.launched_at, campaign.deadline, f"《{campaign.title}》"
+        since, deadline, named = (
+            campaign.launched_at,
+            campaign.deadline,
+            _("《%(title)s》") % {"title": campaign.title},
+        )
         if campaign.requires_read and target.read_at is None:
-            owed.append(Owed("read", "阅读并确认传达文件", task_url, deadline, since, named))
+            owed.append(Owed("read", _("阅读并确认传达文件"), task_url, deadline, since, named))
         if campaign.requires_pledge and target.pledged_at is None:
             url = reverse("pledges:sign", kwargs={"target_pk": target.pk})
-            owed.append(Owed("pledge", "签订承诺书", url, deadline, since, f"{named}，在手机上签名即可"))
+            note = _("%(named)s，在手机上签名即可") % {"named": named}
+            owed.append(Owed("pledge", pgettext("to do", "签订承诺书"), url, deadline, since, note))
         if campaign.requires_study and target.studied_at is None:
-            owed.append(Owed("study", "参加专题学习", task_url, deadline, since, f"{named}，参加支部的学习"))
+            note = _("%(named)s，参加支部的学习") % {"named": named}
+            owed.append(Owed("study", _("参加专题学习"), task_url, deadline, since, note))
     for session in study_selectors.my_upcoming_sessions(user=user):
         when = timezone.localtime(session.starts_at)
         place = f" · {session.place}" if session.place else ""
         owed.append(
             Owed(
                 "session",
-                f"学习：{session.topic}",
+                _("学习：%(topic)s") % {"topic": session.topic},
                 "",
                 when.date(),
                 session.created_at,
-                f"{when:%m月%d日 %H:%M}{place}，到场后扫描现场二维码签到",
+                _("%(when)s%(place)s，到场后扫描现场二维码签到")
+                % {"when": date_format(when, "MONTH_DAY_FORMAT") + when.strftime(" %H:%M"), "place": place},
             )
         )
     for case in case_selectors.my_cases_owing_statement(user=user):
         owed.append(
             Owed(
                 "statement",
-                "就有关情况作出说明",
+                _("就有关情况作出说明"),
                 reverse("reports:my_case", kwargs={"pk": case.pk}),
                 case.statement_due,
                 case.step_since,
-                f"案件{case.reference}",
+                _("案件%(reference)s") % {"reference": case.reference},
             )
         )
     for item in registry_selectors.my_review_items(viewer=user):
         owed.append(
             Owed(
                 "review",
-                f"账号“{item.account.name}”年检",
+                _("账号“%(name)s”年检") % {"name": item.account.name},
                 reverse("registry:review_answer", kwargs={"pk": item.pk}),
                 item.round.deadline,
                 item.round.created_at,

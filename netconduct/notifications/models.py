@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from netconduct.core import crypto
 from netconduct.org.models import OrgUnit
@@ -16,16 +17,16 @@ class Notification(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     key = models.CharField(max_length=200, unique=True)
-    title = models.CharField("标题", max_length=200)
-    body = models.TextField("内容", blank=True)
-    url = models.CharField("链接", max_length=300, blank=True)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "站内通知"
-        verbose_name_plural = "站内通知"
+        verbose_name = _("站内通知")
+        verbose_name_plural = _("站内通知")
         indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread_idx")]
 
     def __str__(self) -> str:
@@ -48,17 +49,17 @@ class UnitWebhook(models.Model):
     the field keys like other secrets at rest; `url` and `secret` read and set the plain values."""
 
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="webhooks")
-    provider = models.CharField("类型", max_length=20, choices=WebhookProvider.choices)
-    url_enc = models.TextField("Webhook 地址（加密）", editable=False)
+    provider = models.CharField(_("类型"), max_length=20, choices=WebhookProvider.choices)
+    url_enc = models.TextField(_("Webhook 地址（加密）"), editable=False)
     url_hash = models.CharField(max_length=64, editable=False)
-    secret_enc = models.TextField("加签密钥（加密）", blank=True, editable=False)
-    is_enabled = models.BooleanField("启用", default=True)
+    secret_enc = models.TextField(_("加签密钥（加密）"), blank=True, editable=False)
+    is_enabled = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["unit", "provider", "pk"]
-        verbose_name = "群机器人"
-        verbose_name_plural = "群机器人"
+        verbose_name = _("群机器人")
+        verbose_name_plural = _("群机器人")
         constraints = [models.UniqueConstraint(fields=["unit", "url_hash"], name="unitwebhook_unique_url")]
 
     def __str__(self) -> str:
@@ -95,9 +96,9 @@ class Delivery(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
-        help_text="发送方的组织（用于查看范围）",
+        help_text=_("发送方的组织（用于查看范围）"),
     )
-    source = models.CharField("来源", max_length=200, blank=True)
+    source = models.CharField(_("来源"), max_length=200, blank=True)
     webhook = models.ForeignKey(
         UnitWebhook, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
     )
@@ -113,8 +114,8 @@ class Delivery(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "提醒发送"
-        verbose_name_plural = "提醒发送"
+        verbose_name = _("提醒发送")
+        verbose_name_plural = _("提醒发送")
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx")]
 
     def __str__(self) -> str:

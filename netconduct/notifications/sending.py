@@ -30,6 +30,7 @@ from django.core import mail
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from netconduct.core.db import bulk_rows, chunked, keys_per_statement
 from netconduct.core.exceptions import ApplicationError
@@ -93,18 +94,20 @@ def webhook_url_check(provider: str, url: str) -> str:
     url = (url or "").strip()
     labels = dict(WebhookProvider.choices)
     if provider not in PROVIDER_HOSTS:
-        raise ApplicationError("请选择群机器人类型。", field="provider")
+        raise ApplicationError(_("请选择群机器人类型。"), field="provider")
     if not url:
-        raise ApplicationError("请填写 Webhook 地址。", field="url")
+        raise ApplicationError(_("请填写 Webhook 地址。"), field="url")
     if len(url) > 500:
-        raise ApplicationError("Webhook 地址过长（最多500个字符）。", field="url")
+        raise ApplicationError(_("Webhook 地址过长（最多500个字符）。"), field="url")
     if any(c.isspace() for c in url):
-        raise ApplicationError("Webhook 地址中不能有空格或换行，请重新复制。", field="url")
+        raise ApplicationError(_("Webhook 地址中不能有空格或换行，请重新复制。"), field="url")
     try:
         parts = urllib.parse.urlsplit(url)
         port = parts.port
     except ValueError:
-        raise ApplicationError("Webhook 地址格式不正确，请从群机器人设置中重新复制。", field="url") from None
+        raise ApplicationError(
+            _("Webhook 地址格式不正确，请从群机器人设置中重新复制。"), field="url"
+        ) from None
     if (
         _setting("NETCONDUCT_WEBHOOK_ALLOW_LOCAL", False)
         and parts.scheme in ("http", "https")
@@ -113,18 +116,26 @@ def webhook_url_check(provider: str, url: str) -> str:
         return url  # tests talk to a server of their own
     hosts = PROVIDER_HOSTS[provider]
     if parts.scheme != "https":
-        raise ApplicationError("Webhook 地址必须以 https:// 开头。", field="url")
+        raise ApplicationError(_("Webhook 地址必须以 https:// 开头。"), field="url")
     if parts.hostname not in hosts or port not in (None, 443) or parts.username or parts.password:
         raise ApplicationError(
-            f"{labels[provider]}的地址应以 https://{hosts[0]}/ 开头，请从群机器人设置中复制完整地址。",
+            _("%(value)s的地址应以 https://%(value2)s/ 开头，请从群机器人设置中复制完整地址。")
+            % {"value": labels[provider], "value2": hosts[0]},
             field="url",
         )
     prefix, param = PROVIDER_PATHS[provider]
     query = urllib.parse.parse_qs(parts.query)
     if not parts.path.startswith(prefix) or (param and not query.get(param)) or parts.path == prefix + "/":
         raise ApplicationError(
-            f"Webhook 地址不完整：{labels[provider]}的地址形如 https://{hosts[0]}{prefix}"
-            f"{'?' + param + '=…' if param else '…'}，请复制完整地址。",
+            _(
+                "Webhook 地址不完整：%(value)s的地址形如 https://%(value2)s%(prefix)s%(value3)s，请复制完整地址。"
+            )
+            % {
+                "value": labels[provider],
+                "value2": hosts[0],
+                "prefix": prefix,
+                "value3": "?" + param + "=…" if param else "…",
+            },
             field="url",
         )
     return url

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.db import chunked, insert_rows, keys_per_statement
@@ -246,7 +247,7 @@ def notification_mark_read(*, user, notification: Notification) -> Notification:
     """Mark one of the account's own notifications read. Not audited: it is the reader's own inbox, not a record
     of the organisation (what was sent is in the notification itself and in the run's audit event)."""
     if notification.user_id != user.pk:
-        raise ApplicationError("只能处理本人的通知。")
+        raise ApplicationError(_("只能处理本人的通知。"))
     if notification.read_at is None:
         notification.read_at = timezone.now()
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
@@ -277,17 +278,17 @@ def webhook_create(*, actor, unit: OrgUnit, provider: str, url: str, secret: str
     unit = OrgUnit.objects.get(pk=unit.pk)
     scoping.require(actor, "webhook.manage", unit.path)
     if not unit.is_active:
-        raise ApplicationError("该组织已撤销，不能添加群机器人。")
+        raise ApplicationError(_("该组织已撤销，不能添加群机器人。"))
     url = webhook_url_check(provider, url)
     secret = (secret or "").strip()
     if provider == WebhookProvider.WECOM and secret:
-        raise ApplicationError("企业微信群机器人没有加签密钥，请留空。", field="secret")
+        raise ApplicationError(_("企业微信群机器人没有加签密钥，请留空。"), field="secret")
     if provider == WebhookProvider.DINGTALK and secret and not secret.startswith("SEC"):
-        raise ApplicationError("钉钉的加签密钥以 SEC 开头，请在机器人安全设置中复制。", field="secret")
+        raise ApplicationError(_("钉钉的加签密钥以 SEC 开头，请在机器人安全设置中复制。"), field="secret")
     if len(secret) > 200:
-        raise ApplicationError("加签密钥过长。", field="secret")
+        raise ApplicationError(_("加签密钥过长。"), field="secret")
     if UnitWebhook.objects.filter(unit=unit, url_hash=webhook_url_hash(url)).exists():
-        raise ApplicationError("该群机器人已经添加过了。", field="url")
+        raise ApplicationError(_("该群机器人已经添加过了。"), field="url")
     webhook = UnitWebhook(unit=unit, provider=provider, url=url, secret=secret)
     webhook.full_clean(
         exclude=["url_enc", "url_hash"]
@@ -387,9 +388,9 @@ def delivery_retry(*, actor, delivery: Delivery) -> Delivery:
         if path:
             scoping.require(actor, "webhook.manage", path)
         elif not scoping.scope_for(actor, "webhook.manage").everything:
-            raise ApplicationError("您无权重试该发送。")
+            raise ApplicationError(_("您无权重试该发送。"))
         if delivery.status != DeliveryStatus.FAILED:
-            raise ApplicationError("只有发送失败的记录可以重试。")
+            raise ApplicationError(_("只有发送失败的记录可以重试。"))
         before = {"status": delivery.status, "attempts": delivery.attempts, "last_error": delivery.last_error}
         now = timezone.now()
         Delivery.objects.filter(pk=delivery.pk).update(

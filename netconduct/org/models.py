@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from netconduct.core import crypto
@@ -35,15 +37,15 @@ class OrgUnit(MP_Node):
     steplen = 4
     node_order_by = None
 
-    name = models.CharField("名称", max_length=100)
-    short_name = models.CharField("简称", max_length=50, blank=True)
-    kind = models.CharField("类型", max_length=20, choices=UnitKind.choices)
+    name = models.CharField(_("名称"), max_length=100)
+    short_name = models.CharField(_("简称"), max_length=50, blank=True)
+    kind = models.CharField(_("类型"), max_length=20, choices=UnitKind.choices)
     code = models.CharField(
-        "代字", max_length=30, blank=True, help_text="发文代字、备案编号等使用的简称，如“西北能化党”"
+        _("代字"), max_length=30, blank=True, help_text=_("发文代字、备案编号等使用的简称，如“西北能化党”")
     )
-    is_active = models.BooleanField("启用", default=True)
-    closed_on = models.DateField("撤销日期", null=True, blank=True)
-    closed_reason = models.CharField("撤销原因", max_length=200, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    closed_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    closed_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -51,8 +53,8 @@ class OrgUnit(MP_Node):
 
     class Meta:
         ordering = ["path"]
-        verbose_name = "组织"
-        verbose_name_plural = "组织"
+        verbose_name = _("组织")
+        verbose_name_plural = _("组织")
         indexes = [models.Index(fields=["kind", "is_active"], name="orgunit_kind_active_idx")]
         constraints = [
             models.CheckConstraint(
@@ -92,42 +94,42 @@ class Person(models.Model):
     """
 
     unit = models.ForeignKey(
-        OrgUnit, verbose_name="所属组织", on_delete=models.PROTECT, related_name="people"
+        OrgUnit, verbose_name=_("所属组织"), on_delete=models.PROTECT, related_name="people"
     )
-    name = models.CharField("姓名", max_length=50)
-    name_initials = models.CharField("拼音首字母", max_length=50, db_index=True, editable=False)
-    name_pinyin = models.CharField("拼音", max_length=200, editable=False)
-    employee_no = models.CharField("工号", max_length=30, null=True, blank=True, unique=True)
-    id_number_enc = models.TextField("身份证号（密文）", editable=False)
+    name = models.CharField(_("姓名"), max_length=50)
+    name_initials = models.CharField(_("拼音首字母"), max_length=50, db_index=True, editable=False)
+    name_pinyin = models.CharField(_("拼音"), max_length=200, editable=False)
+    employee_no = models.CharField(_("工号"), max_length=30, null=True, blank=True, unique=True)
+    id_number_enc = models.TextField(_("身份证号（密文）"), editable=False)
     id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
-    id_number_masked = models.CharField("身份证号", max_length=18, editable=False)
-    gender = models.CharField("性别", max_length=1, choices=Gender.choices)
-    birth_date = models.DateField("出生日期")
-    mobile = models.CharField("手机号码", max_length=11, blank=True, db_index=True)
+    id_number_masked = models.CharField(_("身份证号"), max_length=18, editable=False)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("出生日期"))
+    mobile = models.CharField(_("手机号码"), max_length=11, blank=True, db_index=True)
     # The one place a person's e-mail address is kept; their account's User.email follows it (org.services), so
     # reminders, which read the account's address, reach people whose address came from the roster.
-    email = models.EmailField("电子邮箱", blank=True)
-    is_party_member = models.BooleanField("中共党员", default=False)
-    is_probationary = models.BooleanField("预备党员", default=False)
-    is_cadre = models.BooleanField("干部", default=False)
-    is_employee = models.BooleanField("职工", default=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+    is_party_member = models.BooleanField(_("中共党员"), default=False)
+    is_probationary = models.BooleanField(_("预备党员"), default=False)
+    is_cadre = models.BooleanField(_("干部"), default=False)
+    is_employee = models.BooleanField(_("职工"), default=True)
     political_status = models.CharField(
-        "政治面貌", max_length=20, choices=PoliticalStatus.choices, default=PoliticalStatus.NONE
+        _("政治面貌"), max_length=20, choices=PoliticalStatus.choices, default=PoliticalStatus.NONE
     )
-    position = models.CharField("职务/岗位", max_length=100, blank=True)
+    position = models.CharField(_("职务/岗位"), max_length=100, blank=True)
     status = models.CharField(
-        "状态", max_length=16, choices=PersonStatus.choices, default=PersonStatus.ACTIVE
+        _("状态"), max_length=16, choices=PersonStatus.choices, default=PersonStatus.ACTIVE
     )
-    status_since = models.DateField("状态日期", null=True, blank=True)
+    status_since = models.DateField(_("状态日期"), null=True, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
-        verbose_name="登录账号",
+        verbose_name=_("登录账号"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="person",
     )
-    is_demo = models.BooleanField("演示数据", default=False)
+    is_demo = models.BooleanField(_("演示数据"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -135,8 +137,8 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["name_pinyin", "name", "pk"]  # 按拼音排序，as a Chinese list is read
-        verbose_name = "人员"
-        verbose_name_plural = "人员"
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员")
         indexes = [
             models.Index(fields=["unit", "name_pinyin"], name="person_unit_pinyin_idx"),
             models.Index(fields=["status", "name_pinyin"], name="person_status_pinyin_idx"),
@@ -169,15 +171,16 @@ class Person(models.Model):
 
 
 def person_choice_label(name: str, employee_no: str | None, unit_name: str) -> str:
-    return f"{name}（{' · '.join(part for part in (employee_no, unit_name) if part)}）"
+    details = " · ".join(part for part in (employee_no, unit_name) if part)
+    return gettext("%(name)s（%(details)s）") % {"name": name, "details": details}
 
 
 class RoleGrant(models.Model):
     """(account, role, unit): the role reaches the unit's whole subtree."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants")
-    role = models.CharField("角色", max_length=20, choices=Role.choices)
-    unit = models.ForeignKey(OrgUnit, verbose_name="范围", on_delete=models.PROTECT, related_name="grants")
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("范围"), on_delete=models.PROTECT, related_name="grants")
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -185,8 +188,8 @@ class RoleGrant(models.Model):
 
     class Meta:
         ordering = ["unit__path", "role"]
-        verbose_name = "角色授权"
-        verbose_name_plural = "角色授权"
+        verbose_name = _("角色授权")
+        verbose_name_plural = _("角色授权")
         constraints = [
             models.UniqueConstraint(fields=["user", "role", "unit"], name="rolegrant_unique"),
         ]

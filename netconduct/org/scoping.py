@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from netconduct.core.exceptions import PermissionRefused
 
@@ -122,4 +123,4 @@ def get_visible_or_404(queryset: QuerySet, user, action: str, *, path_field: str
 def require(user, action: str, path: str) -> None:
     """Refuse unless `path` (a unit's materialised path) lies in the account's scope for `action`."""
     if not scope_for(user, action).covers(path):
-        raise PermissionRefused("您无权在该组织范围内执行此操作。")
+        raise PermissionRefused(_("您无权在该组织范围内执行此操作。"))

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from netconduct.core import bulk
 from netconduct.core.models import AuditEvent
@@ -288,7 +289,7 @@ class LoginHolder:
     name: str
 
 
-LOGIN_KIND_LABELS = {"username": "账号的登录用户名", "employee_no": "工号", "mobile": "手机号码"}
+LOGIN_KIND_LABELS = {"username": _("账号的登录用户名"), "employee_no": _("工号"), "mobile": _("手机号码")}
 
 
 def login_name_holders(values: list[str]) -> dict[str, list[LoginHolder]]:
@@ -334,12 +335,19 @@ def login_name_clash(
         if own:
             continue
         if holder.kind == "username":
-            whose = "其他账号的登录用户名"
+            whose = _("其他账号的登录用户名")
         else:
-            whose = f"其他人员（{holder.name}）的{LOGIN_KIND_LABELS[holder.kind]}"
-        return (
-            f"“{value}”已是{whose}；工号、手机号码与用户名都用于登录，不能重复，请核对后填写{field_label}。"
-        )
+            whose = _("其他人员（%(name)s）的%(kind)s") % {
+                "name": holder.name,
+                "kind": LOGIN_KIND_LABELS[holder.kind],
+            }
+        return _(
+            "“%(value)s”已是%(whose)s；工号、手机号码与用户名都用于登录，不能重复，请核对后填写%(field)s。"
+        ) % {
+            "value": value,
+            "whose": whose,
+            "field": field_label,
+        }
     return None
 
 

@@ -7,10 +7,13 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from netconduct.core import bulk, crypto
 from netconduct.core.audit import Change, audit_events_bulk, audit_record, audit_record_many
@@ -93,14 +96,18 @@ _CHILD_RULES: dict[str, set[str]] = {
 def _check_placement(*, kind: str, parent: OrgUnit | None) -> None:
     if parent is None:
         if kind != UnitKind.GROUP and kind != UnitKind.COMPANY:
-            raise ApplicationError("只有集团或公司可以作为最上级组织。", field="parent")
+            raise ApplicationError(_("只有集团或公司可以作为最上级组织。"), field="parent")
         return
     if not parent.is_active:
-        raise ApplicationError(f"上级组织“{parent.name}”已撤销，不能在其下设置组织。", field="parent")
+        raise ApplicationError(
+            _("上级组织“%(name)s”已撤销，不能在其下设置组织。") % {"name": parent.name}, field="parent"
+        )
     allowed = _CHILD_RULES.get(kind)
     if allowed is not None and parent.kind not in allowed:
         raise ApplicationError(
-            f"{UnitKind(kind).label}不能设在{UnitKind(parent.kind).label}之下。", field="parent"
+            _("%(label)s不能设在%(label2)s之下。")
+            % {"label": UnitKind(kind).label, "label2": UnitKind(parent.kind).label},
+            field="parent",
         )
 
 
@@ -112,17 +119,17 @@ def _check_sibling_name(*, parent: OrgUnit | None, name: str, exclude: OrgUnit |
     if exclude is not None:
         clash = clash.exclude(pk=exclude.pk)
     if clash.exists():
-        raise ApplicationError(f"同一上级下已有名为“{name}”的组织。", field="name")
+        raise ApplicationError(_("同一上级下已有名为“%(name)s”的组织。") % {"name": name}, field="name")
 
 
 def _clean_unit_name(name: str) -> str:
     value = validation.to_halfwidth(name).strip()
     if not value:
-        raise ApplicationError("组织名称不能为空。", field="name")
+        raise ApplicationError(_("组织名称不能为空。"), field="name")
     if "/" in value:
-        raise ApplicationError("组织名称中不能含有“/”（它用于分隔组织路径）。", field="name")
+        raise ApplicationError(_("组织名称中不能含有“/”（它用于分隔组织路径）。"), field="name")
     if len(value) > 100:
-        raise ApplicationError("组织名称不能超过100个字。", field="name")
+        raise ApplicationError(_("组织名称不能超过100个字。"), field="name")
     return value
 
 
@@ -131,10 +138,10 @@ def unit_create(
     *, actor, parent: OrgUnit | None, name: str, kind: str, short_name: str = "", code: str = ""
 ) -> OrgUnit:
     if kind not in UnitKind.values:
-        raise ApplicationError("组织类型不正确。", field="kind")
+        raise ApplicationError(_("组织类型不正确。"), field="kind")
     if parent is None:
         if not scoping.scope_for(actor, "org.manage").everything:
-            raise PermissionRefused("只有系统管理员可以建立最上级组织。")
+            raise PermissionRefused(_("只有系统管理员可以建立最上级组织。"))
     else:
         parent = OrgUnit.objects.select_for_update().get(pk=parent.pk)
         scoping.require(actor, "org.manage", parent.path)
@@ -182,9 +189,9 @@ def unit_move(*, actor, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
     scoping.require(actor, "org.manage", unit.path)
     scoping.require(actor, "org.manage", new_parent.path)
     if unit.depth == 1:
-        raise ApplicationError("最上级组织不能移动。", field="parent")
+        raise ApplicationError(_("最上级组织不能移动。"), field="parent")
     if new_parent.path.startswith(unit.path):
-        raise ApplicationError("不能把组织移到它自己或它的下级组织之下。", field="parent")
+        raise ApplicationError(_("不能把组织移到它自己或它的下级组织之下。"), field="parent")
     _check_placement(kind=unit.kind, parent=new_parent)
     _check_sibling_name(parent=new_parent, name=unit.name, exclude=unit)
     before = unit_snapshot(unit)
@@ -213,17 +220,25 @@ def unit_close(*, actor, unit: OrgUnit, closed_on: dt.date, reason: str) -> OrgU
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
     scoping.require(actor, "org.manage", unit.path)
     if not unit.is_active:
-        raise ApplicationError(f"“{unit.name}”已于{unit.closed_on}撤销。")
+        raise ApplicationError(
+            _("“%(name)s”已于%(closed_on)s撤销。") % {"name": unit.name, "closed_on": unit.closed_on}
+        )
     if not reason.strip():
-        raise ApplicationError("请填写撤销原因。", field="reason")
+        raise ApplicationError(_("请填写撤销原因。"), field="reason")
     open_children = (
         OrgUnit.objects.filter(subtree_q("path", unit.path), is_active=True).exclude(pk=unit.pk).count()
     )
     if open_children:
-        raise ApplicationError(f"“{unit.name}”下还有{open_children}个未撤销的组织，请先撤销或移走。")
+        raise ApplicationError(
+            _("“%(name)s”下还有%(open_children)s个未撤销的组织，请先撤销或移走。")
+            % {"name": unit.name, "open_children": open_children}
+        )
     people = Person.objects.filter(unit=unit, status=PersonStatus.ACTIVE).count()
     if people:
-        raise ApplicationError(f"“{unit.name}”还有{people}名在岗人员，请先把他们调整到其他组织。")
+        raise ApplicationError(
+            _("“%(name)s”还有%(people)s名在岗人员，请先把他们调整到其他组织。")
+            % {"name": unit.name, "people": people}
+        )
     before = unit_snapshot(unit)
     unit.is_active, unit.closed_on, unit.closed_reason = False, closed_on, reason.strip()[:200]
     unit.save(update_fields=["is_active", "closed_on", "closed_reason", "updated_at"])
@@ -296,11 +311,11 @@ def clean_person_data(raw: dict[str, Any]) -> dict[str, Any]:
         except ValidationError as exc:
             _raise_validation(exc, key)
     if "political_status" in data and data["political_status"] not in PoliticalStatus.values:
-        raise ApplicationError("政治面貌不正确。", field="political_status")
+        raise ApplicationError(_("政治面貌不正确。"), field="political_status")
     if "status" in data and data["status"] not in PersonStatus.values:
-        raise ApplicationError("人员状态不正确。", field="status")
+        raise ApplicationError(_("人员状态不正确。"), field="status")
     if "categories" in data and not set(data["categories"]) <= set(Category.values):
-        raise ApplicationError("人员类别不正确。", field="categories")
+        raise ApplicationError(_("人员类别不正确。"), field="categories")
     if "position" in data:
         data["position"] = (data["position"] or "").strip()[:100]
     return data
@@ -309,9 +324,12 @@ def clean_person_data(raw: dict[str, Any]) -> dict[str, Any]:
 def _check_unique(person: Person) -> None:
     clash = Person.objects.exclude(pk=person.pk)
     if clash.filter(id_number_hash=person.id_number_hash).exists():
-        raise ApplicationError("已有人员使用该身份证号。", field="id_number")
+        raise ApplicationError(_("已有人员使用该身份证号。"), field="id_number")
     if person.employee_no and clash.filter(employee_no=person.employee_no).exists():
-        raise ApplicationError(f"工号“{person.employee_no}”已被其他人员使用。", field="employee_no")
+        raise ApplicationError(
+            _("工号“%(employee_no)s”已被其他人员使用。") % {"employee_no": person.employee_no},
+            field="employee_no",
+        )
     _check_login_names(person)
 
 
@@ -335,7 +353,9 @@ def _check_login_names(person: Person) -> None:
 
 def _check_unit_open(unit: OrgUnit) -> None:
     if not unit.is_active:
-        raise ApplicationError(f"组织“{unit.name}”已撤销，不能再调入人员。", field="unit")
+        raise ApplicationError(
+            _("组织“%(name)s”已撤销，不能再调入人员。") % {"name": unit.name}, field="unit"
+        )
 
 
 @transaction.atomic
@@ -345,9 +365,9 @@ def person_create(*, actor, unit: OrgUnit, **fields: Any) -> Person:
     _check_unit_open(unit)
     data = clean_person_data(fields)
     if not data.get("name"):
-        raise ApplicationError("姓名为必填项。", field="name")
+        raise ApplicationError(_("姓名为必填项。"), field="name")
     if not data.get("id_number"):
-        raise ApplicationError("身份证号为必填项。", field="id_number")
+        raise ApplicationError(_("身份证号为必填项。"), field="id_number")
     person = Person(unit=unit)
     apply_person_fields(person, data)
     if person.status != PersonStatus.ACTIVE and not person.status_since:
@@ -357,7 +377,7 @@ def person_create(*, actor, unit: OrgUnit, **fields: Any) -> Person:
     try:
         person.save()
     except IntegrityError as exc:
-        raise ApplicationError("身份证号或工号与已有人员重复。") from exc
+        raise ApplicationError(_("身份证号或工号与已有人员重复。")) from exc
     audit_record(
         actor=actor,
         change=Change(
@@ -468,14 +488,14 @@ def account_reach_problem(actor, user_ids: Iterable[int]) -> str | None:
         sysadmin_over = scoping.holds_role_over(actor, Role.SYSADMIN, path)
         if role == Role.SYSADMIN:
             if not sysadmin_over:
-                return "该人员持有系统管理员角色，只能由其上级系统管理员办理。"
+                return _("该人员持有系统管理员角色，只能由其上级系统管理员办理。")
         elif role in SENSITIVE_ROLES:
             if not sysadmin_over:
-                return "该人员持有纪检监察等可查阅举报、案件的角色，只能由系统管理员办理。"
+                return _("该人员持有纪检监察等可查阅举报、案件的角色，只能由系统管理员办理。")
         elif not sysadmin_over and not any(
             path.startswith(p) and path != p for p in scoping.scope_for(actor, "grant.manage").paths
         ):
-            return (
+            return _(
                 "该人员的账号在您的同级或上级组织持有管理或书记等角色，"
                 "请由有权授予这些角色的管理员（您的上级）办理。"
             )
@@ -490,12 +510,14 @@ def grant_roles_for(actor, *, unit: OrgUnit) -> list[str]:
 def _refuse_grant(role: str, verb: str) -> PermissionRefused:
     if role in SENSITIVE_ROLES:
         return PermissionRefused(
-            f"“{Role(role).label}”可查阅举报或违规案件，只能由系统管理员或上级组织的纪检监察员{verb}，"
-            "单位管理员不能办理。"
+            _(
+                "“%(label)s”可查阅举报或违规案件，只能由系统管理员或上级组织的纪检监察员%(verb)s，单位管理员不能办理。"
+            )
+            % {"label": Role(role).label, "verb": verb}
         )
     if role in RESTRICTED_ROLES:
-        return PermissionRefused(f"只有系统管理员可以{verb}系统管理员角色。")
-    return PermissionRefused("您无权在该组织范围内执行此操作。")
+        return PermissionRefused(_("只有系统管理员可以%(verb)s系统管理员角色。") % {"verb": verb})
+    return PermissionRefused(_("您无权在该组织范围内执行此操作。"))
 
 
 def _announce_sensitive(*, actor, grant: RoleGrant, change: str) -> None:
@@ -514,18 +536,18 @@ def _announce_sensitive(*, actor, grant: RoleGrant, change: str) -> None:
 @transaction.atomic
 def grant_create(*, actor, user, role: str, unit: OrgUnit) -> RoleGrant:
     if role not in Role.values:
-        raise ApplicationError("角色不正确。", field="role")
+        raise ApplicationError(_("角色不正确。"), field="role")
     unit = OrgUnit.objects.get(pk=unit.pk)
     if actor is not None and user is not None and actor.pk == user.pk:
         # Whatever the page, import or command: a role is always given by someone else, who answers for it.
-        raise PermissionRefused("不能给自己授予角色，请由有权授予该角色的其他人员办理。")
+        raise PermissionRefused(_("不能给自己授予角色，请由有权授予该角色的其他人员办理。"))
     if not grant_may_manage(actor, role=role, unit=unit):
-        raise _refuse_grant(role, "授予")
+        raise _refuse_grant(role, pgettext("in a sentence", "授予"))
     grant, created = RoleGrant.objects.get_or_create(
         user=user, role=role, unit=unit, defaults={"granted_by": actor if actor and actor.pk else None}
     )
     if not created:
-        raise ApplicationError("该账号在此组织已有这一角色。", field="role")
+        raise ApplicationError(_("该账号在此组织已有这一角色。"), field="role")
     audit_record(
         actor=actor,
         change=Change(
@@ -542,11 +564,11 @@ def grant_revoke(*, actor, grant: RoleGrant) -> None:
     scoping.forget_grants(grant.user)  # the caller's instance of the holder, which may be in use
     grant = RoleGrant.objects.select_related("unit", "user").get(pk=grant.pk)
     if not grant_may_manage(actor, role=grant.role, unit=grant.unit):
-        raise _refuse_grant(grant.role, "撤销")
+        raise _refuse_grant(grant.role, pgettext("in a sentence", "撤销"))
     if grant.user_id == getattr(actor, "pk", None) and grant.role == Role.SYSADMIN:
         others = RoleGrant.objects.filter(role=Role.SYSADMIN).exclude(pk=grant.pk).exists()
         if not others:
-            raise ApplicationError("这是最后一个系统管理员授权，不能撤销。")
+            raise ApplicationError(_("这是最后一个系统管理员授权，不能撤销。"))
     audit_record(
         actor=actor,
         change=Change(
@@ -576,7 +598,9 @@ def _check_may_end_access(actor, leavers: list[Person]) -> None:
         if person.user_id is not None:
             problem = account_reach_problem(actor, [person.user_id])
             if problem:
-                raise PermissionRefused(f"不能登记“{person.name}”调离或退休：{problem}")
+                raise PermissionRefused(
+                    _("不能登记“%(name)s”调离或退休：%(problem)s") % {"name": person.name, "problem": problem}
+                )
 
 
 def access_end(*, actor, leavers: list[Person]) -> list[Change]:
@@ -596,7 +620,8 @@ def access_end(*, actor, leavers: list[Person]) -> list[Change]:
     grants = list(
         RoleGrant.objects.filter(user_id__in=list(by_user)).select_related("unit", "user").order_by("pk")
     )
-    reason = {uid: str(PersonStatus(p.status).label) for uid, p in by_user.items()}
+    with translation.override(settings.LANGUAGE_CODE):  # stored in the audit record, which is kept in Chinese
+        reason = {uid: str(PersonStatus(p.status).label) for uid, p in by_user.items()}
     for grant in grants:
         changes.append(
             Change(
@@ -666,7 +691,7 @@ def person_bulk_apply(
     scope = scoping.scope_for(actor, "person.change")
     for unit, _data in creates:
         if not scope.covers(unit.path):
-            raise PermissionRefused(f"您无权在“{unit.name}”中增加人员。")
+            raise PermissionRefused(_("您无权在“%(name)s”中增加人员。") % {"name": unit.name})
         _check_unit_open(unit)
     changes: list[Change] = []
     today = timezone.localdate()
@@ -686,7 +711,7 @@ def person_bulk_apply(
     try:
         bulk.insert_objects(new_people)
     except IntegrityError as exc:
-        raise ApplicationError("身份证号或工号与已有人员重复。") from exc
+        raise ApplicationError(_("身份证号或工号与已有人员重复。")) from exc
     # The keys, read back by the unique ID hash in one query (executemany and COPY return none).
     hashes = [p.id_number_hash for p in new_people]
     ids: dict[str, int] = {}
@@ -714,11 +739,11 @@ def person_bulk_apply(
     touched_fields: set[str] = set()
     for person, data in updates:
         if not scope.covers(person.unit.path):
-            raise PermissionRefused(f"您无权修改“{person.unit.name}”的人员。")
+            raise PermissionRefused(_("您无权修改“%(name)s”的人员。") % {"name": person.unit.name})
         new_unit = data.get("unit")
         if new_unit is not None and new_unit.pk != person.unit_id:
             if not scope.covers(new_unit.path):
-                raise PermissionRefused(f"您无权把人员调入“{new_unit.name}”。")
+                raise PermissionRefused(_("您无权把人员调入“%(name)s”。") % {"name": new_unit.name})
             _check_unit_open(new_unit)
         before = person_snapshot(person)
         old_status = person.status
@@ -743,7 +768,7 @@ def person_bulk_apply(
         try:
             bulk.update_objects(changed, sorted(touched_fields | {"updated_at"}))
         except IntegrityError as exc:
-            raise ApplicationError("身份证号或工号与已有人员重复。") from exc
+            raise ApplicationError(_("身份证号或工号与已有人员重复。")) from exc
         if "email" in touched_fields:
             _accounts_follow_email(changed)
     _check_may_end_access(actor, leavers)
@@ -787,9 +812,11 @@ def person_batch_upsert(*, actor, rows: Sequence[dict[str, Any]]) -> tuple[list[
         try:
             data = clean_person_data({k: v for k, v in raw.items() if k != "unit"})
             if not data.get("id_number"):
-                raise ApplicationError("身份证号为必填项。", field="id_number")
+                raise ApplicationError(_("身份证号为必填项。"), field="id_number")
         except ApplicationError as exc:
-            raise ApplicationError(f"第{number}条：{exc.message}", field=exc.field) from exc
+            raise ApplicationError(
+                _("第%(number)s条：%(message)s") % {"number": number, "message": exc.message}, field=exc.field
+            ) from exc
         if raw.get("unit") is not None:
             data["unit"] = raw["unit"]
         for key, value in (
@@ -801,7 +828,11 @@ def person_batch_upsert(*, actor, rows: Sequence[dict[str, Any]]) -> tuple[list[
             first = seen.setdefault(f"{key}:{value}", number)
             if first != number:
                 label = "身份证号" if key == "id_number" else "工号"
-                raise ApplicationError(f"第{number}条：{label}与第{first}条重复。", field=key)
+                raise ApplicationError(
+                    _("第%(number)s条：%(label)s与第%(first)s条重复。")
+                    % {"number": number, "label": label, "first": first},
+                    field=key,
+                )
         cleaned.append((id_number_hash(data["id_number"]), data))
 
     hashes = [h for h, _data in cleaned]
@@ -817,7 +848,9 @@ def person_batch_upsert(*, actor, rows: Sequence[dict[str, Any]]) -> tuple[list[
     for number, (id_hash, data) in enumerate(cleaned, start=1):
         if data.get("unit") is not None:
             if data["unit"].pk not in units:
-                raise ApplicationError(f"第{number}条：所属组织不存在。", field="unit")
+                raise ApplicationError(
+                    _("第%(number)s条：所属组织不存在。") % {"number": number}, field="unit"
+                )
             data["unit"] = units[data["unit"].pk]
         for field, label in _PERSON_FIELD_LABELS.items():
             if data.get(field):
@@ -825,13 +858,19 @@ def person_batch_upsert(*, actor, rows: Sequence[dict[str, Any]]) -> tuple[list[
                     data[field], logins.get(data[field], []), field_label=label, id_hash=id_hash
                 )
                 if problem:
-                    raise ApplicationError(f"第{number}条：{problem}", field=field)
+                    raise ApplicationError(
+                        _("第%(number)s条：%(problem)s") % {"number": number, "problem": problem}, field=field
+                    )
         person = existing.get(id_hash)
         if person is None:
             if not data.get("name"):
-                raise ApplicationError(f"第{number}条：新增人员的姓名为必填项。", field="name")
+                raise ApplicationError(
+                    _("第%(number)s条：新增人员的姓名为必填项。") % {"number": number}, field="name"
+                )
             if data.get("unit") is None:
-                raise ApplicationError(f"第{number}条：新增人员的所属组织为必填项。", field="unit")
+                raise ApplicationError(
+                    _("第%(number)s条：新增人员的所属组织为必填项。") % {"number": number}, field="unit"
+                )
             creates.append((data.pop("unit"), data))
         else:
             data.pop("id_number")  # the key it was found by: unchanged

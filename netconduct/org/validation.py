@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .choices import Gender
 
@@ -74,9 +75,11 @@ def to_halfwidth(value: str) -> str:
 def clean_name(raw: str) -> str:
     value = _SPACES.sub("", str(raw)).translate(_NAME_DOTS)
     if not value:
-        raise ValidationError("姓名为空。")
+        raise ValidationError(_("姓名为空。"))
     if not _NAME.match(value):
-        raise ValidationError(f"姓名“{value}”含有不应出现的字符（只允许汉字、字母和间隔号“·”）。")
+        raise ValidationError(
+            _("姓名“%(value)s”含有不应出现的字符（只允许汉字、字母和间隔号“·”）。") % {"value": value}
+        )
     return value
 
 
@@ -99,28 +102,28 @@ def clean_id_number(raw: str) -> str:
     """An 18-character resident ID with a valid checksum, birth date and region; old 15-digit numbers are upgraded."""
     value = _SPACES.sub("", to_halfwidth(str(raw))).upper()
     if not value:
-        raise ValidationError("身份证号为空。")
+        raise ValidationError(_("身份证号为空。"))
     if len(value) == 15 and value.isdigit():
         body = value[:6] + "19" + value[6:]
         value = body + id_check_char(body)
     if len(value) != 18:
-        raise ValidationError(f"身份证号应为18位，实为{len(value)}位。")
+        raise ValidationError(_("身份证号应为18位，实为%(len)s位。") % {"len": len(value)})
     if not _ID_CHARS.fullmatch(value):
-        raise ValidationError("身份证号只能由数字和末位的X组成。")
+        raise ValidationError(_("身份证号只能由数字和末位的X组成。"))
     if value[17] != id_check_char(value):
-        raise ValidationError("身份证号校验位不正确，请核对。")
+        raise ValidationError(_("身份证号校验位不正确，请核对。"))
     try:
         birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        raise ValidationError("身份证号中的出生日期无效。") from None
+        raise ValidationError(_("身份证号中的出生日期无效。")) from None
     if birth.year < 1900:
-        raise ValidationError("身份证号中的出生日期无效。")
+        raise ValidationError(_("身份证号中的出生日期无效。"))
     # Only the province is checked: python-stdnum's county table also insists that a county existed in the birth
     # year, which refuses real numbers issued after a county was created (东胜区 150602, born 1985, is common).
     if value[:2] not in PROVINCE_CODES:
-        raise ValidationError("身份证号前两位不是有效的省级行政区代码。")
+        raise ValidationError(_("身份证号前两位不是有效的省级行政区代码。"))
     if birth > _PAST and birth > timezone.localdate():
-        raise ValidationError("身份证号中的出生日期晚于今天。")
+        raise ValidationError(_("身份证号中的出生日期晚于今天。"))
     return value
 
 
@@ -142,7 +145,7 @@ def clean_mobile(raw: str) -> str:
     elif value.startswith("86") and len(value) == 13:
         value = value[2:]
     if not _MOBILE.match(value):
-        raise ValidationError(f"手机号码“{raw}”不是有效的11位手机号。")
+        raise ValidationError(_("手机号码“%(raw)s”不是有效的11位手机号。") % {"raw": raw})
     return value
 
 
@@ -151,7 +154,9 @@ def clean_employee_no(raw: str) -> str | None:
     if not value:
         return None
     if len(value) > 30 or not re.fullmatch(r"[0-9A-Za-z\-_]+", value):
-        raise ValidationError(f"工号“{value}”格式不正确（只允许数字、字母和短横线，最长30位）。")
+        raise ValidationError(
+            _("工号“%(value)s”格式不正确（只允许数字、字母和短横线，最长30位）。") % {"value": value}
+        )
     return value
 
 
@@ -211,6 +216,6 @@ def clean_email(raw: str) -> str:
     try:
         validate_email(value)
     except ValidationError:
-        raise ValidationError(f"电子邮箱“{raw}”格式不正确。") from None
-    local, _, domain = value.rpartition("@")
+        raise ValidationError(_("电子邮箱“%(raw)s”格式不正确。") % {"raw": raw}) from None
+    local, _at, domain = value.rpartition("@")
     return f"{local}@{domain.lower()}"

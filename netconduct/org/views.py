@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from netconduct.core.actions import run_action
@@ -233,7 +234,7 @@ def unit_close(request: HttpRequest, pk: int) -> HttpResponse:
         title=_("撤销组织：%s") % unit.name,
         form=form,
         unit=unit,
-        submit=_("撤销"),
+        submit=pgettext("unit", "撤销"),
         danger=True,
         intro=_("撤销后组织仍保留在组织树中（显示为已撤销），其人员与记录不会丢失。"),
         cancel_url=unit_url(unit),
@@ -324,7 +325,9 @@ def sensitive_grants(request: HttpRequest) -> HttpResponse:
         event.role_label = Role(event.facts["role"]).label if event.facts.get("role") in Role.values else ""
         reason = (event.after or {}).get("reason", "") if event.action == "grant.revoke" else ""
         event.change_label = (
-            _("授予") if event.action == "grant.create" else _("撤销") + (f"（{reason}）" if reason else "")
+            _("授予")
+            if event.action == "grant.create"
+            else (_("撤销（%(reason)s）") % {"reason": reason} if reason else _("撤销"))
         )
     return render(
         request,

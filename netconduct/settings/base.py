@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "netconduct.accounts.middleware.AccountLanguageMiddleware",  # the account's language over the browser's
     "django_otp.middleware.OTPMiddleware",
     "netconduct.accounts.middleware.RequireSecondFactorMiddleware",
     "netconduct.accounts.inapp.InAppSigninMiddleware",  # opened inside WeCom / DingTalk: sign in through the app
@@ -189,6 +190,8 @@ OTP_TOTP_ISSUER = "网络行为规范管理平台"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates per language (netconduct/formats/<language>/formats.py); templates use DATE_FORMAT etc., never "Y年n月j日".
+FORMAT_MODULE_PATH = ["netconduct.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -16,6 +16,7 @@ import urllib.parse
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from netconduct.core.exceptions import ApplicationError
 from netconduct.notifications.sending import DeliveryError, PermanentDeliveryError
@@ -48,35 +49,39 @@ def url_check(url: str) -> str:
     """The cleaned receiving address, or an ApplicationError naming what is wrong with it (in Chinese)."""
     url = (url or "").strip()
     if not url:
-        raise ApplicationError("请填写接收地址。", field="url")
+        raise ApplicationError(_("请填写接收地址。"), field="url")
     if len(url) > 500:
-        raise ApplicationError("接收地址过长（最多500个字符）。", field="url")
+        raise ApplicationError(_("接收地址过长（最多500个字符）。"), field="url")
     if any(c.isspace() for c in url):
-        raise ApplicationError("接收地址中不能有空格或换行。", field="url")
+        raise ApplicationError(_("接收地址中不能有空格或换行。"), field="url")
     try:
         parts = urllib.parse.urlsplit(url)
         parts.port  # noqa: B018 (raises ValueError on a port that is not a number)
     except ValueError:
         raise ApplicationError(
-            "接收地址格式不正确，应形如 https://example.com/hooks/netconduct。", field="url"
+            _("接收地址格式不正确，应形如 https://example.com/hooks/netconduct。"), field="url"
         ) from None
     if _local_allowed(parts):
         return url  # tests talk to a server of their own
     if parts.scheme != "https":
-        raise ApplicationError("接收地址必须以 https:// 开头。", field="url")
+        raise ApplicationError(_("接收地址必须以 https:// 开头。"), field="url")
     host = (parts.hostname or "").rstrip(".")
     if not host:
-        raise ApplicationError("接收地址缺少主机名。", field="url")
+        raise ApplicationError(_("接收地址缺少主机名。"), field="url")
     if parts.username or parts.password:
-        raise ApplicationError("接收地址中不能带用户名或密码，请改用签名密钥验证。", field="url")
+        raise ApplicationError(_("接收地址中不能带用户名或密码，请改用签名密钥验证。"), field="url")
     if host in LOCAL_NAMES or host.endswith(LOCAL_SUFFIXES) or "." not in host and ":" not in host:
-        raise ApplicationError(f"不能推送到本机或内部网络的地址（{host}）。", field="url")
+        raise ApplicationError(
+            _("不能推送到本机或内部网络的地址（%(host)s）。") % {"host": host}, field="url"
+        )
     try:
         literal = ipaddress.ip_address(host)
     except ValueError:
         literal = None
     if literal is not None and not _is_public(host):
-        raise ApplicationError(f"不能推送到本机或内部网络的地址（{host}）。", field="url")
+        raise ApplicationError(
+            _("不能推送到本机或内部网络的地址（%(host)s）。") % {"host": host}, field="url"
+        )
     return url
 
 

@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from netconduct.core import crypto
 from netconduct.org.models import OrgUnit
@@ -22,14 +23,14 @@ class Subscription(models.Model):
     The address may carry a token and the secret signs every message, so both are sealed with the field keys like a
     group robot's; `url` and `secret` read and set the plain values. The secret is shown once, when it is made."""
 
-    unit = models.ForeignKey(OrgUnit, verbose_name="范围", on_delete=models.PROTECT, related_name="+")
-    name = models.CharField("名称", max_length=100)
-    url_enc = models.TextField("接收地址（加密）", editable=False)
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("范围"), on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("名称"), max_length=100)
+    url_enc = models.TextField(_("接收地址（加密）"), editable=False)
     url_hash = models.CharField(max_length=64, editable=False)
-    url_masked = models.CharField("接收地址", max_length=200, editable=False)
-    secret_enc = models.TextField("签名密钥（加密）", editable=False)
-    events = models.JSONField("事件类型", default=list)
-    is_enabled = models.BooleanField("启用", default=True)
+    url_masked = models.CharField(_("接收地址"), max_length=200, editable=False)
+    secret_enc = models.TextField(_("签名密钥（加密）"), editable=False)
+    events = models.JSONField(_("事件类型"), default=list)
+    is_enabled = models.BooleanField(_("启用"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -37,8 +38,8 @@ class Subscription(models.Model):
 
     class Meta:
         ordering = ["unit__path", "name", "pk"]
-        verbose_name = "事件订阅"
-        verbose_name_plural = "事件订阅"
+        verbose_name = _("事件订阅")
+        verbose_name_plural = _("事件订阅")
         constraints = [
             models.UniqueConstraint(fields=["unit", "url_hash"], name="webhooks_subscription_unique_url"),
         ]
@@ -76,20 +77,20 @@ class EventDelivery(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     event_id = models.UUIDField(editable=False)
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="deliveries")
-    kind = models.CharField("事件", max_length=40, choices=EventKind.choices)
+    kind = models.CharField(_("事件"), max_length=40, choices=EventKind.choices)
     key = models.CharField(max_length=200)
     unit = models.ForeignKey(
-        OrgUnit, verbose_name="组织", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        OrgUnit, verbose_name=_("组织"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    body = models.TextField("内容")
+    body = models.TextField(_("内容"))
     status = models.CharField(
-        "状态", max_length=10, choices=EventDeliveryStatus.choices, default=EventDeliveryStatus.PENDING
+        _("状态"), max_length=10, choices=EventDeliveryStatus.choices, default=EventDeliveryStatus.PENDING
     )
-    attempts = models.PositiveIntegerField("尝试次数", default=0)
-    next_attempt_at = models.DateTimeField("下次尝试", null=True, blank=True)
-    last_status_code = models.PositiveSmallIntegerField("最近状态码", null=True, blank=True)
-    last_error = models.CharField("最近错误", max_length=1000, blank=True)
-    sent_at = models.DateTimeField("送达时间", null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(_("最近状态码"), null=True, blank=True)
+    last_error = models.CharField(_("最近错误"), max_length=1000, blank=True)
+    sent_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
     replay_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replays"
     )
@@ -97,8 +98,8 @@ class EventDelivery(models.Model):
 
     class Meta:
         ordering = ["-pk"]
-        verbose_name = "事件推送记录"
-        verbose_name_plural = "事件推送记录"
+        verbose_name = _("事件推送记录")
+        verbose_name_plural = _("事件推送记录")
         constraints = [
             models.UniqueConstraint(fields=["subscription", "key"], name="webhooks_delivery_unique_key"),
         ]
@@ -112,16 +113,16 @@ class DeliveryAttempt(models.Model):
     """One HTTP attempt at a delivery: the answer's status code (none when no answer came) and what went wrong."""
 
     delivery = models.ForeignKey(EventDelivery, on_delete=models.CASCADE, related_name="attempt_log")
-    number = models.PositiveIntegerField("第几次")
-    at = models.DateTimeField("时间")
-    status_code = models.PositiveSmallIntegerField("状态码", null=True, blank=True)
-    error = models.CharField("错误", max_length=1000, blank=True)
-    duration_ms = models.PositiveIntegerField("耗时（毫秒）", default=0)
+    number = models.PositiveIntegerField(_("第几次"))
+    at = models.DateTimeField(_("时间"))
+    status_code = models.PositiveSmallIntegerField(_("状态码"), null=True, blank=True)
+    error = models.CharField(_("错误"), max_length=1000, blank=True)
+    duration_ms = models.PositiveIntegerField(_("耗时（毫秒）"), default=0)
 
     class Meta:
         ordering = ["delivery", "number", "pk"]
-        verbose_name = "推送尝试"
-        verbose_name_plural = "推送尝试"
+        verbose_name = _("推送尝试")
+        verbose_name_plural = _("推送尝试")
         constraints = [
             models.UniqueConstraint(fields=["delivery", "number"], name="webhooks_attempt_unique_number")
         ]

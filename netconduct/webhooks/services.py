@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.exceptions import ApplicationError
@@ -47,10 +48,12 @@ def clean_events(events: Iterable[str]) -> list[str]:
     unknown = [e for e in chosen if e not in EventKind.values]
     if unknown:
         raise ApplicationError(
-            f"未知的事件类型：{'、'.join(unknown)}（可选：{'、'.join(EventKind.values)}）。", field="events"
+            _("未知的事件类型：%(join)s（可选：%(join2)s）。")
+            % {"join": "、".join(unknown), "join2": "、".join(EventKind.values)},
+            field="events",
         )
     if not chosen:
-        raise ApplicationError("请至少选择一种事件。", field="events")
+        raise ApplicationError(_("请至少选择一种事件。"), field="events")
     return [e for e in EventKind.values if e in chosen]  # the choices' order, each once
 
 
@@ -95,23 +98,23 @@ def subscription_create(
     unit = OrgUnit.objects.get(pk=unit.pk)
     scoping.require(authorized_by or actor, ACTION, unit.path)
     if not unit.is_active:
-        raise ApplicationError("该组织已撤销，不能订阅其事件。", field="unit")
+        raise ApplicationError(_("该组织已撤销，不能订阅其事件。"), field="unit")
     name = " ".join((name or "").split())
     if not name:
-        raise ApplicationError("请填写订阅名称（如“党建系统”）。", field="name")
+        raise ApplicationError(_("请填写订阅名称（如“党建系统”）。"), field="name")
     if len(name) > 100:
-        raise ApplicationError("订阅名称过长（最多100个字）。", field="name")
+        raise ApplicationError(_("订阅名称过长（最多100个字）。"), field="name")
     url = guard.url_check(url)
     chosen = clean_events(events)
     secret = new_secret() if secret is None else secret.strip()
     if len(secret) < 16 or len(secret) > 200:
-        raise ApplicationError("签名密钥应为16至200个字符。", field="secret")
+        raise ApplicationError(_("签名密钥应为16至200个字符。"), field="secret")
     subscription = Subscription(unit=unit, name=name, events=chosen, created_by=actor)
     subscription.url = url
     subscription.secret = secret
     subscription.url_masked = masked_url(url)
     if Subscription.objects.filter(unit=unit, url_hash=subscription.url_hash).exists():
-        raise ApplicationError("该组织已有相同接收地址的订阅。", field="url")
+        raise ApplicationError(_("该组织已有相同接收地址的订阅。"), field="url")
     subscription.full_clean(exclude=["url_enc", "url_hash", "secret_enc", "created_by"])
     subscription.save()
     after = _snapshot(subscription)
@@ -170,7 +173,7 @@ def delivery_replay(*, actor, delivery: EventDelivery) -> EventDelivery:
         subscription = delivery.subscription
         scoping.require(actor, ACTION, subscription.unit.path)
         if not subscription.is_enabled:
-            raise ApplicationError("订阅已停用，请先启用再重新推送。")
+            raise ApplicationError(_("订阅已停用，请先启用再重新推送。"))
         replay = EventDelivery.objects.create(
             event_id=delivery.event_id,
             subscription=subscription,

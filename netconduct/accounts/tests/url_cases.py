@@ -18,6 +18,14 @@ CASES = [
     UrlCase("accounts:otp_setup", EVERYONE, note="only an unconfirmed system administrator sees the QR code"),
     UrlCase("accounts:password_change", EVERYONE),
     UrlCase("accounts:profile", EVERYONE),
+    UrlCase(
+        "accounts:language",
+        EVERYONE,
+        method="post",
+        data=lambda w: {"language": "en", "next": "/"},
+        public=True,
+        note="the language switch: kept on the account, and in a cookie for anonymous visitors",
+    ),
     UrlCase("accounts:activation_units", ACTIVATORS),
     UrlCase(
         "accounts:activation_sheet",

@@ -151,6 +151,7 @@ ACTIONS = {
     "account.deactivate": _("停用账号"),
     "account.reactivate": _("恢复账号"),
     "account.profile": _("修改个人设置"),
+    "account.language": _("切换界面语言"),
     "document.create": _("起草文件"),
     "document.update": _("修改草稿"),
     "document.set_norms": _("导入条文"),
@@ -341,15 +342,16 @@ def audit_action(code: str) -> str:
 
 def _show(value) -> str:
     if isinstance(value, list | tuple):
-        return "、".join(_show(v) for v in value) or "—"
+        return str(_("、")).join(_show(v) for v in value) or "—"
     if isinstance(value, dict):
-        return "，".join(f"{LABELS.get(k, k)}：{_show(v)}" for k, v in value.items()) or "—"
+        colon = str(_("："))
+        return str(_("，")).join(f"{LABELS.get(k, k)}{colon}{_show(v)}" for k, v in value.items()) or "—"
     if value is None or value == "":
         return "—"
     if value is True:
-        return "是"
+        return str(_("是"))
     if value is False:
-        return "否"
+        return str(_("否"))
     if isinstance(value, str) and _ISO_DATETIME.match(value):
         return timezone.localtime(dt.datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
     return str(value)

@@ -149,3 +149,19 @@ def test_home_query_counts_are_pinned_and_do_not_grow(org, accounts, extra):
     world(org, accounts, extra_branches=extra)
     counts = {role: _queries(getattr(accounts, role)) for role in PINNED}
     assert counts == PINNED
+
+
+def test_every_role_s_home_page_in_english_shows_chinese_only_in_data(org, accounts):
+    """The home pages with something in every box: the to-dos, deadlines, review queues and cases, in English."""
+    from netconduct.home.tests.test_english import stored_strings, untranslated
+
+    world(org, accounts)
+    data = stored_strings()
+    failures = {}
+    for role, user in accounts.all().items():
+        type(user).objects.filter(pk=user.pk).update(language="en")
+        page = home(user)
+        assert '<html lang="en">' in page
+        if runs := untranslated(page, data):
+            failures[role] = runs
+    assert not failures, failures

@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from netconduct.core import bulk, crypto
 from netconduct.core.audit import Change, audit_record
@@ -370,22 +371,29 @@ class UnitResolver:
             return mine[0]
         if len(mine) > 1:
             paths = "；".join(self.label(u) for u in mine[:5])
-            raise _RowRefused(column, f"组织“{text}”不唯一，可能是：{paths}。请填写完整路径加以区分。")
+            raise _RowRefused(
+                column,
+                _("组织“%(text)s”不唯一，可能是：%(paths)s。请填写完整路径加以区分。")
+                % {"text": text, "paths": paths},
+            )
         closed_mine = [u for u in matches if not u.is_active and self.scope.covers(u.path)]
         if closed_mine:
-            raise _RowRefused(column, f"组织“{text}”已撤销，不能再调入人员。")
-        raise _RowRefused(column, f"无权导入到“{text}”：该组织不在您的管理范围内。")
+            raise _RowRefused(column, _("组织“%(text)s”已撤销，不能再调入人员。") % {"text": text})
+        raise _RowRefused(column, _("无权导入到“%(text)s”：该组织不在您的管理范围内。") % {"text": text})
 
     def _resolve(self, text: str, column: str) -> AnyUnit:
         segments = [_key(s) for s in _SEPARATORS.split(unicodedata.normalize("NFKC", text).strip())]
         segments = [s for s in segments if s]
         if not segments:
-            raise _RowRefused(column, "所属组织为空。")
+            raise _RowRefused(column, _("所属组织为空。"))
         matches = self._walk(segments)
         if matches:
             return self._pick(text, matches, column)
         if not self.create_units:
-            raise _RowRefused(column, f"找不到组织“{text}”。请核对名称或路径，或选择自动创建不存在的组织。")
+            raise _RowRefused(
+                column,
+                _("找不到组织“%(text)s”。请核对名称或路径，或选择自动创建不存在的组织。") % {"text": text},
+            )
         for cut in range(len(segments) - 1, 0, -1):
             prefix = self._walk(segments[:cut])
             if prefix:
@@ -393,7 +401,8 @@ class UnitResolver:
                 return self._create(parent, segments[cut:], column)
         raise _RowRefused(
             column,
-            f"找不到组织“{text}”，也无法自动创建：路径的第一段必须是已有的组织（如“{self._example()}”）。",
+            _("找不到组织“%(text)s”，也无法自动创建：路径的第一段必须是已有的组织（如“%(example)s”）。")
+            % {"text": text, "example": self._example()},
         )
 
     def _example(self) -> str:
@@ -425,7 +434,10 @@ class UnitResolver:
             pass
         except ApplicationError as exc:
             failed = chain[len(real)].name if len(real) < len(chain) else names[-1]
-            raise _RowRefused(column, f"无法创建组织“{failed}”：{exc.message}") from None
+            raise _RowRefused(
+                column,
+                _("无法创建组织“%(failed)s”：%(message)s") % {"failed": failed, "message": exc.message},
+            ) from None
         made: list[AnyUnit] = list(planned) if self.dry_run else list(real[len(chain) - len(planned) :])
         for item in made:
             self._index(item, item.parent.path if isinstance(item, PlannedUnit) else item.parent_path)
@@ -541,7 +553,7 @@ class RosterImporter:
             id_hash = services.id_number_hash(id_number)
             first = self._seen_ids.get(id_hash)
             if first is not None:
-                refuse(ID_NUMBER, f"身份证号与第{first}行重复，已保留第{first}行。")
+                refuse(ID_NUMBER, _("身份证号与第%(first)s行重复，已保留第%(first)s行。") % {"first": first})
             else:
                 self._seen_ids[id_hash] = number
 
@@ -561,7 +573,11 @@ class RosterImporter:
             if parsed.employee_no:
                 first = self._seen_employee_nos.get(parsed.employee_no)
                 if first is not None:
-                    refuse(EMPLOYEE_NO, f"工号“{parsed.employee_no}”与第{first}行重复，已保留第{first}行。")
+                    refuse(
+                        EMPLOYEE_NO,
+                        _("工号“%(employee_no)s”与第%(first)s行重复，已保留第%(first)s行。")
+                        % {"employee_no": parsed.employee_no, "first": first},
+                    )
                 else:
                     self._seen_employee_nos[parsed.employee_no] = number
         raw_unit = text.get(UNIT, "")
@@ -576,7 +592,11 @@ class RosterImporter:
                 continue
             political, cadre, unknown = parse_status_tokens(raw)
             if unknown:
-                refuse(fld, f"无法识别的{FIELD_LABELS[fld]}“{'、'.join(unknown)}”。")
+                refuse(
+                    fld,
+                    _("无法识别的%(value)s“%(join)s”。")
+                    % {"value": FIELD_LABELS[fld], "join": "、".join(unknown)},
+                )
                 continue
             if political is not None:
                 parsed.political = _stronger(parsed.political, political)
@@ -591,14 +611,20 @@ class RosterImporter:
         if raw_status:
             parsed.status = STATUS_TOKENS.get(re.sub(r"\s+", "", raw_status))
             if parsed.status is None:
-                refuse(STATUS, f"人员状态“{raw_status}”无法识别（可填：在岗、调离、退休）。")
+                refuse(
+                    STATUS,
+                    _("人员状态“%(raw_status)s”无法识别（可填：在岗、调离、退休）。")
+                    % {"raw_status": raw_status},
+                )
         raw_gender = text.get(GENDER, "")
         if raw_gender and id_number is not None:
             gender = GENDER_TOKENS.get(re.sub(r"\s+", "", raw_gender).lower())
             if gender is None:
-                refuse(GENDER, f"性别“{raw_gender}”无法识别（应填“男”或“女”）。")
+                refuse(
+                    GENDER, _("性别“%(raw_gender)s”无法识别（应填“男”或“女”）。") % {"raw_gender": raw_gender}
+                )
             elif gender != validation.id_number_facts(id_number)[0]:
-                refuse(GENDER, f"性别“{raw_gender}”与身份证号不符。")
+                refuse(GENDER, _("性别“%(raw_gender)s”与身份证号不符。") % {"raw_gender": raw_gender})
 
         if errors:
             self.result.errors.extend(errors)
@@ -679,7 +705,7 @@ class RosterImporter:
             services.person_bulk_apply(actor=self.actor, creates=creates, updates=updates)
         except IntegrityError as exc:
             raise ApplicationError(
-                "身份证号或工号与已有人员重复（可能有人同时在修改人员信息），请重新导入。"
+                _("身份证号或工号与已有人员重复（可能有人同时在修改人员信息），请重新导入。")
             ) from exc
 
     def _login_name_refused(self, row: ParsedRow, logins: dict[str, list[selectors.LoginHolder]]) -> bool:
@@ -838,7 +864,7 @@ def roster_import(
     """
     scope = scoping.scope_for(actor, "roster.import")
     if scope.empty:
-        raise PermissionRefused("您无权导入花名册。")
+        raise PermissionRefused(_("您无权导入花名册。"))
     with RosterFile(path, filename=filename) as sheet:
         if dry_run:
             return RosterImporter(actor=actor, sheet=sheet, create_units=create_units, dry_run=True).run()

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from netconduct.core.exceptions import ApplicationError
 from netconduct.core.ooxml import bomb_part, bomb_refusal, declared_dtd_part, dtd_refusal
@@ -205,7 +207,9 @@ class RosterSheet:
             count += 1
             if count > limit:
                 raise ApplicationError(
-                    f"文件超过{limit:,}行数据，超出单次导入的上限。请拆分成多个文件分别导入。", field="file"
+                    _("文件超过%(limit)s行数据，超出单次导入的上限。请拆分成多个文件分别导入。")
+                    % {"limit": format(limit, ",")},
+                    field="file",
                 )
             yield number, cells
 
@@ -240,16 +244,18 @@ def _check_zip(path: Path, suffix: str, max_bytes: int) -> None:
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
         raise ApplicationError(NOT_A_SPREADSHEET, field="file") from None
     if dtd_part is not None:
-        raise ApplicationError(dtd_refusal("文件", dtd_part), field="file")
+        raise ApplicationError(dtd_refusal(pgettext("upload", "文件"), dtd_part), field="file")
     names = {info.filename.lower() for info in infos}
     if any(n.endswith("vbaproject.bin") for n in names) or any(n.startswith("basic/") for n in names):
         raise ApplicationError(MACRO, field="file")
     total = sum(info.file_size for info in infos)
     if bomb is not None:
-        raise ApplicationError(bomb_refusal("文件", *bomb), field="file")
+        raise ApplicationError(bomb_refusal(pgettext("upload", "文件"), *bomb), field="file")
     if total > max_bytes * 50:
         raise ApplicationError(
-            f"文件解压后约 {total / (1 << 20):,.0f} MB，超出上限，疑似压缩炸弹，已拒绝读取。", field="file"
+            _("文件解压后约 %(value)s MB，超出上限，疑似压缩炸弹，已拒绝读取。")
+            % {"value": f"{total / (1 << 20):,.0f}"},
+            field="file",
         )
     wanted = "xl/workbook.xml" if suffix == ".xlsx" else "content.xml"
     if wanted not in names:
@@ -263,17 +269,20 @@ def check_file(path: Path, filename: str) -> str:
         raise ApplicationError(MACRO, field="file")
     if suffix not in SPREADSHEET_SUFFIXES:
         raise ApplicationError(
-            f"不支持“{suffix or '无扩展名'}”类型的文件，请上传 .xlsx、.xls、.ods 或 .csv 文件。", field="file"
+            _("不支持“%(value)s”类型的文件，请上传 .xlsx、.xls、.ods 或 .csv 文件。")
+            % {"value": suffix or _("无扩展名")},
+            field="file",
         )
-    max_bytes, _ = _limits()
+    max_bytes, _rows = _limits()
     size = path.stat().st_size
     if size > max_bytes:
         raise ApplicationError(
-            f"文件大小 {size / (1 << 20):.1f} MB，超过 {max_bytes / (1 << 20):.0f} MB 的上限。请拆分后再导入。",
+            _("文件大小 %(value).1f MB，超过 %(value2).0f MB 的上限。请拆分后再导入。")
+            % {"value": size / (1 << 20), "value2": max_bytes / (1 << 20)},
             field="file",
         )
     if size == 0:
-        raise ApplicationError("文件是空的。", field="file")
+        raise ApplicationError(_("文件是空的。"), field="file")
     with path.open("rb") as handle:
         head = handle.read(8)
     if head.startswith(OLE_MAGIC):
@@ -414,7 +423,7 @@ def detect_encoding(path: Path) -> str:
         except UnicodeDecodeError:
             continue
         return encoding
-    raise ApplicationError("无法识别 CSV 文件的文字编码，请另存为“CSV UTF-8”后再上传。", field="file")
+    raise ApplicationError(_("无法识别 CSV 文件的文字编码，请另存为“CSV UTF-8”后再上传。"), field="file")
 
 
 def _csv_sheets(path: Path, stack: ExitStack) -> Iterator[tuple[str, RawRows]]:
@@ -476,7 +485,7 @@ class RosterFile:
 
     def _open(self) -> RosterSheet:
         kind = check_file(self.path, self.filename)
-        _, max_rows = _limits()
+        _bytes, max_rows = _limits()
         for sheet_name, rows in READERS[kind](self.path, self._stack):
             found = _find_header(rows)
             if found is not None:
@@ -484,8 +493,10 @@ class RosterFile:
                 return RosterSheet(self.filename, sheet_name, number, columns, data, max_rows)
         names = "、".join(HEADER_ALIASES[f][0] for f in REQUIRED_FIELDS)
         raise ApplicationError(
-            f"在文件前{HEADER_SCAN_ROWS}行中没有找到表头：表头至少要有{names}两列"
-            f"（也可写作“身份证号码”“公民身份号码”“证件号码”等）。",
+            _(
+                "在文件前%(HEADER_SCAN_ROWS)s行中没有找到表头：表头至少要有%(names)s两列（也可写作“身份证号码”“公民身份号码”“证件号码”等）。"
+            )
+            % {"HEADER_SCAN_ROWS": HEADER_SCAN_ROWS, "names": names},
             field="file",
         )
 

@@ -62,7 +62,7 @@
   if (copy) {
     copy.addEventListener("click", function () {
       var code = copy.dataset.code;
-      function done() { copy.textContent = "已复制"; }
+      function done() { copy.textContent = copy.dataset.done || "已复制"; }
       if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(code).then(done, done); return; }
       var t = document.createElement("textarea");
       t.value = code; document.body.appendChild(t); t.select();
