@@ -6,11 +6,11 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from netconduct.org.models import OrgUnit
 
 from .choices import DocumentKind, DocumentStatus, LinkKind, NumberSource
-from django.utils.translation import gettext_lazy as _
 
 
 class DocumentNumberCounter(models.Model):

@@ -40,8 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from netconduct.core.ooxml import bomb_part, bomb_refusal, declared_dtd_part, dtd_refusal
 from django.utils.translation import gettext as _
+
+from netconduct.core.ooxml import bomb_part, bomb_refusal, declared_dtd_part, dtd_refusal
 
 __all__ = [
     "HEADING_MAX",

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from netconduct.core import files
 from netconduct.core.audit import Change, audit_record
@@ -25,7 +26,6 @@ from netconduct.org.models import OrgUnit
 
 from .choices import DocumentKind, DocumentStatus, LinkKind, NumberSource
 from .models import Document, DocumentFile, DocumentLink, DocumentNumberCounter, NormArticle, NormItem
-from django.utils.translation import gettext as _
 
 NUMBER_RE = re.compile(
     r"^\s*(?P<code>[^〔〕\[\]（）()]+?)\s*[〔\[（(](?P<year>\d{4})[〕\]）)]\s*(?P<seq>\d{1,5})\s*号\s*$"
