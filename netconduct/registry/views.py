@@ -197,7 +197,10 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _summary(action: str, before: dict, after: dict) -> str:
     parts = []
     if action == "registry.decide":
-        parts.append(f"{before.get('step', '')}：{DECISION_LABELS.get(after.get('decision'), '')}")
+        parts.append(
+            _("%(step)s：%(decision)s")
+            % {"step": before.get("step", ""), "decision": DECISION_LABELS.get(after.get("decision"), "")}
+        )
         if after.get("comment"):
             parts.append(after["comment"])
         if after.get("filing_number"):
@@ -210,15 +213,18 @@ def _summary(action: str, before: dict, after: dict) -> str:
         parts.append(" → ".join(after.get("steps", [])))
     elif action == "registry.review_answer":
         answer = dict(ReviewAnswer.choices).get(after.get("answer"), "")
-        parts.append(f"{after.get('review', '')}：{answer} {after.get('note', '')}")
+        parts.append(
+            _("%(step)s：%(decision)s") % {"step": after.get("review", ""), "decision": answer}
+            + f" {after.get('note', '')}"
+        )
     elif action == "registry.application_update":
-        parts.append("、".join(str(k) for k in after))
+        parts.append(_("、").join(str(k) for k in after))
     elif action in ("registry.apply", "registry.import"):
         parts.append(
             _("%(get)s（管理员：%(join)s）")
             % {"get": after.get("name", ""), "join": "、".join(after.get("admins", []))}
         )
-    return "；".join(p.strip() for p in parts if p and p.strip())
+    return _("；").join(p.strip() for p in parts if p and p.strip())
 
 
 def _managed_account(request: HttpRequest, pk: int) -> Account:
@@ -849,7 +855,7 @@ def review_answer(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(
         request,
         form,
-        title=f"{item.round.title}：{account.name}",
+        title=_("%(step)s：%(decision)s") % {"step": item.round.title, "decision": account.name},
         intro=_(
             "%(platform_label)s · %(get_account_kind_display)s · %(filing_number)s。请确认该账号仍在使用且符合《网络行为规范》，或申请注销。答复期限：%(deadline)s。"
         )

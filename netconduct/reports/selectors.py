@@ -176,7 +176,7 @@ class Candidate:
 
     @property
     def label(self) -> str:
-        return f"{self.user.display_name}（{self.unit.name}）"
+        return _("%(name)s（%(unit)s）") % {"name": self.user.display_name, "unit": self.unit.name}
 
 
 def handler_candidates(*, viewer, report: Report) -> list[Candidate]:
