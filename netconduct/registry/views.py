@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from netconduct.core.actions import run_action
@@ -58,18 +58,18 @@ from .models import Account, RegistryPolicy, ReviewItem
 
 PAGE_SIZE = 50
 HISTORY_LABELS = {
-    "registry.apply": gettext_lazy("填写申请"),
-    "registry.application_update": gettext_lazy("修改申请"),
-    "registry.submit": gettext_lazy("提交审批"),
-    "registry.withdraw": gettext_lazy("撤回申请"),
-    "registry.decide": gettext_lazy("审批"),
-    "registry.change_start": gettext_lazy("发起变更备案"),
-    "registry.suspend": gettext_lazy("暂停使用"),
-    "registry.resume": gettext_lazy("恢复使用"),
-    "registry.close": gettext_lazy("注销"),
-    "registry.handover_flag": gettext_lazy("管理员变动，待交接"),
-    "registry.review_answer": gettext_lazy("年检答复"),
-    "registry.import": gettext_lazy("导入台账"),
+    "registry.apply": pgettext_lazy("registry history", "填写申请"),
+    "registry.application_update": pgettext_lazy("registry history", "修改申请"),
+    "registry.submit": pgettext_lazy("registry history", "提交审批"),
+    "registry.withdraw": pgettext_lazy("registry history", "撤回申请"),
+    "registry.decide": pgettext_lazy("registry history", "审批"),
+    "registry.change_start": pgettext_lazy("registry history", "发起变更备案"),
+    "registry.suspend": pgettext_lazy("registry history", "暂停使用"),
+    "registry.resume": pgettext_lazy("registry history", "恢复使用"),
+    "registry.close": pgettext_lazy("registry history", "注销"),
+    "registry.handover_flag": pgettext_lazy("registry history", "管理员变动，待交接"),
+    "registry.review_answer": pgettext_lazy("registry history", "年检答复"),
+    "registry.import": pgettext_lazy("registry history", "导入台账"),
 }
 DECISION_LABELS = {
     "approve": gettext_lazy("同意"),
