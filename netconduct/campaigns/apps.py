@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CampaignsConfig(AppConfig):
     name = "netconduct.campaigns"
     label = "campaigns"
-    verbose_name = "宣贯活动"
+    verbose_name = _("宣贯活动")
 
     def ready(self) -> None:
         from netconduct.core.templatetags.netconduct import register_model_labels

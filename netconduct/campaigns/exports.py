@@ -8,6 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from netconduct.core.xlsx import Styled, XlsxBook
 from netconduct.org.models import OrgUnit
@@ -27,36 +30,36 @@ class Column:
 def columns(campaign: Campaign) -> list[Column]:
     """The figures shown for each unit: only the actions this campaign requires get a column."""
     cols = [
-        Column("应完成人数", "应完成", lambda t: t.total),
-        Column("已完成", "已完成", lambda t: t.done),
-        Column("完成率(%)", "完成率", lambda t: t.percent, "%"),
+        Column(_("应完成人数"), _("应完成"), lambda t: t.total),
+        Column(_("已完成"), _("已完成"), lambda t: t.done),
+        Column(_("完成率(%)"), _("完成率"), lambda t: t.percent, "%"),
     ]
     if campaign.requires_read:
         cols += [
-            Column("已阅读确认", "阅读", lambda t: t.read),
-            Column("其中会议传达", "会议传达", lambda t: t.proxy),
+            Column(_("已阅读确认"), _("阅读"), lambda t: t.read),
+            Column(_("其中会议传达"), _("会议传达"), lambda t: t.proxy),
         ]
     if campaign.requires_study:
-        cols.append(Column("已参加学习", "学习", lambda t: t.studied))
+        cols.append(Column(_("已参加学习"), _("学习"), lambda t: t.studied))
     if campaign.requires_pledge:
-        cols.append(Column("已签承诺书", "承诺书", lambda t: t.pledged))
-    cols.append(Column("未完成", "未完成", lambda t: t.pending))
+        cols.append(Column(_("已签承诺书"), _("承诺书"), lambda t: t.pledged))
+    cols.append(Column(_("未完成"), _("未完成"), lambda t: t.pending))
     return cols
 
 
 def _yes(value) -> str:
-    return "是" if value else "否"
+    return _("是") if value else _("否")
 
 
 # (the campaign's flag, the column, what a person's (read_at, read_by_proxy, studied_at, pledged_at) shows)
 PERSON_ACTIONS: list[tuple[str, str, Callable[..., str]]] = [
     (
         "requires_read",
-        "已阅读确认",
-        lambda read, proxy, studied, pledged: "会议传达" if read and proxy else _yes(read),
+        gettext_lazy("已阅读确认"),
+        lambda read, proxy, studied, pledged: _("会议传达") if read and proxy else _yes(read),
     ),
-    ("requires_study", "已参加学习", lambda read, proxy, studied, pledged: _yes(studied)),
-    ("requires_pledge", "已签承诺书", lambda read, proxy, studied, pledged: _yes(pledged)),
+    ("requires_study", gettext_lazy("已参加学习"), lambda read, proxy, studied, pledged: _yes(studied)),
+    ("requires_pledge", gettext_lazy("已签承诺书"), lambda read, proxy, studied, pledged: _yes(pledged)),
 ]
 
 
@@ -67,11 +70,13 @@ def rollup_xlsx(*, viewer, campaign: Campaign, focus: OrgUnit) -> bytes:
     names = selectors.unit_ancestors_names([r.unit for r in rows])
     cols = columns(campaign)
     book = XlsxBook()
-    caption = (
-        f"{campaign.title}　完成情况（{focus.name}，截至{timezone.localtime():%Y-%m-%d %H:%M}，"
-        f"期限{campaign.deadline:%Y-%m-%d}）"
-    )
-    sheet = book.sheet("按单位", ["单位", "上级单位", *(c.header for c in cols)], caption=caption)
+    caption = _("%(title)s　完成情况（%(unit)s，截至%(now)s，期限%(deadline)s）") % {
+        "title": campaign.title,
+        "unit": focus.name,
+        "now": f"{timezone.localtime():%Y-%m-%d %H:%M}",
+        "deadline": f"{campaign.deadline:%Y-%m-%d}",
+    }
+    sheet = book.sheet(_("按单位"), [_("单位"), _("上级单位"), *(c.header for c in cols)], caption=caption)
     for row in rows:
         parent = names.get(row.unit.path[: -OrgUnit.steplen], "")
         top = row.depth == 0
@@ -82,8 +87,8 @@ def rollup_xlsx(*, viewer, campaign: Campaign, focus: OrgUnit) -> bytes:
                 *(Styled(c.value(row.tally), bold=True) if top else c.value(row.tally) for c in cols),
             ]
         )
-    actions = [(header, fn) for flag, header, fn in PERSON_ACTIONS if getattr(campaign, flag)]
-    people = book.sheet("未完成人员", ["单位", "姓名", "工号", *(h for h, _fn in actions)])
+    actions = [(str(header), fn) for flag, header, fn in PERSON_ACTIONS if getattr(campaign, flag)]
+    people = book.sheet(_("未完成人员"), [_("单位"), _("姓名"), _("工号"), *(h for h, _fn in actions)])
     pending = selectors.target_list(
         viewer=viewer, campaign=campaign, unit=focus, status="pending"
     ).values_list(
@@ -114,11 +119,13 @@ def rollup_pdf(*, campaign: Campaign, focus: OrgUnit) -> bytes:
     total = rows[0].tally if rows and rows[0].depth == 0 else selectors.Tally()
     cols = columns(campaign)
     now = timezone.localtime()
-    title = f"{campaign.title}完成情况"
-    subtitle = (
-        f"范围：{focus.name}　期限：{campaign.deadline:%Y年%-m月%-d日}　统计时间：{now:%Y年%-m月%-d日 %H:%M}"
-    )
-    head = ["单位", *(c.short for c in cols)]
+    title = _("%(title)s完成情况") % {"title": campaign.title}
+    subtitle = _("范围：%(unit)s　期限：%(deadline)s　统计时间：%(now)s") % {
+        "unit": focus.name,
+        "deadline": date_format(campaign.deadline, "DATE_FORMAT"),
+        "now": date_format(now, "DATETIME_FORMAT"),
+    }
+    head = [_("单位"), *(c.short for c in cols)]
     name_width = 180 - 15 * len(cols)  # mm: the figures take what they need, the names the rest
     name_chars = int(name_width / 3.4)  # 9-point CJK characters per column, less the cell padding
 
@@ -129,8 +136,15 @@ def rollup_pdf(*, campaign: Campaign, focus: OrgUnit) -> bytes:
     body = [  # plain cells, names cut to the column: 2,000 branches stay a fast table
         [name(r), *(f"{c.value(r.tally)}{c.suffix}" for c in cols)] for r in rows
     ]
-    summary = f"应完成{total.total}人，已完成{total.done}人（{total.percent}%），未完成{total.pending}人"
-    summary += f"；其中会议传达{total.proxy}人。" if campaign.requires_read else "。"
+    summary = _("应完成%(total)s人，已完成%(done)s人（%(percent)s%%），未完成%(pending)s人") % {
+        "total": total.total,
+        "done": total.done,
+        "percent": total.percent,
+        "pending": total.pending,
+    }
+    summary += (
+        _("；其中会议传达%(proxy)s人。") % {"proxy": total.proxy} if campaign.requires_read else _("。")
+    )
     fonts = FontSet()
     fonts.add(Face.XIAOBIAOSONG, title)
     fonts.add(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from netconduct.documents.models import Document
 from netconduct.org.models import OrgUnit, Person
@@ -15,29 +16,29 @@ class Campaign(models.Model):
     """Documents conveyed to everyone in a unit's subtree (of the chosen categories) by a deadline, with the
     actions each person owes: read and confirm, attend a study session, sign the pledge."""
 
-    unit = models.ForeignKey(OrgUnit, verbose_name="范围", on_delete=models.PROTECT, related_name="campaigns")
-    title = models.CharField("名称", max_length=200)
-    year = models.PositiveSmallIntegerField("年度")
-    starts_on = models.DateField("开始日期", null=True, blank=True)
-    deadline = models.DateField("完成期限")
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("范围"), on_delete=models.PROTECT, related_name="campaigns")
+    title = models.CharField(_("名称"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    starts_on = models.DateField(_("开始日期"), null=True, blank=True)
+    deadline = models.DateField(_("完成期限"))
     documents = models.ManyToManyField(
-        Document, verbose_name="传达文件", related_name="campaigns", blank=True
+        Document, verbose_name=_("传达文件"), related_name="campaigns", blank=True
     )
-    include_party_members = models.BooleanField("党员", default=True)
-    include_cadres = models.BooleanField("干部", default=True)
-    include_employees = models.BooleanField("职工", default=True)
-    requires_read = models.BooleanField("阅读确认", default=True)
-    requires_study = models.BooleanField("参加学习", default=False)
-    requires_pledge = models.BooleanField("签订承诺书", default=False)
-    remind_days_before = models.PositiveSmallIntegerField("提前提醒天数", default=3)
+    include_party_members = models.BooleanField(_("党员"), default=True)
+    include_cadres = models.BooleanField(_("干部"), default=True)
+    include_employees = models.BooleanField(_("职工"), default=True)
+    requires_read = models.BooleanField(_("阅读确认"), default=True)
+    requires_study = models.BooleanField(_("参加学习"), default=False)
+    requires_pledge = models.BooleanField(_("签订承诺书"), default=False)
+    remind_days_before = models.PositiveSmallIntegerField(_("提前提醒天数"), default=3)
     status = models.CharField(
-        "状态", max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+        _("状态"), max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
     )
-    launched_at = models.DateTimeField("发布时间", null=True, blank=True)
+    launched_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     # Last year's campaign this one was copied from: whom to chase (signed then, not yet now) and who is new.
     copied_from = models.ForeignKey(
         "self",
-        verbose_name="复制自",
+        verbose_name=_("复制自"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -45,7 +46,7 @@ class Campaign(models.Model):
     )
     # Bumped when staff require a new pledge against a new version of the norms: only pledges of the current round
     # count for the campaign; those of earlier rounds stay valid for the version they were made to.
-    pledge_round = models.PositiveSmallIntegerField("承诺书轮次", default=1)
+    pledge_round = models.PositiveSmallIntegerField(_("承诺书轮次"), default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -54,8 +55,8 @@ class Campaign(models.Model):
 
     class Meta:
         ordering = ["-year", "-deadline", "-pk"]
-        verbose_name = "宣贯活动"
-        verbose_name_plural = "宣贯活动"
+        verbose_name = _("宣贯活动")
+        verbose_name_plural = _("宣贯活动")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(include_party_members=True)
@@ -117,16 +118,16 @@ class Target(models.Model):
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     in_scope = models.BooleanField(default=True)
     added_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField("阅读确认时间", null=True, blank=True)
-    read_by_proxy = models.BooleanField("会议传达代确认", default=False)
-    studied_at = models.DateTimeField("参加学习时间", null=True, blank=True)
-    pledged_at = models.DateTimeField("签订承诺书时间", null=True, blank=True)
-    done_at = models.DateTimeField("完成时间", null=True, blank=True)
+    read_at = models.DateTimeField(_("阅读确认时间"), null=True, blank=True)
+    read_by_proxy = models.BooleanField(_("会议传达代确认"), default=False)
+    studied_at = models.DateTimeField(_("参加学习时间"), null=True, blank=True)
+    pledged_at = models.DateTimeField(_("签订承诺书时间"), null=True, blank=True)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["campaign", "unit", "person"]
-        verbose_name = "宣贯对象"
-        verbose_name_plural = "宣贯对象"
+        verbose_name = _("宣贯对象")
+        verbose_name_plural = _("宣贯对象")
         constraints = [models.UniqueConstraint(fields=["campaign", "person"], name="target_unique")]
         indexes = [
             # The rollup's GROUP BY unit answered from the index alone: the campaign's own targets, in unit order
@@ -157,21 +158,21 @@ class ReadReceipt(models.Model):
 
     target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="receipts")
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+")
-    confirmed_at = models.DateTimeField("确认时间")
+    confirmed_at = models.DateTimeField(_("确认时间"))
     proxy_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="代确认人",
+        verbose_name=_("代确认人"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    proxy_reason = models.CharField("代确认原因", max_length=200, blank=True)
+    proxy_reason = models.CharField(_("代确认原因"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["target", "document"]
-        verbose_name = "阅读回执"
-        verbose_name_plural = "阅读回执"
+        verbose_name = _("阅读回执")
+        verbose_name_plural = _("阅读回执")
         constraints = [
             models.UniqueConstraint(fields=["target", "document"], name="readreceipt_unique"),
             models.CheckConstraint(

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, DateTimeField, F, IntegerField, Q, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.db import bulk_insert, chunked, keys_per_statement, real_params_limit, rows_per_statement
@@ -54,22 +55,25 @@ def campaign_snapshot(campaign: Campaign) -> dict:
 
 def _clean_campaign(campaign: Campaign, documents: Sequence[Document]) -> None:
     if not campaign.title.strip():
-        raise ApplicationError("请填写活动名称。", field="title")
+        raise ApplicationError(_("请填写活动名称。"), field="title")
     if not (campaign.include_party_members or campaign.include_cadres or campaign.include_employees):
-        raise ApplicationError("请至少选择一类人员（党员、干部、职工）。", field="include_party_members")
+        raise ApplicationError(_("请至少选择一类人员（党员、干部、职工）。"), field="include_party_members")
     if not campaign.required_actions:
         raise ApplicationError(
-            "请至少选择一项要求（阅读确认、参加学习、签订承诺书）。", field="requires_read"
+            _("请至少选择一项要求（阅读确认、参加学习、签订承诺书）。"), field="requires_read"
         )
     if campaign.requires_read and not documents:
-        raise ApplicationError("要求阅读确认时，请至少选择一份传达文件。", field="documents")
+        raise ApplicationError(_("要求阅读确认时，请至少选择一份传达文件。"), field="documents")
     for document in documents:
         if document.status != DocumentStatus.ISSUED:
-            raise ApplicationError(f"文件“{document.title}”尚未印发或已失效，不能传达。", field="documents")
+            raise ApplicationError(
+                _("文件“%(title)s”尚未印发或已失效，不能传达。") % {"title": document.title},
+                field="documents",
+            )
     if not 2000 <= campaign.year <= 2100:
-        raise ApplicationError("年度不正确。", field="year")
+        raise ApplicationError(_("年度不正确。"), field="year")
     if campaign.starts_on and campaign.deadline and campaign.starts_on > campaign.deadline:
-        raise ApplicationError("开始日期不能晚于完成期限。", field="deadline")
+        raise ApplicationError(_("开始日期不能晚于完成期限。"), field="deadline")
 
 
 @transaction.atomic
@@ -134,7 +138,7 @@ def campaign_update(
     campaign = Campaign.objects.select_for_update().select_related("unit").get(pk=campaign.pk)
     scoping.require(actor, "campaign.manage", campaign.unit.path)
     if campaign.status == CampaignStatus.CLOSED:
-        raise ApplicationError("活动已结束，不能再修改。")
+        raise ApplicationError(_("活动已结束，不能再修改。"))
     before = campaign_snapshot(campaign)
     allowed = {"title", "starts_on", "deadline", "remind_days_before", "year"}
     if campaign.status == CampaignStatus.DRAFT:
@@ -148,7 +152,7 @@ def campaign_update(
         }
     refused = sorted(set(fields) - allowed)
     if refused or (documents is not None and campaign.status != CampaignStatus.DRAFT):
-        raise ApplicationError("活动已发布，传达范围、文件和要求不能再修改；如需调整请另建活动。")
+        raise ApplicationError(_("活动已发布，传达范围、文件和要求不能再修改；如需调整请另建活动。"))
     for name, value in fields.items():
         setattr(campaign, name, value.strip() if isinstance(value, str) else value)
     docs = list(documents) if documents is not None else list(campaign.documents.all())
@@ -277,10 +281,10 @@ def campaign_launch(*, actor, campaign: Campaign) -> SyncResult:
     campaign = Campaign.objects.select_for_update().select_related("unit").get(pk=campaign.pk)
     scoping.require(actor, "campaign.manage", campaign.unit.path)
     if campaign.status != CampaignStatus.DRAFT:
-        raise ApplicationError("活动已发布。")
+        raise ApplicationError(_("活动已发布。"))
     _clean_campaign(campaign, list(campaign.documents.all()))
     if campaign.deadline < timezone.localdate():
-        raise ApplicationError("完成期限已过，请先修改期限。", field="deadline")
+        raise ApplicationError(_("完成期限已过，请先修改期限。"), field="deadline")
     campaign.status = CampaignStatus.ACTIVE
     campaign.launched_at = timezone.now()
     campaign.save(update_fields=["status", "launched_at", "updated_at"])
@@ -307,7 +311,7 @@ def campaign_close(*, actor, campaign: Campaign) -> Campaign:
     campaign = Campaign.objects.select_for_update().select_related("unit").get(pk=campaign.pk)
     scoping.require(actor, "campaign.manage", campaign.unit.path)
     if campaign.status != CampaignStatus.ACTIVE:
-        raise ApplicationError("只有进行中的活动可以结束。")
+        raise ApplicationError(_("只有进行中的活动可以结束。"))
     campaign.status = CampaignStatus.CLOSED
     campaign.save(update_fields=["status", "updated_at"])
     audit_record(
@@ -382,11 +386,11 @@ def _target_for_update(target: Target) -> Target:
 
 def _check_readable(target: Target, document: Document) -> None:
     if target.campaign.status != CampaignStatus.ACTIVE:
-        raise ApplicationError("该活动不在进行中。")
+        raise ApplicationError(_("该活动不在进行中。"))
     if not target.campaign.requires_read:
-        raise ApplicationError("该活动不要求阅读确认。")
+        raise ApplicationError(_("该活动不要求阅读确认。"))
     if not target.campaign.documents.filter(pk=document.pk).exists():
-        raise ApplicationError("该文件不属于此活动。", field="document")
+        raise ApplicationError(_("该文件不属于此活动。"), field="document")
 
 
 def _after_receipt(target: Target, *, proxy: bool) -> None:
@@ -404,7 +408,7 @@ def read_confirm(*, actor, target: Target, document: Document) -> ReadReceipt:
     """The person confirms they have read a document; confirming twice keeps the first time."""
     target = _target_for_update(target)
     if target.person.user_id is None or target.person.user_id != actor.pk:
-        raise PermissionRefused("只能确认本人的阅读任务。")
+        raise PermissionRefused(_("只能确认本人的阅读任务。"))
     _check_readable(target, document)
     receipt, created = ReadReceipt.objects.get_or_create(
         target=target, document=document, defaults={"confirmed_at": timezone.now()}
@@ -436,18 +440,20 @@ def read_proxy(
     scoping.require(actor, "campaign.proxy_receipt", target.unit.path)
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("请填写代为确认的原因（例如：无智能手机，已在班前会上传达）。", field="reason")
+        raise ApplicationError(
+            _("请填写代为确认的原因（例如：无智能手机，已在班前会上传达）。"), field="reason"
+        )
     if len(reason) > 200:
-        raise ApplicationError("原因不能超过200个字。", field="reason")
+        raise ApplicationError(_("原因不能超过200个字。"), field="reason")
     if not target.in_scope:
-        raise ApplicationError("该人员已不在活动范围内。")
+        raise ApplicationError(_("该人员已不在活动范围内。"))
     documents = list(target.campaign.documents.all())
     if documents:
         _check_readable(target, documents[0])
     when = timezone.now()
     if conveyed_on is not None:
         if conveyed_on > timezone.localdate():
-            raise ApplicationError("传达日期不能晚于今天。", field="conveyed_on")
+            raise ApplicationError(_("传达日期不能晚于今天。"), field="conveyed_on")
         when = timezone.make_aware(dt.datetime.combine(conveyed_on, dt.time(12, 0)))
     have = set(target.receipts.values_list("document_id", flat=True))
     receipts = [
@@ -456,7 +462,7 @@ def read_proxy(
         if d.pk not in have
     ]
     if not receipts:
-        raise ApplicationError(f"{target.person.name}已确认阅读全部文件。")
+        raise ApplicationError(_("%(name)s已确认阅读全部文件。") % {"name": target.person.name})
     ReadReceipt.objects.bulk_create(receipts)
     _after_receipt(target, proxy=True)
     audit_record(

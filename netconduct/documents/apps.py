@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DocumentsConfig(AppConfig):
     name = "netconduct.documents"
     label = "documents"
-    verbose_name = "文件与规范"
+    verbose_name = _("文件与规范")
 
     def ready(self) -> None:
         from netconduct.core.templatetags.netconduct import register_model_labels

@@ -1,9 +1,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DocumentKind(models.TextChoices):
-    NOTICE = "notice", _("通知")
+    NOTICE = "notice", pgettext_lazy("document kind", "通知")
     NORMS = "norms", _("规范/制度")
     PLEDGE = "pledge", _("承诺书")
     OTHER = "other", _("其他")

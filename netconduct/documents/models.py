@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from netconduct.org.models import OrgUnit
 
@@ -16,14 +17,14 @@ class DocumentNumberCounter(models.Model):
     """The last sequence given out per issuer code and year (发文字号); bumped by an UPDATE inside the issuing
     transaction, so concurrent issuing waits on the row and a rolled-back issue leaves no gap."""
 
-    issuer_code = models.CharField("发文机关代字", max_length=30)
-    year = models.PositiveSmallIntegerField("年份")
-    last = models.PositiveIntegerField("已用序号", default=0)
+    issuer_code = models.CharField(_("发文机关代字"), max_length=30)
+    year = models.PositiveSmallIntegerField(_("年份"))
+    last = models.PositiveIntegerField(_("已用序号"), default=0)
 
     class Meta:
         ordering = ["issuer_code", "year"]
-        verbose_name = "发文字号计数"
-        verbose_name_plural = "发文字号计数"
+        verbose_name = _("发文字号计数")
+        verbose_name_plural = _("发文字号计数")
         constraints = [
             models.UniqueConstraint(fields=["issuer_code", "year"], name="docnumber_counter_unique")
         ]
@@ -36,42 +37,44 @@ class Document(models.Model):
     """One version of an official document. Issued versions never change; a new version supersedes them."""
 
     issuer = models.ForeignKey(
-        OrgUnit, verbose_name="发文单位", on_delete=models.PROTECT, related_name="documents"
+        OrgUnit, verbose_name=_("发文单位"), on_delete=models.PROTECT, related_name="documents"
     )
-    issuer_mark = models.CharField("发文机关标志", max_length=100, blank=True)
-    kind = models.CharField("文种", max_length=20, choices=DocumentKind.choices, default=DocumentKind.NOTICE)
-    title = models.CharField("标题", max_length=200)
-    issuer_code = models.CharField("发文机关代字", max_length=30, blank=True)
-    year = models.PositiveSmallIntegerField("年份", null=True, blank=True)
-    sequence = models.PositiveIntegerField("序号", null=True, blank=True)
-    number = models.CharField("发文字号", max_length=60, blank=True)
+    issuer_mark = models.CharField(_("发文机关标志"), max_length=100, blank=True)
+    kind = models.CharField(
+        _("文种"), max_length=20, choices=DocumentKind.choices, default=DocumentKind.NOTICE
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    issuer_code = models.CharField(_("发文机关代字"), max_length=30, blank=True)
+    year = models.PositiveSmallIntegerField(_("年份"), null=True, blank=True)
+    sequence = models.PositiveIntegerField(_("序号"), null=True, blank=True)
+    number = models.CharField(_("发文字号"), max_length=60, blank=True)
     number_source = models.CharField(
-        "文号来源", max_length=20, choices=NumberSource.choices, default=NumberSource.ALLOCATED
+        _("文号来源"), max_length=20, choices=NumberSource.choices, default=NumberSource.ALLOCATED
     )
-    addressees = models.CharField("主送机关", max_length=200, blank=True)
-    body = models.TextField("正文", blank=True)
-    signer_unit = models.CharField("署名单位", max_length=100, blank=True)
-    signed_on = models.DateField("成文日期", null=True, blank=True)
-    printer_unit = models.CharField("印发机关", max_length=100, blank=True)
-    printed_on = models.DateField("印发日期", null=True, blank=True)
+    addressees = models.CharField(_("主送机关"), max_length=200, blank=True)
+    body = models.TextField(_("正文"), blank=True)
+    signer_unit = models.CharField(_("署名单位"), max_length=100, blank=True)
+    signed_on = models.DateField(_("成文日期"), null=True, blank=True)
+    printer_unit = models.CharField(_("印发机关"), max_length=100, blank=True)
+    printed_on = models.DateField(_("印发日期"), null=True, blank=True)
     status = models.CharField(
-        "状态", max_length=20, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT
+        _("状态"), max_length=20, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT
     )
-    series = models.UUIDField("版本系列", default=uuid.uuid4, editable=False, db_index=True)
-    version = models.PositiveSmallIntegerField("版本", default=1)
+    series = models.UUIDField(_("版本系列"), default=uuid.uuid4, editable=False, db_index=True)
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
     supersedes = models.OneToOneField(
         "self",
-        verbose_name="替代的版本",
+        verbose_name=_("替代的版本"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="superseded_by",
     )
-    issued_at = models.DateTimeField("印发时间", null=True, blank=True)
+    issued_at = models.DateTimeField(_("印发时间"), null=True, blank=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    withdrawn_reason = models.CharField("撤回原因", max_length=200, blank=True)
+    withdrawn_reason = models.CharField(_("撤回原因"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -80,8 +83,8 @@ class Document(models.Model):
 
     class Meta:
         ordering = ["-year", "-sequence", "-created_at", "-pk"]
-        verbose_name = "文件"
-        verbose_name_plural = "文件"
+        verbose_name = _("文件")
+        verbose_name_plural = _("文件")
         indexes = [
             models.Index(fields=["issuer", "status"], name="document_issuer_status_idx"),
             models.Index(fields=["number"], name="document_number_idx"),
@@ -111,18 +114,18 @@ class DocumentLink(models.Model):
     """An attachment that is another document, or a document this one cites (by number, inside or outside)."""
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="links")
-    kind = models.CharField("类型", max_length=20, choices=LinkKind.choices)
+    kind = models.CharField(_("类型"), max_length=20, choices=LinkKind.choices)
     target = models.ForeignKey(
         Document, null=True, blank=True, on_delete=models.PROTECT, related_name="linked_from"
     )
-    cited_number = models.CharField("文号", max_length=60, blank=True)
-    cited_title = models.CharField("标题", max_length=200, blank=True)
-    position = models.PositiveSmallIntegerField("顺序", default=0)
+    cited_number = models.CharField(_("文号"), max_length=60, blank=True)
+    cited_title = models.CharField(_("标题"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
 
     class Meta:
         ordering = ["document", "kind", "position", "pk"]
-        verbose_name = "文件关联"
-        verbose_name_plural = "文件关联"
+        verbose_name = _("文件关联")
+        verbose_name_plural = _("文件关联")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(target__isnull=False) | ~models.Q(cited_title=""),
@@ -151,7 +154,7 @@ class DocumentFile(models.Model):
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="files")
     file = models.FileField(upload_to=document_file_path)
-    name = models.CharField("文件名", max_length=200)
+    name = models.CharField(_("文件名"), max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
@@ -159,8 +162,8 @@ class DocumentFile(models.Model):
 
     class Meta:
         ordering = ["document", "position", "pk"]
-        verbose_name = "附件文件"
-        verbose_name_plural = "附件文件"
+        verbose_name = _("附件文件")
+        verbose_name_plural = _("附件文件")
 
     def __str__(self) -> str:
         return self.name
@@ -170,14 +173,14 @@ class NormArticle(models.Model):
     """第N条 of a norms document; cited as "第四条"."""
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="articles")
-    number = models.PositiveSmallIntegerField("条")
-    heading = models.CharField("条标题", max_length=200, blank=True)
-    text = models.TextField("条文", blank=True)
+    number = models.PositiveSmallIntegerField(_("条"))
+    heading = models.CharField(_("条标题"), max_length=200, blank=True)
+    text = models.TextField(_("条文"), blank=True)
 
     class Meta:
         ordering = ["document", "number"]
-        verbose_name = "条"
-        verbose_name_plural = "条"
+        verbose_name = _("条")
+        verbose_name_plural = _("条")
         constraints = [models.UniqueConstraint(fields=["document", "number"], name="normarticle_unique")]
 
     def __str__(self) -> str:
@@ -194,13 +197,13 @@ class NormItem(models.Model):
     """（N） of an article; cited as "第四条第（六）项"."""
 
     article = models.ForeignKey(NormArticle, on_delete=models.CASCADE, related_name="items")
-    number = models.PositiveSmallIntegerField("项")
-    text = models.TextField("项文")
+    number = models.PositiveSmallIntegerField(_("项"))
+    text = models.TextField(_("项文"))
 
     class Meta:
         ordering = ["article", "number"]
-        verbose_name = "项"
-        verbose_name_plural = "项"
+        verbose_name = _("项")
+        verbose_name_plural = _("项")
         constraints = [models.UniqueConstraint(fields=["article", "number"], name="normitem_unique")]
 
     def __str__(self) -> str:

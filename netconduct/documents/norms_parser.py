@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from netconduct.core.ooxml import bomb_part, bomb_refusal, declared_dtd_part, dtd_refusal
 
 __all__ = [
@@ -457,7 +459,7 @@ def _blocks(text: str, first_line: int) -> list[_Block]:
 
 
 def _fail(line: int, message: str) -> NormsParseError:
-    return NormsParseError(f"第{line}行：{message}", line=line)
+    return NormsParseError(_("第%(line)s行：%(message)s") % {"line": line, "message": message}, line=line)
 
 
 @dataclass
@@ -486,7 +488,7 @@ def parse_norms(text: str, *, first_line: int = 1) -> NormsStructure:
     name the right line when the norms are a part of a larger file. Raises NormsParseError when the text has
     no articles, or its articles or an article's items are not numbered 一, 二, 三… in order."""
     if not text or not text.strip():
-        raise NormsParseError("文本为空，未找到任何条文。")
+        raise NormsParseError(_("文本为空，未找到任何条文。"))
     blocks = _blocks(text, first_line)
     title_lines: list[str] = []
     drafts: list[_ArticleDraft] = []
@@ -504,16 +506,28 @@ def parse_norms(text: str, *, first_line: int = 1) -> NormsStructure:
             n = block.number
             if n in article_lines:
                 raise _fail(
-                    block.line, f"{_article_label(n)}重复（第{article_lines[n]}行已有{_article_label(n)}）"
+                    block.line,
+                    _("%(article_label)s重复（第%(article_lines)s行已有%(article_label)s）")
+                    % {"article_label": _article_label(n), "article_lines": article_lines[n]},
                 )
             if n != expected:
                 reason = (
-                    f"{_article_label(drafts[-1].number)}之后应为{_article_label(expected)}"
+                    _("%(article_label)s之后应为%(article_label2)s")
+                    % {
+                        "article_label": _article_label(drafts[-1].number),
+                        "article_label2": _article_label(expected),
+                    }
                     if drafts
-                    else "条文应从第一条开始"
+                    else _("条文应从第一条开始")
                 )
                 raise _fail(
-                    block.line, f"{_article_label(n)}出现在{_article_label(expected)}之前（{reason}）"
+                    block.line,
+                    _("%(article_label)s出现在%(article_label2)s之前（%(reason)s）")
+                    % {
+                        "article_label": _article_label(n),
+                        "article_label2": _article_label(expected),
+                        "reason": reason,
+                    },
                 )
             article_lines[n] = block.line
             if block.closed:
@@ -534,17 +548,25 @@ def parse_norms(text: str, *, first_line: int = 1) -> NormsStructure:
             if n in current.item_lines:
                 raise _fail(
                     block.line,
-                    f"{cite(where, n)}重复（第{current.item_lines[n]}行已有{cite(where, n)}）",
+                    _("%(cite)s重复（第%(item_lines)s行已有%(cite)s）")
+                    % {"cite": cite(where, n), "item_lines": current.item_lines[n]},
                 )
             if n != expected:
                 reason = (
-                    f"{_item_label(expected - 1)}之后应为{_item_label(expected)}"
+                    _("%(item_label)s之后应为%(item_label2)s")
+                    % {"item_label": _item_label(expected - 1), "item_label2": _item_label(expected)}
                     if current.items
-                    else "各项应从第（一）项开始"
+                    else _("各项应从第（一）项开始")
                 )
                 raise _fail(
                     block.line,
-                    f"{_article_label(where)}的{_item_label(n)}出现在{_item_label(expected)}之前（{reason}）",
+                    _("%(article_label)s的%(item_label)s出现在%(item_label2)s之前（%(reason)s）")
+                    % {
+                        "article_label": _article_label(where),
+                        "item_label": _item_label(n),
+                        "item_label2": _item_label(expected),
+                        "reason": reason,
+                    },
                 )
             current.item_lines[n] = block.line
             current.items.append(NormItem(n, block.text, block.line))
@@ -552,7 +574,10 @@ def parse_norms(text: str, *, first_line: int = 1) -> NormsStructure:
             current.texts.append(block.text)
     if not drafts:
         count = len(_split_lines(text))
-        raise NormsParseError(f"未找到任何条文：全文{count}行中没有一行以“第一条”“第1条”这样的条文序号开头。")
+        raise NormsParseError(
+            _("未找到任何条文：全文%(count)s行中没有一行以“第一条”“第1条”这样的条文序号开头。")
+            % {"count": count}
+        )
     title = next((t for t in title_lines if t), "")
     title = re.sub(r"^#+\s*", "", title)
     return NormsStructure(title=title, articles=tuple(d.freeze() for d in drafts))
@@ -567,19 +592,24 @@ def read_text_file(name: str, data: bytes) -> str:
     Raises NormsParseError for anything else."""
     if len(data) > MAX_FILE_BYTES:
         raise NormsParseError(
-            f"文件过大（{len(data) // 1024} KB），规范文件不应超过 {MAX_FILE_BYTES // 1024 // 1024} MB。"
+            _("文件过大（%(len)s KB），规范文件不应超过 %(mb)s MB。")
+            % {"len": len(data) // 1024, "mb": MAX_FILE_BYTES // 1024 // 1024}
         )
     suffix = PurePath(name or "").suffix.lower()
     if data.startswith(b"PK\x03\x04"):
         if suffix not in ("", ".docx", ".txt"):
-            raise NormsParseError(f"不支持的文件类型“{suffix}”：请上传 .docx 或 .txt 文件。")
+            raise NormsParseError(
+                _("不支持的文件类型“%(suffix)s”：请上传 .docx 或 .txt 文件。") % {"suffix": suffix}
+            )
         return _docx_text(data)
     if data.startswith(b"\xd0\xcf\x11\xe0") or suffix in (".doc", ".wps"):
-        raise NormsParseError("不支持旧版 Word（.doc）或 WPS 格式：请另存为 .docx 或 .txt 后再上传。")
+        raise NormsParseError(_("不支持旧版 Word（.doc）或 WPS 格式：请另存为 .docx 或 .txt 后再上传。"))
     if suffix == ".docx":
-        raise NormsParseError("文件扩展名是 .docx，但内容不是 Word 文档：文件可能已损坏。")
+        raise NormsParseError(_("文件扩展名是 .docx，但内容不是 Word 文档：文件可能已损坏。"))
     if suffix not in ("", ".txt", ".text", ".md"):
-        raise NormsParseError(f"不支持的文件类型“{suffix}”：请上传 .docx 或 .txt 文件。")
+        raise NormsParseError(
+            _("不支持的文件类型“%(suffix)s”：请上传 .docx 或 .txt 文件。") % {"suffix": suffix}
+        )
     return _decode(data)
 
 
@@ -598,7 +628,9 @@ def _decode(data: bytes) -> str:
         if "\x00" in text:
             break
         return text
-    raise NormsParseError("无法识别文件编码：文本文件应为 UTF-8 或 GB18030（GBK）编码，且不能是二进制文件。")
+    raise NormsParseError(
+        _("无法识别文件编码：文本文件应为 UTF-8 或 GB18030（GBK）编码，且不能是二进制文件。")
+    )
 
 
 MAX_DOCX_UNPACKED = 50 * 1024 * 1024
@@ -613,18 +645,18 @@ def _docx_text(data: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_DOCX_UNPACKED:
-                raise NormsParseError("Word 文件解压后过大（超过 50 MB），疑似压缩炸弹，已拒绝读取。")
+                raise NormsParseError(_("Word 文件解压后过大（超过 50 MB），疑似压缩炸弹，已拒绝读取。"))
             if (bomb := bomb_part(archive)) is not None:
                 raise NormsParseError(bomb_refusal("Word 文件", *bomb))
             part = declared_dtd_part(archive)
     except (zipfile.BadZipFile, EOFError, zlib.error):
-        raise NormsParseError("无法读取 .docx 文件：文件已损坏，或只是改了扩展名。") from None
+        raise NormsParseError(_("无法读取 .docx 文件：文件已损坏，或只是改了扩展名。")) from None
     if part is not None:
         raise NormsParseError(dtd_refusal("Word 文件", part))
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several unrelated types for a damaged package
-        raise NormsParseError(f"无法读取 .docx 文件：{exc}") from None
+        raise NormsParseError(_("无法读取 .docx 文件：%(exc)s") % {"exc": exc}) from None
     numbering = _DocxNumbering(document)
     lines: list[str] = []
 
@@ -711,7 +743,7 @@ class _DocxNumbering:
                 based_on[style_id] = parent
         for style_id in own:
             current: str | None = style_id
-            for _ in range(20):  # basedOn chains are short; a cycle must not hang the upload
+            for _hop in range(20):  # basedOn chains are short; a cycle must not hang the upload
                 if current is None:
                     break
                 if own.get(current):
@@ -753,7 +785,7 @@ class _DocxNumbering:
 
         def render(m: re.Match[str]) -> str:
             lvl = int(m.group(1)) - 1
-            lvl_fmt, _, lvl_start = self.levels.get((abstract_id, lvl), ("decimal", "", 1))
+            lvl_fmt, _text, lvl_start = self.levels.get((abstract_id, lvl), ("decimal", "", 1))
             return _format_number(counters.get(lvl, lvl_start), lvl_fmt)
 
         return re.sub(r"%([1-9])", render, text)

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from netconduct.core import files
 from netconduct.core.audit import Change, audit_record
@@ -53,7 +54,8 @@ def parse_number(number: str) -> tuple[str, int, int]:
     match = NUMBER_RE.match(number or "")
     if not match:
         raise ApplicationError(
-            f"文号“{number}”格式不正确，应为“机关代字〔年份〕序号号”，例如：西北能化党发〔2023〕36号。",
+            _("文号“%(number)s”格式不正确，应为“机关代字〔年份〕序号号”，例如：西北能化党发〔2023〕36号。")
+            % {"number": number},
             field="number",
         )
     return match["code"].strip(), int(match["year"]), int(match["seq"])
@@ -80,21 +82,21 @@ def _change(action: str, document: Document, before=None, after=None) -> Change:
 def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
     unknown = set(fields) - set(DRAFT_FIELDS)
     if unknown:
-        raise ApplicationError(f"不能修改这些字段：{'、'.join(sorted(unknown))}。")
+        raise ApplicationError(_("不能修改这些字段：%(join)s。") % {"join": "、".join(sorted(unknown))})
     data = {k: (v.strip() if isinstance(v, str) else v) for k, v in fields.items()}
     if "title" in data and not data["title"]:
-        raise ApplicationError("请填写标题。", field="title")
+        raise ApplicationError(_("请填写标题。"), field="title")
     if "kind" in data and data["kind"] not in DocumentKind.values:
-        raise ApplicationError("文种不正确。", field="kind")
+        raise ApplicationError(_("文种不正确。"), field="kind")
     code = data.get("issuer_code")
     if code and (re.search(r"[〔〕\[\]\s0-9]", code) or len(code) > 30):
         raise ApplicationError(
-            "发文机关代字只含文字（例如：西北能化党发），不含年份、序号或括号。", field="issuer_code"
+            _("发文机关代字只含文字（例如：西北能化党发），不含年份、序号或括号。"), field="issuer_code"
         )
     for field in ("signed_on", "printed_on"):
         value = data.get(field)
         if value and value > timezone.localdate() + dt.timedelta(days=366):
-            raise ApplicationError("日期不正确。", field=field)
+            raise ApplicationError(_("日期不正确。"), field=field)
     return data
 
 
@@ -119,7 +121,7 @@ def _draft_for_update(actor, document: Document) -> Document:
     document = Document.objects.select_for_update().select_related("issuer").get(pk=document.pk)
     scoping.require(actor, "document.manage", document.issuer.path)
     if document.status != DocumentStatus.DRAFT:
-        raise ApplicationError("已印发的文件不能修改；如需更正，请建立新版本。")
+        raise ApplicationError(_("已印发的文件不能修改；如需更正，请建立新版本。"))
     return document
 
 
@@ -144,14 +146,16 @@ def document_update(*, actor, document: Document, **fields: Any) -> Document:
 def _structure_rows(structure: dict) -> list[dict]:
     articles = structure.get("articles") or []
     if not articles:
-        raise ApplicationError("规范中没有识别到任何条文（第一条、第二条……）。", field="text")
+        raise ApplicationError(_("规范中没有识别到任何条文（第一条、第二条……）。"), field="text")
     numbers = [a["number"] for a in articles]
     if numbers != sorted(set(numbers)):
-        raise ApplicationError("条文编号重复或顺序不对。", field="text")
+        raise ApplicationError(_("条文编号重复或顺序不对。"), field="text")
     for article in articles:
         item_numbers = [i["number"] for i in article.get("items", [])]
         if item_numbers != sorted(set(item_numbers)):
-            raise ApplicationError(f"第{article['number']}条的项编号重复或顺序不对。", field="text")
+            raise ApplicationError(
+                _("第%(article)s条的项编号重复或顺序不对。") % {"article": article["number"]}, field="text"
+            )
     return articles
 
 
@@ -200,7 +204,7 @@ def document_set_norms(*, actor, document: Document, structure: dict) -> Documen
     """Replace the articles and items of a draft norms document with a parsed structure (see norms_parser)."""
     document = _draft_for_update(actor, document)
     if document.kind != DocumentKind.NORMS:
-        raise ApplicationError("只有“规范/制度”类文件可以导入条文。", field="kind")
+        raise ApplicationError(_("只有“规范/制度”类文件可以导入条文。"), field="kind")
     articles = _structure_rows(structure)
     before = {"articles": document.articles.count()}
     document.articles.all().delete()
@@ -228,15 +232,15 @@ def document_add_link(
     """Attach another document (附件) or record a document this one cites (by number; inside the product or not)."""
     document = _draft_for_update(actor, document)
     if kind not in LinkKind.values:
-        raise ApplicationError("关联类型不正确。", field="kind")
+        raise ApplicationError(_("关联类型不正确。"), field="kind")
     cited_number, cited_title = cited_number.strip(), cited_title.strip().strip("《》")
     if target is None and cited_number:
         parse_number(cited_number)
         target = Document.objects.filter(number=cited_number).exclude(status=DocumentStatus.DRAFT).first()
     if target is None and not cited_title:
-        raise ApplicationError("请选择文件，或填写被引用文件的标题。", field="cited_title")
+        raise ApplicationError(_("请选择文件，或填写被引用文件的标题。"), field="cited_title")
     if target is not None and target.pk == document.pk:
-        raise ApplicationError("文件不能引用或附带自身。", field="target")
+        raise ApplicationError(_("文件不能引用或附带自身。"), field="target")
     position = document.links.filter(kind=kind).count() + 1
     link = _link_create(
         document,
@@ -261,7 +265,7 @@ FILE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "applicati
 def _sniff(data: bytes) -> str:
     kind = files.sniff(data[:16])
     if kind is None or kind[0] not in FILE_TYPES:
-        raise ApplicationError("只能上传 PDF、图片（PNG/JPEG）或 Word/Excel 文件。", field="file")
+        raise ApplicationError(_("只能上传 PDF、图片（PNG/JPEG）或 Word/Excel 文件。"), field="file")
     return kind[0]
 
 
@@ -269,9 +273,12 @@ def _sniff(data: bytes) -> str:
 def document_add_file(*, actor, document: Document, name: str, data: bytes) -> DocumentFile:
     document = _draft_for_update(actor, document)
     if not data:
-        raise ApplicationError("文件是空的。", field="file")
+        raise ApplicationError(_("文件是空的。"), field="file")
     if len(data) > MAX_FILE_BYTES:
-        raise ApplicationError(f"文件“{name}”超过 {MAX_FILE_BYTES // 1024 // 1024} MB。", field="file")
+        raise ApplicationError(
+            _("文件“%(name)s”超过 %(mb)s MB。") % {"name": name, "mb": MAX_FILE_BYTES // 1024 // 1024},
+            field="file",
+        )
     content_type = _sniff(data)
     digest = hashlib.sha256(data).hexdigest()
     safe = re.sub(r"[\\/:*?\"<>|\s]+", "_", name)[-120:] or "file"
@@ -311,17 +318,17 @@ def _allocate_sequence(code: str, year: int) -> int:
 
 
 def _check_issuable(document: Document) -> None:
-    missing = ["标题"] if not document.title else []
+    missing = [_("标题")] if not document.title else []
     if (
         not document.issuer_code and document.kind != DocumentKind.PLEDGE
     ):  # a pledge template carries no number
-        missing.append("发文机关代字")
+        missing.append(_("发文机关代字"))
     if document.kind != DocumentKind.PLEDGE and not document.body.strip() and not document.articles.exists():
-        missing.append("正文")
+        missing.append(_("正文"))
     if missing:
-        raise ApplicationError(f"印发前请填写：{'、'.join(missing)}。")
+        raise ApplicationError(_("印发前请填写：%(join)s。") % {"join": "、".join(missing)})
     if document.kind == DocumentKind.NORMS and not document.articles.exists():
-        raise ApplicationError("规范/制度类文件印发前请导入条文。")
+        raise ApplicationError(_("规范/制度类文件印发前请导入条文。"))
 
 
 @transaction.atomic
@@ -381,7 +388,7 @@ def document_record_issued(
     code, year, sequence = parse_number(number)
     data = _clean_fields({"title": title, "kind": kind, **fields})
     if Document.objects.filter(issuer_code=code, year=year, sequence=sequence).exists():
-        raise ApplicationError(f"文号“{number}”已被使用。", field="number")
+        raise ApplicationError(_("文号“%(number)s”已被使用。") % {"number": number}, field="number")
     document = Document(
         issuer=issuer,
         created_by=actor,
@@ -400,7 +407,7 @@ def document_record_issued(
         with transaction.atomic():
             document.save()
     except IntegrityError as exc:
-        raise ApplicationError(f"文号“{number}”已被使用。", field="number") from exc
+        raise ApplicationError(_("文号“%(number)s”已被使用。") % {"number": number}, field="number") from exc
     if structure is not None:
         _write_norms(document, _structure_rows(structure))
     _counter(code, year).update(last=Greatest(F("last"), sequence))
@@ -423,9 +430,9 @@ def document_new_version(*, actor, document: Document) -> Document:
     document = Document.objects.select_for_update().select_related("issuer").get(pk=document.pk)
     scoping.require(actor, "document.manage", document.issuer.path)
     if document.status != DocumentStatus.ISSUED:
-        raise ApplicationError("只有现行有效的文件可以建立新版本。")
+        raise ApplicationError(_("只有现行有效的文件可以建立新版本。"))
     if Document.objects.filter(supersedes=document).exists():
-        raise ApplicationError("该文件已有新版本（草稿或已印发），请在新版本上修改。")
+        raise ApplicationError(_("该文件已有新版本（草稿或已印发），请在新版本上修改。"))
     draft = Document.objects.create(
         issuer=document.issuer,
         created_by=actor,
@@ -488,10 +495,10 @@ def document_withdraw(*, actor, document: Document, reason: str) -> Document:
     document = Document.objects.select_for_update().select_related("issuer").get(pk=document.pk)
     scoping.require(actor, "document.manage", document.issuer.path)
     if document.status != DocumentStatus.ISSUED:
-        raise ApplicationError("只有现行有效的文件可以撤回。")
+        raise ApplicationError(_("只有现行有效的文件可以撤回。"))
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("请填写撤回原因。", field="reason")
+        raise ApplicationError(_("请填写撤回原因。"), field="reason")
     document.status = DocumentStatus.WITHDRAWN
     document.withdrawn_reason = reason[:200]
     document.save(update_fields=["status", "withdrawn_reason", "updated_at"])

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PledgesConfig(AppConfig):
     name = "netconduct.pledges"
     label = "pledges"
-    verbose_name = "承诺书"
+    verbose_name = _("承诺书")
 
     def ready(self) -> None:
         from netconduct.core.templatetags.netconduct import register_model_labels

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from netconduct.campaigns.models import Campaign
 from netconduct.campaigns.selectors import unit_ancestors_names
@@ -32,27 +34,27 @@ from .models import Pledge
 
 ZIP_MAX_FILES = 5_000  # a large committee's whole archive (a paper pledge is about 0.5 MB); more: by unit
 UNIT_HEADERS = [
-    "单位",
-    "上级单位",
-    "应签人数",
-    "已签订",
-    "签订率(%)",
-    "线上签订",
-    "纸质签订",
-    "已打印待交回",
-    "未签订",
+    _("单位"),
+    _("上级单位"),
+    _("应签人数"),
+    _("已签订"),
+    _("签订率(%)"),
+    _("线上签订"),
+    _("纸质签订"),
+    _("已打印待交回"),
+    _("未签订"),
 ]
 PEOPLE_HEADERS = [
-    "单位",
-    "姓名",
-    "工号",
-    "状态",
-    "签订方式",
-    "签订时间",
-    "录入人",
-    "打印时间",
-    "验证码",
-    "存档文件SHA-256",
+    _("单位"),
+    _("姓名"),
+    _("工号"),
+    _("状态"),
+    _("签订方式"),
+    _("签订时间"),
+    _("录入人"),
+    _("打印时间"),
+    _("验证码"),
+    _("存档文件SHA-256"),
 ]
 
 
@@ -74,10 +76,10 @@ def _audit_export(*, actor, campaign: Campaign, focus: OrgUnit, kind: str, count
 
 def status_text(status: str | None, *, past_deadline: bool) -> str:
     if status == PledgeStatus.SIGNED:
-        return "已签订"
+        return gettext("已签订")
     if status == PledgeStatus.PRINTED:
-        return "已打印待交回（逾期）" if past_deadline else "已打印待交回"
-    return "未签订（逾期）" if past_deadline else "未签订"
+        return gettext("已打印待交回（逾期）") if past_deadline else gettext("已打印待交回")
+    return gettext("未签订（逾期）") if past_deadline else gettext("未签订")
 
 
 def _tally_cells(t: tracking.PledgeTally) -> list:
@@ -91,20 +93,22 @@ def pledges_xlsx(*, viewer, campaign: Campaign, focus: OrgUnit) -> bytes:
     rows = tracking.branch_rollup(campaign=campaign, focus=focus)
     names = unit_ancestors_names([r.unit for r in rows])
     book = XlsxBook()
-    caption = (
-        f"{campaign.title}　承诺书签订情况（{focus.name}，截至{timezone.localtime():%Y-%m-%d %H:%M}，"
-        f"期限{campaign.deadline:%Y-%m-%d}）"
-    )
-    sheet = book.sheet("按单位", UNIT_HEADERS, caption=caption)
+    caption = gettext("%(title)s　承诺书签订情况（%(unit)s，截至%(now)s，期限%(deadline)s）") % {
+        "title": campaign.title,
+        "unit": focus.name,
+        "now": f"{timezone.localtime():%Y-%m-%d %H:%M}",
+        "deadline": f"{campaign.deadline:%Y-%m-%d}",
+    }
+    sheet = book.sheet(gettext("按单位"), [str(h) for h in UNIT_HEADERS], caption=caption)
     total = tracking.PledgeTally()
     for row in rows:
         sheet.append(
             [row.unit.name, names.get(row.unit.path[: -OrgUnit.steplen], ""), *_tally_cells(row.tally)]
         )
         total.add(row.tally)
-    sheet.append(["合计", "", *_tally_cells(total)])
+    sheet.append([gettext("合计"), "", *_tally_cells(total)])
 
-    people = book.sheet("人员明细", PEOPLE_HEADERS)
+    people = book.sheet(gettext("人员明细"), [str(h) for h in PEOPLE_HEADERS])
     overdue: list[list] = []
     targets = tracking.pledge_people(viewer=viewer, campaign=campaign, unit=focus).values_list(
         "unit__name",
@@ -150,7 +154,10 @@ def pledges_xlsx(*, viewer, campaign: Campaign, focus: OrgUnit) -> bytes:
         if past and status != PledgeStatus.SIGNED:
             overdue.append(line[:5] + [line[7]])
     if past:
-        late = book.sheet("逾期未签订", ["单位", "姓名", "工号", "状态", "签订方式", "打印时间"])
+        late = book.sheet(
+            gettext("逾期未签订"),
+            [str(PEOPLE_HEADERS[i]) for i in (0, 1, 2, 3, 4, 7)],
+        )
         for line in overdue:
             late.append(line)
     data = book.to_bytes()
@@ -186,11 +193,25 @@ def archive_zip(*, viewer, campaign: Campaign, unit: OrgUnit) -> ArchiveZip:
         )[: ZIP_MAX_FILES + 1]
     )
     if len(rows) > ZIP_MAX_FILES:
-        raise ApplicationError(f"“{unit.name}”的承诺书超过{ZIP_MAX_FILES}份，请按下级单位分别下载。")
+        raise ApplicationError(
+            gettext("“%(unit)s”的承诺书超过%(n)s份，请按下级单位分别下载。")
+            % {"unit": unit.name, "n": ZIP_MAX_FILES}
+        )
     spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115 — handed to the response
     manifest = io.StringIO()
     writer = csv.writer(manifest)
-    writer.writerow(["文件", "单位", "姓名", "签订方式", "签订时间", "验证码", "SHA-256", "核对"])
+    writer.writerow(
+        [
+            pgettext("archive file", "文件"),
+            gettext("单位"),
+            gettext("姓名"),
+            gettext("签订方式"),
+            gettext("签订时间"),
+            gettext("验证码"),
+            "SHA-256",
+            gettext("核对"),
+        ]
+    )
     # every data row through csv_row: names are the organisation's data and could read as formulas
     count = missing = 0
     used: set[str] = set()
@@ -200,7 +221,9 @@ def archive_zip(*, viewer, campaign: Campaign, unit: OrgUnit) -> ArchiveZip:
             if not pdf_name:
                 missing += 1
                 writer.writerow(
-                    csv_row(["", unit_name, name, method_label, signed_at, code, "", "签章文件尚未生成"])
+                    csv_row(
+                        ["", unit_name, name, method_label, signed_at, code, "", gettext("签章文件尚未生成")]
+                    )
                 )
                 continue
             arcname = zip_entry_name(unit_name, f"{name}-{code}.pdf")
@@ -222,7 +245,9 @@ def archive_zip(*, viewer, campaign: Campaign, unit: OrgUnit) -> ArchiveZip:
                         signed_at,
                         code,
                         digest,
-                        "一致" if digest == recorded_sha else f"与存档记录不符（{recorded_sha}）",
+                        gettext("一致")
+                        if digest == recorded_sha
+                        else gettext("与存档记录不符（%(sha)s）") % {"sha": recorded_sha},
                     ]
                 )
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .choices import PaperCopy, PledgeMethod, PledgeStatus, ScanPageStatus, SignatureKind
 
@@ -22,16 +23,16 @@ class Pledge(models.Model):
     norms = models.ForeignKey(
         "documents.Document", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    year = models.PositiveSmallIntegerField("有效年度")
+    year = models.PositiveSmallIntegerField(_("有效年度"))
     # The campaign's pledge round it was made in (Campaign.pledge_round): a new version of the norms opens a new
     # round, and only the current round's pledges count for the campaign; earlier ones stay valid for their version.
-    round = models.PositiveSmallIntegerField("承诺书轮次", default=1)
-    code = models.CharField("验证码", max_length=16, unique=True)
+    round = models.PositiveSmallIntegerField(_("承诺书轮次"), default=1)
+    code = models.CharField(_("验证码"), max_length=16, unique=True)
     status = models.CharField(max_length=10, choices=PledgeStatus.choices, default=PledgeStatus.PRINTED)
     method = models.CharField(max_length=10, choices=PledgeMethod.choices, blank=True)
 
     # What was signed: the exact text with the filled fields, and its SHA-256.
-    unit_label = models.CharField("承诺人单位", max_length=200)
+    unit_label = models.CharField(_("承诺人单位"), max_length=200)
     text = models.TextField(blank=True)
     text_sha256 = models.CharField(max_length=64, blank=True)
 
@@ -39,7 +40,7 @@ class Pledge(models.Model):
     signer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    auth_method = models.CharField("认证方式", max_length=100, blank=True)
+    auth_method = models.CharField(_("认证方式"), max_length=100, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
     signature_kind = models.CharField(max_length=10, choices=SignatureKind.choices, blank=True)
@@ -103,10 +104,10 @@ class QuizQuestion(models.Model):
         "campaigns.Campaign", on_delete=models.CASCADE, related_name="quiz_questions"
     )
     order = models.PositiveSmallIntegerField(default=0)
-    text = models.CharField("题目", max_length=300)
-    options = models.JSONField("选项", default=list)
-    correct = models.PositiveSmallIntegerField("正确选项")
-    citation = models.CharField("依据条款", max_length=50, blank=True)
+    text = models.CharField(_("题目"), max_length=300)
+    options = models.JSONField(_("选项"), default=list)
+    correct = models.PositiveSmallIntegerField(_("正确选项"))
+    citation = models.CharField(_("依据条款"), max_length=50, blank=True)
 
     class Meta:
         ordering = ["order", "pk"]
@@ -125,7 +126,7 @@ class ScanUpload(models.Model):
     unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="+")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
-    signed_on = models.DateField("签订日期")
+    signed_on = models.DateField(_("签订日期"))
     original_names = models.JSONField(default=list)
     page_count = models.PositiveIntegerField(default=0)
 

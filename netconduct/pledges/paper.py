@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from netconduct.campaigns.choices import CampaignStatus
 from netconduct.campaigns.models import Campaign, Target
@@ -63,11 +64,11 @@ class PrintedForms:
 def check_campaign_open(campaign: Campaign) -> None:
     """Paper forms are printed and recorded only while the campaign runs and asks for the pledge."""
     if not campaign.requires_pledge:
-        raise ApplicationError("本次活动不要求签订承诺书。")
+        raise ApplicationError(_("本次活动不要求签订承诺书。"))
     if campaign.status == CampaignStatus.DRAFT:
-        raise ApplicationError("活动尚未发布，不能打印或录入承诺书。")
+        raise ApplicationError(_("活动尚未发布，不能打印或录入承诺书。"))
     if campaign.status != CampaignStatus.ACTIVE:
-        raise ApplicationError("活动已结束，不能再打印或录入承诺书。")
+        raise ApplicationError(_("活动已结束，不能再打印或录入承诺书。"))
 
 
 def _common_path(paths: Iterable[str]) -> str:
@@ -91,31 +92,39 @@ def _targets_for(
     targets = Target.objects.filter(campaign=campaign, in_scope=True).select_related("person", "unit")
     if unit is not None:
         if not scope.covers(unit.path):
-            raise PermissionRefused("您无权为该单位打印承诺书。")
+            raise PermissionRefused(_("您无权为该单位打印承诺书。"))
         targets = targets.filter(subtree_q("unit__path", unit.path))
     if people is not None:
         wanted = {p.pk: p for p in people}
         if not wanted:
-            raise ApplicationError("请选择要打印承诺书的人员。", field="people")
+            raise ApplicationError(_("请选择要打印承诺书的人员。"), field="people")
         found = list(targets.filter(person_id__in=wanted))
         missing = [p for pk, p in wanted.items() if pk not in {t.person_id for t in found}]
         if missing:
-            where = f"“{unit.name}”的" if unit is not None else ""
+            where = _("“%(name)s”的") % {"name": unit.name} if unit is not None else ""
             raise ApplicationError(
-                f"“{missing[0].name}”不是本次活动{where}签订对象，无需打印承诺书。", field="people"
+                _("“%(missing)s”不是本次活动%(where)s签订对象，无需打印承诺书。")
+                % {"missing": missing[0].name, "where": where},
+                field="people",
             )
         for target in found:
             if not scope.covers(target.unit.path):
-                raise PermissionRefused(f"您无权为“{target.person.name}”打印承诺书。")
+                raise PermissionRefused(_("您无权为“%(name)s”打印承诺书。") % {"name": target.person.name})
         chosen = found
     else:
         chosen = list(targets)
         if not chosen:
-            raise ApplicationError(f"“{unit.name}”没有需要签订本次承诺书的人员。", field="unit")
+            raise ApplicationError(
+                _("“%(name)s”没有需要签订本次承诺书的人员。") % {"name": unit.name}, field="unit"
+            )
     if len(chosen) > PRINT_MAX_PEOPLE:
         raise ApplicationError(
-            f"“{unit.name if unit is not None else '所选人员'}”共{len(chosen)}人，一次最多打印{PRINT_MAX_PEOPLE}人，"
-            "请进入下级单位分别打印。",
+            _("“%(n)s”共%(len)s人，一次最多打印%(PRINT_MAX_PEOPLE)s人，请进入下级单位分别打印。")
+            % {
+                "n": unit.name if unit is not None else _("所选人员"),
+                "len": len(chosen),
+                "PRINT_MAX_PEOPLE": PRINT_MAX_PEOPLE,
+            },
             field="unit",
         )
     chosen.sort(key=lambda t: (t.unit.path, t.person.name_pinyin, t.person_id))
@@ -131,7 +140,7 @@ def paper_forms_print(
     before; people who have already signed are skipped and counted.
     """
     if unit is None and people is None:
-        raise ApplicationError("请选择要打印承诺书的单位或人员。", field="unit")
+        raise ApplicationError(_("请选择要打印承诺书的单位或人员。"), field="unit")
     campaign = Campaign.objects.select_related("unit").get(pk=campaign.pk)
     check_campaign_open(campaign)
     template = services.pledge_template_for(campaign)
@@ -175,12 +184,12 @@ def paper_forms_print(
             pledge.printed_by = actor
             rows.append(FormRow(pledge.code, pledge.unit_label, target.person.name))
         if not rows:
-            raise ApplicationError(f"所选的{skipped}人均已签订承诺书，无需打印。")
+            raise ApplicationError(_("所选的%(skipped)s人均已签订承诺书，无需打印。") % {"skipped": skipped})
         try:
             with transaction.atomic():
                 Pledge.objects.bulk_create(created, batch_size=500)
         except IntegrityError:  # someone else printed (or signed) for one of them a moment ago
-            raise ApplicationError("其他人刚刚为其中的人员打印或签订了承诺书，请重新打印。") from None
+            raise ApplicationError(_("其他人刚刚为其中的人员打印或签订了承诺书，请重新打印。")) from None
         Pledge.objects.bulk_update(
             reprinted,
             ["unit", "unit_label", "template", "norms", "year", "printed_at", "printed_by"],

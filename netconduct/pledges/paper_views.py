@@ -12,7 +12,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from netconduct.campaigns.choices import CampaignStatus
@@ -181,15 +183,19 @@ class MultipleFileField(forms.FileField):
 
 class ScanUploadForm(Form):
     files = MultipleFileField(
-        label="扫描件",
+        label=gettext_lazy("扫描件"),
         required=False,
-        help_text="多页 PDF（扫描仪）或手机拍的照片（JPG、PNG），可一次选择多个文件；每页一份承诺书，"
-        f"一次最多{scans.MAX_PAGES}页。",
+        help_text=format_lazy(
+            gettext_lazy(
+                "多页 PDF（扫描仪）或手机拍的照片（JPG、PNG），可一次选择多个文件；每页一份承诺书，一次最多{n}页。"
+            ),
+            n=scans.MAX_PAGES,
+        ),
     )
     signed_on = forms.DateField(
-        label="签订日期",
+        label=gettext_lazy("签订日期"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="纸质承诺书上填写的日期。",
+        help_text=gettext_lazy("纸质承诺书上填写的日期。"),
     )
 
 

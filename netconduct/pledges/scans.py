@@ -37,6 +37,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from netconduct.accounts.selectors import normalize_code
 from netconduct.campaigns.models import Campaign, Target
@@ -106,7 +107,7 @@ def _read_sources(files: Sequence) -> list[_Source]:
     import pypdfium2 as pdfium
 
     if not files:
-        raise ApplicationError("请选择要上传的扫描件（PDF 文件或照片）。", field="files")
+        raise ApplicationError(_("请选择要上传的扫描件（PDF 文件或照片）。"), field="files")
     limit = _limit()
     total = 0
     sources: list[_Source] = []
@@ -114,20 +115,27 @@ def _read_sources(files: Sequence) -> list[_Source]:
         name = getattr(upload, "name", "") or "未命名文件"
         size = upload.size
         if not size:
-            raise ApplicationError(f"文件“{name}”是空文件。", field="files")
+            raise ApplicationError(_("文件“%(name)s”是空文件。") % {"name": name}, field="files")
         if size > limit:
             raise ApplicationError(
-                f"文件“{name}”超过 {limit // MB} MB，请分批上传或降低扫描分辨率。", field="files"
+                _("文件“%(name)s”超过 %(n)s MB，请分批上传或降低扫描分辨率。")
+                % {"name": name, "n": limit // MB},
+                field="files",
             )
         total += size
         if total > limit:
-            raise ApplicationError(f"本次上传的文件合计超过 {limit // MB} MB，请分批上传。", field="files")
+            raise ApplicationError(
+                _("本次上传的文件合计超过 %(n)s MB，请分批上传。") % {"n": limit // MB}, field="files"
+            )
         upload.seek(0)
         data = upload.read()
         kind = ACCEPTED.get((sniff(data[:16]) or ("", ""))[0])
         if kind is None:
             raise ApplicationError(
-                f"文件“{name}”不是 PDF、JPG、PNG 或 WebP 文件（苹果手机的 HEIC 照片请在相机设置中选“兼容性最佳”）。",
+                _(
+                    "文件“%(name)s”不是 PDF、JPG、PNG 或 WebP 文件（苹果手机的 HEIC 照片请在相机设置中选“兼容性最佳”）。"
+                )
+                % {"name": name},
                 field="files",
             )
         if kind == "pdf":
@@ -138,21 +146,26 @@ def _read_sources(files: Sequence) -> list[_Source]:
                     document.close()
             except pdfium.PdfiumError:
                 raise ApplicationError(
-                    f"文件“{name}”已损坏或设有密码，无法读取，请重新扫描。", field="files"
+                    _("文件“%(name)s”已损坏或设有密码，无法读取，请重新扫描。") % {"name": name},
+                    field="files",
                 ) from None
             if pages == 0:
-                raise ApplicationError(f"文件“{name}”没有页面。", field="files")
+                raise ApplicationError(_("文件“%(name)s”没有页面。") % {"name": name}, field="files")
         else:
             # The declared size is checked before decoding and the same pixel limit as all uploads applies: a
             # decompression bomb is refused with a message (core.uploads), not a server error.
             uploads.open_image(
-                data, label=name, damaged=f"照片“{name}”已损坏，无法读取，请重新拍摄。"
+                data, label=name, damaged=_("照片“%(name)s”已损坏，无法读取，请重新拍摄。") % {"name": name}
             ).close()
             pages = 1
         sources.append(_Source(name, kind, data, pages))
     count = sum(s.pages for s in sources)
     if count > MAX_PAGES:
-        raise ApplicationError(f"本次上传共{count}页，一次最多{MAX_PAGES}页，请分批上传。", field="files")
+        raise ApplicationError(
+            _("本次上传共%(count)s页，一次最多%(MAX_PAGES)s页，请分批上传。")
+            % {"count": count, "MAX_PAGES": MAX_PAGES},
+            field="files",
+        )
     return sources
 
 
@@ -287,17 +300,17 @@ def _match(*, actor, campaign: Campaign, pages: Sequence[_Page]) -> None:
     }
     for page in pages:
         if not page.code:
-            page.note = "未识别到承诺书二维码，请人工指定。"
+            page.note = _("未识别到承诺书二维码，请人工指定。")
             continue
         pledge = pledges.get(page.code)
         if pledge is None:
-            page.note = "二维码中的验证码不存在，请人工指定。"
+            page.note = _("二维码中的验证码不存在，请人工指定。")
         elif pledge.campaign_id != campaign.pk:
-            page.note = "该页是其他活动的承诺书，请人工指定或忽略。"
+            page.note = _("该页是其他活动的承诺书，请人工指定或忽略。")
         elif pledge.round != campaign.pledge_round and not pledge.is_signed:
-            page.note = "该页是按旧版规范打印的承诺书，规范修订后须按新版本重新签订，请重新打印。"
+            page.note = _("该页是按旧版规范打印的承诺书，规范修订后须按新版本重新签订，请重新打印。")
         elif not scope.covers(pledge.unit.path):
-            page.note = "该页承诺书不在您的管理范围内。"
+            page.note = _("该页承诺书不在您的管理范围内。")
         elif pledge.is_signed:
             page.status, page.pledge, page.note = ScanPageStatus.IGNORED, pledge, _signed_note(pledge)
         else:
@@ -420,7 +433,7 @@ def _sealed_archive(
     except sealing.TimestampUnavailable:
         # Nothing is written yet: the secretary uploads again later, rather than an archive without trusted time.
         raise ApplicationError(
-            "可信时间戳服务暂时无法访问，扫描件未录入（没有保存任何内容），请稍后重新上传。"
+            _("可信时间戳服务暂时无法访问，扫描件未录入（没有保存任何内容），请稍后重新上传。")
         ) from None
 
 
@@ -442,7 +455,7 @@ def _record(*, actor, pledge_id: int, signed_on: dt.date, sealed: bytes) -> tupl
     pledge.save(update_fields=["status", "method", "signed_at", "recorded_by"])
     target_mark_pledged(campaign=pledge.campaign, person=pledge.person, at=pledge.signed_at)
     if not services._store_sealed(pledge, sealed):
-        raise ApplicationError("该承诺书已有存档文件，请刷新后重试。")
+        raise ApplicationError(_("该承诺书已有存档文件，请刷新后重试。"))
     event_emit("pledge.signed", pledge)  # signed on paper and sealed in one step
     event_emit("pledge.sealed", pledge)
     return pledge, True
@@ -478,13 +491,15 @@ def _delete_files(names: Sequence[str]) -> None:
 def _check_signed_on(campaign: Campaign, signed_on: dt.date | None) -> dt.date:
     today = timezone.localdate()
     if signed_on is None:
-        raise ApplicationError("请填写签订日期。", field="signed_on")
+        raise ApplicationError(_("请填写签订日期。"), field="signed_on")
     if signed_on > today:
-        raise ApplicationError("签订日期不能晚于今天。", field="signed_on")
+        raise ApplicationError(_("签订日期不能晚于今天。"), field="signed_on")
     launched = timezone.localdate(campaign.launched_at) if campaign.launched_at else None
     if launched and signed_on < launched:
         raise ApplicationError(
-            f"签订日期早于活动发布日期（{render.chinese_date(launched)}），请核对。", field="signed_on"
+            _("签订日期早于活动发布日期（%(chinese_date)s），请核对。")
+            % {"chinese_date": render.chinese_date(launched)},
+            field="signed_on",
         )
     return signed_on
 
@@ -497,7 +512,7 @@ def scan_upload(
     scoping.require(actor, "pledge.paper", unit.path)
     campaign = Campaign.objects.select_related("unit").get(pk=campaign.pk)
     if not (unit.path.startswith(campaign.unit.path) or campaign.unit.path.startswith(unit.path)):
-        raise ApplicationError(f"“{unit.name}”不在本次活动的范围内。", field="unit")
+        raise ApplicationError(_("“%(name)s”不在本次活动的范围内。") % {"name": unit.name}, field="unit")
     check_campaign_open(campaign)
     signed_on = _check_signed_on(campaign, signed_on)
     sources = _read_sources(files)
@@ -611,7 +626,7 @@ def _page_for_update(page: ScanPage) -> ScanPage:
 
 def _check_page_open(page: ScanPage) -> None:
     if page.status in (ScanPageStatus.MATCHED, ScanPageStatus.ASSIGNED) or page.pledge_id:
-        raise ApplicationError(f"第{page.index}页已对应承诺书，不能再指定或忽略。")
+        raise ApplicationError(_("第%(index)s页已对应承诺书，不能再指定或忽略。") % {"index": page.index})
 
 
 def scan_page_assign(*, actor, page: ScanPage, person: Person) -> Pledge:
@@ -627,16 +642,22 @@ def scan_page_assign(*, actor, page: ScanPage, person: Person) -> Pledge:
         Target.objects.filter(campaign=campaign, person=person, in_scope=True).select_related("unit").first()
     )
     if target is None:
-        raise ApplicationError(f"“{person.name}”不是本次活动的签订对象。", field="person")
+        raise ApplicationError(
+            _("“%(name)s”不是本次活动的签订对象。") % {"name": person.name}, field="person"
+        )
     if not scoping.scope_for(actor, "pledge.paper").covers(target.unit.path):
-        raise PermissionRefused(f"您无权为“{person.name}”录入承诺书。")
+        raise PermissionRefused(_("您无权为“%(name)s”录入承诺书。") % {"name": person.name})
     pledge = (
         Pledge.objects.filter(campaign=campaign, person=person, round=campaign.pledge_round)
         .select_related("person", "unit", "template", "norms", "printed_by")
         .first()
     )
     if pledge is not None and pledge.is_signed:
-        raise ApplicationError(f"“{person.name}”的承诺书{_signed(pledge)}，不能再指定本页。", field="person")
+        raise ApplicationError(
+            _("“%(name)s”的承诺书%(signed)s，不能再指定本页。")
+            % {"name": person.name, "signed": _signed(pledge)},
+            field="person",
+        )
     new = pledge is None
     if new:
         pledge = Pledge(
@@ -677,13 +698,17 @@ def scan_page_assign(*, actor, page: ScanPage, person: Person) -> Pledge:
                         pledge.save()
                 except IntegrityError:
                     raise ApplicationError(
-                        f"“{person.name}”的承诺书刚刚被他人处理，请刷新后重试。", field="person"
+                        _("“%(name)s”的承诺书刚刚被他人处理，请刷新后重试。") % {"name": person.name},
+                        field="person",
                     ) from None
             recorded, done = _record(
                 actor=actor, pledge_id=pledge.pk, signed_on=upload.signed_on, sealed=sealed
             )
             if not done:
-                raise ApplicationError(f"“{person.name}”的承诺书{_signed(recorded)}。", field="person")
+                raise ApplicationError(
+                    _("“%(name)s”的承诺书%(signed)s。") % {"name": person.name, "signed": _signed(recorded)},
+                    field="person",
+                )
             written.append(recorded.pdf_name)
             locked = ScanPage.objects.select_for_update().get(pk=page.pk)
             _check_page_open(locked)
@@ -710,9 +735,9 @@ def scan_page_ignore(*, actor, page: ScanPage) -> ScanPage:
     with transaction.atomic():
         page = ScanPage.objects.select_for_update().get(pk=page.pk)
         if page.status != ScanPageStatus.UNMATCHED:
-            raise ApplicationError(f"第{page.index}页不是待指定的页面。")
+            raise ApplicationError(_("第%(index)s页不是待指定的页面。") % {"index": page.index})
         page.status = ScanPageStatus.IGNORED
-        page.note = f"{user_label(actor)}标记为忽略。"
+        page.note = _("%(user_label)s标记为忽略。") % {"user_label": user_label(actor)}
         page.assigned_by = actor
         page.assigned_at = timezone.now()
         page.save(update_fields=["status", "note", "assigned_by", "assigned_at"])

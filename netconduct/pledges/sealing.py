@@ -27,6 +27,8 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 logger = logging.getLogger(__name__)
 
@@ -503,7 +505,7 @@ def seal_pdf(pdf: bytes, *, reason: str, location: str = "", signer_name: str = 
 
     config = tsa_config()
     if config is None:
-        raise TimestampUnavailable("未配置可信时间戳服务（SEAL_TSA_URL）。")
+        raise TimestampUnavailable(_("未配置可信时间戳服务（SEAL_TSA_URL）。"))
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     meta = signers.PdfSignatureMetadata(
         field_name=SEAL_FIELD,
@@ -533,12 +535,14 @@ def seal_pdf(pdf: bytes, *, reason: str, location: str = "", signer_name: str = 
             bytes_reserved=SIGNATURE_RESERVED_BYTES,
         )
     except (TimestampRequestError, OSError) as exc:
-        raise TimestampUnavailable(f"可信时间戳服务无法访问（{config.url}）。") from exc
+        raise TimestampUnavailable(_("可信时间戳服务无法访问（%(url)s）。") % {"url": config.url}) from exc
     except (SigningError, PathBuildingError, PathValidationError) as exc:
         # Our own seal chain validates by construction: what fails here is the TSA's answer, or its certificate
         # chain or revocation info (an external TSA whose root is not in SEAL_TSA_ROOTS). Waiting is the answer.
         logger.warning("the timestamp could not be used: %s", exc)
-        raise TimestampUnavailable(f"可信时间戳服务的应答或其证书无法验证（{config.url}）。") from exc
+        raise TimestampUnavailable(
+            _("可信时间戳服务的应答或其证书无法验证（%(url)s）。") % {"url": config.url}
+        ) from exc
     return out.getvalue()
 
 
@@ -567,17 +571,17 @@ AFTER_THE_SEAL = frozenset({Finding.APPENDED, Finding.MODIFIED, Finding.ARCHIVE_
 
 
 FINDING_MESSAGES = {
-    Finding.NOT_PDF: "这不是 PDF 文件，不是本平台生成的承诺书。",
-    Finding.DAMAGED: "PDF 文件已损坏或不完整，无法读取。",
-    Finding.NO_SEAL: "文件中没有本平台的电子签章。",
-    Finding.SEAL_DAMAGED: "文件中的签章数据已损坏，无法验证。",
-    Finding.CONTENT_CHANGED: "签章后文件内容被改动过（摘要不符）。",
-    Finding.BAD_SIGNATURE: "签章的签名值无效，签章是伪造的或已损坏。",
-    Finding.UNTRUSTED: "签章证书不受信任，不是本平台签发的。",
-    Finding.BAD_TIMESTAMP: "签章所附的可信时间戳无效。",
-    Finding.APPENDED: "签章后文件末尾被追加了内容。",
-    Finding.MODIFIED: "签章后文件被修改过（追加了修订或签名），违反了“不允许更改”的认证要求。",
-    Finding.ARCHIVE_TIMESTAMP_BROKEN: "签章后文件被改动过（文档时间戳的摘要不符）。",
+    Finding.NOT_PDF: gettext_lazy("这不是 PDF 文件，不是本平台生成的承诺书。"),
+    Finding.DAMAGED: gettext_lazy("PDF 文件已损坏或不完整，无法读取。"),
+    Finding.NO_SEAL: gettext_lazy("文件中没有本平台的电子签章。"),
+    Finding.SEAL_DAMAGED: gettext_lazy("文件中的签章数据已损坏，无法验证。"),
+    Finding.CONTENT_CHANGED: gettext_lazy("签章后文件内容被改动过（摘要不符）。"),
+    Finding.BAD_SIGNATURE: gettext_lazy("签章的签名值无效，签章是伪造的或已损坏。"),
+    Finding.UNTRUSTED: gettext_lazy("签章证书不受信任，不是本平台签发的。"),
+    Finding.BAD_TIMESTAMP: gettext_lazy("签章所附的可信时间戳无效。"),
+    Finding.APPENDED: gettext_lazy("签章后文件末尾被追加了内容。"),
+    Finding.MODIFIED: gettext_lazy("签章后文件被修改过（追加了修订或签名），违反了“不允许更改”的认证要求。"),
+    Finding.ARCHIVE_TIMESTAMP_BROKEN: gettext_lazy("签章后文件被改动过（文档时间戳的摘要不符）。"),
 }
 
 
@@ -596,7 +600,7 @@ class SealCheck:
 
     @property
     def message(self) -> str:
-        return "签章有效，文件未被改动。" if self.ok else FINDING_MESSAGES[self.finding]
+        return _("签章有效，文件未被改动。") if self.ok else str(FINDING_MESSAGES[self.finding])
 
     @property
     def problems(self) -> list[str]:

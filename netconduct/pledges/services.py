@@ -19,6 +19,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from netconduct.campaigns.choices import CampaignStatus
 from netconduct.campaigns.models import Campaign, Target
@@ -60,7 +61,7 @@ def pledge_template_for(campaign: Campaign) -> Document:
         if d.kind == DocumentKind.PLEDGE and d.status == DocumentStatus.ISSUED
     ]
     if not templates:
-        raise ApplicationError("本次活动没有附带已印发的承诺书，请联系组织部门。")
+        raise ApplicationError(_("本次活动没有附带已印发的承诺书，请联系组织部门。"))
     return templates[0]
 
 
@@ -120,18 +121,18 @@ def clean_signature_png(data: bytes) -> bytes:
     from PIL import Image, UnidentifiedImageError
 
     if not data:
-        raise ApplicationError("请在签名框内手写签名。", field="signature")
+        raise ApplicationError(_("请在签名框内手写签名。"), field="signature")
     if len(data) > SIGNATURE_MAX_BYTES:
-        raise ApplicationError("签名图片过大，请清除后重新签写。", field="signature")
+        raise ApplicationError(_("签名图片过大，请清除后重新签写。"), field="signature")
     if not data.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise ApplicationError("签名数据格式不正确，请清除后重新签写。", field="signature")
+        raise ApplicationError(_("签名数据格式不正确，请清除后重新签写。"), field="signature")
     try:
         image = Image.open(io.BytesIO(data))
         if max(image.size) > SIGNATURE_MAX_SIDE:
-            raise ApplicationError("签名图片尺寸过大，请清除后重新签写。", field="signature")
+            raise ApplicationError(_("签名图片尺寸过大，请清除后重新签写。"), field="signature")
         image = image.convert("RGBA")
     except (UnidentifiedImageError, OSError, ValueError):
-        raise ApplicationError("签名数据已损坏，请清除后重新签写。", field="signature") from None
+        raise ApplicationError(_("签名数据已损坏，请清除后重新签写。"), field="signature") from None
     alpha = image.getchannel("A")
     dark = image.convert("L").point(lambda v: 255 if v < 160 else 0)
     from PIL import ImageChops
@@ -139,7 +140,7 @@ def clean_signature_png(data: bytes) -> bytes:
     ink = ImageChops.multiply(alpha.point(lambda v: 255 if v > 64 else 0), dark)
     box = ink.getbbox()
     if box is None or sum(ink.histogram()[255:]) < MIN_INK_PIXELS:
-        raise ApplicationError("签名为空或过于简单，请在签名框内手写您的姓名。", field="signature")
+        raise ApplicationError(_("签名为空或过于简单，请在签名框内手写您的姓名。"), field="signature")
     pad = 8
     left, top, right, bottom = box
     cropped = image.crop(
@@ -163,26 +164,32 @@ def _check_quiz(campaign: Campaign, answers: dict[int, int] | None) -> bool:
     for number, question in enumerate(questions, start=1):
         given = answers.get(question.pk)
         if given is None:
-            raise ApplicationError(f"请先回答第{number}题。", field="quiz")
+            raise ApplicationError(_("请先回答第%(number)s题。") % {"number": number}, field="quiz")
         if given != question.correct:
-            hint = f"请重读规范{question.citation}后再作答。" if question.citation else "请重读规范后再作答。"
-            raise ApplicationError(f"第{number}题回答不正确，{hint}", field="quiz")
+            hint = (
+                _("请重读规范%(citation)s后再作答。") % {"citation": question.citation}
+                if question.citation
+                else _("请重读规范后再作答。")
+            )
+            raise ApplicationError(
+                _("第%(number)s题回答不正确，%(hint)s") % {"number": number, "hint": hint}, field="quiz"
+            )
     return True
 
 
 def _signable_target(actor, campaign: Campaign) -> Target:
     person = getattr(actor, "person", None)
     if person is None:
-        raise PermissionRefused("您的账号没有关联人员，无法签订承诺书。")
+        raise PermissionRefused(_("您的账号没有关联人员，无法签订承诺书。"))
     try:
         # The lock serialises two requests of one person: the second waits, then finds the first one's signature.
         target = Target.objects.select_for_update().get(campaign=campaign, person=person)
     except Target.DoesNotExist:
-        raise PermissionRefused("本次活动不要求您签订承诺书。") from None
+        raise PermissionRefused(_("本次活动不要求您签订承诺书。")) from None
     if not target.in_scope:
-        raise ApplicationError("您已不在本次活动范围内。")
+        raise ApplicationError(_("您已不在本次活动范围内。"))
     if not campaign.requires_pledge:
-        raise ApplicationError("本次活动不要求签订承诺书。")
+        raise ApplicationError(_("本次活动不要求签订承诺书。"))
     return target
 
 
@@ -207,17 +214,19 @@ def pledge_sign_online(
         if existing is not None and existing.is_signed:
             return existing, False
         if campaign.status != CampaignStatus.ACTIVE:
-            raise ApplicationError("活动未在进行中，不能签订。")
+            raise ApplicationError(_("活动未在进行中，不能签订。"))
         person = Person.objects.select_related("unit").get(pk=target.person_id)
         now = timezone.now()
         template, label, text = pledge_text_for(campaign=campaign, person=person, on=timezone.localdate(now))
         digest = render.text_sha256(text)
         if shown_sha256 != digest:
-            raise ApplicationError("承诺书内容或日期已更新，请刷新页面重新阅读后签订。", field="text")
+            raise ApplicationError(_("承诺书内容或日期已更新，请刷新页面重新阅读后签订。"), field="text")
         if not read_to_end:
-            raise ApplicationError("请先阅读承诺书全文（滑动到底部）。", field="read_to_end")
+            raise ApplicationError(_("请先阅读承诺书全文（滑动到底部）。"), field="read_to_end")
         if not acknowledged:
-            raise ApplicationError("请勾选“我已认真阅读《网络行为规范》并将严格遵守”。", field="acknowledged")
+            raise ApplicationError(
+                _("请勾选“我已认真阅读《网络行为规范》并将严格遵守”。"), field="acknowledged"
+            )
         quizzed = _check_quiz(campaign, quiz_answers)
         png, typed = None, ""
         if signature.kind == SignatureKind.DRAWN:
@@ -225,9 +234,11 @@ def pledge_sign_online(
         elif signature.kind == SignatureKind.TYPED:
             typed = "".join((signature.typed_name or "").split())
             if typed != person.name:
-                raise ApplicationError(f"请输入您本人的姓名“{person.name}”。", field="typed_name")
+                raise ApplicationError(
+                    _("请输入您本人的姓名“%(name)s”。") % {"name": person.name}, field="typed_name"
+                )
         else:
-            raise ApplicationError("请选择签名方式。", field="signature")
+            raise ApplicationError(_("请选择签名方式。"), field="signature")
 
         pledge = existing or Pledge(
             campaign=campaign, person=person, round=campaign.pledge_round, code=new_code()
@@ -480,18 +491,23 @@ def quiz_set(*, actor, campaign: Campaign, questions: Sequence[QuestionInput]) -
     for number, q in enumerate(questions, start=1):
         options = [o.strip() for o in q.options if o.strip()]
         if not q.text.strip():
-            raise ApplicationError(f"第{number}题：请填写题目。", field="questions")
+            raise ApplicationError(_("第%(number)s题：请填写题目。") % {"number": number}, field="questions")
         if len(options) < 2:
-            raise ApplicationError(f"第{number}题：至少需要两个选项。", field="questions")
+            raise ApplicationError(
+                _("第%(number)s题：至少需要两个选项。") % {"number": number}, field="questions"
+            )
         if not 0 <= q.correct < len(options):
-            raise ApplicationError(f"第{number}题：正确选项不在选项之中。", field="questions")
+            raise ApplicationError(
+                _("第%(number)s题：正确选项不在选项之中。") % {"number": number}, field="questions"
+            )
         citation = q.citation.strip()
         if citation:
             try:
                 parse_citation(citation)
             except ValueError:
                 raise ApplicationError(
-                    f"第{number}题：依据条款“{citation}”无法识别，请写成“第四条第（六）项”的形式。",
+                    _("第%(number)s题：依据条款“%(citation)s”无法识别，请写成“第四条第（六）项”的形式。")
+                    % {"number": number, "citation": citation},
                     field="questions",
                 ) from None
         cleaned.append(
@@ -508,7 +524,7 @@ def quiz_set(*, actor, campaign: Campaign, questions: Sequence[QuestionInput]) -
         if Pledge.objects.filter(
             campaign=campaign, round=campaign.pledge_round, status=PledgeStatus.SIGNED
         ).exists():
-            raise ApplicationError("已有人员签订承诺书，不能再修改测试题。")
+            raise ApplicationError(_("已有人员签订承诺书，不能再修改测试题。"))
         QuizQuestion.objects.filter(campaign=campaign).delete()
         created = QuizQuestion.objects.bulk_create(cleaned)
         audit_record(

@@ -13,6 +13,8 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from netconduct.accounts.selectors import normalize_code
 
 from . import sealing
@@ -69,16 +71,16 @@ def pledge_verify_file(data: bytes) -> Verdict:
         return Verdict(status, check.message, **known)
     pledge = Pledge.objects.select_related(*_PLEDGE_RELATED).filter(pdf_sha256=digest).first()
     if pledge is None:
-        why = "" if check.ok else "（" + check.message.rstrip("。") + "）"
+        why = "" if check.ok else _("（%(why)s）") % {"why": check.message.rstrip("。")}
         return Verdict(
             VerdictStatus.NOT_ARCHIVED,
-            "签章未被破坏，但文件与平台存档的承诺书并非逐字节相同" + (why or "") + "。",
+            _("签章未被破坏，但文件与平台存档的承诺书并非逐字节相同%(why)s。") % {"why": why},
             **known,
         )
     if not check.ok:  # an archived copy that no longer passes: should never be; say what is wrong
         return Verdict(VerdictStatus.INVALID, check.message, pledge=pledge, **known)
     return Verdict(
-        VerdictStatus.VALID, "签章有效，文件与平台存档的承诺书逐字节相同。", pledge=pledge, **known
+        VerdictStatus.VALID, _("签章有效，文件与平台存档的承诺书逐字节相同。"), pledge=pledge, **known
     )
 
 
@@ -91,12 +93,14 @@ def pledge_verify_code(code: str) -> Verdict:
         else None
     )
     if pledge is None:
-        return Verdict(VerdictStatus.UNKNOWN_CODE, "没有找到这个验证码对应的承诺书，请核对后重新输入。")
+        return Verdict(VerdictStatus.UNKNOWN_CODE, _("没有找到这个验证码对应的承诺书，请核对后重新输入。"))
     if pledge.status != PledgeStatus.SIGNED:
-        return Verdict(VerdictStatus.NOT_SIGNED, "验证码有效，但这份承诺书已打印、尚未签订。", pledge=pledge)
+        return Verdict(
+            VerdictStatus.NOT_SIGNED, _("验证码有效，但这份承诺书已打印、尚未签订。"), pledge=pledge
+        )
     return Verdict(
         VerdictStatus.VALID,
-        "验证码有效，平台存有这份已签订的承诺书。",
+        _("验证码有效，平台存有这份已签订的承诺书。"),
         pledge=pledge,
         sha256=pledge.pdf_sha256,
         signed_at=pledge.signed_at,

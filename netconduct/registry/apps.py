@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RegistryConfig(AppConfig):
     name = "netconduct.registry"
     label = "registry"
-    verbose_name = "账号备案"
+    verbose_name = _("账号备案")
 
     def ready(self) -> None:
         from netconduct.core.templatetags.netconduct import register_model_labels
@@ -15,7 +16,7 @@ class RegistryConfig(AppConfig):
         from .choices import CloseRequest, Decision, DeclarationAnswer, ReviewAnswer, RoundStatus
 
         register_value_labels("decision", Decision.choices, object_type="registry.application")
-        register_field_labels({"decision": "审批决定"}, object_type="registry.application")
+        register_field_labels({"decision": _("审批决定")}, object_type="registry.application")
         register_value_labels("answer", ReviewAnswer.choices, object_type="registry.account")
         register_value_labels("answers", ReviewAnswer.choices, object_type="registry.review")
         register_value_labels("status", RoundStatus.choices, object_type="registry.review")

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Platform(models.TextChoices):
@@ -70,7 +71,7 @@ class StepLevel(models.TextChoices):
 
 class AccountStatus(models.TextChoices):
     ACTIVE = "active", _("正常")
-    SUSPENDED = "suspended", _("暂停使用")
+    SUSPENDED = "suspended", pgettext_lazy("account status", "暂停使用")
     CLOSED = "closed", _("已注销")
 
 

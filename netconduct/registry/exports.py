@@ -9,6 +9,9 @@ from collections.abc import Iterator
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from netconduct.core.xlsx import XlsxBook
 from netconduct.org import scoping
@@ -16,27 +19,27 @@ from netconduct.org import scoping
 from .choices import AccountKind, AccountStatus, FilingBasis, OwnerKind, Platform
 
 HEADERS = [
-    "备案编号",
-    "备案日期",
-    "平台",
-    "类型",
-    "名称",
-    "平台ID或链接",
-    "主管单位",
-    "申请主体",
-    "职务身份",
-    "备案依据",
-    "分管领导",
-    "管理员",
-    "管理员电话",
-    "受众规模",
-    "平台认证",
-    "用途",
-    "内容审核安排",
-    "状态",
-    "状态日期",
-    "原因",
-    "待交接",
+    _("备案编号"),
+    _("备案日期"),
+    _("平台"),
+    _("类型"),
+    _("名称"),
+    _("平台ID或链接"),
+    _("主管单位"),
+    _("申请主体"),
+    _("职务身份"),
+    _("备案依据"),
+    _("分管领导"),
+    _("管理员"),
+    _("管理员电话"),
+    _("受众规模"),
+    _("平台认证"),
+    _("用途"),
+    _("内容审核安排"),
+    _("状态"),
+    _("状态日期"),
+    _("原因"),
+    _("待交接"),
 ]
 
 
@@ -90,8 +93,10 @@ def _rows(viewer, accounts) -> Iterator[list]:
 
 def registry_xlsx(*, viewer, accounts) -> bytes:
     book = XlsxBook()
-    caption = f"网络账号和群组备案台账（导出时间：{timezone.localtime():%Y-%m-%d %H:%M}）"
-    sheet = book.sheet("备案台账", HEADERS, caption=caption)
+    caption = gettext("网络账号和群组备案台账（导出时间：%(now)s）") % {
+        "now": f"{timezone.localtime():%Y-%m-%d %H:%M}"
+    }
+    sheet = book.sheet(gettext("备案台账"), [str(h) for h in HEADERS], caption=caption)
     for row in _rows(viewer, accounts.iterator(chunk_size=2000)):
         sheet.append(row)
     return book.to_bytes()
@@ -113,7 +118,17 @@ def registry_pdf(*, viewer, accounts, subtitle: str = "") -> bytes:
 
     phones = scoping.scope_for(viewer, "registry.see_phone")
     labels = _labels()
-    head = ["序号", "备案编号", "平台", "类型", "名称", "主管单位", "管理员及电话", "备案日期", "状态"]
+    head = [
+        gettext("序号"),
+        gettext("备案编号"),
+        gettext("平台"),
+        gettext("类型"),
+        gettext("名称"),
+        gettext("主管单位"),
+        gettext("管理员及电话"),
+        gettext("备案日期"),
+        gettext("状态"),
+    ]
     body = []
     statuses = []
     for n, a in enumerate(
@@ -121,7 +136,7 @@ def registry_pdf(*, viewer, accounts, subtitle: str = "") -> bytes:
     ):
         full = phones.covers(a.unit.path)
         admins = "、".join(f"{x.name} {x.phone if full else x.phone_masked}" for x in a.admins.all())
-        status = labels["status"][a.status] + ("（待交接）" if a.handover_needed else "")
+        status = labels["status"][a.status] + (gettext("（待交接）") if a.handover_needed else "")
         body.append(
             [
                 str(n),
@@ -137,8 +152,11 @@ def registry_pdf(*, viewer, accounts, subtitle: str = "") -> bytes:
         )
         statuses.append(a.status)
     now = timezone.localtime()
-    title = "网络账号和群组备案台账"
-    sub = f"{subtitle + '　' if subtitle else ''}共{len(body)}个　打印时间：{now:%Y年%-m月%-d日 %H:%M}"
+    title = gettext("网络账号和群组备案台账")
+    sub = (subtitle + "　" if subtitle else "") + gettext("共%(n)s个　打印时间：%(now)s") % {
+        "n": len(body),
+        "now": date_format(now, "DATETIME_FORMAT"),
+    }
     fonts = FontSet()
     fonts.add(Face.XIAOBIAOSONG, title)
     fonts.add(Face.FANGSONG, sub + "".join(head) + "".join("".join(r) for r in body) + "第页共—0123456789")

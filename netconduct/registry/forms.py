@@ -27,7 +27,7 @@ from .choices import (
 from .services import AdminInput
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-ADMIN_HELP = "每行一人：姓名 手机号码，同名时再加工号，例如：王职工 13912345678 A1001"
+ADMIN_HELP = _("每行一人：姓名 手机号码，同名时再加工号，例如：王职工 13912345678 A1001")
 
 
 _PHONE = re.compile(r"(?:\+?86[\s-]*)?1(?:[\s-]*\d){10}")
@@ -40,10 +40,12 @@ def parse_admins(text: str) -> list[AdminInput]:
         line = to_halfwidth(raw).strip()
         if not line:
             continue
-        name, _, rest = re.sub(r"[,，;；、/]", " ", line).partition(" ")
+        name, _sep, rest = re.sub(r"[,，;；、/]", " ", line).partition(" ")
         phone = _PHONE.search(rest)
         if not name or not rest.strip():
-            raise ValidationError(f"第{n}行“{raw.strip()}”：请写成“姓名 手机号码”。")
+            raise ValidationError(
+                _("第%(n)s行“%(strip)s”：请写成“姓名 手机号码”。") % {"n": n, "strip": raw.strip()}
+            )
         if phone is None:
             admins.append(
                 AdminInput(name, rest.strip().split()[0])
@@ -64,37 +66,41 @@ def admins_text(admins) -> str:
 
 class ApplicationForm(Form):
     owner_kind = forms.ChoiceField(
-        label="申请主体", choices=OwnerKind.choices, widget=forms.RadioSelect, initial=OwnerKind.PERSON
+        label=_("申请主体"), choices=OwnerKind.choices, widget=forms.RadioSelect, initial=OwnerKind.PERSON
     )
     unit = forms.ModelChoiceField(
-        label="主管单位",
+        label=_("主管单位"),
         queryset=None,
         required=False,
-        empty_label="（个人申请不用选）",
-        help_text="以单位名义申请时选择；个人申请为本人所在组织",
+        empty_label=_("（个人申请不用选）"),
+        help_text=_("以单位名义申请时选择；个人申请为本人所在组织"),
     )
-    platform = forms.ChoiceField(label="平台", choices=[("", "请选择")] + list(Platform.choices))
+    platform = forms.ChoiceField(label=_("平台"), choices=[("", _("请选择"))] + list(Platform.choices))
     platform_name = forms.CharField(
-        label="平台名称", max_length=50, required=False, help_text="境外平台或其他平台请填写名称"
+        label=_("平台名称"), max_length=50, required=False, help_text=_("境外平台或其他平台请填写名称")
     )
-    account_kind = forms.ChoiceField(label="类型", choices=AccountKind.choices)
-    name = forms.CharField(label="账号/群组名称", max_length=100)
-    platform_ref = forms.CharField(label="平台ID或链接", max_length=300, required=False)
-    purpose = forms.CharField(label="用途", widget=forms.Textarea(attrs={"rows": 2}))
-    official_capacity = forms.BooleanField(label="以职务身份注册或建立", required=False, initial=True)
-    leader = forms.CharField(label="分管领导", max_length=50, required=False)
-    admins = forms.CharField(label="管理员", widget=forms.Textarea(attrs={"rows": 2}), help_text=ADMIN_HELP)
-    audience = forms.IntegerField(label="预计受众/群规模（人）", min_value=0, required=False)
-    platform_verified = forms.BooleanField(label="已通过平台认证", required=False)
+    account_kind = forms.ChoiceField(label=_("类型"), choices=AccountKind.choices)
+    name = forms.CharField(label=_("账号/群组名称"), max_length=100)
+    platform_ref = forms.CharField(label=_("平台ID或链接"), max_length=300, required=False)
+    purpose = forms.CharField(label=_("用途"), widget=forms.Textarea(attrs={"rows": 2}))
+    official_capacity = forms.BooleanField(label=_("以职务身份注册或建立"), required=False, initial=True)
+    leader = forms.CharField(label=_("分管领导"), max_length=50, required=False)
+    admins = forms.CharField(
+        label=_("管理员"), widget=forms.Textarea(attrs={"rows": 2}), help_text=ADMIN_HELP
+    )
+    audience = forms.IntegerField(label=_("预计受众/群规模（人）"), min_value=0, required=False)
+    platform_verified = forms.BooleanField(label=_("已通过平台认证"), required=False)
     content_review = forms.CharField(
-        label="内容审核安排",
+        label=_("内容审核安排"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text="如：发布前由分管领导审核，涉密、敏感内容不得发布",
+        help_text=_("如：发布前由分管领导审核，涉密、敏感内容不得发布"),
     )
-    planned_open_on = forms.DateField(label="计划开通日期", widget=DATE, required=False)
-    changed_on = forms.DateField(label="变更发生日期", widget=DATE, required=False)
-    change_note = forms.CharField(label="变更说明", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    planned_open_on = forms.DateField(label=_("计划开通日期"), widget=DATE, required=False)
+    changed_on = forms.DateField(label=_("变更发生日期"), widget=DATE, required=False)
+    change_note = forms.CharField(
+        label=_("变更说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
     def __init__(self, *args, units=None, change: bool = False, creating: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -113,47 +119,47 @@ class ApplicationForm(Form):
     def clean(self):
         data = super().clean()
         if data.get("owner_kind") == OwnerKind.UNIT and not data.get("unit"):
-            self.add_error("unit", "以单位名义申请时，请选择主管单位。")
+            self.add_error("unit", _("以单位名义申请时，请选择主管单位。"))
         return data
 
 
 class DecideForm(Form):
-    decision = forms.ChoiceField(label="审批意见", choices=Decision.choices, widget=forms.RadioSelect)
+    decision = forms.ChoiceField(label=_("审批意见"), choices=Decision.choices, widget=forms.RadioSelect)
     comment = forms.CharField(
-        label="意见说明",
+        label=_("意见说明"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text="退回或不同意时必填",
+        help_text=_("退回或不同意时必填"),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class StatusForm(Form):
-    on = forms.DateField(label="日期", widget=DATE)
-    reason = forms.CharField(label="原因", max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+    on = forms.DateField(label=_("日期"), widget=DATE)
+    reason = forms.CharField(label=_("原因"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class FilterForm(Form):
     q = forms.CharField(
-        label="搜索",
+        label=_("搜索"),
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": "名称、备案编号、ID、管理员"}),
+        widget=forms.TextInput(attrs={"placeholder": _("名称、备案编号、ID、管理员")}),
     )
-    unit = forms.ModelChoiceField(label="单位", queryset=None, required=False, empty_label="全部单位")
+    unit = forms.ModelChoiceField(label=_("单位"), queryset=None, required=False, empty_label=_("全部单位"))
     platform = forms.ChoiceField(
-        label="平台", choices=[("", "全部平台")] + list(Platform.choices), required=False
+        label=_("平台"), choices=[("", _("全部平台"))] + list(Platform.choices), required=False
     )
     kind = forms.ChoiceField(
-        label="类型", choices=[("", "全部类型")] + list(AccountKind.choices), required=False
+        label=_("类型"), choices=[("", _("全部类型"))] + list(AccountKind.choices), required=False
     )
     status = forms.ChoiceField(
-        label="状态", choices=[("", "全部状态")] + list(AccountStatus.choices), required=False
+        label=_("状态"), choices=[("", _("全部状态"))] + list(AccountStatus.choices), required=False
     )
     basis = forms.ChoiceField(
-        label="备案依据", choices=[("", "全部依据")] + list(FilingBasis.choices), required=False
+        label=_("备案依据"), choices=[("", _("全部依据"))] + list(FilingBasis.choices), required=False
     )
-    admin = forms.CharField(label="管理员", required=False)
-    handover = forms.BooleanField(label="只看待交接", required=False)
+    admin = forms.CharField(label=_("管理员"), required=False)
+    handover = forms.BooleanField(label=_("只看待交接"), required=False)
 
     def __init__(self, *args, units=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -161,7 +167,7 @@ class FilterForm(Form):
 
 
 STEP_ROLES = [
-    ("", "（不设此步）"),
+    ("", _("（不设此步）")),
     (Role.SECRETARY, Role.SECRETARY.label),
     (Role.UNIT_ADMIN, Role.UNIT_ADMIN.label),
     (Role.INSPECTOR, Role.INSPECTOR.label),
@@ -172,28 +178,32 @@ STEP_ROWS = 4
 
 class PolicyForm(Form):
     filing_code = forms.CharField(
-        label="备案代字",
+        label=_("备案代字"),
         max_length=30,
         required=False,
-        help_text="如“西北能化网备”；留空则沿用上级设置或按党委代字生成",
+        help_text=_("如“西北能化网备”；留空则沿用上级设置或按党委代字生成"),
     )
-    follower_threshold = forms.IntegerField(label="个人账号粉丝数超过此数须备案", min_value=1, required=False)
-    group_threshold = forms.IntegerField(label="个人建立的群成员超过此数须备案", min_value=1, required=False)
+    follower_threshold = forms.IntegerField(
+        label=_("个人账号粉丝数超过此数须备案"), min_value=1, required=False
+    )
+    group_threshold = forms.IntegerField(
+        label=_("个人建立的群成员超过此数须备案"), min_value=1, required=False
+    )
 
     def __init__(self, *args, units=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for n in range(1, STEP_ROWS + 1):
             self.fields[f"step{n}_role"] = forms.ChoiceField(
-                label=f"第{n}步 审批角色", choices=STEP_ROLES, required=False
+                label=_("第%(n)s步 审批角色") % {"n": n}, choices=STEP_ROLES, required=False
             )
             self.fields[f"step{n}_level"] = forms.ChoiceField(
-                label=f"第{n}步 层级", choices=StepLevel.choices, required=False
+                label=_("第%(n)s步 层级") % {"n": n}, choices=StepLevel.choices, required=False
             )
             self.fields[f"step{n}_unit"] = forms.ModelChoiceField(
-                label=f"第{n}步 指定组织", queryset=units, required=False
+                label=_("第%(n)s步 指定组织") % {"n": n}, queryset=units, required=False
             )
             self.fields[f"step{n}_label"] = forms.CharField(
-                label=f"第{n}步 名称", max_length=100, required=False
+                label=_("第%(n)s步 名称") % {"n": n}, max_length=100, required=False
             )
         # The mixin styled the fields that existed when it ran; the step fields came after.
         for name, field in self.fields.items():
@@ -224,10 +234,12 @@ class PolicyForm(Form):
 
 
 class DelegationForm(Form):
-    to_user = forms.CharField(label="受托人", max_length=150, help_text="受托人的登录名、手机号码或工号")
-    starts_on = forms.DateField(label="开始日期", widget=DATE)
-    ends_on = forms.DateField(label="结束日期", widget=DATE)
-    reason = forms.CharField(label="事由", max_length=200, required=False)
+    to_user = forms.CharField(
+        label=_("受托人"), max_length=150, help_text=_("受托人的登录名、手机号码或工号")
+    )
+    starts_on = forms.DateField(label=_("开始日期"), widget=DATE)
+    ends_on = forms.DateField(label=_("结束日期"), widget=DATE)
+    reason = forms.CharField(label=_("事由"), max_length=200, required=False)
 
     def clean_to_user(self):
         from netconduct.org.models import Person
@@ -244,16 +256,16 @@ class DelegationForm(Form):
             )
             user = person.user if person else None
         if user is None:
-            raise ValidationError(f"找不到“{text}”对应的有效账号。")
+            raise ValidationError(_("找不到“%(text)s”对应的有效账号。") % {"text": text})
         return user
 
 
 class ReviewOpenForm(Form):
-    unit = forms.ModelChoiceField(label="范围", queryset=None)
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
-    deadline = forms.DateField(label="答复期限", widget=DATE)
+    unit = forms.ModelChoiceField(label=_("范围"), queryset=None)
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    deadline = forms.DateField(label=_("答复期限"), widget=DATE)
     title = forms.CharField(
-        label="名称", max_length=100, required=False, help_text="留空则为“某年度网络账号年检”"
+        label=_("名称"), max_length=100, required=False, help_text=_("留空则为“某年度网络账号年检”")
     )
 
     def __init__(self, *args, units=None, **kwargs) -> None:
@@ -263,21 +275,24 @@ class ReviewOpenForm(Form):
 
 class ReviewAnswerForm(Form):
     answer = forms.ChoiceField(
-        label="答复",
+        label=_("答复"),
         choices=[
             (ReviewAnswer.CONFIRMED, ReviewAnswer.CONFIRMED.label),
             (ReviewAnswer.CLOSE, ReviewAnswer.CLOSE.label),
         ],
         widget=forms.RadioSelect,
     )
-    audience = forms.IntegerField(label="目前受众/群规模（人）", min_value=0, required=False)
+    audience = forms.IntegerField(label=_("目前受众/群规模（人）"), min_value=0, required=False)
     note = forms.CharField(
-        label="说明", widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="申请注销时必填"
+        label=_("说明"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("申请注销时必填"),
     )
 
 
 class ImportForm(Form):
-    file = forms.FileField(label="备案台账（.xlsx）")
+    file = forms.FileField(label=_("备案台账（.xlsx）"))
 
 
 def default_deadline() -> dt.date:

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from netconduct.core.audit import Change, audit_record_many
 from netconduct.core.exceptions import ApplicationError
@@ -164,11 +165,13 @@ def _date(value: Any, column: str) -> dt.date | None:
         return value
     match = _DATE.match(_text(value))
     if not match:
-        raise _Refused(column, f"日期“{_text(value)}”无法识别，请写成 2024-03-01 或 2024年3月1日。")
+        raise _Refused(
+            column, _("日期“%(text)s”无法识别，请写成 2024-03-01 或 2024年3月1日。") % {"text": _text(value)}
+        )
     try:
         return dt.date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
-        raise _Refused(column, f"日期“{_text(value)}”不存在。") from None
+        raise _Refused(column, _("日期“%(text)s”不存在。") % {"text": _text(value)}) from None
 
 
 def _bool(value: Any, column: str, default: bool) -> bool:
@@ -179,14 +182,14 @@ def _bool(value: Any, column: str, default: bool) -> bool:
         return True
     if text in NO:
         return False
-    raise _Refused(column, f"“{_text(value)}”应填“是”或“否”。")
+    raise _Refused(column, _("“%(text)s”应填“是”或“否”。") % {"text": _text(value)})
 
 
 def _read_sheet(path: Path, filename: str) -> tuple[dict[str, int], dict[str, str], list[tuple[int, tuple]]]:
     """(field → column index, field → header as written, data rows) of the first sheet with a header."""
     if Path(filename).suffix.lower() != ".xlsx":
         raise ApplicationError(
-            "请上传 .xlsx 格式的备案台账（可在 Excel 或 WPS 中“另存为 .xlsx”）。", field="file"
+            _("请上传 .xlsx 格式的备案台账（可在 Excel 或 WPS 中“另存为 .xlsx”）。"), field="file"
         )
     check_file(path, filename)
     import openpyxl
@@ -213,7 +216,9 @@ def _read_sheet(path: Path, filename: str) -> tuple[dict[str, int], dict[str, st
                             missing = [LABELS[k] for k in REQUIRED if k not in found]
                             if missing:
                                 raise ApplicationError(
-                                    f"第{number}行的表头缺少这些列：{'、'.join(missing)}。", field="file"
+                                    _("第%(number)s行的表头缺少这些列：%(join)s。")
+                                    % {"number": number, "join": "、".join(missing)},
+                                    field="file",
                                 )
                             return found, shown, rows[index + 1 :]
             finally:
@@ -221,9 +226,12 @@ def _read_sheet(path: Path, filename: str) -> tuple[dict[str, int], dict[str, st
     except ApplicationError:
         raise
     except Exception:  # openpyxl raises many kinds on a damaged file
-        raise ApplicationError("无法读取该文件：它不是有效的 .xlsx 工作簿。", field="file") from None
+        raise ApplicationError(_("无法读取该文件：它不是有效的 .xlsx 工作簿。"), field="file") from None
     raise ApplicationError(
-        f"在前{HEADER_SCAN_ROWS}行中没有找到表头（至少要有“平台”“名称”“主管单位”“管理员”“管理员电话”列）。",
+        _(
+            "在前%(HEADER_SCAN_ROWS)s行中没有找到表头（至少要有“平台”“名称”“主管单位”“管理员”“管理员电话”列）。"
+        )
+        % {"HEADER_SCAN_ROWS": HEADER_SCAN_ROWS},
         field="file",
     )
 
@@ -242,16 +250,18 @@ class _Units:
     def resolve(self, text: str, column: str) -> OrgUnit:
         parts = [p for p in re.split(r"\s*[/>＞]\s*", text) if p]
         if not parts:
-            raise _Refused(column, "请填写主管单位。")
+            raise _Refused(column, _("请填写主管单位。"))
         candidates = self.by_name.get(parts[-1], [])
         if len(parts) > 1:
             parents = {u.path for name in parts[:-1] for u in self.by_name.get(name, [])}
             candidates = [u for u in candidates if any(u.path.startswith(p) for p in parents)]
         if not candidates:
-            raise _Refused(column, f"找不到组织“{text}”，或它不在您的管理范围内。")
+            raise _Refused(column, _("找不到组织“%(text)s”，或它不在您的管理范围内。") % {"text": text})
         if len(candidates) > 1:
             raise _Refused(
-                column, f"“{text}”有{len(candidates)}个同名组织，请写上级组织，如“甲醇厂党总支/{parts[-1]}”。"
+                column,
+                _("“%(text)s”有%(len)s个同名组织，请写上级组织，如“甲醇厂党总支/%(parts)s”。")
+                % {"text": text, "len": len(candidates), "parts": parts[-1]},
             )
         return candidates[0]
 
@@ -277,17 +287,22 @@ def _parse(
     if platform is None:
         raise _Refused(
             col("platform"),
-            f"平台“{platform_text}”无法识别，可填：{'、'.join(str(label) for label in Platform.labels)}。",
+            _("平台“%(platform_text)s”无法识别，可填：%(join)s。")
+            % {"platform_text": platform_text, "join": "、".join(str(label) for label in Platform.labels)},
         )
     if platform in (Platform.OVERSEAS, Platform.OTHER) and not platform_name:
         raise _Refused(
-            col("platform"), "境外平台或其他平台请写明平台名称（如“境外平台：Facebook”或另设“平台名称”列）。"
+            col("platform"),
+            _("境外平台或其他平台请写明平台名称（如“境外平台：Facebook”或另设“平台名称”列）。"),
         )
     kind_text = _text(cell("account_kind"))
     if kind_text:
         kind = KIND_ALIASES.get(kind_text)
         if kind is None:
-            raise _Refused(col("account_kind"), f"类型“{kind_text}”应为账号、群组或直播频道。")
+            raise _Refused(
+                col("account_kind"),
+                _("类型“%(kind_text)s”应为账号、群组或直播频道。") % {"kind_text": kind_text},
+            )
     else:
         kind = (
             AccountKind.GROUP
@@ -298,17 +313,19 @@ def _parse(
         )
     name = _text(cell("name"))
     if not name:
-        raise _Refused(col("name"), "名称为空。")
+        raise _Refused(col("name"), _("名称为空。"))
     if len(name) > 100:
-        raise _Refused(col("name"), "名称超过100字。")
+        raise _Refused(col("name"), _("名称超过100字。"))
     unit = units.resolve(_text(cell("unit")), col("unit"))
     names = [n for n in _SPLIT.split(_text(cell("admins"))) if n]
     phones_raw = [p.strip() for p in _SPLIT_PHONES.split(_text(cell("phones"))) if p.strip()]
     if not names:
-        raise _Refused(col("admins"), "请填写至少一名管理员。")
+        raise _Refused(col("admins"), _("请填写至少一名管理员。"))
     if len(names) != len(phones_raw):
         raise _Refused(
-            col("phones"), f"管理员{len(names)}人，电话却有{len(phones_raw)}个，请一一对应（用顿号分隔）。"
+            col("phones"),
+            _("管理员%(len)s人，电话却有%(len2)s个，请一一对应（用顿号分隔）。")
+            % {"len": len(names), "len2": len(phones_raw)},
         )
     admins = []
     for n, raw in zip(names, phones_raw, strict=True):
@@ -323,7 +340,9 @@ def _parse(
         try:
             audience = int(float(audience_text.removesuffix("万").removesuffix("人")) * multiplier)
         except ValueError:
-            raise _Refused(col("audience"), f"规模“{audience_text}”应为数字。") from None
+            raise _Refused(
+                col("audience"), _("规模“%(audience_text)s”应为数字。") % {"audience_text": audience_text}
+            ) from None
     filing = None
     number = _text(cell("filing_number"))
     if number:
@@ -335,12 +354,14 @@ def _parse(
     status_text = _text(cell("status"))
     status = STATUS_ALIASES.get(status_text) if status_text else AccountStatus.ACTIVE
     if status is None:
-        raise _Refused(col("status"), f"状态“{status_text}”应为正常、暂停或注销。")
+        raise _Refused(
+            col("status"), _("状态“%(status_text)s”应为正常、暂停或注销。") % {"status_text": status_text}
+        )
     owner_text = _text(cell("owner_kind"))
     owner_kind = OwnerKind.PERSON if owner_text in ("个人", "本人") else OwnerKind.UNIT
     official = _bool(
         cell("official_capacity"),
-        col("official_capacity") if "official_capacity" in columns else "是否职务身份",
+        col("official_capacity") if "official_capacity" in columns else _("是否职务身份"),
         True,
     )
     data = {
@@ -355,7 +376,7 @@ def _parse(
         "audience": audience,
         "platform_verified": _bool(
             cell("platform_verified"),
-            col("platform_verified") if "platform_verified" in columns else "平台认证",
+            col("platform_verified") if "platform_verified" in columns else _("平台认证"),
             False,
         ),
         "content_review": _text(cell("content_review")),
@@ -368,7 +389,7 @@ def _parse(
 def registry_import(*, actor, path: Path, filename: str, dry_run: bool) -> ImportResult:
     """Check (dry run) or write an existing registry. Refuses the whole file when any row is refused."""
     if not scoping.has_any(actor, "registry.manage"):
-        raise ApplicationError("您无权导入备案台账。")
+        raise ApplicationError(_("您无权导入备案台账。"))
     columns, shown, rows = _read_sheet(path, filename)
     result = ImportResult(filename=filename)
     units = _Units(actor)
@@ -384,7 +405,9 @@ def registry_import(*, actor, path: Path, filename: str, dry_run: bool) -> Impor
             continue
         result.rows += 1
         if result.rows > limit:
-            raise ApplicationError(f"文件超过{limit}行，请拆分后分别导入。", field="file")
+            raise ApplicationError(
+                _("文件超过%(limit)s行，请拆分后分别导入。") % {"limit": limit}, field="file"
+            )
         try:
             row = _parse(number, cells, columns, units, shown)
         except _Refused as exc:
@@ -395,8 +418,8 @@ def registry_import(*, actor, path: Path, filename: str, dry_run: bool) -> Impor
                 result.errors.append(
                     RowError(
                         number,
-                        shown.get("filing_number", "备案编号"),
-                        f"备案编号与第{numbers[row.filing]}行重复。",
+                        shown.get("filing_number", _("备案编号")),
+                        _("备案编号与第%(numbers)s行重复。") % {"numbers": numbers[row.filing]},
                     )
                 )
                 continue
@@ -405,7 +428,9 @@ def registry_import(*, actor, path: Path, filename: str, dry_run: bool) -> Impor
         if key in keys:
             result.errors.append(
                 RowError(
-                    number, shown.get("name", "名称"), f"与第{keys[key]}行是同一平台、同一单位的同名账号。"
+                    number,
+                    shown.get("name", _("名称")),
+                    _("与第%(keys)s行是同一平台、同一单位的同名账号。") % {"keys": keys[key]},
                 )
             )
             continue
@@ -416,7 +441,7 @@ def registry_import(*, actor, path: Path, filename: str, dry_run: bool) -> Impor
     result.samples = [
         {
             "row": str(r.row),
-            "number": services.format_number(*r.filing) if r.filing else "（导入时编号）",
+            "number": services.format_number(*r.filing) if r.filing else _("（导入时编号）"),
             "platform": str(Platform(r.data["platform"]).label),
             "name": r.data["name"],
             "unit": r.unit.name,
@@ -426,10 +451,12 @@ def registry_import(*, actor, path: Path, filename: str, dry_run: bool) -> Impor
         for r in parsed[:SAMPLE_SIZE]
     ]
     if result.rows == 0:
-        raise ApplicationError("表头下面没有数据行。", field="file")
+        raise ApplicationError(_("表头下面没有数据行。"), field="file")
     if dry_run or result.errors:
         if not dry_run:
-            raise ApplicationError(f"有{len(result.errors)}行未通过检查，没有导入任何账号。")
+            raise ApplicationError(
+                _("有%(len)s行未通过检查，没有导入任何账号。") % {"len": len(result.errors)}
+            )
         return result
     _write(actor, parsed, result)
     return result
@@ -452,13 +479,18 @@ def _check_existing(parsed: list[ParsedRow], result: ImportResult, shown: dict[s
             result.errors.append(
                 RowError(
                     r.row,
-                    shown.get("filing_number", "备案编号"),
-                    f"备案编号{services.format_number(*r.filing)}已在台账中。",
+                    shown.get("filing_number", _("备案编号")),
+                    _("备案编号%(format_number)s已在台账中。")
+                    % {"format_number": services.format_number(*r.filing)},
                 )
             )
         found = existing.get((r.data["platform"], r.data["name"], r.unit.pk))
         if found and r.status != AccountStatus.CLOSED:
-            result.errors.append(RowError(r.row, shown.get("name", "名称"), f"该账号已备案（{found}）。"))
+            result.errors.append(
+                RowError(
+                    r.row, shown.get("name", _("名称")), _("该账号已备案（%(found)s）。") % {"found": found}
+                )
+            )
 
 
 def _admin_person(unit: OrgUnit, name: str) -> Person | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from netconduct.org.choices import Role
 from netconduct.org.models import OrgUnit, Person
@@ -32,14 +33,14 @@ class FilingCounter(models.Model):
     """The last filing sequence given out per filing code and year (e.g. 西北能化网备, 2026). Bumped by an UPDATE
     inside the approving transaction, so concurrent filings queue on the row and a rollback leaves no gap."""
 
-    code = models.CharField("备案代字", max_length=30)
-    year = models.PositiveSmallIntegerField("年份")
-    last = models.PositiveIntegerField("已用序号", default=0)
+    code = models.CharField(_("备案代字"), max_length=30)
+    year = models.PositiveSmallIntegerField(_("年份"))
+    last = models.PositiveIntegerField(_("已用序号"), default=0)
 
     class Meta:
         ordering = ["code", "year"]
-        verbose_name = "备案编号计数"
-        verbose_name_plural = "备案编号计数"
+        verbose_name = _("备案编号计数")
+        verbose_name_plural = _("备案编号计数")
         constraints = [models.UniqueConstraint(fields=["code", "year"], name="registry_counter_unique")]
 
     def __str__(self) -> str:
@@ -49,23 +50,23 @@ class FilingCounter(models.Model):
 class AccountFields(models.Model):
     """What an application asks for and what the registry files: the same fields on both."""
 
-    platform = models.CharField("平台", max_length=20, choices=Platform.choices)
+    platform = models.CharField(_("平台"), max_length=20, choices=Platform.choices)
     platform_name = models.CharField(
-        "平台名称", max_length=50, blank=True, help_text="境外平台或其他平台的名称"
+        _("平台名称"), max_length=50, blank=True, help_text=_("境外平台或其他平台的名称")
     )
-    account_kind = models.CharField("类型", max_length=10, choices=AccountKind.choices)
-    name = models.CharField("账号/群组名称", max_length=100)
-    platform_ref = models.CharField("平台ID或链接", max_length=300, blank=True)
-    purpose = models.TextField("用途", blank=True)
-    official_capacity = models.BooleanField("以职务身份注册/建立", default=True)
-    owner_kind = models.CharField("申请主体", max_length=10, choices=OwnerKind.choices)
-    unit = models.ForeignKey(OrgUnit, verbose_name="主管单位", on_delete=models.PROTECT, related_name="+")
-    leader = models.CharField("分管领导", max_length=50, blank=True)
-    audience = models.PositiveIntegerField("预计受众/群规模", null=True, blank=True)
-    platform_verified = models.BooleanField("已通过平台认证", default=False)
-    content_review = models.TextField("内容审核安排", blank=True)
+    account_kind = models.CharField(_("类型"), max_length=10, choices=AccountKind.choices)
+    name = models.CharField(_("账号/群组名称"), max_length=100)
+    platform_ref = models.CharField(_("平台ID或链接"), max_length=300, blank=True)
+    purpose = models.TextField(_("用途"), blank=True)
+    official_capacity = models.BooleanField(_("以职务身份注册/建立"), default=True)
+    owner_kind = models.CharField(_("申请主体"), max_length=10, choices=OwnerKind.choices)
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("主管单位"), on_delete=models.PROTECT, related_name="+")
+    leader = models.CharField(_("分管领导"), max_length=50, blank=True)
+    audience = models.PositiveIntegerField(_("预计受众/群规模"), null=True, blank=True)
+    platform_verified = models.BooleanField(_("已通过平台认证"), default=False)
+    content_review = models.TextField(_("内容审核安排"), blank=True)
     basis = models.CharField(
-        "备案依据", max_length=12, choices=FilingBasis.choices, default=FilingBasis.OFFICIAL
+        _("备案依据"), max_length=12, choices=FilingBasis.choices, default=FilingBasis.OFFICIAL
     )
 
     class Meta:
@@ -80,39 +81,39 @@ class AccountFields(models.Model):
 class Account(AccountFields):
     """A filed account or group: in the registry from its filing on, closed ones included."""
 
-    filing_number = models.CharField("备案编号", max_length=60, unique=True)
-    filing_code = models.CharField("备案代字", max_length=30)
-    filing_year = models.PositiveSmallIntegerField("备案年份")
-    filing_seq = models.PositiveIntegerField("备案序号")
-    filed_on = models.DateField("备案日期")
-    opened_on = models.DateField("开通日期", null=True, blank=True)
+    filing_number = models.CharField(_("备案编号"), max_length=60, unique=True)
+    filing_code = models.CharField(_("备案代字"), max_length=30)
+    filing_year = models.PositiveSmallIntegerField(_("备案年份"))
+    filing_seq = models.PositiveIntegerField(_("备案序号"))
+    filed_on = models.DateField(_("备案日期"))
+    opened_on = models.DateField(_("开通日期"), null=True, blank=True)
     owner_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="申请人账号",
+        verbose_name=_("申请人账号"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="registry_accounts",
     )
     owner_person = models.ForeignKey(
-        Person, verbose_name="申请人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Person, verbose_name=_("申请人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     status = models.CharField(
-        "状态", max_length=12, choices=AccountStatus.choices, default=AccountStatus.ACTIVE
+        _("状态"), max_length=12, choices=AccountStatus.choices, default=AccountStatus.ACTIVE
     )
-    status_on = models.DateField("状态日期", null=True, blank=True)
-    status_reason = models.CharField("原因", max_length=300, blank=True)
-    handover_needed = models.BooleanField("待交接", default=False)
-    handover_reason = models.CharField("交接原因", max_length=300, blank=True)
-    handover_since = models.DateField("待交接起始", null=True, blank=True)
-    imported = models.BooleanField("导入", default=False)
+    status_on = models.DateField(_("状态日期"), null=True, blank=True)
+    status_reason = models.CharField(_("原因"), max_length=300, blank=True)
+    handover_needed = models.BooleanField(_("待交接"), default=False)
+    handover_reason = models.CharField(_("交接原因"), max_length=300, blank=True)
+    handover_since = models.DateField(_("待交接起始"), null=True, blank=True)
+    imported = models.BooleanField(_("导入"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-filing_year", "-filing_seq", "-pk"]
-        verbose_name = "备案账号"
-        verbose_name_plural = "备案账号"
+        verbose_name = _("备案账号")
+        verbose_name_plural = _("备案账号")
         indexes = [
             models.Index(fields=["-filing_year", "-filing_seq"], name="registry_account_order_idx"),
             models.Index(fields=["status", "platform"], name="registry_account_status_idx"),
@@ -141,50 +142,50 @@ class Application(AccountFields):
     """
 
     kind = models.CharField(
-        "申请类型", max_length=10, choices=ApplicationKind.choices, default=ApplicationKind.OPEN
+        _("申请类型"), max_length=10, choices=ApplicationKind.choices, default=ApplicationKind.OPEN
     )
     account = models.ForeignKey(
         Account,
-        verbose_name="备案账号",
+        verbose_name=_("备案账号"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="applications",
     )
     applicant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="申请人账号", on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人账号"), on_delete=models.PROTECT, related_name="+"
     )
     applicant_person = models.ForeignKey(
-        Person, verbose_name="申请人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Person, verbose_name=_("申请人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    planned_open_on = models.DateField("计划开通日期", null=True, blank=True)
-    changed_on = models.DateField("变更发生日期", null=True, blank=True)
-    change_note = models.TextField("变更说明", blank=True)
+    planned_open_on = models.DateField(_("计划开通日期"), null=True, blank=True)
+    changed_on = models.DateField(_("变更发生日期"), null=True, blank=True)
+    change_note = models.TextField(_("变更说明"), blank=True)
     status = models.CharField(
-        "状态", max_length=12, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT
+        _("状态"), max_length=12, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT
     )
-    steps = models.JSONField("审批步骤", default=list, blank=True)
-    step_index = models.PositiveSmallIntegerField("当前步骤", default=0)
-    current_role = models.CharField("当前审批角色", max_length=20, choices=Role.choices, blank=True)
+    steps = models.JSONField(_("审批步骤"), default=list, blank=True)
+    step_index = models.PositiveSmallIntegerField(_("当前步骤"), default=0)
+    current_role = models.CharField(_("当前审批角色"), max_length=20, choices=Role.choices, blank=True)
     current_unit = models.ForeignKey(
         OrgUnit,
-        verbose_name="当前审批组织",
+        verbose_name=_("当前审批组织"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
-    round = models.PositiveSmallIntegerField("提交轮次", default=0)
-    version = models.PositiveIntegerField("版本", default=0)
-    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
-    decided_at = models.DateTimeField("办结时间", null=True, blank=True)
+    round = models.PositiveSmallIntegerField(_("提交轮次"), default=0)
+    version = models.PositiveIntegerField(_("版本"), default=0)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "备案申请"
-        verbose_name_plural = "备案申请"
+        verbose_name = _("备案申请")
+        verbose_name_plural = _("备案申请")
         indexes = [
             models.Index(fields=["status", "current_role", "current_unit"], name="registry_app_queue_idx"),
             models.Index(fields=["applicant", "status"], name="registry_app_applicant_idx"),
@@ -208,10 +209,10 @@ class AdminFields(models.Model):
     administrator was filed, so a later move shows as a hand-over.
     """
 
-    position = models.PositiveSmallIntegerField("序号", default=0)
-    name = models.CharField("姓名", max_length=50)
-    phone_enc = models.TextField("手机号码（密文）", blank=True, editable=False)
-    phone_masked = models.CharField("手机号码", max_length=20, blank=True, editable=False)
+    position = models.PositiveSmallIntegerField(_("序号"), default=0)
+    name = models.CharField(_("姓名"), max_length=50)
+    phone_enc = models.TextField(_("手机号码（密文）"), blank=True, editable=False)
+    phone_masked = models.CharField(_("手机号码"), max_length=20, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -231,11 +232,11 @@ class ApplicationAdmin(AdminFields):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="admins")
     person = models.ForeignKey(
-        Person, verbose_name="人员", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Person, verbose_name=_("人员"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     person_unit = models.ForeignKey(
         OrgUnit,
-        verbose_name="所在组织（登记时）",
+        verbose_name=_("所在组织（登记时）"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -244,8 +245,8 @@ class ApplicationAdmin(AdminFields):
 
     class Meta:
         ordering = ["application", "position", "pk"]
-        verbose_name = "申请中的管理员"
-        verbose_name_plural = "申请中的管理员"
+        verbose_name = _("申请中的管理员")
+        verbose_name_plural = _("申请中的管理员")
 
 
 class AccountAdmin(AdminFields):
@@ -254,7 +255,7 @@ class AccountAdmin(AdminFields):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="admins")
     person = models.ForeignKey(
         Person,
-        verbose_name="人员",
+        verbose_name=_("人员"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -262,7 +263,7 @@ class AccountAdmin(AdminFields):
     )
     person_unit = models.ForeignKey(
         OrgUnit,
-        verbose_name="所在组织（登记时）",
+        verbose_name=_("所在组织（登记时）"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -271,8 +272,8 @@ class AccountAdmin(AdminFields):
 
     class Meta:
         ordering = ["account", "position", "pk"]
-        verbose_name = "账号管理员"
-        verbose_name_plural = "账号管理员"
+        verbose_name = _("账号管理员")
+        verbose_name_plural = _("账号管理员")
         indexes = [models.Index(fields=["name"], name="registry_admin_name_idx")]
 
 
@@ -280,17 +281,17 @@ class ApplicationDecision(models.Model):
     """One approver's decision on one step of one submission round."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="decisions")
-    round = models.PositiveSmallIntegerField("提交轮次")
-    step_index = models.PositiveSmallIntegerField("步骤")
-    step_label = models.CharField("步骤名称", max_length=100)
-    decision = models.CharField("意见", max_length=10, choices=Decision.choices)
-    comment = models.TextField("说明", blank=True)
+    round = models.PositiveSmallIntegerField(_("提交轮次"))
+    step_index = models.PositiveSmallIntegerField(_("步骤"))
+    step_label = models.CharField(_("步骤名称"), max_length=100)
+    decision = models.CharField(_("意见"), max_length=10, choices=Decision.choices)
+    comment = models.TextField(_("说明"), blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="审批人", on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("审批人"), on_delete=models.PROTECT, related_name="+"
     )
     on_behalf_of = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="受托于",
+        verbose_name=_("受托于"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -300,8 +301,8 @@ class ApplicationDecision(models.Model):
 
     class Meta:
         ordering = ["application", "created_at", "pk"]
-        verbose_name = "审批意见"
-        verbose_name_plural = "审批意见"
+        verbose_name = _("审批意见")
+        verbose_name_plural = _("审批意见")
         constraints = [
             # One decision per step of a round: the database's last word on "two approvers at the same moment".
             models.UniqueConstraint(
@@ -318,19 +319,22 @@ class RegistryPolicy(models.Model):
     filing code (备案代字, e.g. 西北能化网备) and the size above which personal accounts are flagged for filing."""
 
     unit = models.OneToOneField(
-        OrgUnit, verbose_name="组织", on_delete=models.CASCADE, related_name="registry_policy"
+        OrgUnit, verbose_name=_("组织"), on_delete=models.CASCADE, related_name="registry_policy"
     )
     filing_code = models.CharField(
-        "备案代字", max_length=30, blank=True, help_text="如“西北能化网备”；留空则沿用上级或按单位简称生成"
+        _("备案代字"),
+        max_length=30,
+        blank=True,
+        help_text=_("如“西北能化网备”；留空则沿用上级或按单位简称生成"),
     )
-    follower_threshold = models.PositiveIntegerField("账号粉丝数备案标准", null=True, blank=True)
-    group_threshold = models.PositiveIntegerField("群成员数备案标准", null=True, blank=True)
+    follower_threshold = models.PositiveIntegerField(_("账号粉丝数备案标准"), null=True, blank=True)
+    group_threshold = models.PositiveIntegerField(_("群成员数备案标准"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["unit__path"]
-        verbose_name = "备案设置"
-        verbose_name_plural = "备案设置"
+        verbose_name = _("备案设置")
+        verbose_name_plural = _("备案设置")
 
     def __str__(self) -> str:
         return f"{self.unit} 备案设置"
@@ -340,18 +344,18 @@ class PolicyStep(models.Model):
     """One approval step of a policy: which role approves, at which level."""
 
     policy = models.ForeignKey(RegistryPolicy, on_delete=models.CASCADE, related_name="steps")
-    position = models.PositiveSmallIntegerField("顺序")
-    role = models.CharField("审批角色", max_length=20, choices=Role.choices)
-    level = models.CharField("层级", max_length=12, choices=StepLevel.choices)
+    position = models.PositiveSmallIntegerField(_("顺序"))
+    role = models.CharField(_("审批角色"), max_length=20, choices=Role.choices)
+    level = models.CharField(_("层级"), max_length=12, choices=StepLevel.choices)
     unit = models.ForeignKey(
-        OrgUnit, verbose_name="指定组织", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        OrgUnit, verbose_name=_("指定组织"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    label = models.CharField("步骤名称", max_length=100, blank=True)
+    label = models.CharField(_("步骤名称"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["policy", "position"]
-        verbose_name = "审批步骤"
-        verbose_name_plural = "审批步骤"
+        verbose_name = _("审批步骤")
+        verbose_name_plural = _("审批步骤")
         constraints = [
             models.UniqueConstraint(fields=["policy", "position"], name="registry_step_position_unique"),
             models.CheckConstraint(
@@ -369,26 +373,26 @@ class Delegation(models.Model):
 
     from_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="委托人",
+        verbose_name=_("委托人"),
         on_delete=models.CASCADE,
         related_name="registry_delegations_given",
     )
     to_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="受托人",
+        verbose_name=_("受托人"),
         on_delete=models.CASCADE,
         related_name="registry_delegations_received",
     )
-    starts_on = models.DateField("开始日期")
-    ends_on = models.DateField("结束日期")
-    reason = models.CharField("事由", max_length=200, blank=True)
-    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    reason = models.CharField(_("事由"), max_length=200, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-starts_on", "-pk"]
-        verbose_name = "审批委托"
-        verbose_name_plural = "审批委托"
+        verbose_name = _("审批委托")
+        verbose_name_plural = _("审批委托")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(ends_on__gte=models.F("starts_on")), name="registry_delegation_dates"
@@ -405,19 +409,19 @@ class Delegation(models.Model):
 class ReviewRound(models.Model):
     """A yearly review (年检) of the accounts filed under a unit."""
 
-    unit = models.ForeignKey(OrgUnit, verbose_name="范围", on_delete=models.PROTECT, related_name="+")
-    year = models.PositiveSmallIntegerField("年度")
-    title = models.CharField("名称", max_length=100)
-    deadline = models.DateField("答复期限")
-    status = models.CharField("状态", max_length=10, choices=RoundStatus.choices, default=RoundStatus.OPEN)
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("范围"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    title = models.CharField(_("名称"), max_length=100)
+    deadline = models.DateField(_("答复期限"))
+    status = models.CharField(_("状态"), max_length=10, choices=RoundStatus.choices, default=RoundStatus.OPEN)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-year", "-pk"]
-        verbose_name = "年检"
-        verbose_name_plural = "年检"
+        verbose_name = _("年检")
+        verbose_name_plural = _("年检")
         constraints = [models.UniqueConstraint(fields=["unit", "year"], name="registry_round_unit_year")]
 
     def __str__(self) -> str:
@@ -430,10 +434,10 @@ class ReviewItem(models.Model):
     round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="items")
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="review_items")
     answer = models.CharField(
-        "答复", max_length=10, choices=ReviewAnswer.choices, default=ReviewAnswer.PENDING
+        _("答复"), max_length=10, choices=ReviewAnswer.choices, default=ReviewAnswer.PENDING
     )
-    note = models.TextField("说明", blank=True)
-    audience = models.PositiveIntegerField("当前受众/群规模", null=True, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    audience = models.PositiveIntegerField(_("当前受众/群规模"), null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -451,8 +455,8 @@ class ReviewItem(models.Model):
 
     class Meta:
         ordering = ["round", "account__filing_year", "account__filing_seq"]
-        verbose_name = "年检答复"
-        verbose_name_plural = "年检答复"
+        verbose_name = _("年检答复")
+        verbose_name_plural = _("年检答复")
         constraints = [
             models.UniqueConstraint(fields=["round", "account"], name="registry_review_item_unique")
         ]

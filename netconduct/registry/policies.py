@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from netconduct.org.choices import Role, UnitKind
 from netconduct.org.models import OrgUnit, RoleGrant
@@ -39,8 +40,9 @@ class StepSpec:
 
 
 DEFAULT_STEPS = (
-    StepSpec(Role.SECRETARY, StepLevel.BRANCH, label="党支部书记审核"),
-    StepSpec(Role.UNIT_ADMIN, StepLevel.COMMITTEE, label="党委办公室审批"),
+    # Stored with each application in Chinese (data); marked for the catalog so the settings page can show them in English.
+    StepSpec(Role.SECRETARY, StepLevel.BRANCH, label=gettext_noop("党支部书记审核")),
+    StepSpec(Role.UNIT_ADMIN, StepLevel.COMMITTEE, label=gettext_noop("党委办公室审批")),
 )
 
 

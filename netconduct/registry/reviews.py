@@ -45,11 +45,13 @@ def review_open(*, actor, unit: OrgUnit, year: int, deadline: dt.date, title: st
     unit = OrgUnit.objects.get(pk=unit.pk)
     scoping.require(actor, "registry.manage", unit.path)
     if not 2000 <= year <= 2100:
-        raise ApplicationError("年度不正确。", field="year")
+        raise ApplicationError(_("年度不正确。"), field="year")
     if deadline < timezone.localdate():
-        raise ApplicationError("答复期限不能早于今天。", field="deadline")
+        raise ApplicationError(_("答复期限不能早于今天。"), field="deadline")
     if ReviewRound.objects.filter(unit=unit, year=year).exists():
-        raise ApplicationError(f"{unit.name}{year}年度的年检已经开启。", field="year")
+        raise ApplicationError(
+            _("%(name)s%(year)s年度的年检已经开启。") % {"name": unit.name, "year": year}, field="year"
+        )
     review = ReviewRound.objects.create(
         unit=unit,
         year=year,
@@ -101,14 +103,14 @@ def review_answer(
         .get(pk=item.pk)
     )
     if not may_answer(actor, item):
-        raise PermissionRefused("您不是该账号的申请人、管理员或主管单位的管理人员。")
+        raise PermissionRefused(_("您不是该账号的申请人、管理员或主管单位的管理人员。"))
     if item.round.status != RoundStatus.OPEN:
-        raise ApplicationError("本次年检已结束，不能再答复。")
+        raise ApplicationError(_("本次年检已结束，不能再答复。"))
     if answer not in (ReviewAnswer.CONFIRMED, ReviewAnswer.CLOSE):
-        raise ApplicationError("请选择答复：仍在使用且符合规范，或申请注销。", field="answer")
+        raise ApplicationError(_("请选择答复：仍在使用且符合规范，或申请注销。"), field="answer")
     note = (note or "").strip()
     if answer == ReviewAnswer.CLOSE and not note:
-        raise ApplicationError("申请注销时请说明原因。", field="note")
+        raise ApplicationError(_("申请注销时请说明原因。"), field="note")
     if item.close_status in (CloseRequest.APPROVED, CloseRequest.REJECTED):
         raise ApplicationError(
             _("注销申请已由管理人员处理（%(s)s），不能再修改答复。") % {"s": item.get_close_status_display()},
@@ -140,7 +142,7 @@ def review_close(*, actor, review: ReviewRound) -> ReviewRound:
     review = ReviewRound.objects.select_for_update(of=("self",)).select_related("unit").get(pk=review.pk)
     scoping.require(actor, "registry.manage", review.unit.path)
     if review.status != RoundStatus.OPEN:
-        raise ApplicationError("本次年检已经结束。")
+        raise ApplicationError(_("本次年检已经结束。"))
     review.status, review.closed_at = RoundStatus.CLOSED, timezone.now()
     review.save(update_fields=["status", "closed_at"])
     counts = dict(review.items.values("answer").annotate(n=Count("pk")).values_list("answer", "n"))

@@ -20,7 +20,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from netconduct.core.actions import run_action
@@ -55,22 +58,26 @@ from .models import Account, RegistryPolicy, ReviewItem
 
 PAGE_SIZE = 50
 HISTORY_LABELS = {
-    "registry.apply": "填写申请",
-    "registry.application_update": "修改申请",
-    "registry.submit": "提交审批",
-    "registry.withdraw": "撤回申请",
-    "registry.decide": "审批",
-    "registry.change_start": "发起变更备案",
-    "registry.suspend": "暂停使用",
-    "registry.resume": "恢复使用",
-    "registry.close": "注销",
-    "registry.handover_flag": "管理员变动，待交接",
-    "registry.review_answer": "年检答复",
-    "registry.import": "导入台账",
-    "registry.close_request_approve": "同意年检注销申请",
-    "registry.close_request_reject": "不同意年检注销申请",
+    "registry.apply": pgettext_lazy("registry history", "填写申请"),
+    "registry.application_update": pgettext_lazy("registry history", "修改申请"),
+    "registry.submit": pgettext_lazy("registry history", "提交审批"),
+    "registry.withdraw": pgettext_lazy("registry history", "撤回申请"),
+    "registry.decide": pgettext_lazy("registry history", "审批"),
+    "registry.change_start": pgettext_lazy("registry history", "发起变更备案"),
+    "registry.suspend": pgettext_lazy("registry history", "暂停使用"),
+    "registry.resume": pgettext_lazy("registry history", "恢复使用"),
+    "registry.close": pgettext_lazy("registry history", "注销"),
+    "registry.handover_flag": pgettext_lazy("registry history", "管理员变动，待交接"),
+    "registry.review_answer": pgettext_lazy("registry history", "年检答复"),
+    "registry.import": pgettext_lazy("registry history", "导入台账"),
+    "registry.close_request_approve": pgettext_lazy("registry history", "同意年检注销申请"),
+    "registry.close_request_reject": pgettext_lazy("registry history", "不同意年检注销申请"),
 }
-DECISION_LABELS = {"approve": "同意", "return": "退回修改", "reject": "不同意"}
+DECISION_LABELS = {
+    "approve": gettext_lazy("同意"),
+    "return": gettext_lazy("退回修改"),
+    "reject": gettext_lazy("不同意"),
+}
 
 
 def _nav(user) -> dict:
@@ -192,11 +199,14 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _summary(action: str, before: dict, after: dict) -> str:
     parts = []
     if action == "registry.decide":
-        parts.append(f"{before.get('step', '')}：{DECISION_LABELS.get(after.get('decision'), '')}")
+        parts.append(
+            _("%(step)s：%(decision)s")
+            % {"step": before.get("step", ""), "decision": DECISION_LABELS.get(after.get("decision"), "")}
+        )
         if after.get("comment"):
             parts.append(after["comment"])
         if after.get("filing_number"):
-            parts.append(f"备案编号 {after['filing_number']}")
+            parts.append(_("备案编号 %(after)s") % {"after": after["filing_number"]})
     elif action in ("registry.suspend", "registry.close"):
         parts.append(f"{after.get('date', '')} {after.get('reason', '')}")
     elif action == "registry.close_request_reject":
@@ -207,12 +217,18 @@ def _summary(action: str, before: dict, after: dict) -> str:
         parts.append(" → ".join(after.get("steps", [])))
     elif action == "registry.review_answer":
         answer = dict(ReviewAnswer.choices).get(after.get("answer"), "")
-        parts.append(f"{after.get('review', '')}：{answer} {after.get('note', '')}")
+        parts.append(
+            _("%(step)s：%(decision)s") % {"step": after.get("review", ""), "decision": answer}
+            + f" {after.get('note', '')}"
+        )
     elif action == "registry.application_update":
-        parts.append("、".join(str(k) for k in after))
+        parts.append(_("、").join(str(k) for k in after))
     elif action in ("registry.apply", "registry.import"):
-        parts.append(f"{after.get('name', '')}（管理员：{'、'.join(after.get('admins', []))}）")
-    return "；".join(p.strip() for p in parts if p and p.strip())
+        parts.append(
+            _("%(get)s（管理员：%(join)s）")
+            % {"get": after.get("name", ""), "join": "、".join(after.get("admins", []))}
+        )
+    return _("；").join(p.strip() for p in parts if p and p.strip())
 
 
 def _managed_account(request: HttpRequest, pk: int) -> Account:
@@ -223,8 +239,18 @@ def _managed_account(request: HttpRequest, pk: int) -> Account:
 
 
 STATUS_ACTIONS = {
-    "suspend": ("暂停使用：%s", "暂停使用", services.account_suspend, "已暂停使用。"),
-    "close": ("注销：%s", "注销账号", services.account_close, "已注销。注销的账号仍保留在台账中。"),
+    "suspend": (
+        gettext_lazy("暂停使用：%s"),
+        gettext_lazy("暂停使用"),
+        services.account_suspend,
+        gettext_lazy("已暂停使用。"),
+    ),
+    "close": (
+        gettext_lazy("注销：%s"),
+        gettext_lazy("注销账号"),
+        services.account_close,
+        gettext_lazy("已注销。注销的账号仍保留在台账中。"),
+    ),
 }
 
 
@@ -272,7 +298,7 @@ def account_resume(request: HttpRequest, pk: int) -> HttpResponse:
         services.account_resume,
         actor=request.user,
         account=account,
-        success="已恢复使用。",
+        success=_("已恢复使用。"),
         to=reverse("registry:account", kwargs={"pk": pk}),
     )
 
@@ -288,7 +314,7 @@ def account_change(request: HttpRequest, pk: int) -> HttpResponse:
         services.change_start,
         actor=request.user,
         account=account,
-        success="已按现有备案内容生成变更申请，请修改后提交。",
+        success=_("已按现有备案内容生成变更申请，请修改后提交。"),
         to=lambda application: reverse("registry:application_edit", kwargs={"pk": application.pk}),
         on_error=reverse("registry:account", kwargs={"pk": pk}),
     )
@@ -394,18 +420,20 @@ def application_create(request: HttpRequest) -> HttpResponse:
                 try:
                     services.application_submit(actor=request.user, application=application)
                 except ApplicationError as exc:
-                    messages.error(request, f"已保存草稿，但未能提交：{exc.message}")
+                    messages.error(
+                        request, _("已保存草稿，但未能提交：%(message)s") % {"message": exc.message}
+                    )
                     return redirect("registry:application_edit", pk=application.pk)
-                messages.success(request, "申请已提交，等待审批。")
+                messages.success(request, _("申请已提交，等待审批。"))
             else:
-                messages.success(request, "已保存草稿。")
+                messages.success(request, _("已保存草稿。"))
             return redirect("registry:application", pk=application.pk)
     return render(
         request,
         "registry/application_form.html",
         {
             "form": form,
-            "title": "申请账号/群组备案",
+            "title": _("申请账号/群组备案"),
             "back_url": reverse("registry:list"),
             "declared": declared,
         },
@@ -423,7 +451,11 @@ def _own_application(request: HttpRequest, pk: int):
 def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     application = _own_application(request, pk)
     if application.status not in EDITABLE_STATUSES:
-        messages.info(request, f"申请当前为“{application.get_status_display()}”，不能修改。")
+        messages.info(
+            request,
+            _("申请当前为“%(get_status_display)s”，不能修改。")
+            % {"get_status_display": application.get_status_display()},
+        )
         return redirect("registry:application", pk=pk)
     change = application.kind == ApplicationKind.CHANGE
     initial = {name: getattr(application, name) for name in services.FIELDS}
@@ -445,10 +477,10 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 except ApplicationError as exc:
                     form.add_error(None, exc.message)
                 else:
-                    messages.success(request, "申请已提交，等待审批。")
+                    messages.success(request, _("申请已提交，等待审批。"))
                     return redirect("registry:application", pk=pk)
             else:
-                messages.success(request, "已保存。")
+                messages.success(request, _("已保存。"))
                 return redirect("registry:application", pk=pk)
     title = f"{application.get_kind_display()}：{application.name}"
     return render(
@@ -528,7 +560,7 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
         services.application_submit,
         actor=request.user,
         application=application,
-        success="申请已提交，等待审批。",
+        success=_("申请已提交，等待审批。"),
         to=reverse("registry:application", kwargs={"pk": pk}),
     )
 
@@ -542,7 +574,7 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         services.application_withdraw,
         actor=request.user,
         application=application,
-        success="申请已撤回。",
+        success=_("申请已撤回。"),
         to=reverse("registry:application", kwargs={"pk": pk}),
     )
 
@@ -573,9 +605,12 @@ def application_decide(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if decided:
             if decided.status == ApplicationStatus.APPROVED and decided.account_id:
-                messages.success(request, f"已通过并备案：{decided.account.filing_number}。")
+                messages.success(
+                    request,
+                    _("已通过并备案：%(filing_number)s。") % {"filing_number": decided.account.filing_number},
+                )
             else:
-                messages.success(request, "审批意见已保存。")
+                messages.success(request, _("审批意见已保存。"))
             return redirect("registry:application", pk=pk)
         application.refresh_from_db()
     return _application_page(request, application, form, on_behalf_of, status=200)
@@ -628,7 +663,7 @@ def policy_edit(request: HttpRequest, unit_pk: int) -> HttpResponse:
             group_threshold=d["group_threshold"],
         )
         if saved:
-            messages.success(request, "备案设置已保存；已提交的申请仍按提交时的步骤审批。")
+            messages.success(request, _("备案设置已保存；已提交的申请仍按提交时的步骤审批。"))
             return redirect("registry:policy", unit_pk=unit.pk)
     _specs, source = policies.step_specs(unit)
     return render(
@@ -669,7 +704,7 @@ def delegation_list(request: HttpRequest) -> HttpResponse:
             ends_on=d["ends_on"],
             reason=d["reason"],
         ):
-            messages.success(request, "委托已生效：期间受托人可以审批您待审批的备案申请。")
+            messages.success(request, _("委托已生效：期间受托人可以审批您待审批的备案申请。"))
             return redirect("registry:delegations")
     return render(
         request,
@@ -695,7 +730,7 @@ def delegation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         services.delegation_revoke,
         actor=request.user,
         delegation=delegation,
-        success="委托已撤销。",
+        success=_("委托已撤销。"),
         to="registry:delegations",
     )
 
@@ -736,15 +771,19 @@ def review_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         review = run_service(form, reviews.review_open, actor=request.user, **form.cleaned_data)
         if review:
-            messages.success(request, f"年检已开启，共{review.items.count()}个账号待答复。")
+            messages.success(
+                request, _("年检已开启，共%(count)s个账号待答复。") % {"count": review.items.count()}
+            )
             return redirect("registry:review", pk=review.pk)
     return _form_page(
         request,
         form,
-        title="开启年检",
+        title=_("开启年检"),
         back_url=reverse("registry:reviews"),
-        submit="开启年检",
-        intro="范围内每个未注销的账号都会生成一条年检答复：由申请人或管理员确认账号仍在使用、符合规范，或申请注销。",
+        submit=_("开启年检"),
+        intro=_(
+            "范围内每个未注销的账号都会生成一条年检答复：由申请人或管理员确认账号仍在使用、符合规范，或申请注销。"
+        ),
     )
 
 
@@ -768,10 +807,10 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tally": selectors.review_tally(viewer=request.user, review=review),
             "can_manage": scoping.scope_for(request.user, "registry.manage").covers(review.unit.path),
             "answers": [
-                ("pending", "未答复"),
-                ("confirmed", "确认在用"),
-                ("close", "申请注销"),
-                ("all", "全部"),
+                ("pending", _("未答复")),
+                ("confirmed", _("确认在用")),
+                ("close", _("申请注销")),
+                ("all", _("全部")),
             ],
             "query": f"answer={answer}",
             "overdue": review.status == RoundStatus.OPEN and timezone.localdate() > review.deadline,
@@ -786,9 +825,14 @@ def review_remind(request: HttpRequest, pk: int) -> HttpResponse:
     report = reviews.review_remind(review=review, actor=request.user)
     messages.success(
         request,
-        f"未答复{report.pending}个：新发站内提醒{report.notifications}条、邮件{report.emails}封"
-        + (f"；{report.unreached}个账号找不到可提醒的人" if report.unreached else "")
-        + "（同一周内不重复提醒）。",
+        _("未答复%(pending)s个：新发站内提醒%(notifications)s条、邮件%(emails)s封")
+        % {"pending": report.pending, "notifications": report.notifications, "emails": report.emails}
+        + (
+            _("；%(unreached)s个账号找不到可提醒的人") % {"unreached": report.unreached}
+            if report.unreached
+            else ""
+        )
+        + _("（同一周内不重复提醒）。"),
     )
     return redirect("registry:review", pk=pk)
 
@@ -802,7 +846,7 @@ def review_close(request: HttpRequest, pk: int) -> HttpResponse:
         reviews.review_close,
         actor=request.user,
         review=review,
-        success="年检已结束。",
+        success=_("年检已结束。"),
         to=reverse("registry:review", kwargs={"pk": pk}),
     )
 
@@ -822,16 +866,24 @@ def review_answer(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         if run_service(form, reviews.review_answer, actor=request.user, item=item, **form.cleaned_data):
-            messages.success(request, "年检答复已提交，谢谢。")
+            messages.success(request, _("年检答复已提交，谢谢。"))
             return redirect("registry:account", pk=item.account_id)
     account = item.account
     return _form_page(
         request,
         form,
-        title=f"{item.round.title}：{account.name}",
-        intro=f"{account.platform_label} · {account.get_account_kind_display()} · {account.filing_number}。请确认该账号仍在使用且符合《网络行为规范》，或申请注销。答复期限：{item.round.deadline:%Y年%-m月%-d日}。",
+        title=_("%(step)s：%(decision)s") % {"step": item.round.title, "decision": account.name},
+        intro=_(
+            "%(platform_label)s · %(get_account_kind_display)s · %(filing_number)s。请确认该账号仍在使用且符合《网络行为规范》，或申请注销。答复期限：%(deadline)s。"
+        )
+        % {
+            "platform_label": account.platform_label,
+            "get_account_kind_display": account.get_account_kind_display(),
+            "filing_number": account.filing_number,
+            "deadline": date_format(item.round.deadline, "DATE_FORMAT"),
+        },
         back_url=reverse("registry:account", args=[account.pk]),
-        submit="提交答复",
+        submit=_("提交答复"),
     )
 
 
@@ -907,13 +959,17 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
                 actor=request.user, path=path, filename=record["filename"], dry_run=False
             )
         except ApplicationError as exc:
-            messages.error(request, f"导入未完成，没有做任何改动：{exc.message}")
+            messages.error(request, _("导入未完成，没有做任何改动：%(message)s") % {"message": exc.message})
         else:
             uploads = request.session.get(SESSION_KEY, {})
             uploads.pop(token, None)
             request.session[SESSION_KEY] = uploads
             path.unlink(missing_ok=True)
             report.unlink(missing_ok=True)
-            messages.success(request, f"已导入{done.created}个账号（其中{done.numbered}个新编备案编号）。")
+            messages.success(
+                request,
+                _("已导入%(created)s个账号（其中%(numbered)s个新编备案编号）。")
+                % {"created": done.created, "numbered": done.numbered},
+            )
             return redirect("registry:list")
     return render(request, "registry/import_preview.html", {"result": result, "token": token})

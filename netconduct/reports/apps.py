@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportsConfig(AppConfig):
     name = "netconduct.reports"
     label = "reports"
-    verbose_name = "举报与案件"
+    verbose_name = _("举报与案件")
 
     def ready(self) -> None:
         from netconduct.org.selectors import audit_hidden_register

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from netconduct.core import crypto
 from netconduct.org import scoping
@@ -77,9 +78,9 @@ def case_entries(case: ViolationCase, *, for_person: bool = False) -> list[Entry
         author = ""
         if e.author_id:
             author = (
-                "本人"
+                _("本人")
                 if e.author_id == case.person.user_id
-                else ("组织" if for_person else e.author.display_name)
+                else (_("组织") if for_person else e.author.display_name)
             )
         result.append(
             Entry(

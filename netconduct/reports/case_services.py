@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from netconduct.core import crypto
 from netconduct.core.audit import Change, audit_record
@@ -57,12 +58,12 @@ def commendation_create(
     *, actor, person: Person, reason: str, granted_by: str, granted_on: dt.date
 ) -> Commendation:
     person = _person_for(actor, person, "case.support")
-    reason = _clean_text(reason, field="reason", label="事由", minimum=4)
+    reason = _clean_text(reason, field="reason", label=_("事由"), minimum=4)
     granted_by = (granted_by or "").strip()
     if not granted_by:
-        raise ApplicationError("请填写表扬单位（由谁肯定鼓励）。", field="granted_by")
+        raise ApplicationError(_("请填写表扬单位（由谁肯定鼓励）。"), field="granted_by")
     if granted_on is None or granted_on > timezone.localdate():
-        raise ApplicationError("日期不能为空，也不能晚于今天。", field="granted_on")
+        raise ApplicationError(_("日期不能为空，也不能晚于今天。"), field="granted_on")
     item = Commendation(
         person=person,
         unit=person.unit,
@@ -88,7 +89,7 @@ def _clean_support(support: Sequence[str]) -> list[str]:
     values = [s for s in support if s]
     bad = [s for s in values if s not in SupportKind.values]
     if bad:
-        raise ApplicationError(f"支持措施“{bad[0]}”不在可选范围内。", field="support")
+        raise ApplicationError(_("支持措施“%(bad)s”不在可选范围内。") % {"bad": bad[0]}, field="support")
     return sorted(set(values), key=SupportKind.values.index)
 
 
@@ -106,10 +107,12 @@ def protection_create(
     item = ProtectionCase(
         person=person,
         unit=person.unit,
-        happened=_clean_text(happened, field="happened", label="遭受围攻情况", minimum=4),
-        links=_clean_text(links, field="links", label="相关链接", required=False),
+        happened=_clean_text(happened, field="happened", label=_("遭受围攻情况"), minimum=4),
+        links=_clean_text(links, field="links", label=_("相关链接"), required=False),
         support=_clean_support(support),
-        support_notes=_clean_text(support_notes, field="support_notes", label="支持情况说明", required=False),
+        support_notes=_clean_text(
+            support_notes, field="support_notes", label=_("支持情况说明"), required=False
+        ),
         opened_on=timezone.localdate(),
         created_by=actor,
     )
@@ -135,13 +138,13 @@ def protection_update(
     case = ProtectionCase.objects.select_for_update().select_related("unit", "person").get(pk=case.pk)
     scoping.require(actor, "case.support", case.unit.path)
     if case.status == ProtectionStatus.CLOSED:
-        raise ApplicationError("该事项已结束，不能再修改。")
+        raise ApplicationError(_("该事项已结束，不能再修改。"))
     before = {"support": case.support, "status": case.status}
     case.support = _clean_support(support)
     case.support_notes = _clean_text(
-        support_notes, field="support_notes", label="支持情况说明", required=False
+        support_notes, field="support_notes", label=_("支持情况说明"), required=False
     )
-    case.outcome = _clean_text(outcome, field="outcome", label="结果", required=close)
+    case.outcome = _clean_text(outcome, field="outcome", label=_("结果"), required=close)
     if close:
         case.status, case.closed_on = ProtectionStatus.CLOSED, timezone.localdate()
     case.full_clean()
@@ -187,21 +190,24 @@ def clean_citations(values: Sequence[str]) -> list[dict]:
             continue
         try:
             if raw[0].isdigit():
-                article_s, _, item_s = raw.partition(".")
+                article_s, _dot, item_s = raw.partition(".")
                 article, item = int(article_s), int(item_s) if item_s else None
             else:
                 article, item = parse_citation(raw)
         except ValueError:
             raise ApplicationError(
-                f"“{raw}”不是条款引用，请写成“第四条第（六）项”或“第七条”。", field="citations"
+                _("“%(raw)s”不是条款引用，请写成“第四条第（六）项”或“第七条”。") % {"raw": raw},
+                field="citations",
             ) from None
         if norms is None or selectors.norm_lookup(article, item, norms) is None:
-            raise ApplicationError(f"现行规范中没有{cite(article, item)}。", field="citations")
+            raise ApplicationError(
+                _("现行规范中没有%(cite)s。") % {"cite": cite(article, item)}, field="citations"
+            )
         entry = {"article": article, "item": item, "citation": cite(article, item)}
         if entry not in result:
             result.append(entry)
     if not result:
-        raise ApplicationError("请至少填写一项涉及的条款。", field="citations")
+        raise ApplicationError(_("请至少填写一项涉及的条款。"), field="citations")
     return result
 
 
@@ -234,19 +240,19 @@ def violation_open(
 ) -> ViolationCase:
     person = _person_for(actor, person, "case.violation")
     if not policies.covers(actor, person.unit.path):
-        raise PermissionRefused("您无权在该组织范围内立案。")
+        raise PermissionRefused(_("您无权在该组织范围内立案。"))
     if source not in CaseSource.values:
-        raise ApplicationError("请选择案件来源。", field="source")
+        raise ApplicationError(_("请选择案件来源。"), field="source")
     if source == CaseSource.REPORT:
         if (
             source_report is None
             or not selectors.report_visible(viewer=actor).filter(pk=source_report.pk).exists()
         ):
-            raise ApplicationError("来源为举报时，须从您承办的举报立案。", field="source")
+            raise ApplicationError(_("来源为举报时，须从您承办的举报立案。"), field="source")
     else:
         source_report = None
     cited = clean_citations(citations)
-    summary = _clean_text(summary, field="summary", label="问题线索摘要", minimum=5)
+    summary = _clean_text(summary, field="summary", label=_("问题线索摘要"), minimum=5)
     now = timezone.now()
     case = ViolationCase(
         person=person,
@@ -262,7 +268,7 @@ def violation_open(
     )
     case.summary_enc = _seal(case, "summary", summary)
     case.save()
-    notify.case_tell_inspectors(case, step="opened", label="已立案", actor=actor)
+    notify.case_tell_inspectors(case, step="opened", label=_("已立案"), actor=actor)
     audit_record(
         actor=actor,
         change=_case_change(
@@ -287,14 +293,16 @@ def _locked_case(actor, case: ViolationCase) -> ViolationCase:
         .first()
     )
     if locked is None:
-        raise PermissionRefused("您无权处理该案件。")
+        raise PermissionRefused(_("您无权处理该案件。"))
     return locked
 
 
 def _move(case: ViolationCase, to: str) -> None:
     if to not in CASE_MOVES[CaseStep(case.step)]:
         raise ApplicationError(
-            f"案件当前处于“{case.get_step_display()}”，不能直接进入“{CaseStep(to).label}”。", field="step"
+            _("案件当前处于“%(get_step_display)s”，不能直接进入“%(CaseStep)s”。")
+            % {"get_step_display": case.get_step_display(), "CaseStep": CaseStep(to).label},
+            field="step",
         )
     case.step, case.step_since = to, timezone.now()
 
@@ -316,14 +324,16 @@ def violation_advance(
     after: dict = {}
     today = timezone.localdate()
     if to not in CaseStep.values:
-        raise ApplicationError("请选择下一环节。", field="step")
+        raise ApplicationError(_("请选择下一环节。"), field="step")
     if to not in CASE_MOVES[CaseStep(case.step)]:
         _move(case, to)  # raises, naming the current step
     if to == CaseStep.INVESTIGATING:
         _move(case, to)
-        _entry(case, EntryKind.NOTE, _clean_text(text, field="text", label="说明", required=False), actor)
+        _entry(case, EntryKind.NOTE, _clean_text(text, field="text", label=_("说明"), required=False), actor)
     elif to == CaseStep.STATEMENT_REQUESTED:
-        notice = _clean_text(text, field="text", label="告知本人的内容（反映的问题、涉及条款）", minimum=10)
+        notice = _clean_text(
+            text, field="text", label=_("告知本人的内容（反映的问题、涉及条款）"), minimum=10
+        )
         _move(case, to)
         case.statement_due = today + dt.timedelta(days=settings.NETCONDUCT_CASE_STATEMENT_DAYS)
         _entry(case, EntryKind.NOTICE, notice, actor)
@@ -336,17 +346,19 @@ def violation_advance(
         )
     elif to == CaseStep.STATEMENT_RECEIVED:
         statement = _clean_text(
-            text, field="text", label="本人书面说明的内容（线下提交时由承办人录入）", minimum=5
+            text, field="text", label=_("本人书面说明的内容（线下提交时由承办人录入）"), minimum=5
         )
         _move(case, to)
         _entry(case, EntryKind.STATEMENT, f"【线下提交，承办人录入】{statement}", actor)
     elif to == CaseStep.STATEMENT_LAPSED:
         if case.statement_due is None or case.statement_due >= today:
             raise ApplicationError(
-                f"说明期限（{case.statement_due}）尚未届满，不能记为逾期未说明。", field="step"
+                _("说明期限（%(statement_due)s）尚未届满，不能记为逾期未说明。")
+                % {"statement_due": case.statement_due},
+                field="step",
             )
         _move(case, to)
-        _entry(case, EntryKind.NOTE, _clean_text(text, field="text", label="说明", required=False), actor)
+        _entry(case, EntryKind.NOTE, _clean_text(text, field="text", label=_("说明"), required=False), actor)
     elif to == CaseStep.DECIDED:
         _decide(case, decision, decision_ref, text, actor)
         _move(case, to)
@@ -360,15 +372,15 @@ def violation_advance(
             f"{case.reference}已作出处理决定：{case.get_decision_display()}。如有异议，可于{case.appeal_due:%Y年%m月%d日}前在平台提出申诉。",
         )
     elif to == CaseStep.APPEALED:
-        appeal = _clean_text(text, field="text", label="申诉内容（线下提交时由承办人录入）", minimum=5)
+        appeal = _clean_text(text, field="text", label=_("申诉内容（线下提交时由承办人录入）"), minimum=5)
         if not case.can_appeal:
-            raise ApplicationError("申诉期限已过或当前环节不能申诉。", field="step")
+            raise ApplicationError(_("申诉期限已过或当前环节不能申诉。"), field="step")
         _move(case, to)
         _entry(case, EntryKind.APPEAL, f"【线下提交，承办人录入】{appeal}", actor)
     elif to == CaseStep.APPEAL_DECIDED:
         if appeal_outcome not in AppealOutcome.values:
-            raise ApplicationError("请选择申诉处理结果。", field="appeal_outcome")
-        reasons = _clean_text(text, field="text", label="申诉处理理由", minimum=5)
+            raise ApplicationError(_("请选择申诉处理结果。"), field="appeal_outcome")
+        reasons = _clean_text(text, field="text", label=_("申诉处理理由"), minimum=5)
         if appeal_outcome == AppealOutcome.CHANGED:
             _decide(case, decision, decision_ref, "", actor, require_text=False)
         elif appeal_outcome == AppealOutcome.REVOKED:
@@ -394,11 +406,16 @@ def violation_advance(
             and case.appeal_due
             and case.appeal_due >= today
         ):
-            raise ApplicationError(f"申诉期至{case.appeal_due}，期满后方可结案。", field="step")
+            raise ApplicationError(
+                _("申诉期至%(appeal_due)s，期满后方可结案。") % {"appeal_due": case.appeal_due}, field="step"
+            )
         _move(case, to)
         case.closed_at = timezone.now()
         _entry(
-            case, EntryKind.CLOSING, _clean_text(text, field="text", label="结案说明", required=False), actor
+            case,
+            EntryKind.CLOSING,
+            _clean_text(text, field="text", label=_("结案说明"), required=False),
+            actor,
         )
     after["step"] = case.get_step_display()
     case.save()
@@ -411,15 +428,15 @@ def _decide(
     case: ViolationCase, decision: str, decision_ref: str, text: str, actor, *, require_text=True
 ) -> None:
     if decision not in Decision.values:
-        raise ApplicationError("请选择处理决定。", field="decision")
+        raise ApplicationError(_("请选择处理决定。"), field="decision")
     decision_ref = (decision_ref or "").strip()
     if decision == Decision.PARTY_DISCIPLINE and not decision_ref:
         raise ApplicationError(
-            "党纪处分由有权机关另行作出，请填写该处分决定的文号以便登记。", field="decision_ref"
+            _("党纪处分由有权机关另行作出，请填写该处分决定的文号以便登记。"), field="decision_ref"
         )
     case.decision, case.decision_ref = decision, decision_ref[:60]
     if require_text:
-        reasons = _clean_text(text, field="text", label="决定理由（认定的事实和依据）", minimum=5)
+        reasons = _clean_text(text, field="text", label=_("决定理由（认定的事实和依据）"), minimum=5)
         _entry(case, EntryKind.DECISION, reasons, actor)
 
 
@@ -428,12 +445,12 @@ def violation_note(*, actor, case: ViolationCase, text: str, files: Sequence = (
     """An investigation note and/or evidence files."""
     case = _locked_case(actor, case)
     if case.step == CaseStep.CLOSED:
-        raise ApplicationError("案件已结案，不能再添加记录。")
-    text = _clean_text(text, field="text", label="调查记录", required=not files)
+        raise ApplicationError(_("案件已结案，不能再添加记录。"))
+    text = _clean_text(text, field="text", label=_("调查记录"), required=not files)
     limit = settings.NETCONDUCT_REPORT_MAX_FILES
     existing = case.files.count()
     if existing + len(files) > limit * 3:
-        raise ApplicationError(f"每个案件最多{limit * 3}个证据文件。", field="files")
+        raise ApplicationError(_("每个案件最多%(n)s个证据文件。") % {"n": limit * 3}, field="files")
     cleaned = [evidence.clean(f, index=i) for i, f in enumerate(files, start=1)]
     written: list[str] = []
     try:
@@ -465,7 +482,7 @@ def case_file_read(*, actor, case: ViolationCase, file: CaseFile) -> bytes:
         not ViolationCase.objects.filter(policies.case_q(actor), pk=case.pk).exists()
         or file.case_id != case.pk
     ):
-        raise PermissionRefused("您无权查看该证据。")
+        raise PermissionRefused(_("您无权查看该证据。"))
     data = evidence.load(file.storage_name, context=file.context)
     audit_record(actor=actor, change=_case_change(case, "violation.file_read", None, {"file": file.name}))
     return data
@@ -482,7 +499,7 @@ def _own_case(actor, case: ViolationCase) -> ViolationCase:
         .first()
     )
     if locked is None or actor is None or not actor.is_authenticated:
-        raise PermissionRefused("这不是您的案件。")
+        raise PermissionRefused(_("这不是您的案件。"))
     return locked
 
 
@@ -491,13 +508,13 @@ def case_statement(*, actor, case: ViolationCase, text: str) -> ViolationCase:
     """The person concerned answers with their own account."""
     case = _own_case(actor, case)
     if case.step != CaseStep.STATEMENT_REQUESTED:
-        raise ApplicationError("当前不在听取本人说明的环节。")
-    statement = _clean_text(text, field="text", label="您的说明", minimum=2)
+        raise ApplicationError(_("当前不在听取本人说明的环节。"))
+    statement = _clean_text(text, field="text", label=_("您的说明"), minimum=2)
     before = {"step": case.get_step_display()}
     _move(case, CaseStep.STATEMENT_RECEIVED)
     _entry(case, EntryKind.STATEMENT, statement, actor)
     case.save()
-    notify.case_tell_inspectors(case, step="statement_by_person", label="本人已提交说明")
+    notify.case_tell_inspectors(case, step="statement_by_person", label=_("本人已提交说明"))
     audit_record(
         actor=actor,
         change=_case_change(case, "violation.statement", before, {"step": case.get_step_display()}),
@@ -509,13 +526,13 @@ def case_statement(*, actor, case: ViolationCase, text: str) -> ViolationCase:
 def case_appeal(*, actor, case: ViolationCase, text: str) -> ViolationCase:
     case = _own_case(actor, case)
     if not case.can_appeal:
-        raise ApplicationError("申诉期限已过，或当前环节不能申诉。")
-    appeal = _clean_text(text, field="text", label="申诉理由", minimum=5)
+        raise ApplicationError(_("申诉期限已过，或当前环节不能申诉。"))
+    appeal = _clean_text(text, field="text", label=_("申诉理由"), minimum=5)
     before = {"step": case.get_step_display()}
     _move(case, CaseStep.APPEALED)
     _entry(case, EntryKind.APPEAL, appeal, actor)
     case.save()
-    notify.case_tell_inspectors(case, step="appeal_by_person", label="本人提出申诉")
+    notify.case_tell_inspectors(case, step="appeal_by_person", label=_("本人提出申诉"))
     audit_record(
         actor=actor, change=_case_change(case, "violation.appeal", before, {"step": case.get_step_display()})
     )
@@ -535,12 +552,12 @@ def case_waive_appeal(*, actor, case: ViolationCase, text: str = "") -> Violatio
     )
     case = _own_case(actor, case) if own else _locked_case(actor, case)
     if not case.can_appeal:
-        raise ApplicationError("当前不在申诉期内，或已申诉、已放弃申诉，无需再放弃。")
+        raise ApplicationError(_("当前不在申诉期内，或已申诉、已放弃申诉，无需再放弃。"))
     if own:
         note = "本人在平台上声明放弃申诉。"
     else:
         written = _clean_text(
-            text, field="text", label="本人书面放弃申诉的情况（何时、以何种方式）", minimum=5
+            text, field="text", label=_("本人书面放弃申诉的情况（何时、以何种方式）"), minimum=5
         )
         note = f"【书面放弃，承办人录入】{written}"
     before = {"appeal_waived_on": None}

@@ -53,7 +53,11 @@ def _resolve_person(request: HttpRequest, form, action: str) -> Person | None:
         form.add_error("person", _("在您的范围内没有找到“%s”，请输入工号或完整姓名。") % text)
         return None
     if len(found) > 1:
-        names = "、".join(f"{p.name}（{p.unit.name}，工号{p.employee_no or '无'}）" for p in found[:5])
+        names = _("、").join(
+            _("%(name)s（%(unit)s，工号%(no)s）")
+            % {"name": p.name, "unit": p.unit.name, "no": p.employee_no or _("无")}
+            for p in found[:5]
+        )
         form.add_error("person", _("“%(t)s”对应多人：%(n)s。请改用工号。") % {"t": text, "n": names})
         return None
     return found[0]

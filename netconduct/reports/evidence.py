@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
 
 from netconduct.core import crypto, uploads
 
@@ -33,7 +34,7 @@ class Clean:
 
 
 def _label(upload, index: int) -> str:
-    return os.path.basename(getattr(upload, "name", "") or "") or f"第{index}个文件"
+    return os.path.basename(getattr(upload, "name", "") or "") or _("第%(index)s个文件") % {"index": index}
 
 
 def clean(upload, *, index: int = 1) -> Clean:

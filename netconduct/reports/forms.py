@@ -48,7 +48,9 @@ def _unit_label(unit: OrgUnit) -> str:
 
 class ReportForm(Form):
     category = forms.ChoiceField(label=_("涉及的规范条款"))
-    platform = forms.ChoiceField(label=_("在哪个平台发现"), choices=[("", "—— 请选择 ——"), *Platform.choices])
+    platform = forms.ChoiceField(
+        label=_("在哪个平台发现"), choices=[("", _("—— 请选择 ——")), *Platform.choices]
+    )
     link = forms.CharField(label=_("链接"), required=False, max_length=1000, help_text=_("网址，可留空"))
     seen_on = forms.DateField(
         label=_("发现日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -82,7 +84,7 @@ class ReportForm(Form):
         label=_("被举报人所在单位"),
         queryset=OrgUnit.objects.none(),
         required=False,
-        empty_label="—— 请选择 ——",
+        empty_label=_("—— 请选择 ——"),
     )
     passphrase = forms.CharField(
         label=_("设置查询密码"),
@@ -105,7 +107,7 @@ class ReportForm(Form):
             self.fields["reported_unit"].error_messages["required"] = _("请选择被举报人所在单位。")
         self.anonymous = anonymous
         choices = [(c.value, f"{c.citation} {c.text[:30]}") for c in selectors.norm_choices()]
-        self.fields["category"].choices = [("", "—— 请选择 ——"), *choices, (selectors.OTHER, "其他")]
+        self.fields["category"].choices = [("", _("—— 请选择 ——")), *choices, (selectors.OTHER, _("其他"))]
         units = selectors.routable_units()
         self.fields["reported_unit"].queryset = units
         self.fields["reported_unit"].label_from_instance = _unit_label
@@ -146,7 +148,7 @@ class AssignForm(Form):
 
 class AdvanceForm(Form):
     disposition = forms.ChoiceField(
-        label=_("处置方式"), choices=[("", "—— 请选择 ——"), *Disposition.choices], required=False
+        label=_("处置方式"), choices=[("", _("—— 请选择 ——")), *Disposition.choices], required=False
     )
     summary = forms.CharField(
         label=_("办结说明（举报人可见）"), required=False, widget=forms.Textarea(attrs={"rows": 3})

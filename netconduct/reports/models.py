@@ -14,6 +14,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from netconduct.org.models import OrgUnit, Person
 
@@ -36,24 +37,26 @@ class Report(models.Model):
     """One report of illegal or norm-violating online information or activity."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    locator = models.CharField("查询分组", max_length=3, db_index=True, editable=False)
+    locator = models.CharField(_("查询分组"), max_length=3, db_index=True, editable=False)
     code_hash = models.CharField(max_length=200, editable=False)
     passphrase_hash = models.CharField(max_length=200, editable=False)
-    category_article = models.PositiveSmallIntegerField("条", null=True, blank=True)
-    category_item = models.PositiveSmallIntegerField("项", null=True, blank=True)
-    category_label = models.CharField("类别", max_length=100)
-    content_enc = models.TextField("内容（密文）", editable=False)
-    confidential = models.BooleanField("对处理人员保密身份", default=True)
-    unit = models.ForeignKey(OrgUnit, verbose_name="受理单位", on_delete=models.PROTECT, related_name="+")
-    unit_basis = models.CharField("受理依据", max_length=10, choices=UnitChoice.choices)
-    state = models.CharField("状态", max_length=12, choices=ReportState.choices, default=ReportState.RECEIVED)
-    state_since = models.DateTimeField("进入本状态")
-    state_deadline = models.DateTimeField("本状态期限", null=True, blank=True)
-    disposition = models.CharField("处置方式", max_length=12, choices=Disposition.choices, blank=True)
-    summary_enc = models.TextField("办结说明（密文）", blank=True, editable=False)
+    category_article = models.PositiveSmallIntegerField(_("条"), null=True, blank=True)
+    category_item = models.PositiveSmallIntegerField(_("项"), null=True, blank=True)
+    category_label = models.CharField(_("类别"), max_length=100)
+    content_enc = models.TextField(_("内容（密文）"), editable=False)
+    confidential = models.BooleanField(_("对处理人员保密身份"), default=True)
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("受理单位"), on_delete=models.PROTECT, related_name="+")
+    unit_basis = models.CharField(_("受理依据"), max_length=10, choices=UnitChoice.choices)
+    state = models.CharField(
+        _("状态"), max_length=12, choices=ReportState.choices, default=ReportState.RECEIVED
+    )
+    state_since = models.DateTimeField(_("进入本状态"))
+    state_deadline = models.DateTimeField(_("本状态期限"), null=True, blank=True)
+    disposition = models.CharField(_("处置方式"), max_length=12, choices=Disposition.choices, blank=True)
+    summary_enc = models.TextField(_("办结说明（密文）"), blank=True, editable=False)
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="承办人",
+        verbose_name=_("承办人"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -61,19 +64,19 @@ class Report(models.Model):
     )
     # The unit of the grant through which the handler handles it: inspectors above it still see the report.
     handler_unit = models.ForeignKey(
-        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="承办层级"
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("承办层级")
     )
     # A flood or a prank, as an inspector judged it: kept and counted, never deleted, and no longer shown as due.
-    nuisance = models.BooleanField("无效骚扰", default=False)
-    filed_at = models.DateTimeField("受理时间")
-    verifying_at = models.DateTimeField("开始核查", null=True, blank=True)
-    decided_at = models.DateTimeField("处置时间", null=True, blank=True)
-    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    nuisance = models.BooleanField(_("无效骚扰"), default=False)
+    filed_at = models.DateTimeField(_("受理时间"))
+    verifying_at = models.DateTimeField(_("开始核查"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("处置时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-filed_at", "-pk"]
-        verbose_name = "举报"
-        verbose_name_plural = "举报"
+        verbose_name = _("举报")
+        verbose_name_plural = _("举报")
         indexes = [
             models.Index(fields=["unit", "state"], name="report_unit_state_idx"),
             models.Index(fields=["state", "closed_at"], name="report_state_closed_idx"),
@@ -121,17 +124,17 @@ class ReportFile(models.Model):
     their metadata (location, device) is gone, PDFs rewritten without their document information."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="files")
-    position = models.PositiveSmallIntegerField("序号")
-    content_type = models.CharField("类型", max_length=50)
+    position = models.PositiveSmallIntegerField(_("序号"))
+    content_type = models.CharField(_("类型"), max_length=50)
     extension = models.CharField(max_length=8)
-    size = models.PositiveIntegerField("大小")
+    size = models.PositiveIntegerField(_("大小"))
     storage_name = models.CharField(max_length=200, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["report", "position"]
-        verbose_name = "举报材料"
-        verbose_name_plural = "举报材料"
+        verbose_name = _("举报材料")
+        verbose_name_plural = _("举报材料")
         constraints = [
             models.UniqueConstraint(fields=["report", "position"], name="reportfile_position_unique")
         ]
@@ -152,7 +155,7 @@ class ReportMessage(models.Model):
     """A line in a report's thread: the reporter's addition, a reply to them, or an internal note."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="messages")
-    kind = models.CharField("类型", max_length=10, choices=MessageKind.choices)
+    kind = models.CharField(_("类型"), max_length=10, choices=MessageKind.choices)
     body_enc = models.TextField(editable=False)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -161,8 +164,8 @@ class ReportMessage(models.Model):
 
     class Meta:
         ordering = ["report", "created_at", "pk"]
-        verbose_name = "举报往来"
-        verbose_name_plural = "举报往来"
+        verbose_name = _("举报往来")
+        verbose_name_plural = _("举报往来")
 
     def __str__(self) -> str:
         return f"{self.report_id} · {self.get_kind_display()}"
@@ -174,11 +177,11 @@ class ReportMessage(models.Model):
 class Commendation(models.Model):
     """肯定鼓励: a member who set an example online, commended by whom, when and for what."""
 
-    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="+")
-    unit = models.ForeignKey(OrgUnit, verbose_name="所属组织", on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField("事由")
-    granted_by = models.CharField("表扬单位", max_length=100)
-    granted_on = models.DateField("日期")
+    person = models.ForeignKey(Person, verbose_name=_("人员"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("所属组织"), on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("事由"))
+    granted_by = models.CharField(_("表扬单位"), max_length=100)
+    granted_on = models.DateField(_("日期"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -186,8 +189,8 @@ class Commendation(models.Model):
 
     class Meta:
         ordering = ["-granted_on", "-pk"]
-        verbose_name = "肯定鼓励"
-        verbose_name_plural = "肯定鼓励"
+        verbose_name = _("肯定鼓励")
+        verbose_name_plural = _("肯定鼓励")
         indexes = [models.Index(fields=["person", "granted_on"], name="commendation_person_idx")]
 
     def __str__(self) -> str:
@@ -197,18 +200,18 @@ class Commendation(models.Model):
 class ProtectionCase(models.Model):
     """保护和支持: a member attacked online for standing by their position, and what the organisation did."""
 
-    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="+")
-    unit = models.ForeignKey(OrgUnit, verbose_name="所属组织", on_delete=models.PROTECT, related_name="+")
-    happened = models.TextField("遭受围攻情况")
-    links = models.TextField("相关链接", blank=True)
-    support = models.JSONField("支持措施", default=list, blank=True)
-    support_notes = models.TextField("支持情况说明", blank=True)
-    outcome = models.TextField("结果", blank=True)
+    person = models.ForeignKey(Person, verbose_name=_("人员"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("所属组织"), on_delete=models.PROTECT, related_name="+")
+    happened = models.TextField(_("遭受围攻情况"))
+    links = models.TextField(_("相关链接"), blank=True)
+    support = models.JSONField(_("支持措施"), default=list, blank=True)
+    support_notes = models.TextField(_("支持情况说明"), blank=True)
+    outcome = models.TextField(_("结果"), blank=True)
     status = models.CharField(
-        "状态", max_length=10, choices=ProtectionStatus.choices, default=ProtectionStatus.OPEN
+        _("状态"), max_length=10, choices=ProtectionStatus.choices, default=ProtectionStatus.OPEN
     )
-    opened_on = models.DateField("登记日期")
-    closed_on = models.DateField("结束日期", null=True, blank=True)
+    opened_on = models.DateField(_("登记日期"))
+    closed_on = models.DateField(_("结束日期"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -216,8 +219,8 @@ class ProtectionCase(models.Model):
 
     class Meta:
         ordering = ["-opened_on", "-pk"]
-        verbose_name = "保护和支持"
-        verbose_name_plural = "保护和支持"
+        verbose_name = _("保护和支持")
+        verbose_name_plural = _("保护和支持")
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(status=ProtectionStatus.CLOSED) | models.Q(closed_on__isnull=False),
@@ -234,29 +237,29 @@ class ViolationCase(models.Model):
     本人说明或逾期 → 决定 → 申诉 → 申诉处理 → 结案). Texts are sealed like reports'."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    person = models.ForeignKey(Person, verbose_name="当事人", on_delete=models.PROTECT, related_name="+")
-    unit = models.ForeignKey(OrgUnit, verbose_name="所属组织", on_delete=models.PROTECT, related_name="+")
-    citations = models.JSONField("涉及条款", default=list)
-    source = models.CharField("来源", max_length=12, choices=CaseSource.choices)
+    person = models.ForeignKey(Person, verbose_name=_("当事人"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("所属组织"), on_delete=models.PROTECT, related_name="+")
+    citations = models.JSONField(_("涉及条款"), default=list)
+    source = models.CharField(_("来源"), max_length=12, choices=CaseSource.choices)
     source_report = models.ForeignKey(
         Report,
-        verbose_name="来源举报",
+        verbose_name=_("来源举报"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="cases",
     )
-    source_ref = models.CharField("来源编号", max_length=40, blank=True)
+    source_ref = models.CharField(_("来源编号"), max_length=40, blank=True)
     summary_enc = models.TextField(editable=False)
-    step = models.CharField("环节", max_length=20, choices=CaseStep.choices, default=CaseStep.OPENED)
-    step_since = models.DateTimeField("进入本环节")
-    statement_due = models.DateField("说明期限", null=True, blank=True)
-    decision = models.CharField("处理决定", max_length=20, choices=Decision.choices, blank=True)
-    decision_ref = models.CharField("党纪处分决定文号", max_length=60, blank=True)
-    decided_on = models.DateField("决定日期", null=True, blank=True)
-    appeal_due = models.DateField("申诉期限", null=True, blank=True)
-    appeal_outcome = models.CharField("申诉结果", max_length=10, choices=AppealOutcome.choices, blank=True)
-    appeal_waived_on = models.DateField("放弃申诉日期", null=True, blank=True)
+    step = models.CharField(_("环节"), max_length=20, choices=CaseStep.choices, default=CaseStep.OPENED)
+    step_since = models.DateTimeField(_("进入本环节"))
+    statement_due = models.DateField(_("说明期限"), null=True, blank=True)
+    decision = models.CharField(_("处理决定"), max_length=20, choices=Decision.choices, blank=True)
+    decision_ref = models.CharField(_("党纪处分决定文号"), max_length=60, blank=True)
+    decided_on = models.DateField(_("决定日期"), null=True, blank=True)
+    appeal_due = models.DateField(_("申诉期限"), null=True, blank=True)
+    appeal_outcome = models.CharField(_("申诉结果"), max_length=10, choices=AppealOutcome.choices, blank=True)
+    appeal_waived_on = models.DateField(_("放弃申诉日期"), null=True, blank=True)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -265,8 +268,8 @@ class ViolationCase(models.Model):
 
     class Meta:
         ordering = ["-opened_at", "-pk"]
-        verbose_name = "违规案件"
-        verbose_name_plural = "违规案件"
+        verbose_name = _("违规案件")
+        verbose_name_plural = _("违规案件")
         indexes = [models.Index(fields=["unit", "step"], name="violation_unit_step_idx")]
         constraints = [
             models.CheckConstraint(
@@ -312,8 +315,8 @@ class CaseEntry(models.Model):
     """One step's record in a violation case: investigation note, notice, statement, decision, appeal."""
 
     case = models.ForeignKey(ViolationCase, on_delete=models.CASCADE, related_name="entries")
-    kind = models.CharField("类型", max_length=20, choices=EntryKind.choices)
-    step = models.CharField("环节", max_length=20, choices=CaseStep.choices)
+    kind = models.CharField(_("类型"), max_length=20, choices=EntryKind.choices)
+    step = models.CharField(_("环节"), max_length=20, choices=CaseStep.choices)
     body_enc = models.TextField(editable=False)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -322,8 +325,8 @@ class CaseEntry(models.Model):
 
     class Meta:
         ordering = ["case", "created_at", "pk"]
-        verbose_name = "案件记录"
-        verbose_name_plural = "案件记录"
+        verbose_name = _("案件记录")
+        verbose_name_plural = _("案件记录")
 
     def __str__(self) -> str:
         return f"{self.case_id} · {self.get_kind_display()}"
@@ -333,10 +336,10 @@ class CaseFile(models.Model):
     """Evidence of a violation case, encrypted on disk like a report's."""
 
     case = models.ForeignKey(ViolationCase, on_delete=models.CASCADE, related_name="files")
-    position = models.PositiveSmallIntegerField("序号")
-    content_type = models.CharField("类型", max_length=50)
+    position = models.PositiveSmallIntegerField(_("序号"))
+    content_type = models.CharField(_("类型"), max_length=50)
     extension = models.CharField(max_length=8)
-    size = models.PositiveIntegerField("大小")
+    size = models.PositiveIntegerField(_("大小"))
     storage_name = models.CharField(max_length=200, editable=False)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -345,8 +348,8 @@ class CaseFile(models.Model):
 
     class Meta:
         ordering = ["case", "position"]
-        verbose_name = "案件证据"
-        verbose_name_plural = "案件证据"
+        verbose_name = _("案件证据")
+        verbose_name_plural = _("案件证据")
         constraints = [models.UniqueConstraint(fields=["case", "position"], name="casefile_position_unique")]
 
     def __str__(self) -> str:

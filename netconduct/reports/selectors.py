@@ -9,6 +9,7 @@ from statistics import median
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from netconduct.core import crypto
 from netconduct.core.models import AuditEvent
@@ -146,7 +147,7 @@ def report_messages(report: Report, *, for_reporter: bool = False) -> list[Messa
     for m in qs:
         author = ""
         if m.kind != MessageKind.ADDITION:
-            author = "处理人员" if for_reporter else (m.author.display_name if m.author else "")
+            author = _("处理人员") if for_reporter else (m.author.display_name if m.author else "")
         result.append(
             Message(
                 m.kind,
@@ -175,7 +176,7 @@ class Candidate:
 
     @property
     def label(self) -> str:
-        return f"{self.user.display_name}（{self.unit.name}）"
+        return _("%(name)s（%(unit)s）") % {"name": self.user.display_name, "unit": self.unit.name}
 
 
 def handler_candidates(*, viewer, report: Report) -> list[Candidate]:

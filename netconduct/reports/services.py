@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from netconduct.core import crypto
 from netconduct.core.audit import Change, audit_record
@@ -60,17 +61,23 @@ def _clean_text(text: str, *, field: str, label: str, required: bool = True, min
     text = (text or "").strip()
     if required and len(text) < minimum:
         raise ApplicationError(
-            f"请填写{label}" + (f"（至少{minimum}个字）。" if minimum > 1 else "。"), field=field
+            _("请填写%(label)s") % {"label": label}
+            + (_("（至少%(minimum)s个字）。") % {"minimum": minimum} if minimum > 1 else _("。")),
+            field=field,
         )
     if len(text) > TEXT_MAX:
-        raise ApplicationError(f"{label}最多{TEXT_MAX}字，现有{len(text)}字。", field=field)
+        raise ApplicationError(
+            _("%(label)s最多%(TEXT_MAX)s字，现有%(len)s字。")
+            % {"label": label, "TEXT_MAX": TEXT_MAX, "len": len(text)},
+            field=field,
+        )
     return text
 
 
 def _clean_files(files: Sequence, *, existing: int = 0) -> list[evidence.Clean]:
     limit = settings.NETCONDUCT_REPORT_MAX_FILES
     if len(files) + existing > limit:
-        raise ApplicationError(f"每件举报最多{limit}个材料文件。", field="files")
+        raise ApplicationError(_("每件举报最多%(limit)s个材料文件。") % {"limit": limit}, field="files")
     return [evidence.clean(f, index=i) for i, f in enumerate(files, start=1)]
 
 
@@ -113,10 +120,14 @@ def _clean_link(link: str) -> str:
     if not link:
         return ""
     if "://" not in link and not _BARE_HOST.match(link):
-        raise ApplicationError("链接不正确：请粘贴以 http:// 或 https:// 开头的网址，或留空。", field="link")
+        raise ApplicationError(
+            _("链接不正确：请粘贴以 http:// 或 https:// 开头的网址，或留空。"), field="link"
+        )
     parsed = urlparse(link if "://" in link else f"https://{link}")
     if parsed.scheme not in {"http", "https"} or not parsed.netloc or " " in link or len(link) > 1000:
-        raise ApplicationError("链接不正确：请粘贴以 http:// 或 https:// 开头的网址，或留空。", field="link")
+        raise ApplicationError(
+            _("链接不正确：请粘贴以 http:// 或 https:// 开头的网址，或留空。"), field="link"
+        )
     return link
 
 
@@ -125,9 +136,9 @@ def _category(value: str) -> tuple[int | None, int | None, str]:
         return None, None, "其他"
     for choice in selectors.norm_choices():
         if choice.value == value:
-            article, _, item = value.partition(".")
+            article, _dot, item = value.partition(".")
             return int(article), int(item) if item else None, choice.citation
-    raise ApplicationError("请选择举报内容涉及的条款，或选择“其他”。", field="category")
+    raise ApplicationError(_("请选择举报内容涉及的条款，或选择“其他”。"), field="category")
 
 
 def receiving_unit(unit: OrgUnit) -> OrgUnit:
@@ -150,18 +161,18 @@ def _responsible_unit(actor, unit_basis: str, reported_unit: OrgUnit | None) -> 
         person = getattr(actor, "person", None) if actor is not None and actor.is_authenticated else None
         if person is None:
             raise ApplicationError(
-                "无法确定您所在的党组织（未登录，或账号没有关联人员信息），请改为选择被举报人所在单位。",
+                _("无法确定您所在的党组织（未登录，或账号没有关联人员信息），请改为选择被举报人所在单位。"),
                 field="unit_basis",
             )
         return receiving_unit(person.unit)
     if unit_basis == UnitChoice.REPORTED:
         if reported_unit is None:
-            raise ApplicationError("请选择被举报人所在单位。", field="reported_unit")
+            raise ApplicationError(_("请选择被举报人所在单位。"), field="reported_unit")
         unit = OrgUnit.objects.filter(pk=reported_unit.pk, is_active=True).first()
         if unit is None:
-            raise ApplicationError("所选单位不存在或已撤销，请重新选择。", field="reported_unit")
+            raise ApplicationError(_("所选单位不存在或已撤销，请重新选择。"), field="reported_unit")
         return receiving_unit(unit)
-    raise ApplicationError("请选择由哪个党组织受理。", field="unit_basis")
+    raise ApplicationError(_("请选择由哪个党组织受理。"), field="unit_basis")
 
 
 def _identity(actor) -> dict:
@@ -195,28 +206,32 @@ def report_file(
     it to. Filings are counted (`receipts.filing_begin`) once the input is valid, before anything is written."""
     signed_in = actor is not None and actor.is_authenticated
     if signed_in and not actor.is_active:
-        raise PermissionRefused("账号已停用。")
+        raise PermissionRefused(_("账号已停用。"))
     if not signed_in and not confidential:
-        raise ApplicationError("实名举报需要先登录；不登录时只能保密举报。", field="confidential")
+        raise ApplicationError(_("实名举报需要先登录；不登录时只能保密举报。"), field="confidential")
     article, item, label = _category(category)
     if platform not in Platform.values:
-        raise ApplicationError("请选择发现的平台。", field="platform")
+        raise ApplicationError(_("请选择发现的平台。"), field="platform")
     link = _clean_link(link)
     if seen_on and seen_on > timezone.localdate():
-        raise ApplicationError("发现日期不能晚于今天。", field="seen_on")
-    subject = _clean_text(subject, field="subject", label="被举报对象", required=False)
-    description = _clean_text(description, field="description", label="举报内容", minimum=10)
+        raise ApplicationError(_("发现日期不能晚于今天。"), field="seen_on")
+    subject = _clean_text(subject, field="subject", label=_("被举报对象"), required=False)
+    description = _clean_text(description, field="description", label=_("举报内容"), minimum=10)
     if len(passphrase or "") < receipts.PASSPHRASE_MIN:
-        raise ApplicationError(f"查询密码至少{receipts.PASSPHRASE_MIN}个字符。", field="passphrase")
+        raise ApplicationError(
+            _("查询密码至少%(PASSPHRASE_MIN)s个字符。") % {"PASSPHRASE_MIN": receipts.PASSPHRASE_MIN},
+            field="passphrase",
+        )
     if len(set(passphrase)) < 3:
-        raise ApplicationError("查询密码过于简单，请换一个不易猜到的。", field="passphrase")
+        raise ApplicationError(_("查询密码过于简单，请换一个不易猜到的。"), field="passphrase")
     unit = _responsible_unit(actor, unit_basis, reported_unit)
     cleaned = _clean_files(files)
     try:
         receipts.filing_begin(actor=actor, address=address)
     except receipts.Refused as refused:
         raise ApplicationError(
-            f"提交过于频繁，请{max(1, (refused.wait + 59) // 60)}分钟后再试。如情况紧急，请直接联系纪检部门。"
+            _("提交过于频繁，请%(max)s分钟后再试。如情况紧急，请直接联系纪检部门。")
+            % {"max": max(1, (refused.wait + 59) // 60)}
         ) from None
 
     code = receipts.new_code()
@@ -273,7 +288,7 @@ class FollowRefused(ApplicationError):
 
 
 def _wait_message(wait: int) -> str:
-    return f"尝试次数过多，请{max(1, (wait + 59) // 60)}分钟后再试。"
+    return _("尝试次数过多，请%(max)s分钟后再试。") % {"max": max(1, (wait + 59) // 60)}
 
 
 def report_follow(*, code: str, passphrase: str, address: str = "") -> Report:
@@ -284,7 +299,7 @@ def report_follow(*, code: str, passphrase: str, address: str = "") -> Report:
     bucket) and one passphrase hash (a dummy when no code matched), so the time to answer says nothing."""
     digits = receipts.normalise_code(code)
     if digits is None:
-        raise FollowRefused("查询码应为20位数字，请核对后重新输入（可能有数字输错）。", field="code")
+        raise FollowRefused(_("查询码应为20位数字，请核对后重新输入（可能有数字输错）。"), field="code")
     try:
         attempt = receipts.attempt_begin(locator=receipts.locator_of(digits), address=address)
     except receipts.Refused as refused:
@@ -302,7 +317,7 @@ def report_follow(*, code: str, passphrase: str, address: str = "") -> Report:
     if found is not None and opened:
         receipts.attempt_succeeded(attempt)
         return Report.objects.select_related("unit").get(pk=found.pk)
-    raise FollowRefused("查询码或查询密码不正确。")
+    raise FollowRefused(_("查询码或查询密码不正确。"))
 
 
 @transaction.atomic
@@ -310,8 +325,8 @@ def report_add_information(*, report: Report, text: str, files: Sequence = ()) -
     """The reporter adds information or evidence through the follow page (no account is recorded)."""
     report = Report.objects.select_for_update().select_related("unit").get(pk=report.pk)
     if report.state == ReportState.CLOSED:
-        raise ApplicationError("该举报已办结，不能再补充材料。")
-    text = _clean_text(text, field="text", label="补充内容", required=not files)
+        raise ApplicationError(_("该举报已办结，不能再补充材料。"))
+    text = _clean_text(text, field="text", label=_("补充内容"), required=not files)
     cleaned = _clean_files(files, existing=report.files.count())
     written: list[str] = []
     try:
@@ -339,7 +354,7 @@ def _locked_for(actor, report: Report) -> Report:
         .first()
     )
     if locked is None:
-        raise PermissionRefused("您无权处理该举报。")
+        raise PermissionRefused(_("您无权处理该举报。"))
     return locked
 
 
@@ -347,7 +362,7 @@ def _locked_for(actor, report: Report) -> Report:
 def report_read(*, actor, report: Report) -> None:
     """A handler opened the report: that reading is itself recorded."""
     if not selectors.report_visible(viewer=actor).filter(pk=report.pk).exists():
-        raise PermissionRefused("您无权查看该举报。")
+        raise PermissionRefused(_("您无权查看该举报。"))
     audit_record(actor=actor, change=_change(report, "report.read"))
 
 
@@ -357,7 +372,7 @@ def report_file_read(*, actor, report: Report, file: ReportFile) -> bytes:
         not selectors.report_visible(viewer=actor).filter(pk=report.pk).exists()
         or file.report_id != report.pk
     ):
-        raise PermissionRefused("您无权查看该材料。")
+        raise PermissionRefused(_("您无权查看该材料。"))
     data = evidence.load(file.storage_name, context=file.context)
     audit_record(actor=actor, change=_change(report, "report.file_read", {"file": file.name}))
     return data
@@ -367,11 +382,11 @@ def report_file_read(*, actor, report: Report, file: ReportFile) -> bytes:
 def report_assign(*, actor, report: Report, handler) -> Report:
     report = _locked_for(actor, report)
     if report.state == ReportState.CLOSED:
-        raise ApplicationError("该举报已办结。")
+        raise ApplicationError(_("该举报已办结。"))
     candidates = {c.user.pk: c for c in selectors.handler_candidates(viewer=actor, report=report)}
     chosen = candidates.get(getattr(handler, "pk", None))
     if chosen is None:
-        raise ApplicationError("承办人须是负责该单位、且在您权限范围内的纪检监察员。", field="handler")
+        raise ApplicationError(_("承办人须是负责该单位、且在您权限范围内的纪检监察员。"), field="handler")
     before = {"handler": report.handler.display_name if report.handler else ""}
     report.handler, report.handler_unit = chosen.user, chosen.unit
     report.save(update_fields=["handler", "handler_unit"])
@@ -398,22 +413,22 @@ def report_advance(
     report = _locked_for(actor, report)
     target = NEXT_STATE.get(ReportState(report.state))
     if target is None:
-        raise ApplicationError("该举报已办结。")
+        raise ApplicationError(_("该举报已办结。"))
     now = timezone.now()
     after: dict = {"state": str(target.label)}
     if target == ReportState.VERIFYING:
         report.verifying_at = now
     elif target == ReportState.DISPOSED:
         if disposition not in Disposition.values:
-            raise ApplicationError("请选择处置方式。", field="disposition")
+            raise ApplicationError(_("请选择处置方式。"), field="disposition")
         report.disposition = disposition
         report.decided_at = now
         after["disposition"] = str(Disposition(disposition).label)
     elif target == ReportState.CLOSED:
-        summary = _clean_text(summary, field="summary", label="办结说明", minimum=5)
+        summary = _clean_text(summary, field="summary", label=_("办结说明"), minimum=5)
         report.summary_enc = _seal(report, "summary", summary)
         report.closed_at = now
-    reply = _clean_text(reply, field="reply", label="答复", required=False)
+    reply = _clean_text(reply, field="reply", label=_("答复"), required=False)
     if reply:
         message = ReportMessage.objects.create(
             report=report, kind=MessageKind.REPLY, body_enc="", author=actor
@@ -444,8 +459,8 @@ def report_message(*, actor, report: Report, kind: str, text: str) -> ReportMess
     """A reply the reporter will see on the follow page, or an internal note they will not."""
     report = _locked_for(actor, report)
     if kind not in (MessageKind.REPLY, MessageKind.NOTE):
-        raise ApplicationError("请选择答复举报人或内部记录。", field="kind")
-    text = _clean_text(text, field="text", label="内容")
+        raise ApplicationError(_("请选择答复举报人或内部记录。"), field="kind")
+    text = _clean_text(text, field="text", label=_("内容"))
     message = ReportMessage.objects.create(report=report, kind=kind, body_enc="", author=actor)
     message.body_enc = _seal(report, f"message:{message.pk}", text)
     message.save(update_fields=["body_enc"])
@@ -459,7 +474,7 @@ def report_mark_nuisance(*, actor, report: Report, nuisance: bool = True) -> Rep
     mark cannot make a real report disappear — but no longer shows as due."""
     report = _locked_for(actor, report)
     if report.nuisance == nuisance:
-        raise ApplicationError("该举报已标记为无效骚扰。" if nuisance else "该举报没有标记为无效骚扰。")
+        raise ApplicationError(_("该举报已标记为无效骚扰。") if nuisance else _("该举报没有标记为无效骚扰。"))
     before = {"nuisance": report.nuisance}
     report.nuisance = nuisance
     report.save(update_fields=["nuisance"])

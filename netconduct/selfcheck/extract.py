@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from django.utils.translation import gettext as _
+
 from netconduct.core.exceptions import ApplicationError
 from netconduct.core.ooxml import bomb_part, bomb_refusal, declared_dtd_part, dtd_refusal
 
@@ -42,12 +44,18 @@ def extract_text(filename: str, data: bytes) -> str:
     """The text of a file, by its extension. Raises ExtractError for what cannot be read."""
     ext = extension(filename)
     if ext not in SUPPORTED:
-        shown = f"“{ext}”" if ext else "没有扩展名的"
-        raise ExtractError(f"不支持{shown}文件：请上传 {SUPPORTED_LIST} 文件，或直接粘贴文字。", field="file")
+        shown = f"“{ext}”" if ext else _("没有扩展名的")
+        raise ExtractError(
+            _("不支持%(shown)s文件：请上传 %(SUPPORTED_LIST)s 文件，或直接粘贴文字。")
+            % {"shown": shown, "SUPPORTED_LIST": SUPPORTED_LIST},
+            field="file",
+        )
     if not data:
-        raise ExtractError("文件是空的（0 字节）。", field="file")
+        raise ExtractError(_("文件是空的（0 字节）。"), field="file")
     if len(data) > MAX_BYTES:
-        raise ExtractError(f"文件过大：不能超过 {MAX_BYTES // (1024 * 1024)} MB。", field="file")
+        raise ExtractError(
+            _("文件过大：不能超过 %(n)s MB。") % {"n": MAX_BYTES // (1024 * 1024)}, field="file"
+        )
     if ext == ".txt":
         text = decode_text(data)
     elif ext == ".docx":
@@ -57,7 +65,7 @@ def extract_text(filename: str, data: bytes) -> str:
     else:
         text = _xlsx_text(data)
     if not text.strip():
-        raise ExtractError("文件里没有可检查的文字。", field="file")
+        raise ExtractError(_("文件里没有可检查的文字。"), field="file")
     return text
 
 
@@ -69,7 +77,7 @@ def decode_text(data: bytes) -> str:
         return _decode(data, "utf-16")
     if b"\x00" in data:
         raise ExtractError(
-            "这不是文本文件（含有二进制内容）：请上传纯文本、Word、PDF 或 Excel 文件。", field="file"
+            _("这不是文本文件（含有二进制内容）：请上传纯文本、Word、PDF 或 Excel 文件。"), field="file"
         )
     for encoding in ("utf-8", "gb18030"):
         try:
@@ -77,7 +85,7 @@ def decode_text(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise ExtractError(
-        "无法识别文件的文字编码（既不是 UTF-8 也不是 GBK/GB18030），请另存为 UTF-8 后再试。", field="file"
+        _("无法识别文件的文字编码（既不是 UTF-8 也不是 GBK/GB18030），请另存为 UTF-8 后再试。"), field="file"
     )
 
 
@@ -86,7 +94,7 @@ def _decode(data: bytes, encoding: str) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError:
         raise ExtractError(
-            f"文件声明为 {encoding.upper()} 编码，但内容无法按此解码。", field="file"
+            _("文件声明为 %(upper)s 编码，但内容无法按此解码。") % {"upper": encoding.upper()}, field="file"
         ) from None
 
 
@@ -96,18 +104,23 @@ def _open_zip(data: bytes, what: str) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
             if any(info.flag_bits & 0x1 for info in archive.infolist()):
-                raise ExtractError(f"{what}已加密，无法检查：请去掉密码后再上传。", field="file")
+                raise ExtractError(
+                    _("%(what)s已加密，无法检查：请去掉密码后再上传。") % {"what": what}, field="file"
+                )
             if unpacked <= MAX_UNPACKED and (bomb := bomb_part(archive)) is not None:
                 raise ExtractError(bomb_refusal(what, *bomb), field="file")
             if unpacked <= MAX_UNPACKED and (part := declared_dtd_part(archive)) is not None:
                 raise ExtractError(dtd_refusal(what, part), field="file")
     except (zipfile.BadZipFile, EOFError, zlib.error):
         raise ExtractError(
-            f"不是有效的{what}：文件已损坏、设有打开密码，或只是改了扩展名。", field="file"
+            _("不是有效的%(what)s：文件已损坏、设有打开密码，或只是改了扩展名。") % {"what": what},
+            field="file",
         ) from None
     if unpacked > MAX_UNPACKED:
         raise ExtractError(
-            f"{what}解压后过大（超过 {MAX_UNPACKED // (1024 * 1024)} MB），无法检查。", field="file"
+            _("%(what)s解压后过大（超过 %(n)s MB），无法检查。")
+            % {"what": what, "n": MAX_UNPACKED // (1024 * 1024)},
+            field="file",
         )
 
 
@@ -131,7 +144,7 @@ class DocxText:
 
     @classmethod
     def read(cls, data: bytes) -> DocxText:
-        _open_zip(data, "Word 文档")
+        _open_zip(data, _("Word 文档"))
         import docx  # python-docx: imported here so that the detectors' import stays light
         from docx.opc.exceptions import PackageNotFoundError
 
@@ -139,7 +152,7 @@ class DocxText:
             document = docx.Document(io.BytesIO(data))
         except (PackageNotFoundError, KeyError, ValueError):
             raise ExtractError(
-                "不是有效的 Word（.docx）文件：请用 Word 或 WPS 另存为 .docx 后再试。", field="file"
+                _("不是有效的 Word（.docx）文件：请用 Word 或 WPS 另存为 .docx 后再试。"), field="file"
             ) from None
         parts: list[str] = []
         segments: list[tuple[int, object]] = []
@@ -242,18 +255,21 @@ def _pdf_text(data: bytes) -> str:
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise ExtractError("PDF 设有打开密码，无法检查：请去掉密码后再上传。", field="file")
+            raise ExtractError(_("PDF 设有打开密码，无法检查：请去掉密码后再上传。"), field="file")
         if len(reader.pages) > MAX_PDF_PAGES:
-            raise ExtractError(f"PDF 超过 {MAX_PDF_PAGES} 页，请拆分后再检查。", field="file")
+            raise ExtractError(
+                _("PDF 超过 %(MAX_PDF_PAGES)s 页，请拆分后再检查。") % {"MAX_PDF_PAGES": MAX_PDF_PAGES},
+                field="file",
+            )
         pages = [page.extract_text() or "" for page in reader.pages]
     except ExtractError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError):
-        raise ExtractError("不是有效的 PDF 文件，或文件已损坏。", field="file") from None
+        raise ExtractError(_("不是有效的 PDF 文件，或文件已损坏。"), field="file") from None
     text = "\n".join(pages)
     if not text.strip():
         raise ExtractError(
-            "这个 PDF 没有文字层（可能是扫描件或图片），无法检查：请上传原始文档，或把文字粘贴进来。",
+            _("这个 PDF 没有文字层（可能是扫描件或图片），无法检查：请上传原始文档，或把文字粘贴进来。"),
             field="file",
         )
     return text
@@ -270,14 +286,14 @@ def _cell_text(value) -> str:
 
 
 def _xlsx_text(data: bytes) -> str:
-    _open_zip(data, "Excel 工作簿")
+    _open_zip(data, _("Excel 工作簿"))
     import openpyxl
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (KeyError, ValueError, OSError, zipfile.BadZipFile):
         raise ExtractError(
-            "不是有效的 Excel（.xlsx）工作簿：请用 Excel 或 WPS 另存为 .xlsx 后再试。", field="file"
+            _("不是有效的 Excel（.xlsx）工作簿：请用 Excel 或 WPS 另存为 .xlsx 后再试。"), field="file"
         ) from None
     lines: list[str] = []
     try:

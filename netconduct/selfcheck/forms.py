@@ -1,13 +1,24 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from netconduct.core.forms import Form
 from netconduct.org.forms import UnitChoiceField
 from netconduct.org.models import OrgUnit
 
-from .extract import MAX_BYTES, SUPPORTED_LIST
+from .extract import MAX_BYTES, SUPPORTED
+
+
+def _file_help() -> str:
+    """Interpolated when shown, not at import: the language is the request's."""
+    return gettext("%(types)s，不超过 %(mb)d MB；PDF 须有文字层（扫描件无法检查）") % {
+        "types": gettext("、").join(SUPPORTED),
+        "mb": MAX_BYTES // (1024 * 1024),
+    }
+
 
 MAX_TEXT_CHARS = 500_000
 
@@ -30,8 +41,7 @@ class CheckForm(Form):
     file = forms.FileField(
         label=_("或上传文件"),
         required=False,
-        help_text=_("%(types)s，不超过 %(mb)d MB；PDF 须有文字层（扫描件无法检查）")
-        % {"types": SUPPORTED_LIST, "mb": MAX_BYTES // (1024 * 1024)},
+        help_text=lazy(_file_help, str)(),
         widget=forms.ClearableFileInput(attrs={"accept": ".txt,.docx,.pdf,.xlsx"}),
         error_messages={"empty": _("文件是空的（0 字节）。"), "invalid": _("没有收到文件，请重新选择。")},
     )

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.exceptions import ApplicationError
@@ -37,15 +38,18 @@ def _clean_terms(terms: str | Iterable[str]) -> list[tuple[str, str]]:
         key = normalise_keyword(term)
         if len(key) < MIN_KEY_LENGTH:
             raise ApplicationError(
-                f"关键词“{term}”太短：至少要两个字，单个字会把大量正常文字误判为泄密。", field="terms"
+                _("关键词“%(term)s”太短：至少要两个字，单个字会把大量正常文字误判为泄密。") % {"term": term},
+                field="terms",
             )
         if len(term) > 100:
-            raise ApplicationError(f"关键词“{term[:20]}…”太长：不能超过100个字。", field="terms")
+            raise ApplicationError(
+                _("关键词“%(term)s…”太长：不能超过100个字。") % {"term": term[:20]}, field="terms"
+            )
         if key not in seen:
             seen.add(key)
             cleaned.append((term, key))
     if not cleaned:
-        raise ApplicationError("请至少填写一个关键词（每行一个）。", field="terms")
+        raise ApplicationError(_("请至少填写一个关键词（每行一个）。"), field="terms")
     return cleaned
 
 
@@ -58,7 +62,7 @@ def keyword_add(
     scoping.require(actor, MANAGE, unit.path)
     note = note.strip()
     if len(note) > 200:
-        raise ApplicationError("说明不能超过200个字。", field="note")
+        raise ApplicationError(_("说明不能超过200个字。"), field="note")
     cleaned = _clean_terms(terms)
     existing = set(
         SelfcheckKeyword.objects.filter(unit=unit, key__in=[k for _t, k in cleaned]).values_list(
@@ -67,9 +71,13 @@ def keyword_add(
     )
     new = [(term, key) for term, key in cleaned if key not in existing]
     if not new:
-        raise ApplicationError("这些关键词都已在本单位的列表中。", field="terms")
+        raise ApplicationError(_("这些关键词都已在本单位的列表中。"), field="terms")
     if SelfcheckKeyword.objects.filter(unit=unit).count() + len(new) > MAX_KEYWORDS_PER_UNIT:
-        raise ApplicationError(f"每个单位最多 {MAX_KEYWORDS_PER_UNIT} 个关键词。", field="terms")
+        raise ApplicationError(
+            _("每个单位最多 %(MAX_KEYWORDS_PER_UNIT)s 个关键词。")
+            % {"MAX_KEYWORDS_PER_UNIT": MAX_KEYWORDS_PER_UNIT},
+            field="terms",
+        )
     objects = [SelfcheckKeyword(unit=unit, term=term, key=key, note=note) for term, key in new]
     for obj in objects:
         obj.full_clean(validate_unique=False, validate_constraints=False)

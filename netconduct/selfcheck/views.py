@@ -8,6 +8,7 @@ one anonymous tally per day and kind (`services.tally_record`).
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from functools import wraps
 
@@ -21,6 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -34,6 +36,61 @@ from .engine import Finding, redact
 from .extract import MAX_BYTES, DocxText, ExtractError, extension, extract_text, text_to_docx
 from .forms import CheckForm, KeywordAddForm, KeywordSearchForm
 from .kinds import LABELS, SEVERITY_LABELS
+
+# The engine and kinds.py stay free of Django (and fast): their labels and reasons are Chinese constants, marked here
+# for the English catalog and translated when a page shows them.
+_DISPLAYED = (
+    gettext_noop("身份证号"),
+    gettext_noop("手机号码"),
+    gettext_noop("固定电话"),
+    gettext_noop("银行卡号"),
+    gettext_noop("电子邮箱"),
+    gettext_noop("IP地址"),
+    gettext_noop("车牌号"),
+    gettext_noop("护照/通行证号"),
+    gettext_noop("住址"),
+    gettext_noop("姓名"),
+    gettext_noop("密级标志"),
+    gettext_noop("内部标识"),
+    gettext_noop("发文字号"),
+    gettext_noop("保密关键词"),
+    gettext_noop("高"),
+    gettext_noop("中"),
+    gettext_noop("低"),
+    gettext_noop("往来港澳通行证号码"),
+    gettext_noop("港澳居民来往内地通行证（回乡证）号码"),
+    gettext_noop("护照号码"),
+    gettext_noop("电子邮箱地址"),
+    gettext_noop("IPv6地址"),
+    gettext_noop("新能源汽车号牌"),
+    gettext_noop("机动车号牌"),
+    gettext_noop("本组织（或上级）的发文字号：内部文件的文号和内容不得公开"),
+    gettext_noop("发文字号：引用的如是内部文件，其文号和内容不得公开"),
+    gettext_noop("内部文件标识：标注内部的资料不得外传"),
+    gettext_noop("保密关键词：内部项目或系统名称"),
+    gettext_noop("花名册中的人员姓名"),
+    gettext_noop("详细地址（具体到门牌号）"),
+    gettext_noop("标注为姓名的内容"),
+    gettext_noop("姓名（后接称谓）"),
+    gettext_noop("与个人信息相邻的姓名"),
+    gettext_noop("括号中的姓名"),
+    gettext_noop("姓名（言谈中提及）"),
+    gettext_noop("姓名（与其他姓名并列）"),
+    gettext_noop("15位居民身份证号码（出生日期有效）"),
+    gettext_noop("居民身份证号码（出生日期与校验码有效）"),
+    gettext_noop("银行卡号（长度与Luhn校验有效）"),
+    gettext_noop("带区号的固定电话号码"),
+)
+_MARK_REASON = re.compile(r"^密级标志（(?P<word>[^）]*)）：")
+
+
+def reason_text(reason: str) -> str:
+    """A finding's reason in the active language (the engine writes it in Chinese)."""
+    m = _MARK_REASON.match(reason)
+    if m:
+        return _("密级标志（%(word)s）：标有密级的内容属于国家秘密，严禁在网上发布") % {"word": m["word"]}
+    return _(reason)  # noqa: INT001 — translated from the catalog entries marked in _DISPLAYED
+
 
 # The page shows at most this much of a long text highlighted, and this many findings in its list; the redacted
 # copy and the counts always cover everything.
@@ -117,13 +174,16 @@ class _Row:
     label: str
     severity_label: str
     item: str
+    reason: str
 
 
 def _results_context(source: _Source, findings: list[Finding]) -> dict:
     shown = source.text[:SHOWN_CHARS]
     segments: list[tuple[str, _Row | None]] = []
     rows = [
-        _Row(i, f, LABELS[f.kind], SEVERITY_LABELS[f.severity], item_text(f.kind))
+        _Row(
+            i, f, _(LABELS[f.kind]), _(SEVERITY_LABELS[f.severity]), item_text(f.kind), reason_text(f.reason)
+        )
         for i, f in enumerate(findings, start=1)
     ]
     pos = 0
@@ -137,7 +197,8 @@ def _results_context(source: _Source, findings: list[Finding]) -> dict:
     segments.append((shown[pos:], None))
     by_kind: dict[str, int] = {}
     for f in findings:
-        by_kind[LABELS[f.kind]] = by_kind.get(LABELS[f.kind], 0) + 1
+        label = _(LABELS[f.kind])  # noqa: INT001
+        by_kind[label] = by_kind.get(label, 0) + 1
     return {
         "checked": True,
         "source": source,

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class StudiesConfig(AppConfig):
     name = "netconduct.studies"
     label = "studies"
-    verbose_name = "学习记录"
+    verbose_name = _("学习记录")
 
     def ready(self) -> None:
         from netconduct.core.templatetags.netconduct import register_model_labels

@@ -31,7 +31,7 @@ class DocumentChoiceField(forms.ModelMultipleChoiceField):
 
 
 class StudySessionForm(Form):
-    form = forms.ChoiceField(label=_("形式"), choices=[("", "—— 请选择 ——"), *SessionForm.choices])
+    form = forms.ChoiceField(label=_("形式"), choices=[("", _("—— 请选择 ——")), *SessionForm.choices])
     is_special_study = forms.BooleanField(
         label=_("这是网络行为规范专题学习（审核通过后计入年度专题学习）"), required=False, initial=False
     )
@@ -98,7 +98,7 @@ class StudySessionForm(Form):
                 Campaign.objects.filter(pk=session.campaign_id) | self.fields["campaign"].queryset
             )
         for name in ("host", "recorder"):
-            self.fields[name].empty_label = "—— 请选择 ——"
+            self.fields[name].empty_label = _("—— 请选择 ——")
 
     def service_fields(self) -> dict:
         return dict(self.cleaned_data)

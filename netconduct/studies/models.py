@@ -6,6 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from netconduct.campaigns.models import Campaign
 from netconduct.documents.models import Document
@@ -18,40 +19,40 @@ class StudySession(models.Model):
     """A branch's study session (三会一课, 主题党日, 班前班后会, online group) with its record and evidence."""
 
     unit = models.ForeignKey(
-        OrgUnit, verbose_name="支部", on_delete=models.PROTECT, related_name="study_sessions"
+        OrgUnit, verbose_name=_("支部"), on_delete=models.PROTECT, related_name="study_sessions"
     )
     campaign = models.ForeignKey(
         Campaign,
-        verbose_name="宣贯活动",
+        verbose_name=_("宣贯活动"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="sessions",
     )
-    form = models.CharField("形式", max_length=30, choices=SessionForm.choices)
+    form = models.CharField(_("形式"), max_length=30, choices=SessionForm.choices)
     # The yearly rule (one special study on the norms per branch per year) counts only sessions the secretary marked
     # as that study when recording it: a deliberate choice, off unless ticked.
-    is_special_study = models.BooleanField("网络行为规范专题学习", default=False)
-    topic = models.CharField("主题", max_length=200)
-    starts_at = models.DateTimeField("时间")
-    place = models.CharField("地点", max_length=200, blank=True)
+    is_special_study = models.BooleanField(_("网络行为规范专题学习"), default=False)
+    topic = models.CharField(_("主题"), max_length=200)
+    starts_at = models.DateTimeField(_("时间"))
+    place = models.CharField(_("地点"), max_length=200, blank=True)
     host = models.ForeignKey(
-        Person, verbose_name="主持人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Person, verbose_name=_("主持人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     recorder = models.ForeignKey(
-        Person, verbose_name="记录人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Person, verbose_name=_("记录人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    documents = models.ManyToManyField(Document, verbose_name="学习文件", blank=True, related_name="+")
-    minutes = models.TextField("会议记录", blank=True)
+    documents = models.ManyToManyField(Document, verbose_name=_("学习文件"), blank=True, related_name="+")
+    minutes = models.TextField(_("会议记录"), blank=True)
     status = models.CharField(
-        "状态", max_length=20, choices=SessionStatus.choices, default=SessionStatus.DRAFT
+        _("状态"), max_length=20, choices=SessionStatus.choices, default=SessionStatus.DRAFT
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    review_opinion = models.TextField("审核意见", blank=True)
+    review_opinion = models.TextField(_("审核意见"), blank=True)
     signin_key = models.CharField(max_length=64, default=secrets.token_hex, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -61,8 +62,8 @@ class StudySession(models.Model):
 
     class Meta:
         ordering = ["-starts_at", "-pk"]
-        verbose_name = "学习记录"
-        verbose_name_plural = "学习记录"
+        verbose_name = _("学习记录")
+        verbose_name_plural = _("学习记录")
         indexes = [models.Index(fields=["unit", "starts_at"], name="session_unit_time_idx")]
 
     def __str__(self) -> str:
@@ -78,17 +79,17 @@ class Attendance(models.Model):
 
     session = models.ForeignKey(StudySession, on_delete=models.CASCADE, related_name="attendance")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="attendance")
-    status = models.CharField("出席情况", max_length=20, choices=AttendanceStatus.choices)
-    reason = models.CharField("原因", max_length=200, blank=True)
+    status = models.CharField(_("出席情况"), max_length=20, choices=AttendanceStatus.choices)
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
     via = models.CharField(
-        "登记方式", max_length=20, choices=AttendanceVia.choices, default=AttendanceVia.MANUAL
+        _("登记方式"), max_length=20, choices=AttendanceVia.choices, default=AttendanceVia.MANUAL
     )
-    recorded_at = models.DateTimeField("登记时间")
+    recorded_at = models.DateTimeField(_("登记时间"))
 
     class Meta:
         ordering = ["session", "person"]
-        verbose_name = "出席记录"
-        verbose_name_plural = "出席记录"
+        verbose_name = _("出席记录")
+        verbose_name_plural = _("出席记录")
         constraints = [
             models.UniqueConstraint(fields=["session", "person"], name="attendance_unique"),
             models.CheckConstraint(
@@ -118,8 +119,8 @@ class SessionEvidence(models.Model):
 
     class Meta:
         ordering = ["session", "pk"]
-        verbose_name = "学习佐证"
-        verbose_name_plural = "学习佐证"
+        verbose_name = _("学习佐证")
+        verbose_name_plural = _("学习佐证")
 
     def __str__(self) -> str:
         return self.name

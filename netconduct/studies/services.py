@@ -18,6 +18,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from netconduct.campaigns import services as campaign_services
 from netconduct.campaigns.choices import CampaignStatus
@@ -104,7 +106,8 @@ def _full_clean(obj, exclude: Sequence[str] = ()) -> None:
 def _check_editable(session: StudySession) -> None:
     if not session.is_editable:
         raise ApplicationError(
-            f"本次学习记录{session.get_status_display()}，不能再修改；如需更正，请联系党委退回。"
+            _("本次学习记录%(get_status_display)s，不能再修改；如需更正，请联系党委退回。")
+            % {"get_status_display": session.get_status_display()}
         )
 
 
@@ -113,43 +116,57 @@ def _clean_session(
 ) -> None:
     unit = session.unit
     if session.form not in SessionForm.values:
-        raise ApplicationError("请选择学习形式。", field="form")
+        raise ApplicationError(_("请选择学习形式。"), field="form")
     session.topic = (session.topic or "").strip()
     if not session.topic:
-        raise ApplicationError("请填写学习主题。", field="topic")
+        raise ApplicationError(_("请填写学习主题。"), field="topic")
     if len(session.topic) > 200:
-        raise ApplicationError("学习主题不能超过200个字。", field="topic")
+        raise ApplicationError(_("学习主题不能超过200个字。"), field="topic")
     if session.starts_at is None:
-        raise ApplicationError("请填写学习时间。", field="starts_at")
+        raise ApplicationError(_("请填写学习时间。"), field="starts_at")
     if timezone.is_naive(session.starts_at):
         session.starts_at = timezone.make_aware(session.starts_at)
     if session.starts_at > timezone.now() + dt.timedelta(days=MAX_DAYS_AHEAD):
-        raise ApplicationError(f"学习时间不能晚于今天起{MAX_DAYS_AHEAD}天，请核对日期。", field="starts_at")
+        raise ApplicationError(
+            _("学习时间不能晚于今天起%(MAX_DAYS_AHEAD)s天，请核对日期。")
+            % {"MAX_DAYS_AHEAD": MAX_DAYS_AHEAD},
+            field="starts_at",
+        )
     if session.starts_at.year < 2000:
-        raise ApplicationError("学习时间不正确，请核对日期。", field="starts_at")
+        raise ApplicationError(_("学习时间不正确，请核对日期。"), field="starts_at")
     session.place = (session.place or "").strip()
     if len(session.place) > 200:
-        raise ApplicationError("地点不能超过200个字。", field="place")
-    for name, label in (("host", "主持人"), ("recorder", "记录人")):
+        raise ApplicationError(_("地点不能超过200个字。"), field="place")
+    for name, label in (("host", _("主持人")), ("recorder", _("记录人"))):
         person = getattr(session, name)
         unchanged = previous is not None and getattr(previous, f"{name}_id") == getattr(session, f"{name}_id")
         if person is not None and not unchanged and not _in_unit(person, unit):
-            raise ApplicationError(f"{label}须为“{unit.name}”（含下级组织）的在岗人员。", field=name)
+            raise ApplicationError(
+                _("%(label)s须为“%(name)s”（含下级组织）的在岗人员。") % {"label": label, "name": unit.name},
+                field=name,
+            )
     for document in documents:
         if document.status != DocumentStatus.ISSUED:
             raise ApplicationError(
-                f"文件“{document.title}”尚未印发或已失效，不能作为学习文件。", field="documents"
+                _("文件“%(title)s”尚未印发或已失效，不能作为学习文件。") % {"title": document.title},
+                field="documents",
             )
     campaign = session.campaign
     if campaign is not None and (previous is None or previous.campaign_id != campaign.pk):
         campaign = Campaign.objects.select_related("unit").get(pk=campaign.pk)
         if not unit.path.startswith(campaign.unit.path):
-            raise ApplicationError(f"宣贯活动“{campaign.title}”的范围不包括“{unit.name}”。", field="campaign")
+            raise ApplicationError(
+                _("宣贯活动“%(title)s”的范围不包括“%(name)s”。")
+                % {"title": campaign.title, "name": unit.name},
+                field="campaign",
+            )
         if campaign.status != CampaignStatus.ACTIVE:
-            raise ApplicationError(f"宣贯活动“{campaign.title}”不在进行中。", field="campaign")
+            raise ApplicationError(
+                _("宣贯活动“%(title)s”不在进行中。") % {"title": campaign.title}, field="campaign"
+            )
     session.minutes = session.minutes or ""
     if len(session.minutes) > 50_000:
-        raise ApplicationError("会议记录不能超过5万字，较长的材料请作为附件上传。", field="minutes")
+        raise ApplicationError(_("会议记录不能超过5万字，较长的材料请作为附件上传。"), field="minutes")
 
 
 def _refresh_campaign(session: StudySession, person_ids: Iterable[int] | None = None) -> None:
@@ -211,11 +228,12 @@ def session_create(
     scoping.require(actor, "session.record", unit.path)
     if unit.kind not in SESSION_UNIT_KINDS:
         raise ApplicationError(
-            f"“{unit.name}”是{unit.get_kind_display()}，学习记录应由党支部、党小组或党总支登记。",
+            _("“%(name)s”是%(get_kind_display)s，学习记录应由党支部、党小组或党总支登记。")
+            % {"name": unit.name, "get_kind_display": unit.get_kind_display()},
             field="unit",
         )
     if not unit.is_active:
-        raise ApplicationError(f"“{unit.name}”已撤销，不能再登记学习。", field="unit")
+        raise ApplicationError(_("“%(name)s”已撤销，不能再登记学习。") % {"name": unit.name}, field="unit")
     session = StudySession(
         unit=unit,
         form=form,
@@ -250,7 +268,7 @@ def session_update(
     _check_editable(session)
     refused = sorted(set(fields) - EDITABLE_FIELDS)
     if refused:
-        raise ApplicationError(f"不能修改这些项目：{'、'.join(refused)}。")
+        raise ApplicationError(_("不能修改这些项目：%(join)s。") % {"join": "、".join(refused)})
     previous = StudySession.objects.get(pk=session.pk)
     before = session_snapshot(session)
     for name, value in fields.items():
@@ -301,7 +319,7 @@ def attendance_set(*, actor, session: StudySession, marks: Iterable[Mark]) -> in
     for mark in marks:
         status = mark.status or ""
         if status and status not in AttendanceStatus.values:
-            raise ApplicationError("出席情况只能是出席、缺席或请假。", field="attendance")
+            raise ApplicationError(_("出席情况只能是出席、缺席或请假。"), field="attendance")
         reason = (mark.reason or "").strip() if status and status != AttendanceStatus.PRESENT else ""
         wanted[int(mark.person_id)] = Mark(int(mark.person_id), status, reason)
     existing = {a.person_id: a for a in session.attendance.all()}
@@ -309,12 +327,12 @@ def attendance_set(*, actor, session: StudySession, marks: Iterable[Mark]) -> in
     for person_id, mark in wanted.items():
         person = people.get(person_id)
         if person is None:
-            raise ApplicationError("出席名单中有不存在的人员，请刷新页面后重试。", field="attendance")
+            raise ApplicationError(_("出席名单中有不存在的人员，请刷新页面后重试。"), field="attendance")
         in_roster = person.unit.path.startswith(session.unit.path) and person.status == PersonStatus.ACTIVE
         # A row kept from before someone moved away may still be corrected; nobody else off the roster is marked.
         if not in_roster and person_id not in existing:
             raise ApplicationError(
-                f"{person.name}不在“{session.unit.name}”的名册中。",
+                _("%(name)s不在“%(name2)s”的名册中。") % {"name": person.name, "name2": session.unit.name},
                 field="attendance",
                 extra={"person_id": person_id},
             )
@@ -322,11 +340,13 @@ def attendance_set(*, actor, session: StudySession, marks: Iterable[Mark]) -> in
             if not mark.reason:
                 label = AttendanceStatus(mark.status).label
                 raise ApplicationError(
-                    f"请填写{person.name}{label}的原因。", field="attendance", extra={"person_id": person_id}
+                    _("请填写%(name)s%(label)s的原因。") % {"name": person.name, "label": label},
+                    field="attendance",
+                    extra={"person_id": person_id},
                 )
             if len(mark.reason) > 200:
                 raise ApplicationError(
-                    f"{person.name}的原因不能超过200个字。",
+                    _("%(name)s的原因不能超过200个字。") % {"name": person.name},
                     field="attendance",
                     extra={"person_id": person_id},
                 )
@@ -395,25 +415,27 @@ def attendance_sign_in(
         or not person.unit.path.startswith(session.unit.path)
     ):
         raise PermissionRefused(
-            f"您不在“{session.unit.name}”的名册中，不能在此签到。如有疑问请联系支部书记。"
+            _("您不在“%(name)s”的名册中，不能在此签到。如有疑问请联系支部书记。")
+            % {"name": session.unit.name}
         )
     now = timezone.now()
     at = min(scanned_at, now) if scanned_at is not None else now
     if now - at > SCAN_GRACE:
-        raise signin.TokenRefused("扫码已超过5分钟，请重新扫描会场上的签到二维码。", field="token")
+        raise signin.TokenRefused(_("扫码已超过5分钟，请重新扫描会场上的签到二维码。"), field="token")
     signin.check_token(session, token, at=at)
     if at < session.starts_at:
         # A code shown (or passed on) before the session would record presence at a meeting not yet held.
         starts = timezone.localtime(session.starts_at)
         raise ApplicationError(
-            f"本次学习定于{starts.year}年{starts.month}月{starts.day}日 {starts:%H:%M}开始，开始后再扫码签到。",
+            _("本次学习定于%(year)s年%(month)s月%(day)s日 %(starts)s开始，开始后再扫码签到。")
+            % {"year": starts.year, "month": starts.month, "day": starts.day, "starts": f"{starts:%H:%M}"},
             field="starts_at",
         )
     row = Attendance.objects.filter(session=session, person=person).first()
     if row is not None and row.status == AttendanceStatus.PRESENT:
         return row  # a second scan changes nothing
     if session.status != SessionStatus.DRAFT:
-        raise ApplicationError("本次学习记录已提交，签到已结束。")
+        raise ApplicationError(_("本次学习记录已提交，签到已结束。"))
     before = _mark_label(row.status, row.reason) if row else "未登记"
     if row is None:
         row = Attendance.objects.create(
@@ -471,14 +493,19 @@ def evidence_add(*, actor, session: StudySession, file: File, name: str = "") ->
         data,
         label=label,
         field="file",
-        wrong_kind=f"文件“{label}”不是 JPG、PNG、WebP 图片或 PDF 文件，不能作为佐证材料。",
+        wrong_kind=_("文件“%(label)s”不是 JPG、PNG、WebP 图片或 PDF 文件，不能作为佐证材料。")
+        % {"label": label},
     )
     content_type, ext, size = cleaned.content_type, cleaned.extension, len(cleaned.data)
     sha256 = hashlib.sha256(cleaned.data).hexdigest()
     if session.evidence.filter(sha256=sha256).exists():
-        raise ApplicationError(f"文件“{label}”已经上传过了。", field="file")
+        raise ApplicationError(_("文件“%(label)s”已经上传过了。") % {"label": label}, field="file")
     if session.evidence.count() >= MAX_EVIDENCE_FILES:
-        raise ApplicationError(f"每次学习最多保存{MAX_EVIDENCE_FILES}个佐证文件。", field="file")
+        raise ApplicationError(
+            _("每次学习最多保存%(MAX_EVIDENCE_FILES)s个佐证文件。")
+            % {"MAX_EVIDENCE_FILES": MAX_EVIDENCE_FILES},
+            field="file",
+        )
     evidence = SessionEvidence(
         session=session, name=_display_name(label, ext), content_type=content_type, size=size, sha256=sha256
     )
@@ -510,13 +537,16 @@ def session_submit(*, actor, session: StudySession) -> StudySession:
     session = _locked(session)
     scoping.require(actor, "session.record", session.unit.path)
     if not session.is_editable:
-        raise ApplicationError(f"本次学习记录{session.get_status_display()}，不能重复提交。")
+        raise ApplicationError(
+            _("本次学习记录%(get_status_display)s，不能重复提交。")
+            % {"get_status_display": session.get_status_display()}
+        )
     if session.starts_at > timezone.now():
-        raise ApplicationError("学习时间还没到，学习结束后再提交记录。", field="starts_at")
+        raise ApplicationError(_("学习时间还没到，学习结束后再提交记录。"), field="starts_at")
     if not session.attendance.exists():
-        raise ApplicationError("请先登记出席情况（至少一人）。", field="attendance")
+        raise ApplicationError(_("请先登记出席情况（至少一人）。"), field="attendance")
     if not session.minutes.strip() and not session.evidence.exists():
-        raise ApplicationError("请填写会议记录，或上传会议照片、截图等佐证材料。", field="minutes")
+        raise ApplicationError(_("请填写会议记录，或上传会议照片、截图等佐证材料。"), field="minutes")
     previous = session.status
     session.status = SessionStatus.SUBMITTED
     session.submitted_at = timezone.now()
@@ -571,7 +601,7 @@ def _tell_returned(session: StudySession) -> None:
 class Decision:
     ACCEPT = "accept"
     RETURN = "return"
-    CHOICES = ((ACCEPT, "通过"), (RETURN, "退回"))
+    CHOICES = ((ACCEPT, gettext_lazy("通过")), (RETURN, gettext_lazy("退回")))
 
 
 @transaction.atomic
@@ -580,14 +610,17 @@ def session_review(*, actor, session: StudySession, decision: str, opinion: str 
     session = _locked(session)
     scoping.require(actor, "session.review", session.unit.path)
     if session.status != SessionStatus.SUBMITTED:
-        raise ApplicationError(f"本次学习记录{session.get_status_display()}，只有已提交的记录可以审核。")
+        raise ApplicationError(
+            _("本次学习记录%(get_status_display)s，只有已提交的记录可以审核。")
+            % {"get_status_display": session.get_status_display()}
+        )
     opinion = (opinion or "").strip()
     if decision not in (Decision.ACCEPT, Decision.RETURN):
-        raise ApplicationError("请选择审核结果：通过或退回。", field="decision")
+        raise ApplicationError(_("请选择审核结果：通过或退回。"), field="decision")
     if decision == Decision.RETURN and not opinion:
-        raise ApplicationError("退回时请填写说明，告诉支部需要补充或更正什么。", field="opinion")
+        raise ApplicationError(_("退回时请填写说明，告诉支部需要补充或更正什么。"), field="opinion")
     if len(opinion) > 1000:
-        raise ApplicationError("审核意见不能超过1000个字。", field="opinion")
+        raise ApplicationError(_("审核意见不能超过1000个字。"), field="opinion")
     session.status = SessionStatus.ACCEPTED if decision == Decision.ACCEPT else SessionStatus.RETURNED
     session.reviewed_at = timezone.now()
     session.reviewed_by = actor

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
 
 from netconduct.core.exceptions import ApplicationError
 
@@ -48,17 +49,19 @@ def check_token(session, token: str, *, at: dt.datetime | None = None) -> None:
     """Refuse a token that is malformed, forged, of another session, or outside its window and the next."""
     parts = (token or "").split("-")
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
-        raise TokenRefused("二维码无效，请重新扫描会场上的签到二维码。", field="token")
+        raise TokenRefused(_("二维码无效，请重新扫描会场上的签到二维码。"), field="token")
     session_id, window = int(parts[0]), int(parts[1])
     if session_id != session.pk:
-        raise TokenRefused("该二维码不属于本次学习，请扫描本次学习的签到二维码。", field="token")
+        raise TokenRefused(_("该二维码不属于本次学习，请扫描本次学习的签到二维码。"), field="token")
     if not constant_time_compare(parts[2], _mac(session, window)):
-        raise TokenRefused("二维码无效，请重新扫描会场上的签到二维码。", field="token")
+        raise TokenRefused(_("二维码无效，请重新扫描会场上的签到二维码。"), field="token")
     now = window_at(at)
     if window > now:  # made for a moment that has not come: not one this server showed
-        raise TokenRefused("二维码无效，请重新扫描会场上的签到二维码。", field="token")
+        raise TokenRefused(_("二维码无效，请重新扫描会场上的签到二维码。"), field="token")
     if now - window > 1:
-        raise TokenRefused("二维码已过期（有效期约1分钟），请重新扫描会场屏幕上的最新二维码。", field="token")
+        raise TokenRefused(
+            _("二维码已过期（有效期约1分钟），请重新扫描会场屏幕上的最新二维码。"), field="token"
+        )
 
 
 def signin_path(session, *, at: dt.datetime | None = None) -> str:

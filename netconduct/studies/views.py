@@ -299,7 +299,7 @@ def session_signin(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     scanned_at = _scan_time(request, session, token) if session else None
     try:
         if session is None:
-            raise signin.TokenRefused("二维码无效，请重新扫描会场上的签到二维码。")
+            raise signin.TokenRefused(_("二维码无效，请重新扫描会场上的签到二维码。"))
         signin.check_token(session, token, at=scanned_at)
     except signin.TokenRefused as exc:
         return _signin_page(request, {"error": exc.message}, status=400)

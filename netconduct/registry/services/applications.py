@@ -13,6 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from netconduct.core.audit import audit_record
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
@@ -60,7 +61,7 @@ def _check_unit_owner(actor, unit: OrgUnit) -> None:
     person = _actor_person(actor)
     if person is not None and person.unit.path.startswith(unit.path):
         return
-    raise PermissionRefused("您只能为本人所在单位或您管理范围内的单位申请备案。")
+    raise PermissionRefused(_("您只能为本人所在单位或您管理范围内的单位申请备案。"))
 
 
 @transaction.atomic
@@ -79,24 +80,24 @@ def application_create(
     """A draft application: for the actor's own account (placed at their unit) or for a unit's."""
     unknown = set(fields) - set(FIELDS)
     if unknown:
-        raise ApplicationError(f"不能填写这些字段：{'、'.join(sorted(unknown))}。")
+        raise ApplicationError(_("不能填写这些字段：%(join)s。") % {"join": "、".join(sorted(unknown))})
     if owner_kind == OwnerKind.PERSON:
         person = _actor_person(actor)
         if person is None:
             raise ApplicationError(
-                "您的账号没有关联人员档案，不能以个人名义申请；请联系支部书记。", field="owner_kind"
+                _("您的账号没有关联人员档案，不能以个人名义申请；请联系支部书记。"), field="owner_kind"
             )
         unit = person.unit
     elif owner_kind == OwnerKind.UNIT:
         if unit is None:
-            raise ApplicationError("请选择主管单位。", field="unit")
+            raise ApplicationError(_("请选择主管单位。"), field="unit")
         unit = OrgUnit.objects.get(pk=unit.pk)
         _check_unit_owner(actor, unit)
         person = _actor_person(actor)
     else:
-        raise ApplicationError("请选择申请主体（个人或单位）。", field="owner_kind")
+        raise ApplicationError(_("请选择申请主体（个人或单位）。"), field="owner_kind")
     if not unit.is_active:
-        raise ApplicationError(f"{unit.name}已撤销，不能申请备案。", field="unit")
+        raise ApplicationError(_("%(name)s已撤销，不能申请备案。") % {"name": unit.name}, field="unit")
     data = _clean_fields({"platform": platform, "account_kind": account_kind, "name": name, **fields})
     application = Application(
         kind=ApplicationKind.OPEN,
@@ -129,9 +130,12 @@ def _own_editable(actor, application: Application) -> Application:
         Application.objects.select_for_update(of=("self",)).select_related("unit").get(pk=application.pk)
     )
     if application.applicant_id != actor.pk:
-        raise PermissionRefused("只有申请人可以修改或提交本申请。")
+        raise PermissionRefused(_("只有申请人可以修改或提交本申请。"))
     if application.status not in EDITABLE_STATUSES:
-        raise ApplicationError(f"申请当前为“{application.get_status_display()}”，不能修改。")
+        raise ApplicationError(
+            _("申请当前为“%(get_status_display)s”，不能修改。")
+            % {"get_status_display": application.get_status_display()}
+        )
     return application
 
 
@@ -142,7 +146,7 @@ def application_update(
     application = _own_editable(actor, application)
     unknown = set(fields) - set(FIELDS) - set(APPLICATION_ONLY)
     if unknown:
-        raise ApplicationError(f"不能修改这些字段：{'、'.join(sorted(unknown))}。")
+        raise ApplicationError(_("不能修改这些字段：%(join)s。") % {"join": "、".join(sorted(unknown))})
     before = application_snapshot(application)
     extra = {k: fields.pop(k) for k in APPLICATION_ONLY if k in fields}
     for name, value in {**_clean_fields(fields), **extra}.items():
@@ -207,7 +211,10 @@ def application_submit(*, actor, application: Application) -> Application:
             ).exclude(status=AccountStatus.CLOSED)
         found = duplicate.first()
         if found is not None:
-            raise ApplicationError(f"该账号已备案（{found.filing_number}），如有变化请提交变更备案。")
+            raise ApplicationError(
+                _("该账号已备案（%(filing_number)s），如有变化请提交变更备案。")
+                % {"filing_number": found.filing_number}
+            )
     before = {"status": application.status}
     application.steps = policies.resolve_steps(application.unit)
     application.status = ApplicationStatus.SUBMITTED
@@ -237,11 +244,14 @@ def application_withdraw(*, actor, application: Application) -> Application:
         Application.objects.select_for_update(of=("self",)).select_related("unit").get(pk=application.pk)
     )
     if application.applicant_id != actor.pk:
-        raise PermissionRefused("只有申请人可以撤回本申请。")
+        raise PermissionRefused(_("只有申请人可以撤回本申请。"))
     if application.status != ApplicationStatus.SUBMITTED:
-        raise ApplicationError(f"申请当前为“{application.get_status_display()}”，不能撤回。")
+        raise ApplicationError(
+            _("申请当前为“%(get_status_display)s”，不能撤回。")
+            % {"get_status_display": application.get_status_display()}
+        )
     if application.decisions.filter(round=application.round).exists():
-        raise ApplicationError("已有审批人作出决定，不能再撤回。")
+        raise ApplicationError(_("已有审批人作出决定，不能再撤回。"))
     application.status = ApplicationStatus.WITHDRAWN
     application.version += 1
     application.current_role, application.current_unit = "", None
@@ -269,11 +279,20 @@ def stale_error(application_pk: int) -> ApplicationError:
     who = ""
     if latest is not None:
         name = latest.actor.get_full_name() or latest.actor.get_username()
-        who = f"{name}已于{timezone.localtime(latest.created_at):%H:%M}作出“{latest.get_decision_display()}”的决定，"
+        who = _("%(name)s已于%(localtime)s作出“%(get_decision_display)s”的决定，") % {
+            "name": name,
+            "localtime": f"{timezone.localtime(latest.created_at):%H:%M}",
+            "get_decision_display": latest.get_decision_display(),
+        }
     return ApplicationError(
-        f"{who}申请现为“{current.get_status_display()}”"
-        + (f"（{current.current_step['label']}）" if current.current_step else "")
-        + "。您的决定没有保存，请刷新页面后查看。",
+        _("%(who)s申请现为“%(get_status_display)s”")
+        % {"who": who, "get_status_display": current.get_status_display()}
+        + (
+            _("（%(current_step)s）") % {"current_step": current.current_step["label"]}
+            if current.current_step
+            else ""
+        )
+        + _("。您的决定没有保存，请刷新页面后查看。"),
         field="decision",
     )
 
@@ -289,14 +308,18 @@ def application_decide(
     if fresh.status != ApplicationStatus.SUBMITTED or fresh.version != version:
         if fresh.version != version:
             raise stale_error(fresh.pk)
-        raise ApplicationError(f"申请当前为“{fresh.get_status_display()}”，无需审批。", field="decision")
+        raise ApplicationError(
+            _("申请当前为“%(get_status_display)s”，无需审批。")
+            % {"get_status_display": fresh.get_status_display()},
+            field="decision",
+        )
     if not allowed:
-        raise PermissionRefused("您不是本步骤的审批人。")
+        raise PermissionRefused(_("您不是本步骤的审批人。"))
     if decision not in Decision.values:
-        raise ApplicationError("请选择审批意见。", field="decision")
+        raise ApplicationError(_("请选择审批意见。"), field="decision")
     comment = (comment or "").strip()
     if decision != Decision.APPROVE and not comment:
-        raise ApplicationError("退回或不同意时，请填写理由或修改意见。", field="comment")
+        raise ApplicationError(_("退回或不同意时，请填写理由或修改意见。"), field="comment")
     # The gate: only one decision moves the application from this version.
     won = Application.objects.filter(pk=fresh.pk, status=ApplicationStatus.SUBMITTED, version=version).update(
         version=F("version") + 1

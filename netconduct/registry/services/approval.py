@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
@@ -58,20 +59,20 @@ def policy_set(
     filing_code = (filing_code or "").strip()
     if filing_code and not FILING_CODE_RE.match(filing_code):
         raise ApplicationError(
-            "备案代字只含文字（例如：西北能化网备），不含年份、序号或括号。", field="filing_code"
+            _("备案代字只含文字（例如：西北能化网备），不含年份、序号或括号。"), field="filing_code"
         )
     if len(steps) > 6:
-        raise ApplicationError("审批步骤最多6步。", field="steps")
+        raise ApplicationError(_("审批步骤最多6步。"), field="steps")
     for n, step in enumerate(steps, start=1):
         if step.role not in (Role.SECRETARY, Role.UNIT_ADMIN, Role.SYSADMIN, Role.INSPECTOR):
-            raise ApplicationError(f"第{n}步：请选择审批角色。", field="steps")
+            raise ApplicationError(_("第%(n)s步：请选择审批角色。") % {"n": n}, field="steps")
         if step.level not in StepLevel.values:
-            raise ApplicationError(f"第{n}步：请选择层级。", field="steps")
+            raise ApplicationError(_("第%(n)s步：请选择层级。") % {"n": n}, field="steps")
         if step.level == StepLevel.UNIT:
             if step.unit is None:
-                raise ApplicationError(f"第{n}步：请选择指定的组织。", field="steps")
+                raise ApplicationError(_("第%(n)s步：请选择指定的组织。") % {"n": n}, field="steps")
             scoping.require(actor, "registry.manage", step.unit.path)
-    policy, _ = RegistryPolicy.objects.get_or_create(unit=unit)
+    policy, _created = RegistryPolicy.objects.get_or_create(unit=unit)
     before = policy_snapshot(policy)
     policy.filing_code = filing_code
     policy.follower_threshold = follower_threshold
@@ -124,17 +125,17 @@ def delegation_create(
 ) -> Delegation:
     """While away, let `to_user` decide what the actor may decide, between the two dates (both included)."""
     if not policies.may_approve_anything(actor):
-        raise PermissionRefused("您没有审批职责，无需委托。")
+        raise PermissionRefused(_("您没有审批职责，无需委托。"))
     if to_user is None or not to_user.is_active:
-        raise ApplicationError("找不到受托人的有效账号。", field="to_user")
+        raise ApplicationError(_("找不到受托人的有效账号。"), field="to_user")
     if to_user.pk == actor.pk:
-        raise ApplicationError("不能委托给自己。", field="to_user")
+        raise ApplicationError(_("不能委托给自己。"), field="to_user")
     if ends_on < starts_on:
-        raise ApplicationError("结束日期不能早于开始日期。", field="ends_on")
+        raise ApplicationError(_("结束日期不能早于开始日期。"), field="ends_on")
     if ends_on < timezone.localdate():
-        raise ApplicationError("结束日期已过。", field="ends_on")
+        raise ApplicationError(_("结束日期已过。"), field="ends_on")
     if (ends_on - starts_on).days > 180:
-        raise ApplicationError("一次委托最长180天。", field="ends_on")
+        raise ApplicationError(_("一次委托最长180天。"), field="ends_on")
     delegation = Delegation.objects.create(
         from_user=actor,
         to_user=to_user,
@@ -166,9 +167,9 @@ def delegation_create(
 def delegation_revoke(*, actor, delegation: Delegation) -> Delegation:
     delegation = Delegation.objects.select_for_update(of=("self",)).get(pk=delegation.pk)
     if delegation.from_user_id != actor.pk and not actor.is_superuser:
-        raise PermissionRefused("只有委托人可以撤销委托。")
+        raise PermissionRefused(_("只有委托人可以撤销委托。"))
     if delegation.revoked_at is not None:
-        raise ApplicationError("该委托已撤销。")
+        raise ApplicationError(_("该委托已撤销。"))
     delegation.revoked_at = timezone.now()
     delegation.save(update_fields=["revoked_at"])
     audit_record(

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from netconduct.core import crypto
 from netconduct.core.audit import Change
@@ -67,7 +68,8 @@ def parse_number(number: str) -> tuple[str, int, int]:
     match = NUMBER_RE.match(number or "")
     if not match:
         raise ApplicationError(
-            f"备案编号“{number}”格式不正确，应为“代字〔年份〕序号号”，例如：西北能化网备〔2026〕12号。",
+            _("备案编号“%(number)s”格式不正确，应为“代字〔年份〕序号号”，例如：西北能化网备〔2026〕12号。")
+            % {"number": number},
             field="filing_number",
         )
     return match["code"], int(match["year"]), int(match["seq"])
@@ -166,18 +168,18 @@ def _app_url(application: Application) -> str:
 def _clean_fields(data: dict[str, Any]) -> dict[str, Any]:
     clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
     if "platform" in clean and clean["platform"] not in Platform.values:
-        raise ApplicationError("请选择平台。", field="platform")
+        raise ApplicationError(_("请选择平台。"), field="platform")
     if "account_kind" in clean and clean["account_kind"] not in AccountKind.values:
-        raise ApplicationError("请选择类型（账号、群组或直播频道）。", field="account_kind")
+        raise ApplicationError(_("请选择类型（账号、群组或直播频道）。"), field="account_kind")
     if clean.get("platform") in NAMED_PLATFORMS and not clean.get("platform_name"):
-        raise ApplicationError("境外平台或其他平台请填写平台名称。", field="platform_name")
+        raise ApplicationError(_("境外平台或其他平台请填写平台名称。"), field="platform_name")
     if clean.get("platform") and clean["platform"] not in NAMED_PLATFORMS:
         clean["platform_name"] = ""
     if "name" in clean and not clean["name"]:
-        raise ApplicationError("请填写账号或群组名称。", field="name")
+        raise ApplicationError(_("请填写账号或群组名称。"), field="name")
     audience = clean.get("audience")
     if audience is not None and (not isinstance(audience, int) or audience < 0):
-        raise ApplicationError("受众/群规模应为不小于0的整数。", field="audience")
+        raise ApplicationError(_("受众/群规模应为不小于0的整数。"), field="audience")
     return clean
 
 
@@ -187,11 +189,14 @@ def _person_in(unit: OrgUnit, item: AdminInput, line: int) -> Person | None:
         person = Person.objects.filter(employee_no=item.employee_no).select_related("unit").first()
         if person is None:
             raise ApplicationError(
-                f"管理员第{line}行：工号“{item.employee_no}”不在人员名册中。", field="admins"
+                _("管理员第%(line)s行：工号“%(employee_no)s”不在人员名册中。")
+                % {"line": line, "employee_no": item.employee_no},
+                field="admins",
             )
         if person.name != item.name:
             raise ApplicationError(
-                f"管理员第{line}行：工号“{item.employee_no}”是{person.name}，与填写的姓名“{item.name}”不符。",
+                _("管理员第%(line)s行：工号“%(employee_no)s”是%(name)s，与填写的姓名“%(name2)s”不符。")
+                % {"line": line, "employee_no": item.employee_no, "name": person.name, "name2": item.name},
                 field="admins",
             )
         return person
@@ -202,7 +207,8 @@ def _person_in(unit: OrgUnit, item: AdminInput, line: int) -> Person | None:
     )
     if len(matches) > 1:
         raise ApplicationError(
-            f"管理员第{line}行：“{item.name}”在{unit.name}有多人同名，请在手机号后填写其工号。",
+            _("管理员第%(line)s行：“%(name)s”在%(name2)s有多人同名，请在手机号后填写其工号。")
+            % {"line": line, "name": item.name, "name2": unit.name},
             field="admins",
         )
     return matches[0] if matches else None
@@ -210,21 +216,29 @@ def _person_in(unit: OrgUnit, item: AdminInput, line: int) -> Person | None:
 
 def _clean_admins(unit: OrgUnit, admins: Sequence[AdminInput]) -> list[dict[str, Any]]:
     if len(admins) > MAX_ADMINS:
-        raise ApplicationError(f"管理员最多{MAX_ADMINS}人。", field="admins")
+        raise ApplicationError(_("管理员最多%(MAX_ADMINS)s人。") % {"MAX_ADMINS": MAX_ADMINS}, field="admins")
     rows = []
     seen = set()
     for line, item in enumerate(admins, start=1):
         name = re.sub(r"\s+", "", item.name or "")
         if not name:
-            raise ApplicationError(f"管理员第{line}行：请填写姓名。", field="admins")
+            raise ApplicationError(_("管理员第%(line)s行：请填写姓名。") % {"line": line}, field="admins")
         try:
             phone = clean_mobile(item.phone or "")
         except ValidationError as exc:
-            raise ApplicationError(f"管理员第{line}行：{exc.messages[0]}", field="admins") from None
+            raise ApplicationError(
+                _("管理员第%(line)s行：%(messages)s") % {"line": line, "messages": exc.messages[0]},
+                field="admins",
+            ) from None
         if not phone:
-            raise ApplicationError(f"管理员第{line}行：请填写{name}的手机号码。", field="admins")
+            raise ApplicationError(
+                _("管理员第%(line)s行：请填写%(name)s的手机号码。") % {"line": line, "name": name},
+                field="admins",
+            )
         if (name, phone) in seen:
-            raise ApplicationError(f"管理员第{line}行：{name}重复填写。", field="admins")
+            raise ApplicationError(
+                _("管理员第%(line)s行：%(name)s重复填写。") % {"line": line, "name": name}, field="admins"
+            )
         seen.add((name, phone))
         person = _person_in(unit, AdminInput(name, phone, (item.employee_no or "").strip()), line)
         enc, masked = phone_seal(phone)
@@ -249,21 +263,21 @@ def _write_admins(model, owner_field: str, owner, rows: list[dict[str, Any]]) ->
 def _check_submittable(application: Application) -> None:
     missing = []
     if not application.name:
-        missing.append("账号/群组名称")
+        missing.append(_("账号/群组名称"))
     if not application.purpose:
-        missing.append("用途")
+        missing.append(_("用途"))
     if application.official_capacity and not application.content_review:
-        missing.append("内容审核安排")
+        missing.append(_("内容审核安排"))
     if application.owner_kind == OwnerKind.UNIT and not application.leader:
-        missing.append("分管领导")
+        missing.append(_("分管领导"))
     if not application.admins.exists():
-        missing.append("管理员")
+        missing.append(_("管理员"))
     if application.kind == ApplicationKind.OPEN and not application.planned_open_on:
-        missing.append("计划开通日期")
+        missing.append(_("计划开通日期"))
     if application.kind == ApplicationKind.CHANGE and not application.changed_on:
-        missing.append("变更发生日期")
+        missing.append(_("变更发生日期"))
     if missing:
-        raise ApplicationError(f"提交前请填写：{'、'.join(missing)}。")
+        raise ApplicationError(_("提交前请填写：%(join)s。") % {"join": "、".join(missing)})
 
 
 def _actor_person(actor) -> Person | None:

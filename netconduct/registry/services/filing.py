@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from netconduct.core.audit import audit_record
 from netconduct.core.bulk import values_in
@@ -145,15 +146,18 @@ def change_start(*, actor, account: Account) -> Application:
     """A draft change filing for an account, filled in with what is filed now; edited, then submitted."""
     account = Account.objects.select_for_update(of=("self",)).select_related("unit").get(pk=account.pk)
     if account.status == AccountStatus.CLOSED:
-        raise ApplicationError("已注销的账号不能变更备案。")
+        raise ApplicationError(_("已注销的账号不能变更备案。"))
     if not may_file_change(actor, account):
-        raise PermissionRefused("您不是该账号的申请人、管理员或主管单位的管理人员。")
+        raise PermissionRefused(_("您不是该账号的申请人、管理员或主管单位的管理人员。"))
     open_ = account.applications.filter(
         kind=ApplicationKind.CHANGE,
         status__in=[ApplicationStatus.DRAFT, ApplicationStatus.RETURNED, ApplicationStatus.SUBMITTED],
     ).first()
     if open_ is not None:
-        raise ApplicationError(f"该账号已有未办结的变更申请（{open_.get_status_display()}），请先办结。")
+        raise ApplicationError(
+            _("该账号已有未办结的变更申请（%(get_status_display)s），请先办结。")
+            % {"get_status_display": open_.get_status_display()}
+        )
     application = Application(
         kind=ApplicationKind.CHANGE,
         account=account,
@@ -207,10 +211,10 @@ def _managed_account(actor, account: Account) -> Account:
 def _clean_status(on: dt.date | None, reason: str) -> tuple[dt.date, str]:
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("请填写原因。", field="reason")
+        raise ApplicationError(_("请填写原因。"), field="reason")
     on = on or timezone.localdate()
     if on > timezone.localdate() + dt.timedelta(days=366):
-        raise ApplicationError("日期不正确。", field="on")
+        raise ApplicationError(_("日期不正确。"), field="on")
     return on, reason[:300]
 
 
@@ -218,7 +222,10 @@ def _clean_status(on: dt.date | None, reason: str) -> tuple[dt.date, str]:
 def account_suspend(*, actor, account: Account, reason: str, on: dt.date | None = None) -> Account:
     account = _managed_account(actor, account)
     if account.status != AccountStatus.ACTIVE:
-        raise ApplicationError(f"账号当前为“{account.get_status_display()}”，不能暂停。")
+        raise ApplicationError(
+            _("账号当前为“%(get_status_display)s”，不能暂停。")
+            % {"get_status_display": account.get_status_display()}
+        )
     on, reason = _clean_status(on, reason)
     before = {"status": account.status}
     account.status, account.status_on, account.status_reason = AccountStatus.SUSPENDED, on, reason
@@ -236,7 +243,7 @@ def account_suspend(*, actor, account: Account, reason: str, on: dt.date | None 
 def account_resume(*, actor, account: Account, reason: str = "恢复使用") -> Account:
     account = _managed_account(actor, account)
     if account.status != AccountStatus.SUSPENDED:
-        raise ApplicationError("只有暂停使用的账号可以恢复。")
+        raise ApplicationError(_("只有暂停使用的账号可以恢复。"))
     before = {"status": account.status, "reason": account.status_reason}
     account.status, account.status_on, account.status_reason = AccountStatus.ACTIVE, None, ""
     account.save()
@@ -257,7 +264,7 @@ def account_close(
     request to close it was, when it was one)."""
     account = _managed_account(actor, account)
     if account.status == AccountStatus.CLOSED:
-        raise ApplicationError("该账号已注销。")
+        raise ApplicationError(_("该账号已注销。"))
     on, reason = _clean_status(on, reason)
     before = {"status": account.status}
     account.status, account.status_on, account.status_reason = AccountStatus.CLOSED, on, reason

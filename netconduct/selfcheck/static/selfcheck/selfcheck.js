@@ -4,7 +4,7 @@ document.addEventListener("click", function (event) {
   if (!button) return;
   var field = document.querySelector(button.getAttribute("data-copy"));
   if (!field) return;
-  var done = function () { button.textContent = "已复制"; };
+  var done = function () { button.textContent = button.getAttribute("data-copied") || "已复制"; };
   if (navigator.clipboard && window.isSecureContext) {
     navigator.clipboard.writeText(field.value).then(done);
   } else {
