@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -79,6 +80,9 @@ def extract(app: str) -> None:
         *[f"--ignore={pattern}" for pattern in ignore],
     ]
     subprocess.run(command, cwd=folder, env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+    if not po_path(app).exists():  # nothing to translate in this app (no catalog is written)
+        shutil.rmtree(folder / "locale", ignore_errors=True)
+        return
     _fix_header(po_path(app))
 
 
@@ -180,6 +184,9 @@ def main(argv: list[str]) -> int:
     for app in apps:
         if command == "extract":
             extract(app)
+            if not po_path(app).exists():
+                print(f"{app:15} nothing to translate")
+                continue
             compile_(app)
         elif command == "compile":
             compile_(app)

@@ -141,7 +141,7 @@ def _sessions(unit: OrgUnit, year: int, campaigns: list[Campaign], campaign: Cam
     # the year's special studies, and any study for the year's campaigns (one launched in December for next year
     # is studied before New Year)
     return qs.filter(
-        Q(starts_at__gte=start, starts_at__lt=end, is_special=True)
+        Q(starts_at__gte=start, starts_at__lt=end, is_special_study=True)
         | Q(campaign__in=[c.pk for c in campaigns])
     )
 
