@@ -16,7 +16,9 @@ class Campaign(models.Model):
     """Documents conveyed to everyone in a unit's subtree (of the chosen categories) by a deadline, with the
     actions each person owes: read and confirm, attend a study session, sign the pledge."""
 
-    unit = models.ForeignKey(OrgUnit, verbose_name=_("范围"), on_delete=models.PROTECT, related_name="campaigns")
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("范围"), on_delete=models.PROTECT, related_name="campaigns"
+    )
     title = models.CharField(_("名称"), max_length=200)
     year = models.PositiveSmallIntegerField(_("年度"))
     starts_on = models.DateField(_("开始日期"), null=True, blank=True)
