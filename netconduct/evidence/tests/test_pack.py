@@ -260,6 +260,7 @@ def test_gathering_takes_a_fixed_number_of_queries(org, accounts, year, django_a
             form="online",
             topic=f"线上学习{i}",
             minutes="学习了规范。",
+            is_special_study=True,  # the special study on the norms, chosen as such
             starts_at=timezone.now() - dt.timedelta(days=1),
         )
         study_services.attendance_set(
