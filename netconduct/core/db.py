@@ -158,7 +158,7 @@ def insert_rows(
     staged = False  # the temporary table of the COPY path created (once a call)
     with connection.cursor() as cursor:
         for chunk in chunked(rows, size):
-            if converted:
+            if converted and not _prepared_as_given(chunk, converted, cache):
                 prepared = []
                 for row in chunk:
                     values = list(row)
@@ -185,6 +185,19 @@ def insert_rows(
             if returning is not None:
                 found.extend(value for (value,) in cursor.fetchall())
     return found
+
+
+def _prepared_as_given(chunk: Sequence[Sequence], converted: list, cache: dict) -> bool:
+    """Whether the database takes every value of the converted columns as it is (PostgreSQL: aware datetimes,
+    dates), so that the rows need not be copied to convert them; fills the cache of conversions on the way."""
+    for index, field in converted:
+        for value in {row[index] for row in chunk}:
+            key = (index, value)
+            if key not in cache:
+                cache[key] = field.get_db_prep_save(value, connection)
+            if cache[key] is not value:
+                return False
+    return True
 
 
 def _logged_copy(cursor, copy: str, rows: Sequence[Sequence]) -> None:
