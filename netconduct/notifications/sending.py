@@ -299,7 +299,8 @@ def _update_ids(ids: Sequence[int], assignments: dict[str, Any], *, pending_only
     head = f"UPDATE {qn(meta.db_table)} SET {', '.join(sets)} WHERE {where}{qn('id')} IN "  # noqa: S608
     status = [DeliveryStatus.PENDING] if pending_only else []
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # one array, not 10,000 placeholders for psycopg to split and quote
+        # PostgreSQL: one array, not 10,000 placeholders for psycopg to split and quote.
+        if connection.vendor == "postgresql":
             for chunk in chunked(list(ids), bulk_rows()):
                 cursor.execute(head[: -len(" IN ")] + " = ANY(%s::bigint[])", [*values, *status, list(chunk)])
             return
