@@ -42,7 +42,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from people_pages import built_data, embedded_env, fingerprint  # noqa: E402
 
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-PG_DB = "h_campaignperf"
+PG_DB = os.environ.get("BENCH_PG_DB", "h_campaignperf")  # the throwaway copy each run measures on
+PG_TEMPLATE = "h_campaignperf"  # the prefix of the built templates, whatever the copy is called
 LAUNCH_STATEMENTS_FLOOR = 60
 ROLLUP_RATIO_FLOOR = 1.5
 ROLLUP_FLOOR_MS = 60.0
@@ -91,7 +92,7 @@ def _pg_exists(name: str) -> bool:
 
 def pg_built(people: int, seed: int, *, rebuild: bool) -> str:
     """The PostgreSQL template database of the demo at this size (built first if needed)."""
-    template = f"{PG_DB}_t{people}_s{seed}_{fingerprint()}".lower()
+    template = f"{PG_TEMPLATE}_t{people}_s{seed}_{fingerprint()}".lower()
     if _pg_exists(template) and not rebuild:
         print(f"· {people} 人（PostgreSQL）：使用模板库 {template}", flush=True)
         return template

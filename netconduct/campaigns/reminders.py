@@ -308,20 +308,17 @@ def _pending_targets(campaign: Campaign) -> Iterator[_Pending]:
             "pledged_at",
         )
     )
+    missing: dict[tuple[bool, bool, bool], list[str]] = {}  # what is left, by which of the three are done
     for pk, person_id, name, user_id, active, email, path, read_at, studied_at, pledged_at in rows.iterator(
         chunk_size=2000
     ):
-        done = {"read": read_at, "study": studied_at, "pledge": pledged_at}
+        state = (read_at is None, studied_at is None, pledged_at is None)
+        left = missing.get(state)
+        if left is None:
+            open_ = dict(zip(("read", "study", "pledge"), state, strict=True))
+            left = missing[state] = [a for a in required if open_[a]]
         usable = user_id if active else None  # a deactivated account is treated as none
-        yield _Pending(
-            pk,
-            person_id,
-            name,
-            usable,
-            (email or "") if usable else "",
-            path,
-            [a for a in required if done[a] is None],
-        )
+        yield _Pending(pk, person_id, name, usable, (email or "") if usable else "", path, left)
 
 
 def _plan_campaign(campaign: Campaign, phase: Phase, now: dt.datetime) -> ReminderReport:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model
 from django.db.models.constants import OnConflict
 
@@ -28,6 +30,7 @@ def refresh_planner_statistics() -> None:
 # ---------------------------------------------------------------------------------------------------- bulk writes
 
 BULK_ROWS = 10_000  # rows per statement (and keys per IN list) by default: NETCONDUCT_BULK_ROWS
+COPY_ROWS = 1_000  # on PostgreSQL, batches of at least this many rows go by COPY: NETCONDUCT_COPY_ROWS
 POSTGRESQL_MAX_PARAMS = 65_535  # the wire protocol counts a statement's parameters in 16 bits
 
 
@@ -50,6 +53,12 @@ def query_params_limit() -> int:
 def bulk_rows() -> int:
     """Rows per statement the bulk writers aim for (a setting, so tests can show counts grow with batches only)."""
     return max(1, int(getattr(settings, "NETCONDUCT_BULK_ROWS", BULK_ROWS)))
+
+
+def copy_rows() -> int:
+    """From how many rows a batch is sent to PostgreSQL by COPY rather than as arrays (a setting, so that tests
+    can take either path): COPY costs two statements more, and pays from a few hundred rows."""
+    return max(1, int(getattr(settings, "NETCONDUCT_COPY_ROWS", COPY_ROWS)))
 
 
 def rows_per_statement(columns: int) -> int:
@@ -109,7 +118,8 @@ def insert_rows(
 ) -> list:
     """Insert plain rows (values in the order of `fields`, foreign keys as ids), NETCONDUCT_BULK_ROWS rows a
     statement at most: on SQLite multi-row INSERTs within its real variable limit, on PostgreSQL one array per
-    column (`INSERT … SELECT * FROM unnest(…)`). With `returning` (a column name),
+    column (`INSERT … SELECT * FROM unnest(…)`), or from NETCONDUCT_COPY_ROWS rows a batch by COPY (`_copy_rows`).
+    With `returning` (a column name),
     returns that column of the rows actually inserted — with `ignore_conflicts`, those whose unique key was free —
     so a caller learns which of its keys were new without looking them up first; else returns [].
 
@@ -145,9 +155,10 @@ def insert_rows(
         size = rows_per_statement(len(concrete))
     cache: dict = {}
     found: list = []
+    staged = False  # the temporary table of the COPY path created (once a call)
     with connection.cursor() as cursor:
         for chunk in chunked(rows, size):
-            if converted:
+            if converted and not _prepared_as_given(chunk, converted, cache):
                 prepared = []
                 for row in chunk:
                     values = list(row)
@@ -159,6 +170,11 @@ def insert_rows(
                         values[index] = cache[key]
                     prepared.append(values)
                 chunk = prepared
+            if unnest and len(chunk) >= copy_rows():
+                columns_ = [f.column for f in concrete]
+                found.extend(_copy_rows(meta.db_table, columns_, chunk, tail, returning, create=not staged))
+                staged = True
+                continue
             if unnest:
                 cursor.execute(statement, [list(column) for column in zip(*chunk, strict=True)])
             else:
@@ -169,3 +185,64 @@ def insert_rows(
             if returning is not None:
                 found.extend(value for (value,) in cursor.fetchall())
     return found
+
+
+def _prepared_as_given(chunk: Sequence[Sequence], converted: list, cache: dict) -> bool:
+    """Whether the database takes every value of the converted columns as it is (PostgreSQL: aware datetimes,
+    dates), so that the rows need not be copied to convert them; fills the cache of conversions on the way."""
+    for index, field in converted:
+        for value in {row[index] for row in chunk}:
+            key = (index, value)
+            if key not in cache:
+                cache[key] = field.get_db_prep_save(value, connection)
+            if cache[key] is not value:
+                return False
+    return True
+
+
+def _logged_copy(cursor, copy: str, rows: Sequence[Sequence]) -> None:
+    """COPY `rows` through psycopg (rows as they are: psycopg writes each value's text in C), logged as one query
+    like every other statement, so that tests pinning statement counts see it."""
+    started = time.monotonic()
+    with connection.wrap_database_errors, cursor.cursor.copy(copy) as pipe:
+        for row in rows:
+            pipe.write_row(row)
+    if connection.queries_logged:
+        connection.queries_log.append(
+            {"sql": f"{copy} -- {len(rows)} rows", "time": f"{time.monotonic() - started:.3f}"}
+        )
+
+
+def _copy_rows(
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence],
+    tail: str,
+    returning: str | None,
+    *,
+    create: bool = True,
+) -> list:
+    """PostgreSQL, a large batch: COPY it straight into the table, or — when taken keys must be skipped or the new
+    ones returned, which COPY cannot do — into a temporary table of those columns (this session's, made if missing
+    once a call, always left empty) and on from there in one `WITH … DELETE … RETURNING` INSERT that carries the
+    conflict clause and the RETURNING. Two statements a batch (and one a call) instead of one, yet twice as fast
+    at 10,000 rows: the `INSERT … unnest(…)` spends most of its time in psycopg quoting the arrays in Python
+    (Django binds on the client), where COPY writes each value's text in C."""
+    qn = connection.ops.quote_name
+    names = ", ".join(qn(column) for column in columns)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if not tail:
+            _logged_copy(cursor, f"COPY {qn(table)} ({names}) FROM STDIN", rows)
+            return []
+        digest = hashlib.sha1(names.encode(), usedforsecurity=False).hexdigest()[:8]  # one per column list
+        stage = qn(f"netconduct_stage_{table}_{digest}")
+        if create:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} AS SELECT {names} FROM {qn(table)} WITH NO DATA"  # noqa: S608
+            )
+        _logged_copy(cursor, f"COPY {stage} ({names}) FROM STDIN", rows)
+        cursor.execute(
+            f"WITH staged AS (DELETE FROM {stage} RETURNING {names}) "  # noqa: S608 (quoted names, not input)
+            f"INSERT INTO {qn(table)} ({names}) SELECT {names} FROM staged {tail}"
+        )
+        return [value for (value,) in cursor.fetchall()] if returning is not None else []

@@ -162,21 +162,31 @@ def notifications_send(
     created = timezone.now()
     report = SendReport()
     refusers = _email_refusers(messages)
+    email, pending, unit_id, source_ = (
+        DeliveryChannel.EMAIL,
+        DeliveryStatus.PENDING,
+        unit and unit.pk,
+        _clip(source, 200),
+    )
     for chunk in _chunks(list(messages)):
         notes = [(m.key, m.user_id, _clip(m.title, 200), m.body, m.url, created) for m in chunk]
         new = _insert_new(Notification, NOTIFICATION_FIELDS, notes)
         report.notifications += len(new)
-        mails = [
-            _delivery_row(
-                key=f"{m.key}:email",
-                channel=DeliveryChannel.EMAIL,
-                unit=unit,
-                source=source,
-                recipient=m.email,
-                subject=m.email_subject or m.title,
-                body=m.email_body or m.body,
-                now=now,
-                created=created,
+        mails = [  # the rows of _delivery_row, built inline (100,000 calls with keywords cost a second)
+            (
+                f"{m.key}:email",
+                email,
+                unit_id,
+                source_,
+                None,
+                m.email,
+                _clip(m.email_subject or m.title, 200),
+                m.email_body or m.body,
+                pending,
+                0,
+                now,
+                "",
+                created,
             )
             for m in chunk
             if m.email and m.key in new and m.user_id not in refusers

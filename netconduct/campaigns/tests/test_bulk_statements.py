@@ -96,3 +96,24 @@ def test_reminder_run_statements_grow_with_batches_not_people(org, settings):
     # Per batch: three to plan (as at launch) and five to send (savepoint, claim, lease, release, record as sent).
     per_batch = 8
     assert large - small == per_batch * (batches(LARGE) - batches(SMALL)), (small, large)
+
+
+def test_launch_by_copy_also_grows_with_batches(org, settings, django_capture_on_commit_callbacks):
+    """From NETCONDUCT_COPY_ROWS rows a batch goes by COPY on PostgreSQL (core.db): each insert that skips taken
+    keys becomes a COPY into a temporary table and the INSERT from it, plus the table once a call — still so
+    many statements a batch, whatever the number of people. (Forced here with batches of 20.)"""
+    settings.NETCONDUCT_BULK_ROWS = BULK_ROWS
+    settings.NETCONDUCT_COPY_ROWS = 1
+    small = launch_statements(org, SMALL, django_capture_on_commit_callbacks)
+    large = launch_statements(org, LARGE, django_capture_on_commit_callbacks)
+    per_batch = 7 if connection.vendor == "postgresql" else 3
+    assert large - small == per_batch * (batches(LARGE) - batches(SMALL)), (small, large)
+
+
+def test_reminder_run_by_copy_also_grows_with_batches(org, settings):
+    settings.NETCONDUCT_BULK_ROWS = BULK_ROWS
+    settings.NETCONDUCT_COPY_ROWS = 1
+    small, _ = reminder_statements(org, SMALL)
+    large, _ = reminder_statements(org, LARGE)
+    per_batch = 12 if connection.vendor == "postgresql" else 8
+    assert large - small == per_batch * (batches(LARGE) - batches(SMALL)), (small, large)
