@@ -542,19 +542,21 @@ def campaign_copy(
     source = Campaign.objects.select_related("unit").get(pk=campaign.pk)
     scoping.require(actor, "campaign.manage", source.unit.path)
     if source.status == CampaignStatus.DRAFT:
-        raise ApplicationError("草稿活动不能复制，请直接修改该草稿。", field="campaign")
+        raise ApplicationError(_("草稿活动不能复制，请直接修改该草稿。"), field="campaign")
     if starts_on is None:
-        raise ApplicationError("请填写开始日期。", field="starts_on")
+        raise ApplicationError(_("请填写开始日期。"), field="starts_on")
     if deadline is None:
-        raise ApplicationError("请填写完成期限。", field="deadline")
+        raise ApplicationError(_("请填写完成期限。"), field="deadline")
     if starts_on > deadline:
-        raise ApplicationError("开始日期不能晚于完成期限。", field="starts_on")
+        raise ApplicationError(_("开始日期不能晚于完成期限。"), field="starts_on")
     if deadline < timezone.localdate():
-        raise ApplicationError("完成期限已过，请选择今天以后的日期。", field="deadline")
+        raise ApplicationError(_("完成期限已过，请选择今天以后的日期。"), field="deadline")
     year = year or starts_on.year
     if year <= source.year:
         raise ApplicationError(
-            f"新活动的年度（{year}年）应晚于原活动的年度（{source.year}年）。", field="starts_on"
+            _("新活动的年度（%(year)s年）应晚于原活动的年度（%(source_year)s年）。")
+            % {"year": year, "source_year": source.year},
+            field="starts_on",
         )
     documents: list[Document] = []
     replaced: list[str] = []
@@ -570,7 +572,8 @@ def campaign_copy(
                 documents.append(current)
     if dropped and source.requires_read and not documents:
         raise ApplicationError(
-            f"原活动的传达文件均已撤回或失效（{'、'.join(dropped)}），请新建活动并选择现行文件。",
+            _("原活动的传达文件均已撤回或失效（%(dropped)s），请新建活动并选择现行文件。")
+            % {"dropped": "、".join(dropped)},
             field="documents",
         )
     copy = Campaign(
@@ -590,7 +593,7 @@ def campaign_copy(
         created_by=actor,
     )
     if copy.title == source.title:
-        raise ApplicationError("新活动的名称不能与原活动相同（例如改为新的年度）。", field="title")
+        raise ApplicationError(_("新活动的名称不能与原活动相同（例如改为新的年度）。"), field="title")
     _clean_campaign(copy, documents)
     copy.full_clean()
     copy.save()
@@ -630,18 +633,19 @@ def campaign_require_repledge(*, actor, campaign: Campaign) -> Campaign:
     campaign = Campaign.objects.select_for_update().select_related("unit").get(pk=campaign.pk)
     scoping.require(actor, "campaign.manage", campaign.unit.path)
     if campaign.status == CampaignStatus.CLOSED:
-        raise ApplicationError("活动已结束，不能再要求重新签订。", field="status")
+        raise ApplicationError(_("活动已结束，不能再要求重新签订。"), field="status")
     if not campaign.requires_pledge:
-        raise ApplicationError("本活动不要求签订承诺书，无需重新签订。", field="requires_pledge")
+        raise ApplicationError(_("本活动不要求签订承诺书，无需重新签订。"), field="requires_pledge")
     old = superseded_norms(campaign)
     if not old:
-        raise ApplicationError("本活动传达的规范已是现行版本，无需重新签订。", field="documents")
+        raise ApplicationError(_("本活动传达的规范已是现行版本，无需重新签订。"), field="documents")
     swaps: list[tuple[Document, Document]] = []
     for document in old:
         current = current_version(document)
         if current is None:
             raise ApplicationError(
-                f"《{document.title}》的新版本尚未印发（或已撤回），请印发后再要求重新签订。",
+                _("《%(title)s》的新版本尚未印发（或已撤回），请印发后再要求重新签订。")
+                % {"title": document.title},
                 field="documents",
             )
         swaps.append((document, current))

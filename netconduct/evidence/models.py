@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext as _
 
 from netconduct.campaigns.models import Campaign
 from netconduct.org.models import OrgUnit
@@ -49,8 +50,8 @@ class EvidencePack(models.Model):
         indexes = [models.Index(fields=["requester", "created_at"], name="evidencepack_requester_idx")]
 
     def __str__(self) -> str:
-        scope = self.campaign.title if self.campaign_id else f"{self.year}年度"
-        return f"{self.unit.name}检查材料（{scope}）"
+        scope = self.campaign.title if self.campaign_id else _("%(year)s年度") % {"year": self.year}
+        return _("%(name)s检查材料（%(scope)s）") % {"name": self.unit.name, "scope": scope}
 
     @property
     def is_working(self) -> bool:

@@ -150,11 +150,11 @@ def member_home(*, user) -> MemberHome | None:
         owed.append(
             Owed(
                 "declare",
-                "申报个人账号、群组规模",
+                _("申报个人账号、群组规模"),
                 reverse("registry:declare", kwargs={"pk": round_.pk}),
                 campaign.deadline,
                 round_.created_at,
-                f"《{campaign.title}》，只需本人申报，平台不查询账号",
+                _("《%(title)s》，只需本人申报，平台不查询账号") % {"title": campaign.title},
             )
         )
     oldest = dt.datetime.min.replace(tzinfo=dt.UTC)

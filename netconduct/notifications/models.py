@@ -127,9 +127,9 @@ class JobRun(models.Model):
     workers that find the same job due run it once: the second one's insert fails and it moves on."""
 
     class Result(models.TextChoices):
-        RUNNING = "running", "进行中"
-        OK = "ok", "成功"
-        FAILED = "failed", "失败"
+        RUNNING = "running", _("进行中")
+        OK = "ok", _("成功")
+        FAILED = "failed", _("失败")
 
     job = models.CharField("任务", max_length=64)
     due_at = models.DateTimeField("应运行时间")
