@@ -1,5 +1,5 @@
-"""core.db.insert_rows: the same rows inserted, the same taken keys skipped and the same new keys returned whether a
-batch goes as arrays (`INSERT … unnest`) or, on PostgreSQL from NETCONDUCT_COPY_ROWS rows, by COPY through a
+"""core.db.insert_rows, on the notifications tables it writes (tested here: core's tests import no app): the same
+rows inserted, the same taken keys skipped and the same new keys returned whether a batch goes as arrays (`INSERT … unnest`) or, on PostgreSQL from NETCONDUCT_COPY_ROWS rows, by COPY through a
 temporary table — and how many statements each costs."""
 
 from __future__ import annotations
