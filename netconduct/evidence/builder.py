@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from netconduct.campaigns.exports import rollup_xlsx
 from netconduct.core.files import zip_entry_name
@@ -207,13 +208,13 @@ def build_pack(
     with zipfile.ZipFile(out, "w", allowZip64=True) as archive:
         writer = PackWriter(archive)
         writer.add_bytes(SUMMARY, sealed)
-        step("文件")
+        step(gettext_noop("文件"))
 
         for index, document in enumerate(contents.documents, start=1):
             writer.add_bytes(
                 zip_entry_name("01-文件", f"{index:02d}-{document.title}.pdf"), document_pdf(document)
             )
-            step("文件")
+            step(gettext_noop("文件"))
 
         for session in C.session_records(contents):
             start = _local(session.starts_at)
@@ -231,7 +232,7 @@ def build_pack(
                         )
                 except FileNotFoundError:
                     continue  # the record lists it; the file itself is gone from storage
-            step("学习记录")
+            step(gettext_noop("学习记录"))
 
         missing: list[dict] = []
         for campaign_title, unit_name, name, code, pdf_name, recorded in C.archived_pledges(contents):
@@ -241,11 +242,11 @@ def build_pack(
                     entry = writer.add_stream(path, handle)
             except FileNotFoundError:
                 missing.append({"path": path, "code": code, "note": "存档文件缺失"})
-                step("承诺书")
+                step(gettext_noop("承诺书"))
                 continue
             if entry.sha256 != recorded:
                 entry.note = f"与签章时记录的 SHA-256 不符（{recorded}）"
-            step("承诺书")
+            step(gettext_noop("承诺书"))
 
         for figure in contents.figures:
             c = figure.campaign
@@ -253,7 +254,7 @@ def build_pack(
                 zip_entry_name("04-完成情况", f"{labels[c.pk]}-完成情况.xlsx"),
                 rollup_xlsx(viewer=viewer, campaign=c, focus=figure.focus),
             )
-            step("完成情况")
+            step(gettext_noop("完成情况"))
         for figure in contents.figures:
             c = figure.campaign
             if c.requires_pledge:
@@ -261,14 +262,14 @@ def build_pack(
                     zip_entry_name("04-完成情况", f"{labels[c.pk]}-承诺书签订情况.xlsx"),
                     pledges_xlsx(viewer=viewer, campaign=c, focus=figure.focus),
                 )
-                step("完成情况")
+                step(gettext_noop("完成情况"))
         writer.add_bytes(zip_entry_name("04-完成情况", "学习开展情况.xlsx"), _study_book(contents))
-        step("完成情况")
+        step(gettext_noop("完成情况"))
         writer.add_bytes(
             zip_entry_name("04-完成情况", "未完成人员及原因.xlsx"),
             _outstanding_book(contents, viewer=viewer, reasons=reasons),
         )
-        step("完成情况")
+        step(gettext_noop("完成情况"))
 
         unit = contents.unit
         manifest = {
@@ -288,7 +289,7 @@ def build_pack(
         data = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
         archive.writestr(writer._info(MANIFEST), data)
         archive.writestr(writer._info(SIGNATURE), signing.sign_manifest(data))
-        step("签名")
+        step(gettext_noop("签名"))
     return writer.entries
 
 

@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from netconduct.campaigns.choices import CampaignStatus
 from netconduct.campaigns.models import Campaign
@@ -131,7 +132,9 @@ def evidence_pack_build(*, pack_id: int) -> EvidencePack:
     if pack.status != PackStatus.QUEUED:
         return pack  # a task run twice builds once
     claimed = EvidencePack.objects.filter(pk=pack.pk, status=PackStatus.QUEUED).update(
-        status=PackStatus.RUNNING, started_at=timezone.now(), stage="准备"
+        status=PackStatus.RUNNING,
+        started_at=timezone.now(),
+        stage=gettext_noop("准备"),  # stored untranslated, shown in the reader's language
     )
     if not claimed:
         return pack
