@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from netconduct.campaigns.models import Campaign
 from netconduct.org.models import OrgUnit
@@ -17,30 +17,35 @@ class EvidencePack(models.Model):
     """A pack asked for by `requester`: the unit's subtree, for a year (every campaign of it) or for one campaign."""
 
     requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
     )
-    unit = models.ForeignKey(OrgUnit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
-    year = models.PositiveSmallIntegerField("年度")
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
     campaign = models.ForeignKey(
-        Campaign, verbose_name="宣贯活动", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Campaign,
+        verbose_name=_("宣贯活动"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    status = models.CharField("状态", max_length=10, choices=PackStatus.choices, default=PackStatus.QUEUED)
-    done = models.PositiveIntegerField("已完成项数", default=0)
-    total = models.PositiveIntegerField("总项数", default=0)
-    stage = models.CharField("当前步骤", max_length=100, blank=True)
-    file_name = models.CharField("文件", max_length=300, blank=True)  # under the default storage
-    size = models.PositiveBigIntegerField("大小", default=0)
+    status = models.CharField(_("状态"), max_length=10, choices=PackStatus.choices, default=PackStatus.QUEUED)
+    done = models.PositiveIntegerField(_("已完成项数"), default=0)
+    total = models.PositiveIntegerField(_("总项数"), default=0)
+    stage = models.CharField(_("当前步骤"), max_length=100, blank=True)
+    file_name = models.CharField(_("文件"), max_length=300, blank=True)  # under the default storage
+    size = models.PositiveBigIntegerField(_("大小"), default=0)
     sha256 = models.CharField("SHA-256", max_length=64, blank=True)
-    files = models.PositiveIntegerField("文件数", default=0)
-    error = models.TextField("错误", blank=True)
-    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    files = models.PositiveIntegerField(_("文件数"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "检查材料包"
-        verbose_name_plural = "检查材料包"
+        verbose_name = _("检查材料包")
+        verbose_name_plural = _("检查材料包")
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(status="done") | ~models.Q(file_name=""),

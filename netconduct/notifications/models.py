@@ -131,17 +131,17 @@ class JobRun(models.Model):
         OK = "ok", _("成功")
         FAILED = "failed", _("失败")
 
-    job = models.CharField("任务", max_length=64)
-    due_at = models.DateTimeField("应运行时间")
-    started_at = models.DateTimeField("开始时间")
-    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
-    result = models.CharField("结果", max_length=10, choices=Result.choices, default=Result.RUNNING)
-    summary = models.TextField("摘要", blank=True)
+    job = models.CharField(_("任务"), max_length=64)
+    due_at = models.DateTimeField(_("应运行时间"))
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    result = models.CharField(_("结果"), max_length=10, choices=Result.choices, default=Result.RUNNING)
+    summary = models.TextField(_("摘要"), blank=True)
 
     class Meta:
         ordering = ["-due_at", "-pk"]
-        verbose_name = "定时任务运行"
-        verbose_name_plural = "定时任务运行"
+        verbose_name = _("定时任务运行")
+        verbose_name_plural = _("定时任务运行")
         constraints = [models.UniqueConstraint(fields=["job", "due_at"], name="jobrun_once_per_due_time")]
         indexes = [models.Index(fields=["job", "-due_at"], name="jobrun_job_due_idx")]
 
@@ -157,8 +157,8 @@ class WorkerHeartbeat(models.Model):
     seen_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = "后台任务心跳"
-        verbose_name_plural = "后台任务心跳"
+        verbose_name = _("后台任务心跳")
+        verbose_name_plural = _("后台任务心跳")
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.seen_at:%Y-%m-%d %H:%M}"

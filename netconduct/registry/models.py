@@ -450,8 +450,8 @@ class ReviewItem(models.Model):
     close_decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    close_decided_at = models.DateTimeField("注销申请处理时间", null=True, blank=True)
-    close_reason = models.CharField("不同意注销的理由", max_length=300, blank=True)
+    close_decided_at = models.DateTimeField(_("注销申请处理时间"), null=True, blank=True)
+    close_reason = models.CharField(_("不同意注销的理由"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["round", "account__filing_year", "account__filing_seq"]
@@ -476,20 +476,20 @@ class DeclarationRound(models.Model):
 
     campaign = models.OneToOneField(
         "campaigns.Campaign",
-        verbose_name="传达任务",
+        verbose_name=_("传达任务"),
         on_delete=models.CASCADE,
         related_name="declaration_round",
     )
-    follower_threshold = models.PositiveIntegerField("账号粉丝数标准")
-    group_threshold = models.PositiveIntegerField("群成员数标准")
-    note = models.CharField("说明", max_length=300, blank=True)
+    follower_threshold = models.PositiveIntegerField(_("账号粉丝数标准"))
+    group_threshold = models.PositiveIntegerField(_("群成员数标准"))
+    note = models.CharField(_("说明"), max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "规模申报"
-        verbose_name_plural = "规模申报"
+        verbose_name = _("规模申报")
+        verbose_name_plural = _("规模申报")
 
     def __str__(self) -> str:
         return f"规模申报：{self.campaign}"
@@ -500,20 +500,20 @@ class Declaration(models.Model):
     in the campaign (its target), for the counts by unit."""
 
     round = models.ForeignKey(DeclarationRound, on_delete=models.CASCADE, related_name="declarations")
-    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="+")
-    unit = models.ForeignKey(OrgUnit, verbose_name="所在组织", on_delete=models.PROTECT, related_name="+")
-    answer = models.CharField("申报", max_length=4, choices=DeclarationAnswer.choices)
-    platform = models.CharField("平台", max_length=20, choices=Platform.choices, blank=True)
-    account_kind = models.CharField("类型", max_length=10, choices=AccountKind.choices, blank=True)
-    name = models.CharField("账号/群组名称", max_length=100, blank=True)
-    audience = models.PositiveIntegerField("粉丝数/群成员数", null=True, blank=True)
+    person = models.ForeignKey(Person, verbose_name=_("人员"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("所在组织"), on_delete=models.PROTECT, related_name="+")
+    answer = models.CharField(_("申报"), max_length=4, choices=DeclarationAnswer.choices)
+    platform = models.CharField(_("平台"), max_length=20, choices=Platform.choices, blank=True)
+    account_kind = models.CharField(_("类型"), max_length=10, choices=AccountKind.choices, blank=True)
+    name = models.CharField(_("账号/群组名称"), max_length=100, blank=True)
+    audience = models.PositiveIntegerField(_("粉丝数/群成员数"), null=True, blank=True)
     declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    declared_at = models.DateTimeField("申报时间")
+    declared_at = models.DateTimeField(_("申报时间"))
 
     class Meta:
         ordering = ["round", "unit__path", "pk"]
-        verbose_name = "规模申报答复"
-        verbose_name_plural = "规模申报答复"
+        verbose_name = _("规模申报答复")
+        verbose_name_plural = _("规模申报答复")
         constraints = [
             models.UniqueConstraint(fields=["round", "person"], name="registry_declaration_once"),
             models.CheckConstraint(

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from netconduct.org.models import OrgUnit, Person
 
@@ -375,31 +376,36 @@ class Referral(models.Model):
     counts. A referral belongs to exactly one report or one case and is seen by whoever sees that report or case."""
 
     report = models.ForeignKey(
-        Report, verbose_name="举报", null=True, blank=True, on_delete=models.CASCADE, related_name="referrals"
-    )
-    case = models.ForeignKey(
-        ViolationCase,
-        verbose_name="案件",
+        Report,
+        verbose_name=_("举报"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="referrals",
     )
-    receiver = models.CharField("接收部门", max_length=100)
-    sent_on = models.DateField("移交日期")
-    channel = models.CharField("移交方式", max_length=10, choices=ReferralChannel.choices)
-    reference = models.CharField("移交文号/编号", max_length=60, blank=True)
-    reply_on = models.DateField("回复日期", null=True, blank=True)
-    reply_enc = models.TextField("回复摘要（密文）", blank=True, editable=False)
+    case = models.ForeignKey(
+        ViolationCase,
+        verbose_name=pgettext_lazy("field", "案件"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="referrals",
+    )
+    receiver = models.CharField(_("接收部门"), max_length=100)
+    sent_on = models.DateField(_("移交日期"))
+    channel = models.CharField(_("移交方式"), max_length=10, choices=ReferralChannel.choices)
+    reference = models.CharField(_("移交文号/编号"), max_length=60, blank=True)
+    reply_on = models.DateField(_("回复日期"), null=True, blank=True)
+    reply_enc = models.TextField(_("回复摘要（密文）"), blank=True, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["sent_on", "pk"]
-        verbose_name = "移交记录"
-        verbose_name_plural = "移交记录"
+        verbose_name = _("移交记录")
+        verbose_name_plural = _("移交记录")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(report__isnull=False, case__isnull=True)
