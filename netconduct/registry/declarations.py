@@ -336,7 +336,9 @@ def counts_xlsx(*, viewer, round_: DeclarationRound) -> bytes:
         "now": f"{timezone.localtime():%Y-%m-%d %H:%M}",
     }
     sheet = book.sheet(
-        _("按单位统计"), ["单位", "应申报", "申报有", "申报没有", "未申报", "申报率"], caption=caption
+        _("按单位统计"),
+        [_("单位"), _("应申报"), _("申报有"), _("申报没有"), _("未申报"), _("申报率")],
+        caption=caption,
     )
     for row in [*counts.rows, counts.total]:
         name = row.unit.name if row is not counts.total else _("合计")
@@ -344,7 +346,8 @@ def counts_xlsx(*, viewer, round_: DeclarationRound) -> bytes:
     platforms = {k: str(v) for k, v in Platform.choices}
     kinds = {k: str(v) for k, v in AccountKind.choices}
     detail = book.sheet(
-        _("申报有的人员"), ["单位", "姓名", "平台", "类型", "名称", "粉丝数/群成员数", "申报时间"]
+        _("申报有的人员"),
+        [_("单位"), _("姓名"), _("平台"), _("类型"), _("名称"), _("粉丝数/群成员数"), _("申报时间")],
     )
     for d in declarations_yes(viewer=viewer, round_=round_).iterator(chunk_size=2000):
         detail.append(

@@ -21,6 +21,7 @@ from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.links import absolute_url
@@ -102,15 +103,15 @@ def late_rows(applications, *, today: dt.date | None = None) -> list[LateRow]:
 
 
 HEADERS = [
-    "备案编号",
-    "账号/群组名称",
-    "主管单位",
-    "变更发生日期",
-    "提交日期",
-    "逾期天数",
-    "情况",
-    "申请状态",
-    "申请人",
+    gettext_lazy("备案编号"),
+    gettext_lazy("账号/群组名称"),
+    gettext_lazy("主管单位"),
+    gettext_lazy("变更发生日期"),
+    gettext_lazy("提交日期"),
+    gettext_lazy("逾期天数"),
+    gettext_lazy("情况"),
+    gettext_lazy("申请状态"),
+    gettext_lazy("申请人"),
 ]
 
 
@@ -120,7 +121,7 @@ def late_xlsx(*, applications) -> bytes:
         "days": change_days(),
         "now": f"{timezone.localtime():%Y-%m-%d %H:%M}",
     }
-    sheet = book.sheet(_("逾期变更备案"), HEADERS, caption=caption)
+    sheet = book.sheet(_("逾期变更备案"), [str(h) for h in HEADERS], caption=caption)
     statuses = {k: str(v) for k, v in ApplicationStatus.choices}
     for row in late_rows(applications.iterator(chunk_size=2000)):
         a = row.application
