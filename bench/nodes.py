@@ -197,32 +197,9 @@ def run(people: int, workers: int, threads: int) -> dict:
             th.start()
         for th in openers:
             th.join()
-        senders = [(m, 2 if k % 10 == 0 else 1) for k, m in enumerate(members)]
-        total = sum(n for _m, n in senders)
-        barrier = threading.Barrier(total + 1)
-        results: list[tuple[float, int, str]] = []
-        lock = threading.Lock()
-
-        def send(m):
-            barrier.wait()
-            try:
-                outcome = m.submit()
-            except Exception as exc:  # noqa: BLE001
-                outcome = (0.0, 0, str(exc))
-            with lock:
-                results.append(outcome)
-
-        threads_ = [threading.Thread(target=send, args=(m,)) for m, n in senders for _ in range(n)]
-        for th in threads_:
-            th.start()
-        barrier.wait()
-        burst_start = time.perf_counter()
-        for th in threads_:
-            th.join()
-        burst = time.perf_counter() - burst_start
-        for _latency, status, location in results:
-            if status != 302 or "/pledges/" not in location:
-                errors.append(f"submit: {status} {location[:80]}")
+        results, burst_start, burst = ps.burst_submit(members)
+        errors += ps.submit_errors(results)
+        total = len(results)
         latencies = sorted(r[0] for r in results)
 
         # 2. a campaign launch through nginx

@@ -282,6 +282,42 @@ class Member:
         return time.perf_counter() - start, status, headers.get("Location", "")
 
 
+def burst_submit(members: list) -> tuple[list[tuple[float, int, str]], float, float]:
+    """Everyone presses 签订 at one moment (one in ten twice: a double tap): (latency, status, location) of each
+    submission, the moment the barrier was released (time.perf_counter) and the seconds to the last answer."""
+    senders = [(m, 2 if k % 10 == 0 else 1) for k, m in enumerate(members)]
+    barrier = threading.Barrier(sum(n for _m, n in senders) + 1)
+    results: list[tuple[float, int, str]] = []
+    lock = threading.Lock()
+
+    def send(m) -> None:
+        barrier.wait()
+        try:
+            outcome = m.submit()
+        except Exception as exc:  # noqa: BLE001 - counted and reported
+            outcome = (0.0, 0, str(exc))
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=send, args=(m,)) for m, n in senders for _ in range(n)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    return results, start, time.perf_counter() - start
+
+
+def submit_errors(results: list[tuple[float, int, str]]) -> list[str]:
+    """A submission that did not end on the pledge's page (302 to /pledges/…) is an error."""
+    return [
+        f"submit: {status} {location[:80]}"
+        for _latency, status, location in results
+        if status != 302 or "/pledges/" not in location
+    ]
+
+
 def run(people: int, workers: int, threads: int, repeat: int) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="bench-pledges-"))
     env = production_env(data_dir)
@@ -359,32 +395,9 @@ def run(people: int, workers: int, threads: int, repeat: int) -> dict:
         for t in openers:
             t.join()
 
-        senders = [(m, 2 if k % 10 == 0 else 1) for k, m in enumerate(members)]  # one in ten double-taps
-        total = sum(n for _m, n in senders)
-        barrier = threading.Barrier(total + 1)
-        results: list[tuple[float, int, str]] = []
-        lock = threading.Lock()
-
-        def send(m: Member):
-            barrier.wait()
-            try:
-                outcome = m.submit()
-            except Exception as exc:  # noqa: BLE001
-                outcome = (0.0, 0, str(exc))
-            with lock:
-                results.append(outcome)
-
-        threads_ = [threading.Thread(target=send, args=(m,)) for m, n in senders for _ in range(n)]
-        for t in threads_:
-            t.start()
-        barrier.wait()
-        burst_start = time.perf_counter()
-        for t in threads_:
-            t.join()
-        burst = time.perf_counter() - burst_start
-        for _latency, status, location in results:
-            if status != 302 or "/pledges/" not in location:
-                errors.append(f"submit: {status} {location[:80]}")
+        results, burst_start, burst = burst_submit(members)
+        errors += submit_errors(results)
+        total = len(results)
         sealed_after = None
         wait_start = time.perf_counter()
         while time.perf_counter() - wait_start < 900:
