@@ -44,7 +44,8 @@ from people_pages import built_data, embedded_env, fingerprint  # noqa: E402
 
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 PG_DB = os.environ.get("BENCH_PG_DB", "h_campaignperf")  # the throwaway copy each run measures on
-PG_TEMPLATE = "h_campaignperf"  # the prefix of the built templates, whatever the copy is called
+# The prefix of the built templates, whatever the copy is called (several people sharing a server: one each).
+PG_TEMPLATE = os.environ.get("BENCH_PG_TEMPLATE", "h_campaignperf")
 LAUNCH_STATEMENTS_FLOOR = 60
 ROLLUP_RATIO_FLOOR = 1.5
 ROLLUP_FLOOR_MS = 60.0

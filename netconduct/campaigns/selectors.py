@@ -141,24 +141,6 @@ def _targets_under(campaign: Campaign, focus: OrgUnit):
     return targets.filter(subtree_q("unit__path", focus.path))
 
 
-def _tallies_by_unit(campaign: Campaign, focus: OrgUnit) -> dict[int, Tally]:
-    """Unit id → what its people have done, for every unit under `focus` that has people in the campaign."""
-    counts = (
-        _targets_under(campaign, focus)
-        .values("unit_id")
-        .annotate(
-            total=Count("pk"),
-            read=Count("read_at"),
-            studied=Count("studied_at"),
-            pledged=Count("pledged_at"),
-            done=Count("done_at"),
-            proxy=Count("pk", filter=Q(read_by_proxy=True)),
-        )
-        .order_by()
-    )
-    return {row.pop("unit_id"): Tally(**row) for row in counts}
-
-
 @dataclass
 class _ChildSums:
     tally: Tally
@@ -260,39 +242,73 @@ def completion_rollup(*, campaign: Campaign, focus: OrgUnit, today: dt.date | No
     )
 
 
+def _sums_by_prefix(campaign: Campaign, focus: OrgUnit, lengths: list[int]) -> dict[str, Tally]:
+    """Path prefix of each given length → the tallies of the units under it, for every prefix under `focus` that has
+    people in the campaign: the campaign's GROUP BY unit (from its covering index) joined to the subtree's units
+    once, then summed per prefix at each length, in one statement."""
+    tallies = (
+        _targets_under(campaign, focus)
+        .values("unit_id")
+        .annotate(
+            n_total=Count("pk"),
+            n_read=Count("read_at"),
+            n_studied=Count("studied_at"),
+            n_pledged=Count("pledged_at"),
+            n_done=Count("done_at"),
+            n_proxy=Count("pk", filter=Q(read_by_proxy=True)),
+        )
+        .order_by()
+    )
+    units = OrgUnit.objects.filter(subtree_q("path", focus.path)).order_by().values("id", "path", "depth")
+    tallies_sql, tallies_params = tallies.query.sql_with_params()
+    units_sql, units_params = units.query.sql_with_params()
+    sums = " SUM(t.n_total), SUM(t.n_read), SUM(t.n_studied), SUM(t.n_pledged), SUM(t.n_done), SUM(t.n_proxy)"
+    # Only Django's own compiled SQL and integers are formatted in; every value is a parameter.
+    levels = " UNION ALL ".join(
+        f"SELECT substr(t.path, 1, {int(length)}),{sums} FROM t WHERE t.depth >= {int(length) // OrgUnit.steplen}"  # noqa: S608
+        " GROUP BY 1"
+        for length in lengths
+    )
+    sql = (
+        f"WITH t AS (SELECT u.path, u.depth, c.* FROM ({units_sql}) u"  # noqa: S608
+        f" INNER JOIN ({tallies_sql}) c ON c.unit_id = u.id) {levels}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*units_params, *tallies_params))
+        rows = cursor.fetchall()
+    return {path: Tally(*(int(n or 0) for n in counts)) for path, *counts in rows}
+
+
 def subtree_rollup(*, campaign: Campaign, focus: OrgUnit) -> list[RollupRow]:
     """`focus` and every unit under it down to the branches, each counted over its whole subtree as the page counts
     it, in tree order; `depth` is the level below `focus` (0 for `focus`), for indenting. Units below a branch
     (departments, party groups) are counted in their branch and not listed, unless `focus` is that branch.
-    For the export and the printable summary. Two queries."""
-    per_unit = _tallies_by_unit(campaign, focus)
+    For the export and the printable summary. Two queries: the units, and the sums per unit at every level in the
+    database (as the page's rollup sums them per child), so no tally is added up in Python."""
+    step = OrgUnit.steplen
     units = list(
         OrgUnit.objects.filter(subtree_q("path", focus.path))
-        .only("pk", "path", "depth", "name", "kind")
         .order_by("path")
+        .values_list("pk", "path", "depth", "name", "kind")
     )
-    step = OrgUnit.steplen
-    sums: dict[str, Tally] = {}
-    for unit in units:
-        tally = per_unit.get(unit.pk)
-        if tally is None:
-            continue
-        for depth in range(focus.depth, unit.depth + 1):
-            sums.setdefault(unit.path[: depth * step], Tally()).add(tally)
+    deepest = max((depth for _pk, _path, depth, _name, _kind in units), default=focus.depth)
+    sums = _sums_by_prefix(campaign, focus, [d * step for d in range(focus.depth, deepest + 1)])
     past = timezone.localdate() > campaign.deadline
-    branches = {u.path for u in units if u.kind == "branch" and u.pk != focus.pk}
+    branches = {path for pk, path, _depth, _name, kind in units if kind == UnitKind.BRANCH and pk != focus.pk}
     rows = []
-    for unit in units:
-        tally = sums.get(unit.path)
+    for pk, path, depth, name, kind in units:
+        tally = sums.get(path)
         if tally is None:
             continue
-        if any(unit.path[: d * step] in branches for d in range(focus.depth + 1, unit.depth)):
+        if any(path[: d * step] in branches for d in range(focus.depth + 1, depth)):
             continue
         rows.append(
             RollupRow(
-                unit=unit,
+                unit=focus
+                if pk == focus.pk
+                else OrgUnit(pk=pk, path=path, depth=depth, name=name, kind=kind),
                 tally=tally,
-                depth=unit.depth - focus.depth,
+                depth=depth - focus.depth,
                 has_children=False,
                 overdue=past and tally.pending > 0,
             )
