@@ -75,3 +75,46 @@ def test_a_unit_named_like_a_formula_comes_out_as_text(client, org, accounts):
     assert len(cells) >= 2  # the unit's row and its people's rows
     assert all(c.data_type == "s" and c.quotePrefix for c in cells)
     assert not [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_export_and_summary_statements_do_not_grow_with_the_organisation(
+    org, accounts, django_assert_num_queries
+):
+    """The per-level sums are one statement whatever the depth or breadth of the tree: subtree_rollup is two, and
+    the .xlsx and the PDF add the same few at any size."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from netconduct.campaigns import exports, services
+
+    campaign = f.campaign(org.committee, actor=accounts.unit_admin, requires_study=True)
+
+    def counts():
+        with django_assert_num_queries(2):
+            rows = selectors.subtree_rollup(campaign=campaign, focus=org.committee)
+        with CaptureQueriesContext(connection) as xlsx:
+            exports.rollup_xlsx(viewer=accounts.unit_admin, campaign=campaign, focus=org.committee)
+        with CaptureQueriesContext(connection) as pdf:
+            exports.rollup_pdf(campaign=campaign, focus=org.committee)
+        return rows, len(xlsx), len(pdf)
+
+    small, small_xlsx, small_pdf = counts()
+    for i in "一二三":
+        branch = org_services.unit_create(
+            actor=org.root_user, parent=org.plant, name=f"新支部{i}", kind="branch"
+        )
+        group = org_services.unit_create(
+            actor=org.root_user, parent=branch, name=f"新支部{i}小组", kind="party_group"
+        )
+        for j in "甲乙丙":
+            testing.make_person(branch, name=f"新人{i}{j}")
+            testing.make_person(group, name=f"组员{i}{j}")
+    services.campaign_sync(campaign=campaign)
+    big, big_xlsx, big_pdf = counts()
+    assert (big_xlsx, big_pdf) == (small_xlsx, small_pdf)
+    assert len(big) == len(small) + 3 and big[0].tally.total == small[0].tally.total + 18
+    assert {r.unit.name: r.tally.total for r in big if r.unit.name.startswith("新支部")} == {
+        "新支部一": 6,
+        "新支部二": 6,
+        "新支部三": 6,
+    }
