@@ -1,8 +1,8 @@
 """Reads of campaigns and progress, scoped through org.scoping.
 
-The completion rollup answers for any unit of the tree in two queries: the campaign's targets grouped by unit (from
-their covering index) and summed per child of the focus unit in the database, and the children themselves; no unit
-of the subtree is walked in Python."""
+The completion rollup answers for any unit of the tree in one query: the campaign's targets grouped by unit (from
+their covering index) and summed per child of the focus unit in the database, with the children's own columns; no
+unit of the subtree is walked in Python."""
 
 from __future__ import annotations
 
@@ -26,7 +26,12 @@ from .models import Campaign, ReadReceipt, Target
 
 
 def campaign_list(*, viewer, status: str = "") -> QuerySet[Campaign]:
-    """Campaigns whose scope overlaps the viewer's: issued in their subtree, or issued above and reaching it."""
+    """Campaigns whose scope overlaps the viewer's: issued in their subtree, or issued above and reaching it; each
+    with `binds_old_norms` for the list's flag."""
+    return _visible_campaigns(viewer=viewer, status=status).annotate(binds_old_norms=_binds_old_norms())
+
+
+def _visible_campaigns(*, viewer, status: str = "") -> QuerySet[Campaign]:
     scope = scoping.scope_for(viewer, "campaign.view")
     if scope.empty:
         return Campaign.objects.none()
@@ -38,7 +43,7 @@ def campaign_list(*, viewer, status: str = "") -> QuerySet[Campaign]:
         )
     if status:
         campaigns = campaigns.filter(status=status)
-    return campaigns.annotate(binds_old_norms=_binds_old_norms())
+    return campaigns
 
 
 def _binds_old_norms() -> Exists:
@@ -56,7 +61,7 @@ def _binds_old_norms() -> Exists:
 def campaign_get_for(*, viewer, pk, action: str = "campaign.view") -> Campaign:
     if action == "campaign.view":
         try:
-            return campaign_list(viewer=viewer).get(pk=pk)
+            return _visible_campaigns(viewer=viewer).get(pk=pk)  # the list's flag is not asked for here
         except (Campaign.DoesNotExist, ValueError, TypeError):
             raise Http404 from None
     return scoping.get_visible_or_404(
@@ -147,13 +152,15 @@ class _ChildSums:
     deepest: int
     branches: int
     branches_behind: int
+    unit: OrgUnit | None  # the child itself (None for the focus's own people)
 
 
 def _sums_by_child(campaign: Campaign, focus: OrgUnit) -> dict[str, _ChildSums]:
-    """Path of each child of `focus` (and `focus` itself, for its own people) → the tallies of its subtree, its
-    deepest level, its branches and those not all done. One statement: the campaign's GROUP BY unit (answered
-    from its covering index) joined to the subtree's units and summed per child path in the database, so no
-    unit is walked in Python."""
+    """Path of each child of `focus` (and `focus` itself, for its own people) → the child, the tallies of its
+    subtree, its deepest level, its branches and those not all done; in path order. One statement: the campaign's
+    GROUP BY unit (answered from its covering index) joined to the subtree's units and summed per child path in the
+    database, the child's own columns picked out of its group, so no unit is walked in Python and the children are
+    not read again."""
     tallies = (
         _targets_under(campaign, focus)
         .values("unit_id")
@@ -168,51 +175,62 @@ def _sums_by_child(campaign: Campaign, focus: OrgUnit) -> dict[str, _ChildSums]:
         .order_by()
     )
     units = (
-        OrgUnit.objects.filter(subtree_q("path", focus.path)).order_by().values("id", "path", "depth", "kind")
+        OrgUnit.objects.filter(subtree_q("path", focus.path))
+        .order_by()
+        .values("id", "path", "depth", "kind", "name", "short_name")
     )
     tallies_sql, tallies_params = tallies.query.sql_with_params()
     units_sql, units_params = units.query.sql_with_params()
-    length = (focus.depth + 1) * OrgUnit.steplen
-    # Only Django's own compiled SQL and an integer are formatted in; every value is a parameter.
+    child_depth = int(focus.depth + 1)
+    length = child_depth * OrgUnit.steplen
+    child = f"MAX(CASE WHEN u.depth = {child_depth} THEN u.%s END)"
+    # Only Django's own compiled SQL, integers and column names are formatted in; every value is a parameter.
     sql = (
         f"SELECT substr(u.path, 1, {int(length)}), MAX(u.depth),"  # noqa: S608
         " SUM(CASE WHEN u.kind = %s THEN 1 ELSE 0 END),"
         " SUM(CASE WHEN u.kind = %s AND t.n_done < t.n_total THEN 1 ELSE 0 END),"
+        f" {child % 'id'}, {child % 'name'}, {child % 'short_name'}, {child % 'kind'},"
         " SUM(t.n_total), SUM(t.n_read), SUM(t.n_studied), SUM(t.n_pledged), SUM(t.n_done), SUM(t.n_proxy)"
         f" FROM ({units_sql}) u LEFT JOIN ({tallies_sql}) t ON t.unit_id = u.id"
-        " GROUP BY 1"
+        " GROUP BY 1 ORDER BY 1"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, (UnitKind.BRANCH, UnitKind.BRANCH, *units_params, *tallies_params))
         rows = cursor.fetchall()
     return {
         path: _ChildSums(
-            Tally(*(int(n or 0) for n in counts)), int(deepest), int(branches or 0), int(behind or 0)
+            Tally(*(int(n or 0) for n in counts)),
+            int(deepest),
+            int(branches or 0),
+            int(behind or 0),
+            None
+            if pk is None
+            else OrgUnit(
+                pk=pk, path=path, depth=child_depth, name=name, short_name=short_name or "", kind=kind
+            ),
         )
-        for path, deepest, branches, behind, *counts in rows
+        for path, deepest, branches, behind, pk, name, short_name, kind, *counts in rows
     }
 
 
 def completion_rollup(*, campaign: Campaign, focus: OrgUnit, today: dt.date | None = None) -> Rollup:
     """Completion of `campaign` under `focus`, with one row per child unit of `focus` (summed over its subtree).
-    Two queries, whatever the size of the organisation: the sums per child in the database, and the children."""
+    One query, whatever the size of the organisation: the children and their sums, from the database."""
     today = today or timezone.localdate()
     past_deadline = today > campaign.deadline
     sums = _sums_by_child(campaign, focus)
     child_depth = focus.depth + 1
-    children = OrgUnit.objects.filter(subtree_q("path", focus.path), depth=child_depth).order_by("path")
     total = Tally()
     for child in sums.values():
         total.add(child.tally)
     result_rows = []
-    for unit in children:
-        child = sums.get(unit.path)
-        if child is None:
+    for child in sums.values():
+        if child.unit is None:
             continue
         row = RollupRow(
-            unit=unit,
+            unit=child.unit,
             tally=child.tally,
-            depth=unit.depth,
+            depth=child_depth,
             has_children=child.deepest > child_depth,
             overdue=past_deadline and child.tally.pending > 0,
             branches=child.branches,

@@ -97,7 +97,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "campaign": campaign,
         "rollup": rollup,
         "focus": focus,
-        "trail": [u for u in org_selectors.unit_ancestors(focus) if u.path.startswith(root.path)] + [focus],
+        "trail": _trail(root, focus),
         "people": people,
         "can_manage": scoping.scope_for(request.user, "campaign.manage").covers(campaign.unit.path),
         "can_proxy": scoping.scope_for(request.user, "campaign.proxy_receipt").covers(focus.path),
@@ -117,6 +117,13 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx and request.GET.get("fragment") == "people":
         return render(request, "campaigns/_people.html", context)
     return render(request, "campaigns/campaign_detail.html", context)
+
+
+def _trail(root, focus) -> list:
+    """The units from where the viewer's view starts down to `focus`, for the breadcrumb (no query at the start)."""
+    if focus.pk == root.pk:
+        return [focus]
+    return [u for u in org_selectors.unit_ancestors(focus) if u.path.startswith(root.path)] + [focus]
 
 
 def _managed(request: HttpRequest, pk: int):
