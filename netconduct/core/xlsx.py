@@ -11,6 +11,7 @@ forms are included because WPS folds ＝ to = when it parses a cell.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -65,8 +66,13 @@ def csv_row(values: Iterable[Any]) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=65_536)
 def text_width(text: str) -> int:
-    """Display width in Excel's character units: CJK and full-width characters take two."""
+    """Display width in Excel's character units: CJK and full-width characters take two.
+
+    Cached: an export repeats its words (unit names, 是/否, dates) thousands of times."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -79,7 +85,9 @@ def _width(value: Any) -> int:
         return 16
     if isinstance(value, dt.date):
         return 10
-    return max((text_width(line) for line in str(value).splitlines()), default=0)
+    if isinstance(value, int | float):
+        return len(str(value))
+    return max(map(text_width, str(value).splitlines()), default=0)
 
 
 class XlsxSheet:
