@@ -169,8 +169,9 @@ def accounts_for_everyone() -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {users} (username, password, email, first_name, last_name, is_superuser, is_staff,"  # noqa: S608
-            f" is_active, date_joined, email_notifications) SELECT 'bench' || id, '!', 'p' || id || '@example.com',"
-            f" '', '', FALSE, FALSE, TRUE, {now}, TRUE FROM {people} WHERE user_id IS NULL"
+            f" is_active, date_joined, email_notifications, language) SELECT 'bench' || id, '!',"
+            f" 'p' || id || '@example.com', '', '', FALSE, FALSE, TRUE, {now}, TRUE, '' FROM {people}"
+            " WHERE user_id IS NULL"
         )
         added = cursor.rowcount
         cursor.execute(
