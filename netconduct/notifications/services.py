@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -192,6 +194,91 @@ def notifications_send(
             if m.email and m.key in new and m.user_id not in refusers
         ]
         report.emails += len(_insert_new(Delivery, DELIVERY_FIELDS, mails))
+    return report
+
+
+SELECTED_COLUMNS = ("key", "user_id", "title", "body", "url", "email", "email_body")
+
+
+def _clip_sql(column: str, length: int) -> str:
+    """`_clip` in SQL (LENGTH and SUBSTR count characters on SQLite and PostgreSQL alike)."""
+    return f"CASE WHEN LENGTH({column}) > {length} THEN SUBSTR({column}, 1, {length - 1}) || '…' ELSE {column} END"
+
+
+def notifications_send_selected(
+    *,
+    rows: QuerySet,
+    unit: OrgUnit | None = None,
+    source: str = "",
+    now: dt.datetime | None = None,
+) -> SendReport:
+    """`notifications_send` for messages that the database can build itself: `rows` is a queryset (of any model)
+    annotated with the columns of a `Message` — key, user_id, title, body, url, email (the account's address, or
+    '') and email_body (the body when '') — one row a message. The notifications and their e-mails are inserted
+    straight from it (`INSERT … SELECT`): one statement on PostgreSQL, two elsewhere, whatever the number of
+    messages, and none of them passes through Python. As with `notifications_send`, a key already taken is skipped
+    with its e-mail, and accounts that turned e-mail off are told in the platform only."""
+    now = now or timezone.now()
+    created = timezone.now()
+    select, params = rows.values(*SELECTED_COLUMNS).query.sql_with_params()
+    qn = connection.ops.quote_name
+    notes, mails = Notification._meta.db_table, Delivery._meta.db_table
+    users = get_user_model()._meta.db_table
+    ignore = OnConflict.IGNORE
+    note_fields = [Notification._meta.get_field(name) for name in NOTIFICATION_FIELDS]
+    mail_fields = [Delivery._meta.get_field(name) for name in DELIVERY_FIELDS]
+    insert = connection.ops.insert_statement(on_conflict=ignore)
+    note_tail = connection.ops.on_conflict_suffix_sql(note_fields, ignore, None, None)
+    mail_tail = connection.ops.on_conflict_suffix_sql(mail_fields, ignore, None, None)
+    note_columns = ", ".join(qn(f.column) for f in note_fields)
+    mail_columns = ", ".join(qn(f.column) for f in mail_fields)
+    when = connection.ops.adapt_datetimefield_value
+    key, user_id, title, body, url, email, email_body = (f"src.{qn(name)}" for name in SELECTED_COLUMNS)
+    note_values = f"{key}, {user_id}, {_clip_sql(title, 200)}, {body}, {url}, %s"
+    note_params = [when(created)]
+    mail_values = (
+        f"{key} || ':email', %s, %s, %s, NULL, {email}, {_clip_sql(title, 200)},"
+        f" COALESCE(NULLIF({email_body}, ''), {body}), %s, 0, %s, '', %s"
+    )
+    mail_params = [
+        DeliveryChannel.EMAIL,
+        unit.pk if unit is not None else None,
+        _clip(source, 200),
+        DeliveryStatus.PENDING,
+        when(now),
+        when(created),
+    ]
+    mail_joins = f"JOIN {qn(users)} u ON u.{qn('id')} = {user_id}"
+    mail_where = f"{email} <> '' AND u.{qn('email_notifications')}"
+    report = SendReport()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if (
+            connection.vendor == "postgresql"
+        ):  # one statement: the e-mails from what the notifications returned
+            cursor.execute(
+                f"WITH src AS ({select}),"  # noqa: S608 (quoted names; the values are parameters)
+                f" new AS ({insert} {qn(notes)} ({note_columns}) SELECT {note_values} FROM src {note_tail}"
+                f" RETURNING {qn('key')}),"
+                f" sent AS ({insert} {qn(mails)} ({mail_columns}) SELECT {mail_values} FROM src"
+                f" JOIN new ON new.{qn('key')} = {key} {mail_joins} WHERE {mail_where} {mail_tail} RETURNING 1)"
+                " SELECT (SELECT COUNT(*) FROM new), (SELECT COUNT(*) FROM sent)",
+                [*params, *note_params, *mail_params],
+            )
+            report.notifications, report.emails = cursor.fetchone()
+            return report
+        # Elsewhere (SQLite): the new notifications are those stamped with this call's `created`.
+        cursor.execute(
+            f"{insert} {qn(notes)} ({note_columns}) SELECT {note_values} FROM ({select}) src WHERE TRUE {note_tail}",  # noqa: S608
+            [*note_params, *params],
+        )
+        report.notifications = cursor.rowcount
+        cursor.execute(
+            f"{insert} {qn(mails)} ({mail_columns}) SELECT {mail_values} FROM ({select}) src"  # noqa: S608
+            f" JOIN {qn(notes)} n ON n.{qn('key')} = {key} {mail_joins}"
+            f" WHERE n.{qn('created_at')} = %s AND {mail_where} {mail_tail}",
+            [*mail_params, *params, when(created)],
+        )
+        report.emails = cursor.rowcount
     return report
 
 

@@ -353,7 +353,7 @@ def test_a_redirect_is_not_followed(setup, robot):
 
 
 def test_long_name_lists_fit_the_robots_limit():
-    people = [reminders._Pending(i, i, "欧阳建国", i % 2 or None, "", "0001", ["read"]) for i in range(2000)]
+    people = [reminders._Pending("欧阳建国", i % 2 or None, "0001") for i in range(2000)]
     text = reminders._webhook_text("【某支部】《宣贯》尚有2000人未完成", "截至今天……\n名单：", people, "")
     assert len(text.encode()) <= sending.WEBHOOK_TEXT_MAX_BYTES
     assert "等2000人" in text and text.endswith("宣贯提醒）")
