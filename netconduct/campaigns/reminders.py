@@ -34,14 +34,14 @@ from dataclasses import asdict, dataclass, field
 
 from django.db import transaction
 from django.db.models import Case, CharField, F, Q, QuerySet, TextField, Value, When
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.db import chunked, keys_per_statement
 from netconduct.core.events import event_emit
-from netconduct.core.links import absolute_url, site_url
+from netconduct.core.links import absolute_url
 from netconduct.notifications import selectors as notification_selectors
 from netconduct.notifications.sending import (
     ROBOT_SIGNATURE,
@@ -262,13 +262,11 @@ def _person_reminders(campaign: Campaign, phase: Phase) -> QuerySet[Target]:
     body = Concat(F("person__name"), rest, output_field=TextField())
     url_head, url_tail = _task_url_parts()
     url = Concat(Value(url_head), Cast("pk", text), Value(url_tail), output_field=text)
-    site = site_url()  # absolute_url, the setting read once
-    link = Concat(body, Value(f"\n\n办理地址：{site}"), url, output_field=TextField()) if site else body
     return (
         Target.objects.filter(
             campaign=campaign, in_scope=True, done_at__isnull=True, person__user__is_active=True
         )
-        .order_by("pk")
+        .order_by()
         .annotate(
             key=Concat(
                 Value(f"remind:{campaign.pk}:"),
@@ -280,8 +278,6 @@ def _person_reminders(campaign: Campaign, phase: Phase) -> QuerySet[Target]:
             title=subject,
             body=body,
             url=url,
-            email=Coalesce(F("person__user__email"), Value("")),
-            email_body=link,
         )
     )
 
@@ -349,7 +345,9 @@ def _plan_campaign(campaign: Campaign, phase: Phase, now: dt.datetime) -> Remind
     today = timezone.localdate(now)
     base = f"remind:{campaign.pk}"
     sent_for = {"unit": campaign.unit, "source": campaign.title, "now": now}
-    sent = notifications_send_selected(rows=_person_reminders(campaign, phase), **sent_for)
+    sent = notifications_send_selected(
+        rows=_person_reminders(campaign, phase), link_label="办理地址", **sent_for
+    )
     report.notifications += sent.notifications
     report.emails += sent.emails
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.db import chunked, insert_rows, keys_per_statement
 from netconduct.core.exceptions import ApplicationError
+from netconduct.core.links import site_url
 from netconduct.org import scoping
 from netconduct.org.models import OrgUnit
 
@@ -197,7 +198,7 @@ def notifications_send(
     return report
 
 
-SELECTED_COLUMNS = ("key", "user_id", "title", "body", "url", "email", "email_body")
+SELECTED_COLUMNS = ("key", "user_id", "title", "body", "url")
 
 
 def _clip_sql(column: str, length: int) -> str:
@@ -208,73 +209,77 @@ def _clip_sql(column: str, length: int) -> str:
 def notifications_send_selected(
     *,
     rows: QuerySet,
+    link_label: str = "",
     unit: OrgUnit | None = None,
     source: str = "",
     now: dt.datetime | None = None,
 ) -> SendReport:
-    """`notifications_send` for messages that the database can build itself: `rows` is a queryset (of any model)
-    annotated with the columns of a `Message` — key, user_id, title, body, url, email (the account's address, or
-    '') and email_body (the body when '') — one row a message. The notifications and their e-mails are inserted
-    straight from it (`INSERT … SELECT`): one statement on PostgreSQL, two elsewhere, whatever the number of
-    messages, and none of them passes through Python. As with `notifications_send`, a key already taken is skipped
-    with its e-mail, and accounts that turned e-mail off are told in the platform only."""
+    """`notifications_send` for messages the database can build itself: `rows` is a queryset (of any model)
+    annotated with the columns key, user_id, title, body and url, one row a message. The notifications, and an
+    e-mail of each new one to its account's address (the title its subject; the body followed by a blank line and
+    "{link_label}：{the absolute link}" when a label is given and the site's address is set), are inserted straight
+    from it (`INSERT … SELECT`): one statement on PostgreSQL, two elsewhere, whatever the number of messages, and
+    none of them passes through Python. As with `notifications_send`, a key already taken is skipped with its
+    e-mail, and accounts without an address or that turned e-mail off are told in the platform only."""
     now = now or timezone.now()
     created = timezone.now()
     select, params = rows.values(*SELECTED_COLUMNS).query.sql_with_params()
     qn = connection.ops.quote_name
-    notes, mails = Notification._meta.db_table, Delivery._meta.db_table
-    users = get_user_model()._meta.db_table
+    notes, mails = qn(Notification._meta.db_table), qn(Delivery._meta.db_table)
+    users = qn(get_user_model()._meta.db_table)
     ignore = OnConflict.IGNORE
     note_fields = [Notification._meta.get_field(name) for name in NOTIFICATION_FIELDS]
     mail_fields = [Delivery._meta.get_field(name) for name in DELIVERY_FIELDS]
     insert = connection.ops.insert_statement(on_conflict=ignore)
     note_tail = connection.ops.on_conflict_suffix_sql(note_fields, ignore, None, None)
     mail_tail = connection.ops.on_conflict_suffix_sql(mail_fields, ignore, None, None)
-    note_columns = ", ".join(qn(f.column) for f in note_fields)
-    mail_columns = ", ".join(qn(f.column) for f in mail_fields)
+    notes += f" ({', '.join(qn(f.column) for f in note_fields)})"
+    mails += f" ({', '.join(qn(f.column) for f in mail_fields)})"
     when = connection.ops.adapt_datetimefield_value
-    key, user_id, title, body, url, email, email_body = (f"src.{qn(name)}" for name in SELECTED_COLUMNS)
+    key, user_id, title, body, url = (f"src.{qn(name)}" for name in SELECTED_COLUMNS)
     note_values = f"{key}, {user_id}, {_clip_sql(title, 200)}, {body}, {url}, %s"
     note_params = [when(created)]
+    site = site_url() if link_label else ""
+    body_, url_ = f"n.{qn('body')}", f"n.{qn('url')}"
+    email_body = f"{body_} || %s || {url_}" if site else body_
     mail_values = (
-        f"{key} || ':email', %s, %s, %s, NULL, {email}, {_clip_sql(title, 200)},"
-        f" COALESCE(NULLIF({email_body}, ''), {body}), %s, 0, %s, '', %s"
+        f"n.{qn('key')} || ':email', %s, %s, %s, NULL, u.{qn('email')}, n.{qn('title')}, {email_body},"
+        " %s, 0, %s, '', %s"
     )
     mail_params = [
         DeliveryChannel.EMAIL,
         unit.pk if unit is not None else None,
         _clip(source, 200),
+        *([f"\n\n{link_label}：{site}"] if site else []),
         DeliveryStatus.PENDING,
         when(now),
         when(created),
     ]
-    mail_joins = f"JOIN {qn(users)} u ON u.{qn('id')} = {user_id}"
-    mail_where = f"{email} <> '' AND u.{qn('email_notifications')}"
+    mail_join = f"JOIN {users} u ON u.{qn('id')} = n.{qn('user_id')}"
+    mail_where = f"u.{qn('email')} <> '' AND u.{qn('email_notifications')}"
     report = SendReport()
     with transaction.atomic(), connection.cursor() as cursor:
-        if (
-            connection.vendor == "postgresql"
-        ):  # one statement: the e-mails from what the notifications returned
+        if connection.vendor == "postgresql":  # one statement: the e-mails from the notifications it inserted
+            returning = ", ".join(qn(name) for name in ("key", "user_id", "title", "body", "url"))
             cursor.execute(
-                f"WITH src AS ({select}),"  # noqa: S608 (quoted names; the values are parameters)
-                f" new AS ({insert} {qn(notes)} ({note_columns}) SELECT {note_values} FROM src {note_tail}"
-                f" RETURNING {qn('key')}),"
-                f" sent AS ({insert} {qn(mails)} ({mail_columns}) SELECT {mail_values} FROM src"
-                f" JOIN new ON new.{qn('key')} = {key} {mail_joins} WHERE {mail_where} {mail_tail} RETURNING 1)"
-                " SELECT (SELECT COUNT(*) FROM new), (SELECT COUNT(*) FROM sent)",
-                [*params, *note_params, *mail_params],
+                f"WITH n AS ({insert} {notes} SELECT {note_values} FROM ({select}) src {note_tail}"  # noqa: S608
+                f" RETURNING {returning}),"
+                f" e AS ({insert} {mails} SELECT {mail_values} FROM n {mail_join} WHERE {mail_where} {mail_tail}"
+                " RETURNING 1)"
+                " SELECT (SELECT COUNT(*) FROM n), (SELECT COUNT(*) FROM e)",
+                [*note_params, *params, *mail_params],
             )
             report.notifications, report.emails = cursor.fetchone()
             return report
-        # Elsewhere (SQLite): the new notifications are those stamped with this call's `created`.
+        # Elsewhere (SQLite): the new notifications are those of the rows' keys stamped with this call's `created`.
         cursor.execute(
-            f"{insert} {qn(notes)} ({note_columns}) SELECT {note_values} FROM ({select}) src WHERE TRUE {note_tail}",  # noqa: S608
+            f"{insert} {notes} SELECT {note_values} FROM ({select}) src WHERE TRUE {note_tail}",  # noqa: S608
             [*note_params, *params],
         )
         report.notifications = cursor.rowcount
         cursor.execute(
-            f"{insert} {qn(mails)} ({mail_columns}) SELECT {mail_values} FROM ({select}) src"  # noqa: S608
-            f" JOIN {qn(notes)} n ON n.{qn('key')} = {key} {mail_joins}"
+            f"{insert} {mails} SELECT {mail_values} FROM ({select}) src"  # noqa: S608
+            f" JOIN {qn(Notification._meta.db_table)} n ON n.{qn('key')} = {key} {mail_join}"
             f" WHERE n.{qn('created_at')} = %s AND {mail_where} {mail_tail}",
             [*mail_params, *params, when(created)],
         )
