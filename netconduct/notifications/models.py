@@ -131,9 +131,10 @@ class Delivery(models.Model):
         verbose_name_plural = _("提醒发送")
         constraints = [models.UniqueConstraint(fields=["key"], name="delivery_key_unique")]
         indexes = [
-            # What is due: the pending rows only, so that marking a delivery sent removes it rather than adds.
+            # What is due, in the order it is taken: the pending rows only, so that marking a delivery sent
+            # removes it rather than adds, and a claim reads its batch off the index without sorting the queue.
             models.Index(
-                fields=["next_attempt_at"],
+                fields=["next_attempt_at", "id"],
                 condition=Q(status=DeliveryStatus.PENDING),
                 name="delivery_pending_idx",
             ),
