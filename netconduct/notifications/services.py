@@ -1,5 +1,7 @@
 """Writes of notifications and deliveries. Domains call `notifications_send` and `robot_messages_queue` with the
-messages they built; every message has a unique key, so sending the same reminder twice writes nothing twice."""
+messages they built — or, for messages to many people that differ only in fields the database holds,
+`notifications_send_selected` with a queryset the database builds them from; every message has a unique key, so
+sending the same reminder twice writes nothing twice."""
 
 from __future__ import annotations
 
