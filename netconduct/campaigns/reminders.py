@@ -26,19 +26,22 @@ who is owed what. It is registered as the daily job "campaigns" (see notificatio
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
 from django.db import transaction
+from django.db.models import Case, CharField, F, Q, QuerySet, TextField, Value, When
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.db import chunked, keys_per_statement
 from netconduct.core.events import event_emit
-from netconduct.core.links import absolute_url, site_url
+from netconduct.core.links import absolute_url
 from netconduct.notifications import selectors as notification_selectors
 from netconduct.notifications.sending import (
     ROBOT_SIGNATURE,
@@ -46,7 +49,13 @@ from netconduct.notifications.sending import (
     DispatchReport,
     deliveries_dispatch,
 )
-from netconduct.notifications.services import Message, RobotMessage, notifications_send, robot_messages_queue
+from netconduct.notifications.services import (
+    Message,
+    RobotMessage,
+    notifications_send,
+    notifications_send_selected,
+    robot_messages_queue,
+)
 from netconduct.org.choices import Role, UnitKind
 from netconduct.org.models import OrgUnit, RoleGrant
 
@@ -138,13 +147,9 @@ class ReminderReport:
 
 @dataclass
 class _Pending:
-    target_id: int
-    person_id: int
     name: str
     user_id: int | None
-    email: str
     unit_path: str
-    missing: list[str]
 
 
 @dataclass
@@ -199,12 +204,11 @@ def _secretary_paths(unit: _Unit, units: dict[str, _Unit]) -> list[str]:
     return paths
 
 
-def _task_url_maker() -> Callable[[int], str]:
-    """`campaigns:my_task` for many targets: reversed once, then filled in (reversing per person is the slow part
-    of planning a campaign of 100,000 people)."""
-    sentinel = 2147483647
-    pattern = reverse("campaigns:my_task", kwargs={"pk": sentinel})
-    return lambda pk: pattern.replace(str(sentinel), str(pk))
+def _task_url_parts() -> tuple[str, str]:
+    """`campaigns:my_task` around its pk: reversed once, the pk filled in by the database."""
+    sentinel = "2147483647"
+    head, _sentinel, tail = reverse("campaigns:my_task", kwargs={"pk": int(sentinel)}).partition(sentinel)
+    return head, tail
 
 
 def _progress_url(campaign: Campaign, unit: _Unit) -> str:
@@ -212,35 +216,70 @@ def _progress_url(campaign: Campaign, unit: _Unit) -> str:
     return f"{reverse('campaigns:detail', kwargs={'pk': campaign.pk})}?unit={unit.pk}"
 
 
-def _person_message_maker(campaign: Campaign, phase: Phase) -> Callable[[_Pending], tuple[str, str]]:
-    """Subject and body of a person's reminder. All but the name depends only on what they still owe, so the text is
-    built once per combination of missing actions, not once for each of 100,000 people."""
+def _person_texts(campaign: Campaign, phase: Phase, missing: Sequence[str]) -> tuple[str, str]:
+    """Subject, and the body after the person's name, of a reminder to someone who still owes `missing`."""
     title = _clip(campaign.title, 80)
     deadline = cn_date(campaign.deadline)
-    texts: dict[tuple[str, ...], tuple[str, str]] = {}
+    todo = "、".join(str(ACTION_LABELS[a]) for a in missing) or "各项要求"
+    if phase.name == DUE:
+        when = "今天截止" if phase.days == 0 else f"还有{phase.days}天截止"
+        subject = f"《{title}》{when}"
+        rest = f"同志：您参加的《{campaign.title}》完成期限为{deadline}，目前尚未完成：{todo}。请在期限前登录平台完成。"
+    else:
+        subject = f"《{title}》已逾期{phase.days}天"
+        rest = (
+            f"同志：您参加的《{campaign.title}》已超过完成期限（{deadline}）{phase.days}天，尚未完成：{todo}。"
+            "请尽快登录平台完成；如有困难，请联系所在支部书记。"
+        )
+    return subject, rest
 
-    def make(missing: tuple[str, ...]) -> tuple[str, str]:
-        todo = "、".join(str(ACTION_LABELS[a]) for a in missing) or "各项要求"
-        if phase.name == DUE:
-            when = "今天截止" if phase.days == 0 else f"还有{phase.days}天截止"
-            subject = f"《{title}》{when}"
-            rest = f"同志：您参加的《{campaign.title}》完成期限为{deadline}，目前尚未完成：{todo}。请在期限前登录平台完成。"
-        else:
-            subject = f"《{title}》已逾期{phase.days}天"
-            rest = (
-                f"同志：您参加的《{campaign.title}》已超过完成期限（{deadline}）{phase.days}天，尚未完成：{todo}。"
-                "请尽快登录平台完成；如有困难，请联系所在支部书记。"
-            )
-        return subject, rest
 
-    def message(pending: _Pending) -> tuple[str, str]:
-        key = tuple(pending.missing)
-        if key not in texts:
-            texts[key] = make(key)
-        subject, rest = texts[key]
-        return subject, pending.name + rest
+ACTION_DONE_FIELDS = {"read": "read_at", "study": "studied_at", "pledge": "pledged_at"}
 
-    return message
+
+def _person_reminders(campaign: Campaign, phase: Phase) -> QuerySet[Target]:
+    """The people's reminders as rows the database builds (`notifications_send_selected`): one per person in scope
+    who is not done and has an active account. All but the name depends only on which of the required actions
+    are left, so the texts are built here once per combination and picked by a CASE; keys and links are the
+    person's and target's ids between fixed parts."""
+    required = list(campaign.required_actions)
+    subjects, rests = [], []
+    for left in itertools.product((True, False), repeat=len(required)):
+        subject, rest = _person_texts(
+            campaign, phase, [a for a, is_left in zip(required, left, strict=True) if is_left]
+        )
+        if not required:  # one text for everyone
+            subject, rest = Value(subject), Value(rest)
+            break
+        state = Q(
+            **{f"{ACTION_DONE_FIELDS[a]}__isnull": is_left for a, is_left in zip(required, left, strict=True)}
+        )
+        subjects.append(When(state, then=Value(subject)))
+        rests.append(When(state, then=Value(rest)))
+    else:
+        subject, rest = Case(*subjects, output_field=CharField()), Case(*rests, output_field=TextField())
+    text = CharField()
+    body = Concat(F("person__name"), rest, output_field=TextField())
+    url_head, url_tail = _task_url_parts()
+    url = Concat(Value(url_head), Cast("pk", text), Value(url_tail), output_field=text)
+    return (
+        Target.objects.filter(
+            campaign=campaign, in_scope=True, done_at__isnull=True, person__user__is_active=True
+        )
+        .order_by()
+        .annotate(
+            key=Concat(
+                Value(f"remind:{campaign.pk}:"),
+                Cast("person_id", text),
+                Value(f":{phase.name}:{phase.period}"),
+                output_field=text,
+            ),
+            user_id=F("person__user_id"),
+            title=subject,
+            body=body,
+            url=url,
+        )
+    )
 
 
 def _names(people: Sequence[_Pending], limit: int) -> str:
@@ -291,78 +330,33 @@ def _webhook_text(subject: str, head: str, people: Sequence[_Pending], link: str
 
 
 def _pending_targets(campaign: Campaign) -> Iterator[_Pending]:
-    required = campaign.required_actions
+    """Who is not done, in tree order: for the digests (names, and whether they can be told themselves)."""
     rows = (
         Target.objects.filter(campaign=campaign, in_scope=True, done_at__isnull=True)
         .order_by("unit__path", "person__name_pinyin", "person_id")
-        .values_list(
-            "pk",
-            "person_id",
-            "person__name",
-            "person__user_id",
-            "person__user__is_active",
-            "person__user__email",
-            "unit__path",
-            "read_at",
-            "studied_at",
-            "pledged_at",
-        )
+        .values_list("person__name", "person__user_id", "person__user__is_active", "unit__path")
     )
-    missing: dict[tuple[bool, bool, bool], list[str]] = {}  # what is left, by which of the three are done
-    for pk, person_id, name, user_id, active, email, path, read_at, studied_at, pledged_at in rows.iterator(
-        chunk_size=2000
-    ):
-        state = (read_at is None, studied_at is None, pledged_at is None)
-        left = missing.get(state)
-        if left is None:
-            open_ = dict(zip(("read", "study", "pledge"), state, strict=True))
-            left = missing[state] = [a for a in required if open_[a]]
-        usable = user_id if active else None  # a deactivated account is treated as none
-        yield _Pending(pk, person_id, name, usable, (email or "") if usable else "", path, left)
+    for name, user_id, active, path in rows.iterator(chunk_size=5000):
+        yield _Pending(name, user_id if active else None, path)  # a deactivated account is treated as none
 
 
 def _plan_campaign(campaign: Campaign, phase: Phase, now: dt.datetime) -> ReminderReport:
     report = ReminderReport()
     today = timezone.localdate(now)
     base = f"remind:{campaign.pk}"
-    task_url = _task_url_maker()
-    person_message = _person_message_maker(campaign, phase)
-    site = site_url()
     sent_for = {"unit": campaign.unit, "source": campaign.title, "now": now}
+    sent = notifications_send_selected(
+        rows=_person_reminders(campaign, phase), link_label="办理地址", **sent_for
+    )
+    report.notifications += sent.notifications
+    report.emails += sent.emails
 
     by_path: dict[str, list[_Pending]] = defaultdict(list)
-    messages: list[Message] = []
-    batch = keys_per_statement()
-
-    def flush() -> None:
-        sent = notifications_send(messages=messages, **sent_for)
-        report.notifications += sent.notifications
-        report.emails += sent.emails
-        messages.clear()
-
     for pending in _pending_targets(campaign):
         report.pending += 1
         by_path[pending.unit_path].append(pending)
         if not pending.user_id:
             report.without_account += 1
-            continue
-        subject, body = person_message(pending)
-        url = task_url(pending.target_id)
-        link = f"{site}{url}" if site else ""  # absolute_url, the setting read once
-        messages.append(
-            Message(
-                user_id=pending.user_id,
-                key=f"{base}:{pending.person_id}:{phase.name}:{phase.period}",
-                title=subject,
-                body=body,
-                url=url,
-                email=pending.email,
-                email_body=body + (f"\n\n办理地址：{link}" if link else ""),
-            )
-        )
-        if len(messages) >= batch:
-            flush()
-    flush()
     if not by_path:
         return report
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from netconduct.core import crypto
@@ -15,18 +16,23 @@ from .choices import DeliveryChannel, DeliveryStatus, WebhookProvider
 class Notification(models.Model):
     """An in-app message to one account. `key` makes sending idempotent: the same reminder is never stored twice."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    key = models.CharField(max_length=200, unique=True)
+    # Indexes: the key's unique one and (user, read_at) — which also serves the account's own list and the
+    # cascade from the account — and no others: a reminder run inserts 100,000 rows, each into every index.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
+    key = models.CharField(max_length=200)  # unique by a constraint: no second, LIKE-only index on PostgreSQL
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(_("链接"), max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("站内通知")
         verbose_name_plural = _("站内通知")
+        constraints = [models.UniqueConstraint(fields=["key"], name="notification_key_unique")]
         indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread_idx")]
 
     def __str__(self) -> str:
@@ -88,7 +94,9 @@ class Delivery(models.Model):
     and their last error kept, so nothing is lost silently. `unit` is the unit it was sent for (a robot's delivery
     belongs to the robot's unit) and `source` what sent it (a campaign's title), for the deliveries page."""
 
-    key = models.CharField(max_length=200, unique=True)
+    # Indexes: only those a query uses, and partial where most rows need no entry — a reminder run inserts
+    # 100,000 e-mails and updates each twice (lease, sent), and every index of a row costs each of those writes.
+    key = models.CharField(max_length=200)  # unique by a constraint: no second, LIKE-only index on PostgreSQL
     channel = models.CharField(max_length=20, choices=DeliveryChannel.choices)
     unit = models.ForeignKey(
         OrgUnit,
@@ -100,7 +108,12 @@ class Delivery(models.Model):
     )
     source = models.CharField(_("来源"), max_length=200, blank=True)
     webhook = models.ForeignKey(
-        UnitWebhook, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+        UnitWebhook,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_index=False,
     )
     recipient = models.CharField(max_length=300, blank=True)
     subject = models.CharField(max_length=200)
@@ -116,7 +129,20 @@ class Delivery(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("提醒发送")
         verbose_name_plural = _("提醒发送")
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx")]
+        constraints = [models.UniqueConstraint(fields=["key"], name="delivery_key_unique")]
+        indexes = [
+            # What is due, in the order it is taken: the pending rows only, so that marking a delivery sent
+            # removes it rather than adds, and a claim reads its batch off the index without sorting the queue.
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=Q(status=DeliveryStatus.PENDING),
+                name="delivery_pending_idx",
+            ),
+            models.Index(
+                fields=["-created_at"], condition=Q(status=DeliveryStatus.FAILED), name="delivery_failed_idx"
+            ),
+            models.Index(fields=["webhook"], condition=Q(webhook__isnull=False), name="delivery_webhook_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.recipient}"

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from netconduct.core.db import chunked, keys_per_statement
 from netconduct.org import scoping
 from netconduct.org.choices import UnitKind
 from netconduct.org.models import OrgUnit
@@ -14,8 +15,6 @@ from netconduct.org.models import OrgUnit
 from .choices import DeliveryStatus
 from .models import Delivery, Notification, UnitWebhook
 from .sending import webhook_masked_url
-
-BATCH = 900  # paths per IN (...): well inside SQLite's parameter limit
 
 
 def notification_list(*, user) -> QuerySet[Notification]:
@@ -38,8 +37,8 @@ def robots_by_unit_path(paths: Iterable[str]) -> dict[str, list[int]]:
     """The enabled robots of each of these units (by materialised path), in the order they were added; batched."""
     wanted = sorted(set(paths))
     robots: dict[str, list[int]] = {}
-    for start in range(0, len(wanted), BATCH):
-        enabled = UnitWebhook.objects.filter(is_enabled=True, unit__path__in=wanted[start : start + BATCH])
+    for chunk in chunked(wanted, keys_per_statement()):  # as many as the database takes (not a fixed 900)
+        enabled = UnitWebhook.objects.filter(is_enabled=True, unit__path__in=chunk)
         for pk, path in enabled.order_by("pk").values_list("pk", "unit__path"):
             robots.setdefault(path, []).append(pk)
     return robots

@@ -291,11 +291,8 @@ class _Claimed:
     webhook: UnitWebhook | None
 
 
-def _update_ids(ids: Sequence[int], assignments: dict[str, Any], *, pending_only: bool = False) -> None:
-    """UPDATE deliveries by id, the ids bound straight to the statement: Django's `pk__in` prepares each of 10,000
-    values in Python, which costs more than the update itself."""
-    if not ids:
-        return
+def _assignments(assignments: dict[str, Any]) -> tuple[list[str], list]:
+    """`column = %s` (or `column = column + 1` for an F) for each field, and the values prepared for the database."""
     qn = connection.ops.quote_name
     meta = Delivery._meta
     sets, values = [], []
@@ -306,6 +303,17 @@ def _update_ids(ids: Sequence[int], assignments: dict[str, Any], *, pending_only
         else:
             sets.append(f"{column} = %s")
             values.append(meta.get_field(name).get_db_prep_save(value, connection))
+    return sets, values
+
+
+def _update_ids(ids: Sequence[int], assignments: dict[str, Any], *, pending_only: bool = False) -> None:
+    """UPDATE deliveries by id, the ids bound straight to the statement: Django's `pk__in` prepares each of 10,000
+    values in Python, which costs more than the update itself."""
+    if not ids:
+        return
+    qn = connection.ops.quote_name
+    meta = Delivery._meta
+    sets, values = _assignments(assignments)
     where = f"{qn('status')} = %s AND " if pending_only else ""
     head = f"UPDATE {qn(meta.db_table)} SET {', '.join(sets)} WHERE {where}{qn('id')} IN "  # noqa: S608
     status = [DeliveryStatus.PENDING] if pending_only else []
@@ -319,30 +327,56 @@ def _update_ids(ids: Sequence[int], assignments: dict[str, Any], *, pending_only
             cursor.execute(head + "(" + ", ".join(["%s"] * len(chunk)) + ")", [*values, *status, *chunk])
 
 
+CLAIMED_COLUMNS = ("id", "channel", "recipient", "subject", "body", "attempts", "webhook_id")
+
+
 def _claim(now: dt.datetime, only: Sequence[int] | None, size: int) -> list[_Claimed]:
-    """Take up to `size` due deliveries for this worker: lease them and count the attempt, in one short
-    transaction, before anything is sent (three statements, whatever `size`; a fourth for robots' addresses)."""
+    """Take up to `size` due deliveries for this worker: lease them and count the attempt before anything is sent —
+    one `UPDATE … WHERE id IN (the due ones, locked, skipping those another worker holds) RETURNING` the columns
+    sending needs, whatever `size` (a second statement for robots' addresses)."""
     with transaction.atomic():
         due = Delivery.objects.filter(status=DeliveryStatus.PENDING).filter(
             Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True)
         )
         if only is not None:
             due = due.filter(pk__in=list(only))
-        due = due.order_by(F("next_attempt_at").asc(nulls_first=True), "pk")
+        # In the pending index's order (on PostgreSQL a delivery without a time comes after those due by now;
+        # either way everything due goes out in the one run).
+        due = due.order_by("next_attempt_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
-        rows = list(
-            due.values_list("pk", "channel", "recipient", "subject", "body", "attempts", "webhook_id")[:size]
-        )
+        lease = {"next_attempt_at": now + LEASE, "attempts": F("attempts")}
+        if connection.features.can_return_rows_from_bulk_insert:  # UPDATE … RETURNING too (SQLite 3.35+)
+            select, params = due.values("pk")[:size].query.sql_with_params()
+            rows = _update_returning(select, params, lease)
+        else:
+            rows = [(*r[:5], r[5] + 1, r[6]) for r in due.values_list(*CLAIMED_COLUMNS)[:size]]
+            _update_ids([r[0] for r in rows], lease)
         if not rows:
             return []
-        _update_ids([r[0] for r in rows], {"next_attempt_at": now + LEASE, "attempts": F("attempts")})
         hook_ids = {r[6] for r in rows if r[6] is not None}
         hooks = UnitWebhook.objects.in_bulk(list(hook_ids)) if hook_ids else {}
     return [
-        _Claimed(pk, channel, recipient, subject, body, attempts + 1, hooks.get(hook_id))
+        _Claimed(pk, channel, recipient, subject, body, attempts, hooks.get(hook_id))
         for pk, channel, recipient, subject, body, attempts, hook_id in rows
     ]
+
+
+def _update_returning(select: str, params: Sequence, assignments: dict[str, Any]) -> list[tuple]:
+    """UPDATE the deliveries whose ids `select` yields; returns their CLAIMED_COLUMNS as updated, by id."""
+    qn = connection.ops.quote_name
+    sets, values = _assignments(assignments)
+    returning = ", ".join(qn(column) for column in CLAIMED_COLUMNS)
+    # PostgreSQL: the ids as an array, so that the rows are found by their key — with `IN (…)` the planner
+    # hash-joins the subquery against a scan of the whole table.
+    ids = f"= ANY(ARRAY({select}))" if connection.vendor == "postgresql" else f"IN ({select})"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {qn(Delivery._meta.db_table)} SET {', '.join(sets)} WHERE {qn('id')} {ids}"  # noqa: S608
+            f" RETURNING {returning}",
+            [*values, *params],
+        )
+        return sorted(cursor.fetchall())  # RETURNING comes in no particular order
 
 
 def _send(delivery: _Claimed, mailer: _Mailer) -> None:

@@ -1,5 +1,7 @@
 """Writes of notifications and deliveries. Domains call `notifications_send` and `robot_messages_queue` with the
-messages they built; every message has a unique key, so sending the same reminder twice writes nothing twice."""
+messages they built — or, for messages to many people that differ only in fields the database holds,
+`notifications_send_selected` with a queryset the database builds them from; every message has a unique key, so
+sending the same reminder twice writes nothing twice."""
 
 from __future__ import annotations
 
@@ -9,12 +11,15 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.db import chunked, insert_rows, keys_per_statement
 from netconduct.core.exceptions import ApplicationError
+from netconduct.core.links import site_url
 from netconduct.org import scoping
 from netconduct.org.models import OrgUnit
 
@@ -192,6 +197,95 @@ def notifications_send(
             if m.email and m.key in new and m.user_id not in refusers
         ]
         report.emails += len(_insert_new(Delivery, DELIVERY_FIELDS, mails))
+    return report
+
+
+SELECTED_COLUMNS = ("key", "user_id", "title", "body", "url")
+
+
+def _clip_sql(column: str, length: int) -> str:
+    """`_clip` in SQL (LENGTH and SUBSTR count characters on SQLite and PostgreSQL alike)."""
+    return f"CASE WHEN LENGTH({column}) > {length} THEN SUBSTR({column}, 1, {length - 1}) || '…' ELSE {column} END"
+
+
+def notifications_send_selected(
+    *,
+    rows: QuerySet,
+    link_label: str = "",
+    unit: OrgUnit | None = None,
+    source: str = "",
+    now: dt.datetime | None = None,
+) -> SendReport:
+    """`notifications_send` for messages the database can build itself: `rows` is a queryset (of any model)
+    annotated with the columns key, user_id, title, body and url, one row a message. The notifications, and an
+    e-mail of each new one to its account's address (the title its subject; the body followed by a blank line and
+    "{link_label}：{the absolute link}" when a label is given and the site's address is set), are inserted straight
+    from it (`INSERT … SELECT`): one statement on PostgreSQL, two elsewhere, whatever the number of messages, and
+    none of them passes through Python. As with `notifications_send`, a key already taken is skipped with its
+    e-mail, and accounts without an address or that turned e-mail off are told in the platform only."""
+    now = now or timezone.now()
+    created = timezone.now()
+    select, params = rows.values(*SELECTED_COLUMNS).query.sql_with_params()
+    qn = connection.ops.quote_name
+    notes, mails = qn(Notification._meta.db_table), qn(Delivery._meta.db_table)
+    users = qn(get_user_model()._meta.db_table)
+    ignore = OnConflict.IGNORE
+    note_fields = [Notification._meta.get_field(name) for name in NOTIFICATION_FIELDS]
+    mail_fields = [Delivery._meta.get_field(name) for name in DELIVERY_FIELDS]
+    insert = connection.ops.insert_statement(on_conflict=ignore)
+    note_tail = connection.ops.on_conflict_suffix_sql(note_fields, ignore, None, None)
+    mail_tail = connection.ops.on_conflict_suffix_sql(mail_fields, ignore, None, None)
+    notes += f" ({', '.join(qn(f.column) for f in note_fields)})"
+    mails += f" ({', '.join(qn(f.column) for f in mail_fields)})"
+    when = connection.ops.adapt_datetimefield_value
+    key, user_id, title, body, url = (f"src.{qn(name)}" for name in SELECTED_COLUMNS)
+    note_values = f"{key}, {user_id}, {_clip_sql(title, 200)}, {body}, {url}, %s"
+    note_params = [when(created)]
+    site = site_url() if link_label else ""
+    body_, url_ = f"n.{qn('body')}", f"n.{qn('url')}"
+    email_body = f"{body_} || %s || {url_}" if site else body_
+    mail_values = (
+        f"n.{qn('key')} || ':email', %s, %s, %s, NULL, u.{qn('email')}, n.{qn('title')}, {email_body},"
+        " %s, 0, %s, '', %s"
+    )
+    mail_params = [
+        DeliveryChannel.EMAIL,
+        unit.pk if unit is not None else None,
+        _clip(source, 200),
+        *([f"\n\n{link_label}：{site}"] if site else []),
+        DeliveryStatus.PENDING,
+        when(now),
+        when(created),
+    ]
+    mail_join = f"JOIN {users} u ON u.{qn('id')} = n.{qn('user_id')}"
+    mail_where = f"u.{qn('email')} <> '' AND u.{qn('email_notifications')}"
+    report = SendReport()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # one statement: the e-mails from the notifications it inserted
+            returning = ", ".join(qn(name) for name in ("key", "user_id", "title", "body", "url"))
+            cursor.execute(
+                f"WITH n AS ({insert} {notes} SELECT {note_values} FROM ({select}) src {note_tail}"  # noqa: S608
+                f" RETURNING {returning}),"
+                f" e AS ({insert} {mails} SELECT {mail_values} FROM n {mail_join} WHERE {mail_where} {mail_tail}"
+                " RETURNING 1)"
+                " SELECT (SELECT COUNT(*) FROM n), (SELECT COUNT(*) FROM e)",
+                [*note_params, *params, *mail_params],
+            )
+            report.notifications, report.emails = cursor.fetchone()
+            return report
+        # Elsewhere (SQLite): the new notifications are those of the rows' keys stamped with this call's `created`.
+        cursor.execute(
+            f"{insert} {notes} SELECT {note_values} FROM ({select}) src WHERE TRUE {note_tail}",  # noqa: S608
+            [*note_params, *params],
+        )
+        report.notifications = cursor.rowcount
+        cursor.execute(
+            f"{insert} {mails} SELECT {mail_values} FROM ({select}) src"  # noqa: S608
+            f" JOIN {qn(Notification._meta.db_table)} n ON n.{qn('key')} = {key} {mail_join}"
+            f" WHERE n.{qn('created_at')} = %s AND {mail_where} {mail_tail}",
+            [*mail_params, *params, when(created)],
+        )
+        report.emails = cursor.rowcount
     return report
 
 

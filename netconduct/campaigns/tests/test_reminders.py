@@ -184,6 +184,38 @@ def test_due_soon_reminds_people_and_sends_each_branch_a_digest(setup):
     assert event.after["notifications"] == 3 and event.after["digests"] == 2
 
 
+def test_a_persons_reminder_and_e_mail_read_in_full(setup, settings):
+    """The texts the database puts together (names, what is left, links) read exactly as written; a deactivated
+    account counts as none, and an account that turned e-mail off is told in the platform only."""
+    s, acc = setup, setup.accounts
+    settings.SITE_URL = "https://dj.example.com/"
+    acc.secretary.email_notifications = False
+    acc.secretary.save(update_fields=["email_notifications"])
+    other = s.other.user
+    other.is_active = False
+    other.save(update_fields=["is_active"])
+    deadline = s.deadline
+    report = reminders.reminders_plan_and_send(now=at(deadline - dt.timedelta(days=2)))
+
+    assert report.pending == 4 and report.without_account == 2  # 赵无号, and 孙二支 whose account is off
+    assert report.notifications == 2 and not notes_of(other)
+    (note,) = notes_of(acc.member)
+    target = Target.objects.get(campaign=s.campaign, person=acc.member.person)
+    day = f"{deadline.year}年{deadline.month}月{deadline.day}日"
+    assert note.title == "《2025年网络行为规范宣贯》还有2天截止"
+    assert note.body == (
+        f"{acc.member.person.name}同志：您参加的《2025年网络行为规范宣贯》完成期限为{day}，"
+        "目前尚未完成：阅读确认传达文件。请在期限前登录平台完成。"
+    )
+    assert note.url == f"/campaigns/my/{target.pk}/"
+    assert note.key == f"remind:{s.campaign.pk}:{acc.member.person.pk}:due:{deadline:%Y%m%d}"
+    (email,) = mail.outbox  # the secretary turned e-mail off: neither their reminder nor the digest
+    assert email.to == ["wang@example.com"] and email.subject == note.title
+    assert email.body == f"{note.body}\n\n办理地址：https://dj.example.com/campaigns/my/{target.pk}/"
+    delivery = Delivery.objects.get(key=f"{note.key}:email")
+    assert (delivery.unit_id, delivery.source) == (s.campaign.unit_id, s.campaign.title)
+
+
 def test_running_twice_sends_nothing_twice(setup, robot):
     add_robot(setup.org, robot, "wecom")
     day = setup.deadline - dt.timedelta(days=3)
@@ -353,7 +385,7 @@ def test_a_redirect_is_not_followed(setup, robot):
 
 
 def test_long_name_lists_fit_the_robots_limit():
-    people = [reminders._Pending(i, i, "欧阳建国", i % 2 or None, "", "0001", ["read"]) for i in range(2000)]
+    people = [reminders._Pending("欧阳建国", i % 2 or None, "0001") for i in range(2000)]
     text = reminders._webhook_text("【某支部】《宣贯》尚有2000人未完成", "截至今天……\n名单：", people, "")
     assert len(text.encode()) <= sending.WEBHOOK_TEXT_MAX_BYTES
     assert "等2000人" in text and text.endswith("宣贯提醒）")
