@@ -191,7 +191,7 @@ def test_labels_and_titles_from_the_automaton_are_those_of_the_patterns():
         cues: list[int] = []
         labels: list[int] = []
         titles: list[int] = []
-        engine._fixed_strings(text, engine._automaton.iter(text), [], cues, labels, titles)
+        engine._fixed_strings(text, engine._hits(text), [], cues, labels, titles)
         assert titles == [m.start() for m in d.TITLE.finditer(text)], text
         assert labels == [m.end() for m in d.NAME_LABEL.finditer(text)], text
 
