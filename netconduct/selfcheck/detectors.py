@@ -15,7 +15,7 @@ import time
 
 from stdnum.cn import ric
 
-from . import lexicon
+from netconduct.selfcheck import lexicon  # absolute: this module may run compiled, in _compiled
 
 # ---------------------------------------------------------------------------------------------------- normalising
 

@@ -10,18 +10,21 @@ before the patterns run, so nothing shifts.
 
 from __future__ import annotations
 
+import os
 import re
+import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
 from itertools import pairwise
 from operator import itemgetter
 
 import ahocorasick_rs
 
-from . import detectors as d
-from . import lexicon
-from .citations import CITATIONS
-from .kinds import (
+# Absolute imports but for detectors: the same source compiled as netconduct.selfcheck._compiled.engine imports the
+# compiled detectors beside it and the one lexicon, Finding and citations.
+from netconduct.selfcheck import lexicon
+from netconduct.selfcheck.citations import CITATIONS
+from netconduct.selfcheck.finding import Finding, new_finding
+from netconduct.selfcheck.kinds import (
     ADDRESS,
     BANK_CARD,
     CLASSIFICATION_MARK,
@@ -32,7 +35,6 @@ from .kinds import (
     INTERNAL_MARK,
     IP,
     KEYWORD,
-    LABELS,
     LANDLINE,
     LOW,
     MEDIUM,
@@ -44,37 +46,7 @@ from .kinds import (
     PRIORITY,
 )
 
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One finding: `start`/`end` are code-point offsets into the checked text; `masked` has the same length as the
-    matched text and is what a redacted copy shows in its place."""
-
-    kind: str
-    start: int
-    end: int
-    masked: str
-    reason: str
-    article: str
-    severity: str
-
-    @property
-    def label(self) -> str:
-        return LABELS[self.kind]
-
-    def as_json(self) -> dict:
-        """The CLI's shape: kind, start, end, article, severity."""
-        return {
-            "kind": self.kind,
-            "start": self.start,
-            "end": self.end,
-            "article": self.article,
-            "severity": self.severity,
-        }
-
-    def as_dict(self) -> dict:
-        return {**self.as_json(), "masked": self.masked, "reason": self.reason}
-
+from . import detectors as d
 
 # A candidate before overlaps are resolved: (start, end, kind, reason, severity, extra). Masks are made only for the
 # candidates that survive (`extra` carries what a mask needs: an area code's length, where an address's detail starts).
@@ -845,28 +817,6 @@ _MASKS = {
 }
 
 
-# Findings are made by setting their slots directly: a frozen dataclass's __init__ goes through object.__setattr__
-# for each field, twice as slow, and the engine makes one for every finding of every text.
-_new_object = object.__new__
-_set_kind, _set_start, _set_end, _set_masked, _set_reason, _set_article, _set_severity = (
-    Finding.__dict__[f].__set__ for f in ("kind", "start", "end", "masked", "reason", "article", "severity")
-)
-
-
-def _finding(
-    kind: str, start: int, end: int, masked: str, reason: str, article: str, severity: str
-) -> Finding:
-    f = _new_object(Finding)
-    _set_kind(f, kind)
-    _set_start(f, start)
-    _set_end(f, end)
-    _set_masked(f, masked)
-    _set_reason(f, reason)
-    _set_article(f, article)
-    _set_severity(f, severity)
-    return f
-
-
 _START = itemgetter(0)
 
 
@@ -879,14 +829,14 @@ def _resolve(text: str, found: list[Candidate]) -> list[Finding]:
         return []
     if len(found) == 1:
         return [
-            _finding(k, s, e, _MASKS.get(k, _mask_all)(text[s:e], extra), reason, CITATIONS[k], sev)
+            new_finding(k, s, e, _MASKS.get(k, _mask_all)(text[s:e], extra), reason, CITATIONS[k], sev)
             for s, e, k, reason, sev, extra in found
         ]
     # By start only, and stably: candidates with the same span keep the order in which the detectors found them.
     found.sort(key=_START)
     if all(a[1] <= b[0] for a, b in pairwise(found)):  # nothing overlaps: the common case
         return [
-            _finding(k, s, e, _MASKS.get(k, _mask_all)(text[s:e], extra), reason, CITATIONS[k], sev)
+            new_finding(k, s, e, _MASKS.get(k, _mask_all)(text[s:e], extra), reason, CITATIONS[k], sev)
             for s, e, k, reason, sev, extra in found
         ]
     kept: list[Candidate] = []
@@ -901,7 +851,7 @@ def _resolve(text: str, found: list[Candidate]) -> list[Finding]:
     kept.extend(_resolve_cluster(cluster))
     kept.sort(key=_START)
     return [
-        _finding(k, s, e, _MASKS.get(k, _mask_all)(text[s:e], extra), reason, CITATIONS[k], sev)
+        new_finding(k, s, e, _MASKS.get(k, _mask_all)(text[s:e], extra), reason, CITATIONS[k], sev)
         for s, e, k, reason, sev, extra in kept
     ]
 
@@ -930,4 +880,44 @@ def redact(text: str, findings: Iterable[Finding]) -> str:
     return "".join(parts)
 
 
-__all__ = ["Engine", "Finding", "LOW", "MEDIUM", "HIGH", "redact", "normalise_keyword"]
+__all__ = [
+    "Engine",
+    "PureEngine",
+    "COMPILED",
+    "Finding",
+    "LOW",
+    "MEDIUM",
+    "HIGH",
+    "redact",
+    "normalise_keyword",
+]
+
+
+# ---------------------------------------------------------------------------------------------------- compiled
+
+PureEngine = Engine
+
+
+def _compiled_engine() -> type[Engine] | None:
+    """This module's Engine compiled by Cython (`netconduct.selfcheck._compiled`), if it was built from these very
+    sources and NETCONDUCT_SELFCHECK_PURE is not set; else None. Its findings are the same (tests/test_compiled.py)."""
+    if __name__ != "netconduct.selfcheck.engine" or os.environ.get("NETCONDUCT_SELFCHECK_PURE"):
+        return None  # in the compiled module itself, or pure on purpose
+    try:
+        from ._compiled import engine as compiled
+        from ._compiled import is_current
+    except ImportError:
+        return None  # not built
+    if not is_current():
+        warnings.warn(
+            "netconduct.selfcheck._compiled was built from other sources: using the pure Python engine "
+            "(rebuild: python -m netconduct.selfcheck._compiled.build)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return None
+    return compiled.Engine
+
+
+Engine = _compiled_engine() or PureEngine  # type: ignore[misc]
+COMPILED = Engine is not PureEngine
