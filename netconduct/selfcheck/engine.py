@@ -55,6 +55,7 @@ Candidate = tuple[int, int, str, str, str, int]
 _ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _HOME_WORDS = re.compile(r"(?:家住|住址|住在|家庭住址|现住|居住|户籍|家在|老家)[：:\s]*$")
 _GAZETTEER = re.compile(d.words_pattern(d.CITY_NAMES))
+_CJK_RUN_BACK = re.compile(f"[{d.CJK}]+$")
 # The characters an address may consist of, read backwards from where it ends: where to start looking for its start.
 _ADDRESS_RUN_BACK = re.compile(f"(?:{d.ADDRESS_CHAR}|[0-9])+$")
 
@@ -458,9 +459,8 @@ class Engine:
                 out.append(_mark(t, start, end))
 
     def _doc_number(self, t: str, bracket_at: int, end: int, out: list[Candidate]) -> None:
-        start = bracket_at
-        while start > 0 and bracket_at - start < 14 and d.is_cjk(t[start - 1]):
-            start -= 1
+        run = _CJK_RUN_BACK.search(t, max(0, bracket_at - 14), bracket_at)  # up to 14 ideographs before it
+        start = run.start() if run else bracket_at
         issuer = t[start:bracket_at]
         own = False
         for code in self.issuer_codes:
@@ -472,9 +472,11 @@ class Engine:
             cut = 0
             for stop in d.DOC_STOP_PREFIX.finditer(issuer):
                 cut = max(cut, stop.end())
-            for i, ch in enumerate(issuer):
-                if ch in d.DOC_STOP_CHARS:
-                    cut = max(cut, i + 1)
+            stops = d.DOC_STOP_CHARS
+            for i in range(len(issuer) - 1, cut - 1, -1):  # the last stop character, if after the prefix
+                if issuer[i] in stops:
+                    cut = i + 1
+                    break
             start += cut
         issuer = t[start:bracket_at]
         if t[bracket_at] in "(（" and not own and (len(issuer) < 2 or issuer[-1] not in d.DOC_ISSUER_ENDINGS):
@@ -617,6 +619,8 @@ class Engine:
                     pos += len(part) + 1
         for end in cues:
             # "和王建国一起", "上午李娜打电话": the shortest name before the word, after a verb, a time or a stop
+            if not d.name_may_end_before(t, end):
+                continue  # most words of chatter follow no name ("各单位负责", "经核实")
             for size in (2, 3, 4):
                 start = end - size
                 if start < 0:
@@ -627,13 +631,14 @@ class Engine:
                     break
         if not (people or out):
             return
-        known = [(c[0], c[1]) for c in out if c[2] == PERSON] + [p[:2] for p in people]
-        joiners = d.NAME_LIST_JOINERS
-        n = len(t)
-        for start, end in known:
-            if (end < n and t[end] in joiners) or (start > 0 and t[start - 1] in joiners):
-                self._name_lists(t, known, people)
-                break
+        if "、" in t or "和" in t or "与" in t or "及" in t:  # NAME_LIST_JOINERS: a list of names is possible
+            known = [(c[0], c[1]) for c in out if c[2] == PERSON] + [p[:2] for p in people]
+            joiners = d.NAME_LIST_JOINERS
+            n = len(t)
+            for start, end in known:
+                if (end < n and t[end] in joiners) or (start > 0 and t[start - 1] in joiners):
+                    self._name_lists(t, known, people)
+                    break
         for start, end, reason in people:
             out.append((start, end, PERSON, reason, MEDIUM, 0))
 
@@ -844,10 +849,14 @@ def _resolve(text: str, found: list[Candidate]) -> list[Finding]:
     cluster_end = -1
     for cand in found:
         if cluster and cand[0] >= cluster_end:
-            kept.extend(_resolve_cluster(cluster))
+            if len(cluster) == 1:
+                kept.append(cluster[0])
+            else:
+                kept.extend(_resolve_cluster(cluster))
             cluster, cluster_end = [], -1
         cluster.append(cand)
-        cluster_end = max(cluster_end, cand[1])
+        if cand[1] > cluster_end:
+            cluster_end = cand[1]
     kept.extend(_resolve_cluster(cluster))
     kept.sort(key=_START)
     return [
