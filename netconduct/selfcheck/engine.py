@@ -23,7 +23,7 @@ import ahocorasick_rs
 # compiled detectors beside it and the one lexicon, Finding and citations.
 from netconduct.selfcheck import lexicon
 from netconduct.selfcheck.citations import CITATIONS
-from netconduct.selfcheck.finding import Finding, new_finding
+from netconduct.selfcheck.finding import Finding
 from netconduct.selfcheck.kinds import (
     ADDRESS,
     BANK_CARD,
@@ -822,6 +822,29 @@ _MASKS = {
 }
 
 
+# Findings are made by setting their slots directly: a frozen dataclass's __init__ goes through object.__setattr__
+# for each field, twice as slow, and the engine makes one for every finding of every text. (Here, not in finding.py,
+# so that the compiled engine compiles it too.)
+_new_object = object.__new__
+_set_kind, _set_start, _set_end, _set_masked, _set_reason, _set_article, _set_severity = (
+    Finding.__dict__[f].__set__ for f in ("kind", "start", "end", "masked", "reason", "article", "severity")
+)
+
+
+def _finding(
+    kind: str, start: int, end: int, masked: str, reason: str, article: str, severity: str
+) -> Finding:
+    f = _new_object(Finding)
+    _set_kind(f, kind)
+    _set_start(f, start)
+    _set_end(f, end)
+    _set_masked(f, masked)
+    _set_reason(f, reason)
+    _set_article(f, article)
+    _set_severity(f, severity)
+    return f
+
+
 _START = itemgetter(0)
 
 
@@ -834,14 +857,14 @@ def _resolve(text: str, found: list[Candidate]) -> list[Finding]:
         return []
     if len(found) == 1:
         return [
-            new_finding(k, s, e, _MASKS.get(k, _mask_all)(text[s:e], extra), reason, CITATIONS[k], sev)
+            _finding(k, s, e, _MASKS.get(k, _mask_all)(text[s:e], extra), reason, CITATIONS[k], sev)
             for s, e, k, reason, sev, extra in found
         ]
     # By start only, and stably: candidates with the same span keep the order in which the detectors found them.
     found.sort(key=_START)
     if all(a[1] <= b[0] for a, b in pairwise(found)):  # nothing overlaps: the common case
         return [
-            new_finding(k, s, e, _MASKS.get(k, _mask_all)(text[s:e], extra), reason, CITATIONS[k], sev)
+            _finding(k, s, e, _MASKS.get(k, _mask_all)(text[s:e], extra), reason, CITATIONS[k], sev)
             for s, e, k, reason, sev, extra in found
         ]
     kept: list[Candidate] = []
@@ -860,7 +883,7 @@ def _resolve(text: str, found: list[Candidate]) -> list[Finding]:
     kept.extend(_resolve_cluster(cluster))
     kept.sort(key=_START)
     return [
-        new_finding(k, s, e, _MASKS.get(k, _mask_all)(text[s:e], extra), reason, CITATIONS[k], sev)
+        _finding(k, s, e, _MASKS.get(k, _mask_all)(text[s:e], extra), reason, CITATIONS[k], sev)
         for s, e, k, reason, sev, extra in kept
     ]
 

@@ -1,5 +1,6 @@
 """`Finding`, what the engine reports, in a module of its own: the engine may run compiled (`_compiled`), and both
-builds of it then return this one class, so that their findings compare equal."""
+builds of it then return this one class, so that their findings compare equal. (The engine makes them with
+`engine._finding`, which sets the slots directly.)"""
 
 from __future__ import annotations
 
@@ -37,25 +38,3 @@ class Finding:
 
     def as_dict(self) -> dict:
         return {**self.as_json(), "masked": self.masked, "reason": self.reason}
-
-
-# Findings are made by setting their slots directly: a frozen dataclass's __init__ goes through object.__setattr__
-# for each field, twice as slow, and the engine makes one for every finding of every text.
-_new_object = object.__new__
-_set_kind, _set_start, _set_end, _set_masked, _set_reason, _set_article, _set_severity = (
-    Finding.__dict__[f].__set__ for f in ("kind", "start", "end", "masked", "reason", "article", "severity")
-)
-
-
-def new_finding(
-    kind: str, start: int, end: int, masked: str, reason: str, article: str, severity: str
-) -> Finding:
-    f = _new_object(Finding)
-    _set_kind(f, kind)
-    _set_start(f, start)
-    _set_end(f, end)
-    _set_masked(f, masked)
-    _set_reason(f, reason)
-    _set_article(f, article)
-    _set_severity(f, severity)
-    return f

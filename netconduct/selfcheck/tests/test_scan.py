@@ -10,8 +10,7 @@ import pytest
 
 from netconduct.selfcheck import detectors as d
 from netconduct.selfcheck import lexicon
-from netconduct.selfcheck.engine import Engine, Finding
-from netconduct.selfcheck.finding import new_finding
+from netconduct.selfcheck.engine import Engine, Finding, _finding
 
 from .files import card, id18
 
@@ -106,7 +105,7 @@ def test_no_two_kinds_of_the_scan_match_at_one_position():
 
 
 def test_findings_made_fast_are_the_frozen_dataclass():
-    fast = new_finding("mobile", 2, 13, "139****5678", "手机号码", "第六条第（一）项", "medium")
+    fast = _finding("mobile", 2, 13, "139****5678", "手机号码", "第六条第（一）项", "medium")
     assert fast == Finding("mobile", 2, 13, "139****5678", "手机号码", "第六条第（一）项", "medium")
     assert dataclasses.astuple(fast) == (
         "mobile",
