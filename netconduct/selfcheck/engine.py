@@ -14,7 +14,6 @@ import os
 import re
 import warnings
 from collections.abc import Iterable
-from itertools import pairwise
 from operator import itemgetter
 
 import ahocorasick_rs
@@ -198,62 +197,73 @@ class Engine:
             for i in batch:
                 results[i] = self.check(texts[i])
             return results
-        count = len(batch)
         bounds = []  # where each text starts in the joined text, and a last one past the end
         pos = 0
         for t in normalised:
             bounds.append(pos)
             pos += len(t) + _SEPARATOR_SIZE
         bounds.append(pos)
-        scanned: list[list[tuple[str, int, int]]] = [[] for _ in range(count)]
-        words: list[list[tuple[int, int, int]]] = [[] for _ in range(count)]
-        starts: list[list[int]] = [[] for _ in range(count)]
+        # Each pass's matches come in order of offset, so each text's are consecutive: a list is made only for a text
+        # that has some (most texts have matches in one pass or none), keyed by the text's place in the batch.
+        scanned: dict[int, list[tuple[str, int, int]]] = {}
+        words: dict[int, list[tuple[int, int, int]]] = {}
+        starts: dict[int, list[int]] = {}
         kinds = d.SCAN_GROUP_KINDS
-        j, base, following = 0, 0, bounds[1]
+        j, base, following, into = -1, 0, 0, None
         for m in d.SCAN.finditer(joined):  # in order of start
             start = m.start()
-            while start >= following:
-                j += 1
-                base, following = bounds[j], bounds[j + 1]
-            group = m.lastindex
-            scanned[j].append((kinds[group], start - base, m.end(group) - base))
-        j, base, following = 0, 0, bounds[1]
-        for index, start, end in self._hits(haystack):  # in order of end
-            while end > following:
-                j += 1
-                base, following = bounds[j], bounds[j + 1]
-            words[j].append((index, start - base, end - base))
-        if self._name_starts is not None:
-            j, base, following = 0, 0, bounds[1]
-            for m in self._name_starts.finditer(joined):
-                start = m.start()
+            if start >= following:
                 while start >= following:
                     j += 1
                     base, following = bounds[j], bounds[j + 1]
-                starts[j].append(start - base)
+                into = scanned[j] = []
+            group = m.lastindex
+            into.append((kinds[group], start - base, m.end(group) - base))
+        j, base, following, into = -1, 0, 0, None
+        for index, start, end in self._hits(haystack):  # in order of end
+            if end > following:
+                while end > following:
+                    j += 1
+                    base, following = bounds[j], bounds[j + 1]
+                into = words[j] = []
+            into.append((index, start - base, end - base))
+        if self._name_starts is not None:
+            j, base, following, into = -1, 0, 0, None
+            for m in self._name_starts.finditer(joined):
+                start = m.start()
+                if start >= following:
+                    while start >= following:
+                        j += 1
+                        base, following = bounds[j], bounds[j + 1]
+                    into = starts[j] = []
+                into.append(start - base)
         handlers = self._handlers
         for k, i in enumerate(batch):
-            t, scan, hits, names = normalised[k], scanned[k], words[k], starts[k]
+            t = normalised[k]
+            scan, hits, names = scanned.get(k), words.get(k), starts.get(k)
             if not (scan or hits or names) and not _MORE_TO_LOOK_AT.search(t):
                 continue  # what `check` returns for it: nothing
             found: list[Candidate] = []
             triggers: list[tuple[int, int]] = []
-            ends: dict[str, int] = {}
-            for kind, start, end in scan:
-                if start < ends.get(kind, 0):
-                    continue
-                ends[kind] = end
-                if kind == "address":
-                    triggers.append((start, end))
-                else:
-                    handlers[kind](t, start, end, found)
+            if scan:
+                ends: dict[str, int] = {}
+                for kind, start, end in scan:
+                    if start < ends.get(kind, 0):
+                        continue
+                    ends[kind] = end
+                    if kind == "address":
+                        triggers.append((start, end))
+                    else:
+                        handlers[kind](t, start, end, found)
             if "@" in t:
                 self._emails(t, found)
-            cues: list[int] = []
-            labels: list[int] = []
-            titles: list[int] = []
             if hits:
+                cues: list[int] = []
+                labels: list[int] = []
+                titles: list[int] = []
                 self._fixed_strings(t, hits, found, cues, labels, titles)
+            else:
+                cues = labels = titles = ()  # _people only reads them
             if names:
                 self._roster(t, names, found)
             if triggers:
@@ -862,7 +872,12 @@ def _resolve(text: str, found: list[Candidate]) -> list[Finding]:
         ]
     # By start only, and stably: candidates with the same span keep the order in which the detectors found them.
     found.sort(key=_START)
-    if all(a[1] <= b[0] for a, b in pairwise(found)):  # nothing overlaps: the common case
+    previous_end = 0
+    for cand in found:
+        if cand[0] < previous_end:
+            break  # overlaps the one before
+        previous_end = cand[1]
+    else:  # nothing overlaps: the common case
         return [
             _finding(k, s, e, _MASKS.get(k, _mask_all)(text[s:e], extra), reason, CITATIONS[k], sev)
             for s, e, k, reason, sev, extra in found
