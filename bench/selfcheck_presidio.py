@@ -15,7 +15,8 @@ the self-check page does) and all in one call (`Engine.check_many(texts)`, as `n
 `api.check_texts` do; the same findings, which the script checks). The figures are UTF-8 MB/s, the best of `--repeat`
 rounds (3), and a second ratio without the keyword list (a deny list of 10,000 words is one large alternation in
 Presidio). The rounds alternate (check, check_many, Presidio, check, …) and are timed in CPU seconds of this process, so that on a machine shared with other work both meet the same load; `--wall` times wall-clock
-seconds instead.
+seconds instead. Where the engine is compiled (`netconduct.selfcheck._compiled`), `check_many` of the pure Python
+engine is timed too, in the same rounds (`pure many`); NETCONDUCT_SELFCHECK_PURE=1 times the pure Python only.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import time
 from selfcheck_corpus import standard_corpus
 from selfcheck_quality import prf, score
 
-from netconduct.selfcheck.engine import Engine
+from netconduct.selfcheck.engine import COMPILED, Engine, PureEngine
 
 # Presidio entity → our kind, for the recall table.
 ENTITY_KIND = {
@@ -145,6 +146,7 @@ def main() -> int:
     texts = [d.text for d in docs]
     size = sum(len(t.encode()) for t in texts) / 1e6
     print(f"corpus: held-out, {len(texts)} texts, {size:.2f} MB")
+    print(f"engine: {'compiled by Cython (netconduct.selfcheck._compiled)' if COMPILED else 'pure Python'}")
 
     clock = time.perf_counter if args.wall else time.process_time
     rows = []
@@ -153,19 +155,24 @@ def main() -> int:
         analyzer = build_presidio(kw)
         analyzer.analyze(text=texts[0], language="en")  # warm-up: compiles the patterns
         engine = Engine(keywords=kw or (), roster_names=roster, issuer_codes=codes)
-        (t_each, t_batch, t_presidio), (ours, batched, theirs) = timed_rounds(
-            [
-                lambda e=engine: [e.check(t) for t in texts],
-                lambda e=engine: e.check_many(texts),
-                lambda a=analyzer: run_presidio(a, texts),
-            ],
-            args.repeat,
-            clock,
-        )
-        if batched != ours:
-            print("check_many and check disagree", file=sys.stderr)
+        runs = [
+            lambda e=engine: [e.check(t) for t in texts],
+            lambda e=engine: e.check_many(texts),
+            lambda a=analyzer: run_presidio(a, texts),
+        ]
+        pure = PureEngine(keywords=kw or (), roster_names=roster, issuer_codes=codes) if COMPILED else None
+        if pure is not None:
+            runs.append(lambda e=pure: e.check_many(texts))
+        times, results = timed_rounds(runs, args.repeat, clock)
+        t_each, t_batch, t_presidio = times[:3]
+        ours, batched, theirs = results[:3]
+        if batched != ours or (pure is not None and results[3] != ours):
+            print(
+                "check_many and check (or the pure Python and the compiled engine) disagree", file=sys.stderr
+            )
             return 1
-        rows.append((label, size / t_presidio, size / t_each, size / t_batch, ours, theirs))
+        t_pure = times[3] if pure is not None else None
+        rows.append((label, size / t_presidio, size / t_each, size / t_batch, ours, theirs, t_pure))
         if kw:
             kept = (analyzer, engine)
     analyzer, engine = kept
@@ -195,10 +202,14 @@ def main() -> int:
         f"\n{'':<24}{'Presidio':>9}{'check':>8}{'check_many':>12}"
         f"{'ratio, check':>14}{'check_many':>12}   (MB/s, {clock_name} time)"
     )
-    for label, presidio_speed, each_speed, batch_speed, *_ in rows:
+    for label, presidio_speed, each_speed, batch_speed, _ours, _theirs, t_pure in rows:
+        pure = ""
+        if t_pure is not None:
+            pure_speed = size / t_pure
+            pure = f"   pure many {pure_speed:5.1f} MB/s {pure_speed / presidio_speed:5.1f}×"
         print(
             f"{label:<24}{presidio_speed:>9.2f}{each_speed:>8.1f}{batch_speed:>12.1f}"
-            f"{each_speed / presidio_speed:>13.1f}×{batch_speed / presidio_speed:>11.1f}×"
+            f"{each_speed / presidio_speed:>13.1f}×{batch_speed / presidio_speed:>11.1f}×{pure}"
         )
     print("with 10,000 keywords, by kind of text:")
     for label, presidio_speed, each_speed, batch_speed in by_type:
@@ -207,7 +218,7 @@ def main() -> int:
             f"{each_speed / presidio_speed:>13.1f}×{batch_speed / presidio_speed:>11.1f}×"
         )
 
-    _label, _p, _e, _b, ours, theirs = rows[0]
+    _label, _p, _e, _b, ours, theirs, _t = rows[0]
     other = sum(1 for found in theirs for f in found if f.kind == "other")
     theirs = [[f for f in found if f.kind != "other"] for found in theirs]
     exact_ours, _, _ = score(docs, ours)

@@ -22,7 +22,7 @@ from collections import Counter
 
 from selfcheck_corpus import standard_corpus
 
-from netconduct.selfcheck.engine import Engine
+from netconduct.selfcheck.engine import COMPILED, Engine
 from netconduct.selfcheck.kinds import ADDRESS, KINDS, PERSON, STRUCTURED
 
 FLOOR = 0.99  # every structured kind, exact spans (issue 16)
@@ -120,7 +120,8 @@ def main() -> int:
     print(
         f"corpus: {args.template_set}, {len(docs)} texts, {size / 1e6:.2f} MB, "
         f"{sum(len(d.entities) for d in docs)} labelled entities; "
-        f"engine: {engine.keyword_count} keywords, {engine.roster_count} roster names, built in {build * 1000:.0f} ms"
+        f"engine: {engine.keyword_count} keywords, {engine.roster_count} roster names, built in {build * 1000:.0f} ms, "
+        f"{'compiled by Cython' if COMPILED else 'pure Python'}"
     )
     print(f"\n{'kind':<20}{'gold':>6}{'tp':>6}{'fp':>6}{'fn':>6}{'P':>8}{'R':>8}{'F1':>8}")
     below = []

@@ -15,7 +15,7 @@ import time
 
 from stdnum.cn import ric
 
-from . import lexicon
+from netconduct.selfcheck import lexicon  # absolute: this module may run compiled, in _compiled
 
 # ---------------------------------------------------------------------------------------------------- normalising
 
@@ -326,18 +326,42 @@ def name_before(text: str, end: int) -> tuple[int, int] | None:
 _GIVEN_NAME = re.compile(cjk_class_without("".join(lexicon.NOT_IN_GIVEN_NAME) + "某") + "+")
 
 
+_NOT_GIVEN_CHARS = frozenset("".join(lexicon.NOT_IN_GIVEN_NAME) + "某")
+
+
+def name_may_end_before(text: str, end: int) -> bool:
+    """Whether any full name can end at `end` (a cheap test before `name_exact` at each length): a character of a
+    given name right before it, and a surname (or a compound one) where a name of two, three or four would start."""
+    if end < 2:
+        return False
+    last = text[end - 1]
+    if not ("\u4e00" <= last <= "\u9fff") or last in _NOT_GIVEN_CHARS:
+        return False
+    surnames, compound = lexicon.SURNAMES, lexicon.COMPOUND_SURNAMES
+    if text[end - 2] in surnames:
+        return True
+    if end >= 3 and (text[end - 3] in surnames or text[end - 3 : end - 1] in compound):
+        return True
+    return end >= 4 and text[end - 4 : end - 2] in compound
+
+
 def _given_ok(given: str) -> bool:
     return _GIVEN_NAME.fullmatch(given) is not None
 
 
+# One set lookup per name looked at, not two or three
+_NOT_NAMES = lexicon.PUBLIC_NAMES | lexicon.WORDS_NOT_NAMES
+_NOT_NAMES_WEAK = _NOT_NAMES | lexicon.COMMON_WORDS
+
+
 def is_name(value: str) -> bool:
     """Not a public name and not a word that only looks like one."""
-    return value not in lexicon.PUBLIC_NAMES and value not in lexicon.WORDS_NOT_NAMES
+    return value not in _NOT_NAMES
 
 
 def is_name_weak(value: str) -> bool:
     """`is_name`, and not a common word either: for names whose only cue is weak."""
-    return is_name(value) and value not in lexicon.COMMON_WORDS
+    return value not in _NOT_NAMES_WEAK
 
 
 # What may come before a name in working chatter ("和王建国一起", "上午李娜打电话来", "。王建国说"): a verb, the end of

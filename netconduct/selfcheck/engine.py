@@ -10,18 +10,20 @@ before the patterns run, so nothing shifts.
 
 from __future__ import annotations
 
+import os
 import re
+import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
-from itertools import pairwise
 from operator import itemgetter
 
-import ahocorasick
+import ahocorasick_rs
 
-from . import detectors as d
-from . import lexicon
-from .citations import CITATIONS
-from .kinds import (
+# Absolute imports but for detectors: the same source compiled as netconduct.selfcheck._compiled.engine imports the
+# compiled detectors beside it and the one lexicon, Finding and citations.
+from netconduct.selfcheck import lexicon
+from netconduct.selfcheck.citations import CITATIONS
+from netconduct.selfcheck.finding import Finding
+from netconduct.selfcheck.kinds import (
     ADDRESS,
     BANK_CARD,
     CLASSIFICATION_MARK,
@@ -32,7 +34,6 @@ from .kinds import (
     INTERNAL_MARK,
     IP,
     KEYWORD,
-    LABELS,
     LANDLINE,
     LOW,
     MEDIUM,
@@ -44,37 +45,7 @@ from .kinds import (
     PRIORITY,
 )
 
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One finding: `start`/`end` are code-point offsets into the checked text; `masked` has the same length as the
-    matched text and is what a redacted copy shows in its place."""
-
-    kind: str
-    start: int
-    end: int
-    masked: str
-    reason: str
-    article: str
-    severity: str
-
-    @property
-    def label(self) -> str:
-        return LABELS[self.kind]
-
-    def as_json(self) -> dict:
-        """The CLI's shape: kind, start, end, article, severity."""
-        return {
-            "kind": self.kind,
-            "start": self.start,
-            "end": self.end,
-            "article": self.article,
-            "severity": self.severity,
-        }
-
-    def as_dict(self) -> dict:
-        return {**self.as_json(), "masked": self.masked, "reason": self.reason}
-
+from . import detectors as d
 
 # A candidate before overlaps are resolved: (start, end, kind, reason, severity, extra). Masks are made only for the
 # candidates that survive (`extra` carries what a mask needs: an area code's length, where an address's detail starts).
@@ -83,6 +54,7 @@ Candidate = tuple[int, int, str, str, str, int]
 _ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _HOME_WORDS = re.compile(r"(?:家住|住址|住在|家庭住址|现住|居住|户籍|家在|老家)[：:\s]*$")
 _GAZETTEER = re.compile(d.words_pattern(d.CITY_NAMES))
+_CJK_RUN_BACK = re.compile(f"[{d.CJK}]+$")
 # The characters an address may consist of, read backwards from where it ends: where to start looking for its start.
 _ADDRESS_RUN_BACK = re.compile(f"(?:{d.ADDRESS_CHAR}|[0-9])+$")
 
@@ -140,11 +112,13 @@ class Engine:
         self._batchable = not any(_SEPARATOR_CHAR in key for key in entries) and not any(
             _SEPARATOR_CHAR in name for name in names
         )
-        automaton = ahocorasick.Automaton()
-        for key, kinds in entries.items():
-            automaton.add_word(key, (len(key), tuple(sorted(kinds, key=_rank))))
-        automaton.make_automaton()
-        self._automaton = automaton
+        # ahocorasick_rs (Rust's aho-corasick): three times as fast as pyahocorasick over these words, whose many
+        # first characters slowed the latter's scan; its matches are (word's index, start, end) in code points, in
+        # order of end. Its own choice of automaton: with 10,000 keywords an NFA of ~1.5 MB; the DFA it can be asked
+        # for scans a fifth faster but takes ~30 MB, and api.py keeps up to nine engines.
+        self._words = list(entries)
+        self._word_kinds = [tuple(sorted(entries[key], key=_rank)) for key in self._words]
+        self._automaton = ahocorasick_rs.AhoCorasick(self._words)
         self._handlers = {
             "number": self._number,
             "ipv4": self._ipv4,
@@ -186,7 +160,7 @@ class Engine:
         cues: list[int] = []  # where a word of working chatter starts
         labels: list[int] = []  # where a name after a label may start
         titles: list[int] = []  # where a title starts
-        self._fixed_strings(t, self._automaton.iter(self._haystack(t)), found, cues, labels, titles)
+        self._fixed_strings(t, self._hits(self._haystack(t)), found, cues, labels, titles)
         if self._name_starts is not None:
             self._roster(t, [m.start() for m in self._name_starts.finditer(t)], found)
         if triggers:
@@ -223,62 +197,73 @@ class Engine:
             for i in batch:
                 results[i] = self.check(texts[i])
             return results
-        count = len(batch)
         bounds = []  # where each text starts in the joined text, and a last one past the end
         pos = 0
         for t in normalised:
             bounds.append(pos)
             pos += len(t) + _SEPARATOR_SIZE
         bounds.append(pos)
-        scanned: list[list[tuple[str, int, int]]] = [[] for _ in range(count)]
-        words: list[list[tuple[int, tuple]]] = [[] for _ in range(count)]
-        starts: list[list[int]] = [[] for _ in range(count)]
+        # Each pass's matches come in order of offset, so each text's are consecutive: a list is made only for a text
+        # that has some (most texts have matches in one pass or none), keyed by the text's place in the batch.
+        scanned: dict[int, list[tuple[str, int, int]]] = {}
+        words: dict[int, list[tuple[int, int, int]]] = {}
+        starts: dict[int, list[int]] = {}
         kinds = d.SCAN_GROUP_KINDS
-        j, base, following = 0, 0, bounds[1]
+        j, base, following, into = -1, 0, 0, None
         for m in d.SCAN.finditer(joined):  # in order of start
             start = m.start()
-            while start >= following:
-                j += 1
-                base, following = bounds[j], bounds[j + 1]
-            group = m.lastindex
-            scanned[j].append((kinds[group], start - base, m.end(group) - base))
-        j, base, following = 0, 0, bounds[1]
-        for last, value in self._automaton.iter(haystack):  # in order of end
-            while last >= following:
-                j += 1
-                base, following = bounds[j], bounds[j + 1]
-            words[j].append((last - base, value))
-        if self._name_starts is not None:
-            j, base, following = 0, 0, bounds[1]
-            for m in self._name_starts.finditer(joined):
-                start = m.start()
+            if start >= following:
                 while start >= following:
                     j += 1
                     base, following = bounds[j], bounds[j + 1]
-                starts[j].append(start - base)
+                into = scanned[j] = []
+            group = m.lastindex
+            into.append((kinds[group], start - base, m.end(group) - base))
+        j, base, following, into = -1, 0, 0, None
+        for index, start, end in self._hits(haystack):  # in order of end
+            if end > following:
+                while end > following:
+                    j += 1
+                    base, following = bounds[j], bounds[j + 1]
+                into = words[j] = []
+            into.append((index, start - base, end - base))
+        if self._name_starts is not None:
+            j, base, following, into = -1, 0, 0, None
+            for m in self._name_starts.finditer(joined):
+                start = m.start()
+                if start >= following:
+                    while start >= following:
+                        j += 1
+                        base, following = bounds[j], bounds[j + 1]
+                    into = starts[j] = []
+                into.append(start - base)
         handlers = self._handlers
         for k, i in enumerate(batch):
-            t, scan, hits, names = normalised[k], scanned[k], words[k], starts[k]
+            t = normalised[k]
+            scan, hits, names = scanned.get(k), words.get(k), starts.get(k)
             if not (scan or hits or names) and not _MORE_TO_LOOK_AT.search(t):
                 continue  # what `check` returns for it: nothing
             found: list[Candidate] = []
             triggers: list[tuple[int, int]] = []
-            ends: dict[str, int] = {}
-            for kind, start, end in scan:
-                if start < ends.get(kind, 0):
-                    continue
-                ends[kind] = end
-                if kind == "address":
-                    triggers.append((start, end))
-                else:
-                    handlers[kind](t, start, end, found)
+            if scan:
+                ends: dict[str, int] = {}
+                for kind, start, end in scan:
+                    if start < ends.get(kind, 0):
+                        continue
+                    ends[kind] = end
+                    if kind == "address":
+                        triggers.append((start, end))
+                    else:
+                        handlers[kind](t, start, end, found)
             if "@" in t:
                 self._emails(t, found)
-            cues: list[int] = []
-            labels: list[int] = []
-            titles: list[int] = []
             if hits:
+                cues: list[int] = []
+                labels: list[int] = []
+                titles: list[int] = []
                 self._fixed_strings(t, hits, found, cues, labels, titles)
+            else:
+                cues = labels = titles = ()  # _people only reads them
             if names:
                 self._roster(t, names, found)
             if triggers:
@@ -294,6 +279,10 @@ class Engine:
             lowered = t.lower()
             return lowered if len(lowered) == len(t) else t
         return t
+
+    def _hits(self, haystack: str) -> list[tuple[int, int, int]]:
+        """Every occurrence of the automaton's words, overlapping ones too: (word's index, start, end)."""
+        return self._automaton.find_matches_as_indexes(haystack, overlapping=True)
 
     # ------------------------------------------------------------------------------------------------ numbers
 
@@ -480,9 +469,8 @@ class Engine:
                 out.append(_mark(t, start, end))
 
     def _doc_number(self, t: str, bracket_at: int, end: int, out: list[Candidate]) -> None:
-        start = bracket_at
-        while start > 0 and bracket_at - start < 14 and d.is_cjk(t[start - 1]):
-            start -= 1
+        run = _CJK_RUN_BACK.search(t, max(0, bracket_at - 14), bracket_at)  # up to 14 ideographs before it
+        start = run.start() if run else bracket_at
         issuer = t[start:bracket_at]
         own = False
         for code in self.issuer_codes:
@@ -494,9 +482,11 @@ class Engine:
             cut = 0
             for stop in d.DOC_STOP_PREFIX.finditer(issuer):
                 cut = max(cut, stop.end())
-            for i, ch in enumerate(issuer):
-                if ch in d.DOC_STOP_CHARS:
-                    cut = max(cut, i + 1)
+            stops = d.DOC_STOP_CHARS
+            for i in range(len(issuer) - 1, cut - 1, -1):  # the last stop character, if after the prefix
+                if issuer[i] in stops:
+                    cut = i + 1
+                    break
             start += cut
         issuer = t[start:bracket_at]
         if t[bracket_at] in "(（" and not own and (len(issuer) < 2 or issuer[-1] not in d.DOC_ISSUER_ENDINGS):
@@ -515,10 +505,9 @@ class Engine:
         takes them: at each position the longest, none starting inside the one before."""
         n = len(t)
         words: list[tuple[int, int, str]] = []
-        for last, (size, kinds) in hits:
-            end = last + 1
-            start = end - size
-            for kind in kinds:
+        word_kinds = self._word_kinds
+        for index, start, end in hits:
+            for kind in word_kinds[index]:
                 if kind == _CUE:
                     cues.append(start)
                 elif kind in (_LABEL, _TITLE):
@@ -640,6 +629,8 @@ class Engine:
                     pos += len(part) + 1
         for end in cues:
             # "和王建国一起", "上午李娜打电话": the shortest name before the word, after a verb, a time or a stop
+            if not d.name_may_end_before(t, end):
+                continue  # most words of chatter follow no name ("各单位负责", "经核实")
             for size in (2, 3, 4):
                 start = end - size
                 if start < 0:
@@ -650,13 +641,14 @@ class Engine:
                     break
         if not (people or out):
             return
-        known = [(c[0], c[1]) for c in out if c[2] == PERSON] + [p[:2] for p in people]
-        joiners = d.NAME_LIST_JOINERS
-        n = len(t)
-        for start, end in known:
-            if (end < n and t[end] in joiners) or (start > 0 and t[start - 1] in joiners):
-                self._name_lists(t, known, people)
-                break
+        if "、" in t or "和" in t or "与" in t or "及" in t:  # NAME_LIST_JOINERS: a list of names is possible
+            known = [(c[0], c[1]) for c in out if c[2] == PERSON] + [p[:2] for p in people]
+            joiners = d.NAME_LIST_JOINERS
+            n = len(t)
+            for start, end in known:
+                if (end < n and t[end] in joiners) or (start > 0 and t[start - 1] in joiners):
+                    self._name_lists(t, known, people)
+                    break
         for start, end, reason in people:
             out.append((start, end, PERSON, reason, MEDIUM, 0))
 
@@ -841,7 +833,8 @@ _MASKS = {
 
 
 # Findings are made by setting their slots directly: a frozen dataclass's __init__ goes through object.__setattr__
-# for each field, twice as slow, and the engine makes one for every finding of every text.
+# for each field, twice as slow, and the engine makes one for every finding of every text. (Here, not in finding.py,
+# so that the compiled engine compiles it too.)
 _new_object = object.__new__
 _set_kind, _set_start, _set_end, _set_masked, _set_reason, _set_article, _set_severity = (
     Finding.__dict__[f].__set__ for f in ("kind", "start", "end", "masked", "reason", "article", "severity")
@@ -879,7 +872,12 @@ def _resolve(text: str, found: list[Candidate]) -> list[Finding]:
         ]
     # By start only, and stably: candidates with the same span keep the order in which the detectors found them.
     found.sort(key=_START)
-    if all(a[1] <= b[0] for a, b in pairwise(found)):  # nothing overlaps: the common case
+    previous_end = 0
+    for cand in found:
+        if cand[0] < previous_end:
+            break  # overlaps the one before
+        previous_end = cand[1]
+    else:  # nothing overlaps: the common case
         return [
             _finding(k, s, e, _MASKS.get(k, _mask_all)(text[s:e], extra), reason, CITATIONS[k], sev)
             for s, e, k, reason, sev, extra in found
@@ -889,10 +887,14 @@ def _resolve(text: str, found: list[Candidate]) -> list[Finding]:
     cluster_end = -1
     for cand in found:
         if cluster and cand[0] >= cluster_end:
-            kept.extend(_resolve_cluster(cluster))
+            if len(cluster) == 1:
+                kept.append(cluster[0])
+            else:
+                kept.extend(_resolve_cluster(cluster))
             cluster, cluster_end = [], -1
         cluster.append(cand)
-        cluster_end = max(cluster_end, cand[1])
+        if cand[1] > cluster_end:
+            cluster_end = cand[1]
     kept.extend(_resolve_cluster(cluster))
     kept.sort(key=_START)
     return [
@@ -925,4 +927,44 @@ def redact(text: str, findings: Iterable[Finding]) -> str:
     return "".join(parts)
 
 
-__all__ = ["Engine", "Finding", "LOW", "MEDIUM", "HIGH", "redact", "normalise_keyword"]
+__all__ = [
+    "Engine",
+    "PureEngine",
+    "COMPILED",
+    "Finding",
+    "LOW",
+    "MEDIUM",
+    "HIGH",
+    "redact",
+    "normalise_keyword",
+]
+
+
+# ---------------------------------------------------------------------------------------------------- compiled
+
+PureEngine = Engine
+
+
+def _compiled_engine() -> type[Engine] | None:
+    """This module's Engine compiled by Cython (`netconduct.selfcheck._compiled`), if it was built from these very
+    sources and NETCONDUCT_SELFCHECK_PURE is not set; else None. Its findings are the same (tests/test_compiled.py)."""
+    if __name__ != "netconduct.selfcheck.engine" or os.environ.get("NETCONDUCT_SELFCHECK_PURE"):
+        return None  # in the compiled module itself, or pure on purpose
+    try:
+        from ._compiled import engine as compiled
+        from ._compiled import is_current
+    except ImportError:
+        return None  # not built
+    if not is_current():
+        warnings.warn(
+            "netconduct.selfcheck._compiled was built from other sources: using the pure Python engine "
+            "(rebuild: python -m netconduct.selfcheck._compiled.build)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return None
+    return compiled.Engine
+
+
+Engine = _compiled_engine() or PureEngine  # type: ignore[misc]
+COMPILED = Engine is not PureEngine

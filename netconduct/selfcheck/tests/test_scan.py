@@ -191,7 +191,7 @@ def test_labels_and_titles_from_the_automaton_are_those_of_the_patterns():
         cues: list[int] = []
         labels: list[int] = []
         titles: list[int] = []
-        engine._fixed_strings(text, engine._automaton.iter(text), [], cues, labels, titles)
+        engine._fixed_strings(text, engine._hits(text), [], cues, labels, titles)
         assert titles == [m.start() for m in d.TITLE.finditer(text)], text
         assert labels == [m.end() for m in d.NAME_LABEL.finditer(text)], text
 
@@ -205,3 +205,18 @@ def test_luhn_is_python_stdnum_s():
     valid = [n for n in numbers if d.luhn_valid(n)]
     assert [n for n in numbers if luhn.checksum(n) == 0] == valid
     assert len(valid) > 400 and not d.luhn_valid("79927398710")
+
+
+def test_a_name_may_end_only_where_name_exact_finds_one():
+    """name_may_end_before is a cheap test before name_exact: never False where name_exact finds a name."""
+    rng = random.Random(9)
+    chars = "王李欧阳司马建国娜某的说人和 ，A1" + "".join(sorted(lexicon.SURNAMES))[:40]
+    for _ in range(20000):
+        text = "".join(rng.choice(chars) for _ in range(rng.randint(0, 7)))
+        for end in range(len(text) + 1):
+            exact = any(d.name_exact(text, end - size, end) for size in (2, 3, 4) if end - size >= 0)
+            assert not exact or d.name_may_end_before(text, end), (text, end)
+    assert d.name_may_end_before("和王建国", 4) and d.name_may_end_before("欧阳修", 3)
+    assert not d.name_may_end_before("各单位", 3) and not d.name_may_end_before("王", 1)
+    # the joiners _people looks for before it looks for lists of names
+    assert frozenset("、和与及") == d.NAME_LIST_JOINERS
