@@ -256,7 +256,9 @@ def apply_person_fields(person: Person, data: dict[str, Any]) -> None:
     """Set cleaned values on a person and derive what follows from them (pinyin, ID facts, encryption).
 
     The one place where a person's fields are assigned: the person services and the roster import both use it.
-    `data` holds clean values only (see `validation`); keys absent from `data` leave the field as it is.
+    `data` holds clean values only (see `validation`); keys absent from `data` leave the field as it is. With
+    `id_number`, a caller that has computed its keyed hash already (the roster import matches rows by it) passes
+    it as `id_number_hash`, so that it is not computed twice.
     """
     if "name" in data:
         person.name = data["name"]
@@ -264,7 +266,7 @@ def apply_person_fields(person: Person, data: dict[str, Any]) -> None:
     if "id_number" in data:
         id_number = data["id_number"]
         person.id_number_enc = crypto.encrypt(id_number, context=ID_CONTEXT)
-        person.id_number_hash = id_number_hash(id_number)
+        person.id_number_hash = data.get("id_number_hash") or id_number_hash(id_number)
         person.id_number_masked = crypto.mask_id_number(id_number)
         person.gender, person.birth_date = validation.id_number_facts(id_number)
     if "categories" in data:
