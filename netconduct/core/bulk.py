@@ -22,7 +22,7 @@ from itertools import islice
 from operator import attrgetter
 from typing import Any
 
-from django.db import connection, models
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import signals
 from django.db.models.base import ModelState
 from django.db.models.expressions import RawSQL
@@ -165,8 +165,10 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> in
         # reads and writes the same index pages over and over. For this connection only.
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {SQLITE_CACHE_KIB}")
+    # COPY binds no parameters: its batches are bounded by memory only.
+    size = MAX_BATCH_ROWS if copy is not None else batch_rows(len(columns))
     count = 0
-    for batch in batched(rows, batch_rows(len(columns))):
+    for batch in batched(rows, size):
         _run(sql, batch, copy=copy)
         count += len(batch)
     return count
@@ -241,3 +243,121 @@ def update_objects(objs: Sequence[models.Model], fields: Sequence[str]) -> int:
         _run(sql, rows)
         count += len(rows)
     return count
+
+
+# ---------------------------------------------------------------------------------------------------- big loads
+
+DEFER_INDEXES_MIN_ROWS = 2_000  # below this, a load keeps every index: rebuilding costs more than it saves
+
+
+class DeferredIndexes:
+    """A table's non-unique secondary indexes dropped for a load much larger than the table, rebuilt at `restore`.
+
+    Inserting 100,000 rows keeps every index of the table up to date row by row (SQLite: person 5.5 s → 2.4 s
+    without its non-unique indexes, rebuilt in 0.5 s; PostgreSQL spends 90% of a COPY into `org_person` on its 13
+    indexes). Building an index from sorted rows is cheaper, but only while the rows already there are few: a
+    table is deferred only when the rows about to be written outnumber those it holds (`should_defer`).
+
+    Everything happens in the caller's transaction, so a failure anywhere rolls the drops back with the rows, and
+    the indexes exist again at commit whatever happens. Unique indexes, the primary key and indexes on `keep`
+    columns (those the load's own look-ups use) stay. Concurrent readers:
+    - SQLite (WAL): a reader sees the last committed database, schema included, so it keeps using the indexes and
+      never sees their absence; writers wait for the load's write lock as they did anyway.
+    - PostgreSQL: DROP INDEX locks the table against every reader until commit. Only an EMPTY table is deferred
+      (`should_defer(..., empty_only=True)`: the first import of an installation, whose readers have no one to
+      read yet), and the lock is tried with a 2-second timeout, so the load never queues behind a long reader; a
+      reader arriving afterwards waits for the commit rather than seeing the table empty.
+    """
+
+    def __init__(self) -> None:
+        self._dropped: list[tuple[str, str]] = []  # (index name, the statement that re-creates it)
+        self.tables: list[str] = []
+
+    def should_defer(self, model: type[models.Model], *, rows: int, present: int) -> bool:
+        """Whether loading `rows` more rows into `model`'s table, which holds `present`, is worth deferring."""
+        table = model._meta.db_table
+        if table in self.tables or rows < DEFER_INDEXES_MIN_ROWS or rows < present:
+            return False
+        if connection.vendor == "postgresql":
+            return present == 0
+        return connection.vendor == "sqlite"
+
+    def defer(self, model: type[models.Model], *, keep: Sequence[str] = ()) -> int:
+        """Drop `model`'s non-unique secondary indexes but those on `keep` columns; returns how many."""
+        if not connection.in_atomic_block:
+            raise RuntimeError("indexes are deferred inside the caller's transaction")
+        table = model._meta.db_table
+        kept = {model._meta.get_field(name).column for name in keep}
+        found = _secondary_indexes(table)
+        chosen = [(name, sql) for name, sql, columns in found if not kept & set(columns)]
+        self.tables.append(table)
+        if not chosen:
+            return 0
+        quote = connection.ops.quote_name
+        if connection.vendor == "postgresql":
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '2s'")
+                    cursor.execute("DROP INDEX " + ", ".join(quote(name) for name, _sql in chosen))
+                    cursor.execute("SET LOCAL lock_timeout = DEFAULT")
+            except DatabaseError:  # a reader holds the table: load with the indexes in place
+                return 0
+        else:
+            with connection.cursor() as cursor:
+                for name, _sql in chosen:
+                    cursor.execute(f"DROP INDEX {quote(name)}")
+        self._dropped.extend(chosen)
+        return len(chosen)
+
+    def restore(self) -> None:
+        """Re-create every index dropped, from its own definition (in the caller's transaction)."""
+        if not self._dropped:
+            return
+        if connection.vendor == "postgresql":
+            # PostgreSQL builds no index on a table with pending trigger events: the deferred foreign-key checks
+            # of the rows just written are run now rather than at commit (Django's own check_constraints).
+            connection.check_constraints()
+        with connection.cursor() as cursor:
+            for _name, sql in self._dropped:
+                cursor.execute(sql)
+        self._dropped.clear()
+
+
+def _secondary_indexes(table: str) -> list[tuple[str, str, list[str]]]:
+    """(name, CREATE statement, columns) of `table`'s non-unique indexes that back no constraint."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT c.relname, pg_get_indexdef(x.indexrelid), "
+                "ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = x.indrelid "
+                "AND a.attnum = ANY(x.indkey)) "
+                "FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid "
+                "WHERE x.indrelid = %s::regclass AND NOT x.indisunique AND NOT x.indisprimary "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid) "
+                "ORDER BY c.relname",
+                [connection.ops.quote_name(table)],
+            )
+            return [(name, sql, list(columns)) for name, sql, columns in cursor.fetchall()]
+        if connection.vendor != "sqlite":
+            return []
+        # sql is NULL for the automatic indexes of UNIQUE and PRIMARY KEY; partial indexes are kept as written.
+        cursor.execute(
+            "SELECT m.name, m.sql, (SELECT json_group_array(i.name) FROM pragma_index_info(m.name) i) "
+            "FROM sqlite_master m WHERE m.type = 'index' AND m.tbl_name = %s AND m.sql IS NOT NULL "
+            "AND m.sql NOT LIKE 'CREATE UNIQUE%%' ORDER BY m.name",
+            [table],
+        )
+        return [(name, sql, json.loads(columns)) for name, sql, columns in cursor.fetchall()]
+
+
+def analyze(*models_: type[models.Model]) -> None:
+    """Refresh the planner's statistics of these tables only, after a bulk load (ANALYZE of the whole database
+    reads every table: 1.2 s of a 20,000-row import on PostgreSQL)."""
+    quote = connection.ops.quote_name
+    tables = [quote(m._meta.db_table) for m in models_]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE " + ", ".join(tables))
+        elif connection.vendor == "sqlite":
+            for table in tables:
+                cursor.execute(f"ANALYZE {table}")

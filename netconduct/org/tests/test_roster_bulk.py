@@ -97,3 +97,92 @@ def test_the_audit_chain_verifies_after_imports(tmp_path, org, accounts):
     assert [e.action for e in events] == ["person.create", "person.update"]
     assert events[1].before["mobile"] == "137****0007" and events[1].after["mobile"] == "136****0007"
     assert (person.name, person.name_initials, person.name_pinyin) == ("张丽军", "zlj", "zhanglijun")
+
+
+def _indexes(model) -> dict[str, tuple]:
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    return {name: (tuple(c["columns"]), c["unique"]) for name, c in found.items() if c["index"]}
+
+
+def _dropped(ctx) -> list[str]:
+    return [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("DROP INDEX")]
+
+
+def test_a_large_first_import_defers_the_secondary_indexes(tmp_path, org, monkeypatch):
+    """Into an empty people table, a large import drops the non-unique indexes and builds them again at the end:
+    the same indexes afterwards, the statements still do not grow with the rows, every change still audited."""
+    from netconduct import testing
+
+    root = testing.superuser()
+    assert not Person.objects.exists()
+    before = {model: _indexes(model) for model in (Person, AuditEvent)}
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_MIN_ROWS", 20)
+    statements(root, roster(tmp_path, 5000, 5), dry_run=True)  # the actor's grants, cached from then on
+    with CaptureQueriesContext(connection) as ctx:
+        small = roster_import(actor=root, path=roster(tmp_path, 1, 50), dry_run=False)
+    assert small.created == 50 and small.errors == []
+    dropped = _dropped(ctx)
+    assert dropped, "the people's secondary indexes were not deferred"
+    unique = [name for name, (_columns, is_unique) in before[Person].items() if is_unique]
+    kept = unique + [name for name, (columns, _u) in before[Person].items() if "mobile" in columns]
+    assert kept and not any(
+        f'"{name}"' in sql for sql in dropped for name in kept
+    )  # unique and look-ups stay
+    assert {model: _indexes(model) for model in (Person, AuditEvent)} == before
+    first_small = len(ctx.captured_queries)
+
+    Person.objects.all().delete()  # empty again, so that the larger import is a first import too
+    with CaptureQueriesContext(connection) as ctx:
+        large = roster_import(actor=root, path=roster(tmp_path, 1000, 500), dry_run=False)
+    assert large.created == 500 and _dropped(ctx)
+    assert len(ctx.captured_queries) == first_small
+    assert {model: _indexes(model) for model in (Person, AuditEvent)} == before
+    assert AuditEvent.objects.filter(action="person.create").count() == 550
+    out = io.StringIO()
+    call_command("audit-verify", stdout=out)
+    assert "审计链完好" in out.getvalue()
+    # A person is found through the rebuilt indexes as before.
+    assert Person.objects.filter(name_initials="zwj", mobile="13700001000").count() == 1
+
+
+def test_a_failed_import_leaves_the_indexes_in_place(tmp_path, org, monkeypatch):
+    from netconduct import testing
+
+    root = testing.superuser()
+    before = _indexes(Person)
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_MIN_ROWS", 20)
+
+    def fail(self):
+        raise RuntimeError("crash after the rows were written")
+
+    monkeypatch.setattr(bulk.DeferredIndexes, "restore", fail)
+    with pytest.raises(RuntimeError):
+        roster_import(actor=root, path=roster(tmp_path, 1, 50), dry_run=False)
+    assert _indexes(Person) == before  # the drops rolled back with the rows
+    assert not Person.objects.exists()
+
+
+def test_a_populated_table_keeps_its_indexes(tmp_path, org, accounts, monkeypatch):
+    """Fewer new rows than the table holds: indexes maintained as usual (rebuilding would cost more)."""
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_MIN_ROWS", 20)
+    roster_import(actor=accounts.unit_admin, path=roster(tmp_path, 1, 50), dry_run=False)
+    with CaptureQueriesContext(connection) as ctx:
+        result = roster_import(actor=accounts.unit_admin, path=roster(tmp_path, 100, 30), dry_run=False)
+    assert result.created == 30 and _dropped(ctx) == []
+
+
+def test_keys_given_out_of_order_are_found_by_their_hash(tmp_path, org, accounts, monkeypatch):
+    """New people's keys are read back as the range above the highest key; one below it (a sequence cached per
+    session) is looked up by its ID hash instead."""
+    from django.db.models import Max, Value
+
+    from netconduct.org import services
+
+    monkeypatch.setattr(services, "Max", lambda _field: Max(Value(10**12)))  # as if every key were below
+    result = roster_import(actor=accounts.unit_admin, path=roster(tmp_path, 1, 30), dry_run=False)
+    assert result.created == 30
+    events = AuditEvent.objects.filter(action="person.create", object_repr__startswith="张")
+    people = dict(Person.objects.filter(employee_no__startswith="E000").values_list("pk", "name"))
+    assert len(people) == 30
+    assert {int(e.object_id): e.object_repr for e in events if int(e.object_id) in people} == people
