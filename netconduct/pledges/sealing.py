@@ -287,6 +287,9 @@ def _trust_roots() -> tuple:
 
 
 def reset_cache() -> None:
+    from . import tsa
+
+    tsa.reset_local_timestamper()
     _signer.cache_clear()
     _trust_roots.cache_clear()
     _root_pair.cache_clear()
@@ -431,14 +434,19 @@ class TsaConfig:
     username: str = ""
     password: str = ""
     timeout: float = 10.0
+    local: bool = False  # the data folder's own TSA: the seal's process signs the timestamp itself
 
 
 def tsa_config() -> TsaConfig | None:
     """The TSA to ask: `SEAL_TSA_URL` (with optional `SEAL_TSA_USERNAME` / `SEAL_TSA_PASSWORD`), or, unset, the data
-    folder's own local responder (started in this process on first use). None: a configured seal with no TSA."""
+    folder's own TSA, answering in this process (`tsa.local_timestamper`). SEAL_TSA_URL naming the data folder's
+    responder started in this process (quickstart) is the same TSA, asked the same way. None: a configured seal with
+    no TSA."""
+    from . import tsa
+
     url = getattr(settings, "SEAL_TSA_URL", "") or ""
     timeout = float(getattr(settings, "SEAL_TSA_TIMEOUT", 10) or 10)
-    if url:
+    if url and not tsa.serves_here(url):
         return TsaConfig(
             url,
             getattr(settings, "SEAL_TSA_USERNAME", "") or "",
@@ -447,9 +455,7 @@ def tsa_config() -> TsaConfig | None:
         )
     if seal_configured() is not None:
         return None
-    from . import tsa
-
-    return TsaConfig(tsa.local_url(), timeout=timeout)
+    return TsaConfig(url or "local", timeout=timeout, local=True)
 
 
 def _tsa_roots() -> list:
@@ -479,8 +485,17 @@ def _validation_context(*, for_signing: bool, for_timestamps: bool = False):
     )
 
 
-@cache
 def _timestamper(config: TsaConfig):
+    """The data folder's TSA in this process, or the HTTP client of the configured one."""
+    if config.local:
+        from . import tsa
+
+        return tsa.local_timestamper()
+    return _http_timestamper(config)
+
+
+@cache
+def _http_timestamper(config: TsaConfig):
     """One client per TSA: pyHanko keeps in it the dummy reply by which it sizes the document timestamp."""
     try:
         from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
