@@ -277,7 +277,9 @@ def pledge_sign_online(
                 with transaction.atomic():
                     pledge.save()
             except IntegrityError:  # a concurrent first signature on a database without row locks (SQLite)
-                return Pledge.objects.get(campaign=campaign, person=person, round=campaign.pledge_round), False
+                return Pledge.objects.get(
+                    campaign=campaign, person=person, round=campaign.pledge_round
+                ), False
         target_mark_pledged(campaign=campaign, person=person, at=now)
         audit_record(
             actor=actor,
