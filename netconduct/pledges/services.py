@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -270,16 +270,11 @@ def pledge_sign_online(
         pledge.signature_png = png
         pledge.typed_name = typed
         pledge.quiz_passed_at = now if quizzed else None
-        if connection.features.has_select_for_update:
-            pledge.save()  # the target's row lock keeps a concurrent first signature of this person out
-        else:
-            try:
-                with transaction.atomic():
-                    pledge.save()
-            except IntegrityError:  # a concurrent first signature on a database without row locks (SQLite)
-                return Pledge.objects.get(
-                    campaign=campaign, person=person, round=campaign.pledge_round
-                ), False
+        try:
+            with transaction.atomic():
+                pledge.save()
+        except IntegrityError:  # a concurrent first signature on a database without row locks (SQLite)
+            return Pledge.objects.get(campaign=campaign, person=person, round=campaign.pledge_round), False
         target_mark_pledged(campaign=campaign, person=person, at=now)
         audit_record(
             actor=actor,
