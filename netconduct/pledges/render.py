@@ -133,10 +133,16 @@ def layout_for(title: str, paragraphs: tuple[str, ...], font_name: str) -> Layou
 # ---------------------------------------------------------------------------------------------------- drawing
 
 
+@lru_cache(maxsize=8)
+def qr_matrix(data: str) -> tuple[tuple[int, ...], ...]:
+    """The modules of `data`'s QR code. A pledge draws the same code on both pages, and choosing its mask is most of
+    the work (segno scores all eight in Python): made once."""
+    return tuple(tuple(row) for row in segno.make(data, error="m", micro=False).matrix)
+
+
 def draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
     """A QR code with its quiet zone inside the `size` square whose lower-left corner is (x, y)."""
-    qr = segno.make(data, error="m", micro=False)
-    matrix = qr.matrix
+    matrix = qr_matrix(data)
     n = len(matrix)
     module = size / (n + 4)
     path = canvas.beginPath()

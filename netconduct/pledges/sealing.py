@@ -241,16 +241,39 @@ SIGNATURE_RESERVED_BYTES = 16 * 1024
 
 @cache
 def _signer():
+    from asn1crypto import tsp
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
-    from pyhanko.sign import signers
-    from pyhanko.sign.general import get_pyca_cryptography_hash
+    from pyhanko.sign import attributes, signers
+    from pyhanko.sign.general import as_signing_certificate_v2, get_pyca_cryptography_hash
+
+    class EncodedSigningCertificate(attributes.SigningCertificateV2Provider):
+        """The signing-certificate-v2 attribute pyHanko makes, encoded once and read back for each signature: the
+        value it builds in memory has a DEFAULT field (hashAlgorithm), which makes asn1crypto encode it again at
+        every copy and every encoding of what contains it (hundreds of times a seal, a third of its CPU)."""
+
+        def __init__(self, signing_cert, der: bytes) -> None:
+            super().__init__(signing_cert)
+            self._der = der
+
+        async def build_attr_value(self, dry_run=False) -> tsp.SigningCertificateV2:
+            return tsp.SigningCertificateV2.load(self._der)
 
     class KeptKeySigner(signers.SimpleSigner):
         """pyHanko's SimpleSigner parses the private key again for every signature (about 50 ms for RSA, as
-        cryptography validates the key); this one parses it once and keeps it for the process."""
+        cryptography validates the key); this one parses it once and keeps it for the process. The same bytes are
+        signed as by SimpleSigner."""
 
         _key = None
+        _signing_certificate: bytes | None = None
+
+        def _signed_attr_providers(self, *args, **kwargs):
+            for provider in super()._signed_attr_providers(*args, **kwargs):
+                if type(provider) is attributes.SigningCertificateV2Provider:
+                    if self._signing_certificate is None:
+                        self._signing_certificate = as_signing_certificate_v2(provider.signing_cert).dump()
+                    provider = EncodedSigningCertificate(provider.signing_cert, self._signing_certificate)
+                yield provider
 
         def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
             mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
@@ -287,6 +310,9 @@ def _trust_roots() -> tuple:
 
 
 def reset_cache() -> None:
+    from . import tsa
+
+    tsa.reset_local_timestamper()
     _signer.cache_clear()
     _trust_roots.cache_clear()
     _root_pair.cache_clear()
@@ -431,14 +457,19 @@ class TsaConfig:
     username: str = ""
     password: str = ""
     timeout: float = 10.0
+    local: bool = False  # the data folder's own TSA: the seal's process signs the timestamp itself
 
 
 def tsa_config() -> TsaConfig | None:
     """The TSA to ask: `SEAL_TSA_URL` (with optional `SEAL_TSA_USERNAME` / `SEAL_TSA_PASSWORD`), or, unset, the data
-    folder's own local responder (started in this process on first use). None: a configured seal with no TSA."""
+    folder's own TSA, answering in this process (`tsa.local_timestamper`). SEAL_TSA_URL naming the data folder's
+    responder started in this process (quickstart) is the same TSA, asked the same way. None: a configured seal with
+    no TSA."""
+    from . import tsa
+
     url = getattr(settings, "SEAL_TSA_URL", "") or ""
     timeout = float(getattr(settings, "SEAL_TSA_TIMEOUT", 10) or 10)
-    if url:
+    if url and not tsa.serves_here(url):
         return TsaConfig(
             url,
             getattr(settings, "SEAL_TSA_USERNAME", "") or "",
@@ -447,9 +478,7 @@ def tsa_config() -> TsaConfig | None:
         )
     if seal_configured() is not None:
         return None
-    from . import tsa
-
-    return TsaConfig(tsa.local_url(), timeout=timeout)
+    return TsaConfig(url or "local", timeout=timeout, local=True)
 
 
 def _tsa_roots() -> list:
@@ -479,8 +508,17 @@ def _validation_context(*, for_signing: bool, for_timestamps: bool = False):
     )
 
 
-@cache
 def _timestamper(config: TsaConfig):
+    """The data folder's TSA in this process, or the HTTP client of the configured one."""
+    if config.local:
+        from . import tsa
+
+        return tsa.local_timestamper()
+    return _http_timestamper(config)
+
+
+@cache
+def _http_timestamper(config: TsaConfig):
     """One client per TSA: pyHanko keeps in it the dummy reply by which it sizes the document timestamp."""
     try:
         from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -152,7 +153,9 @@ def clean_signature_png(data: bytes) -> bytes:
         )
     )
     out = io.BytesIO()
-    cropped.save(out, format="PNG", optimize=True)
+    # Pillow's default compression: `optimize` made the file about a tenth smaller for four times the CPU (6 ms of
+    # a signing request's 45). The PDF holds the pixels, compressed again, so it does not change.
+    cropped.save(out, format="PNG")
     return out.getvalue()
 
 
@@ -178,17 +181,23 @@ def _check_quiz(campaign: Campaign, answers: dict[int, int] | None) -> bool:
 
 
 def _signable_target(actor, campaign: Campaign) -> Target:
+    """The actor's target in `campaign`, locked, with the campaign, person and unit read in the same statement."""
     person = getattr(actor, "person", None)
     if person is None:
         raise PermissionRefused(_("您的账号没有关联人员，无法签订承诺书。"))
     try:
         # The lock serialises two requests of one person: the second waits, then finds the first one's signature.
-        target = Target.objects.select_for_update().get(campaign=campaign, person=person)
+        # Only the target row is locked (of self): the campaign and the person are read, not held.
+        target = (
+            Target.objects.select_for_update(of=("self",))
+            .select_related("campaign__unit", "person__unit")
+            .get(campaign_id=campaign.pk, person_id=person.pk)
+        )
     except Target.DoesNotExist:
         raise PermissionRefused(_("本次活动不要求您签订承诺书。")) from None
     if not target.in_scope:
         raise ApplicationError(_("您已不在本次活动范围内。"))
-    if not campaign.requires_pledge:
+    if not target.campaign.requires_pledge:
         raise ApplicationError(_("本次活动不要求签订承诺书。"))
     return target
 
@@ -206,8 +215,8 @@ def pledge_sign_online(
 ) -> tuple[Pledge, bool]:
     """Sign the campaign's pledge as the actor's person. Returns (pledge, created); a repeat returns the first."""
     with transaction.atomic():
-        campaign = Campaign.objects.select_related("unit").get(pk=campaign.pk)
         target = _signable_target(actor, campaign)
+        campaign, person = target.campaign, target.person  # as they are now, inside the transaction
         existing = Pledge.objects.filter(
             campaign=campaign, person_id=target.person_id, round=campaign.pledge_round
         ).first()
@@ -215,7 +224,7 @@ def pledge_sign_online(
             return existing, False
         if campaign.status != CampaignStatus.ACTIVE:
             raise ApplicationError(_("活动未在进行中，不能签订。"))
-        person = Person.objects.select_related("unit").get(pk=target.person_id)
+        prefetch_related_objects([campaign], "documents")  # the pledge and the norms: one query
         now = timezone.now()
         template, label, text = pledge_text_for(campaign=campaign, person=person, on=timezone.localdate(now))
         digest = render.text_sha256(text)

@@ -10,17 +10,26 @@ its serial number in a file.
 
 `local_url()` starts it once per process (a daemon thread) and returns its URL; quickstart starts it at launch so it
 names the URL it serves.
+
+Sealing does not go through it: a process that seals with the data folder's own TSA signs the timestamp itself
+(`LocalTimeStamper`, pyHanko's in-process time-stamper with this TSA's certificate, key, policy and fields). Asking
+the responder cost every seal two loopback HTTP requests, each starting an `openssl` process one at a time behind a
+file lock (about 45 ms of waiting and 10 ms of CPU a pledge, and a queue when several processes seal at once).
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import fcntl
+import hashlib
 import hmac
 import logging
+import secrets
 import shutil
 import subprocess
 import threading
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -217,3 +226,137 @@ def local_start(*, port: int = 0, credentials: tuple[str, str] | None = None) ->
 
 def local_url() -> str:
     return local_start().url
+
+
+# ---------------------------------------------------------------------------------------------------- in process
+
+
+def _local_timestamper_class():
+    from asn1crypto import algos, cms, core, tsp, x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from pyhanko.sign.general import simple_cms_attribute
+    from pyhanko.sign.timestamps.api import TimeStamper
+
+    class LocalTimeStamper(TimeStamper):
+        """The data folder's TSA answering in this process: the token `openssl ts -reply` gives with `_config`'s
+        settings (policy, accuracy one second, ordering, the TSA's name, the signing-certificate-v2 attribute with
+        the SHA-256 of the TSA certificate, the TSA certificate and the root), signed with the key parsed once.
+        Serial numbers are random 128-bit integers: unique without the serial file several processes would share.
+
+        What is the same for every token is encoded once and parsed back for each: asn1crypto copies a parsed
+        value as bytes, while a value built in memory is encoded again at every copy pyHanko makes of the token.
+        """
+
+        def __init__(
+            self, *, cert: x509.Certificate, chain: list[x509.Certificate], key, policy: str
+        ) -> None:
+            super().__init__(include_nonce=True)
+            self._key = key
+            self._policy = policy
+            self._tsa_name = x509.GeneralName(name="directory_name", value=cert.subject).dump()
+            # As OpenSSL writes it: hashAlgorithm left out (SHA-256 is its DEFAULT), no issuerSerial.
+            self._signing_certificate = simple_cms_attribute(
+                "signing_certificate_v2",
+                tsp.SigningCertificateV2({"certs": [{"cert_hash": hashlib.sha256(cert.dump()).digest()}]}),
+            ).dump()
+            self._certificates = cms.CertificateSet(
+                [cms.CertificateChoices(name="certificate", value=c) for c in [cert, *chain]]
+            ).dump()
+            self._sid = cms.SignerIdentifier(
+                name="issuer_and_serial_number",
+                value=cms.IssuerAndSerialNumber({"issuer": cert.issuer, "serial_number": cert.serial_number}),
+            ).dump()
+
+        def request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+            imprint = req["message_imprint"]
+            if imprint["hash_algorithm"]["algorithm"].native not in ACCEPTED_DIGESTS:
+                reply = tsp.TimeStampResp({"status": {"status": "rejection", "fail_info": {"bad_alg"}}})
+                return tsp.TimeStampResp.load(reply.dump())
+            now = dt.datetime.now(dt.UTC).replace(microsecond=0)  # whole seconds, as OpenSSL's responder
+            info = {
+                "version": "v1",
+                "policy": self._policy,
+                "message_imprint": imprint,
+                "serial_number": secrets.randbits(127) | 1 << 127,
+                "gen_time": now,
+                "accuracy": {"seconds": 1},
+                "ordering": True,
+                "tsa": x509.GeneralName.load(self._tsa_name),
+            }
+            if req["nonce"].native is not None:
+                info["nonce"] = req["nonce"].native
+            tst_info = tsp.TSTInfo(info).dump()
+            attrs = cms.CMSAttributes(
+                [
+                    simple_cms_attribute("content_type", "tst_info"),
+                    simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(now)})),
+                    simple_cms_attribute("message_digest", hashlib.sha256(tst_info).digest()),
+                    cms.CMSAttribute.load(self._signing_certificate),
+                ]
+            )
+            signature = self._key.sign(attrs.dump(), PKCS1v15(), hashes.SHA256())
+            sha256 = algos.DigestAlgorithm({"algorithm": "sha256"})
+            signed_data = cms.SignedData(
+                {
+                    "version": "v3",
+                    "digest_algorithms": [sha256],
+                    "encap_content_info": {
+                        "content_type": "tst_info",
+                        "content": cms.ParsableOctetString(tst_info),
+                    },
+                    "certificates": cms.CertificateSet.load(self._certificates),
+                    "signer_infos": [
+                        {
+                            "version": "v1",
+                            "sid": cms.SignerIdentifier.load(self._sid),
+                            "digest_algorithm": sha256,
+                            "signature_algorithm": {"algorithm": "rsassa_pkcs1v15"},
+                            "signed_attrs": attrs,
+                            "signature": signature,
+                        }
+                    ],
+                }
+            )
+            token = cms.ContentInfo({"content_type": "signed_data", "content": signed_data})
+            reply = tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token})
+            return tsp.TimeStampResp.load(reply.dump())  # as a client receives it
+
+        async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+            return self.request_tsa_response(req)
+
+    return LocalTimeStamper
+
+
+ACCEPTED_DIGESTS = frozenset({"sha256", "sha384", "sha512"})  # `digests` of the responder's configuration
+
+
+@cache
+def _local_timestamper(data_dir: str):
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.keys import load_cert_from_pemder
+
+    from . import sealing
+
+    cert, key, root = sealing.tsa_files()
+    return _local_timestamper_class()(
+        cert=load_cert_from_pemder(str(cert)),
+        chain=[load_cert_from_pemder(str(root))],
+        key=serialization.load_pem_private_key(key.read_bytes(), password=None),
+        policy=sealing.TSA_POLICY_OID,
+    )
+
+
+def local_timestamper():
+    """The data folder's TSA as a pyHanko time-stamper answering in this process (one per data folder)."""
+    return _local_timestamper(str(Path(settings.DATA_DIR).resolve()))
+
+
+def reset_local_timestamper() -> None:
+    _local_timestamper.cache_clear()
+
+
+def serves_here(url: str) -> bool:
+    """Is `url` the data folder's responder started in this process (quickstart names it in SEAL_TSA_URL)?"""
+    running = _running.get(str(Path(settings.DATA_DIR).resolve()))
+    return running is not None and running.url == url

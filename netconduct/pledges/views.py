@@ -62,12 +62,14 @@ def _decode_signature(data_url: str) -> bytes:
         return b""
 
 
-def _quiz_answers(request: HttpRequest, questions: list[QuizQuestion]) -> dict[int, int]:
+def _quiz_answers(request: HttpRequest) -> dict[int, int]:
+    """The answers posted (`q<question id>`: option index); the service checks them against the campaign's quiz,
+    so the questions need not be read here too."""
     answers: dict[int, int] = {}
-    for q in questions:
-        raw = request.POST.get(f"q{q.pk}", "")
-        if raw.isdigit():
-            answers[q.pk] = int(raw)
+    for key, raw in request.POST.items():
+        number = key[1:]
+        if key[:1] == "q" and number.isascii() and number.isdigit() and raw.isascii() and raw.isdigit():
+            answers[int(number)] = int(raw)
     return answers
 
 
@@ -92,7 +94,6 @@ def sign(request: HttpRequest, target_pk: int) -> HttpResponse:
     """Read the whole pledge, tick, (answer the quiz,) sign with a finger or type the name."""
     target = campaign_selectors.my_target_get(user=request.user, pk=target_pk)
     campaign = target.campaign
-    questions = list(QuizQuestion.objects.filter(campaign=campaign))
     error: ApplicationError | None = None
     if request.method == "POST":
         kind = request.POST.get("signature_kind", "")
@@ -110,7 +111,7 @@ def sign(request: HttpRequest, target_pk: int) -> HttpResponse:
                 acknowledged=request.POST.get("acknowledged") == "on",
                 signature=signature,
                 context=_signing_context(request),
-                quiz_answers=_quiz_answers(request, questions),
+                quiz_answers=_quiz_answers(request),
             )
         except ApplicationError as exc:
             error = exc
@@ -135,6 +136,7 @@ def sign(request: HttpRequest, target_pk: int) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("campaigns:my_task", pk=target.pk)
     title, paragraphs = template_parts(template.title, template.body)
+    questions = list(QuizQuestion.objects.filter(campaign=campaign))
     return render(
         request,
         "pledges/sign.html",

@@ -337,3 +337,63 @@ def test_a_tsa_whose_root_is_not_trusted_makes_the_seal_wait(settings, tmp_path)
             sealing.seal_pdf(small_pdf(), reason="test")
     finally:
         foreign.stop()
+
+
+# ---------------------------------------------------------------------------------------------------- in process
+
+
+@pytest.mark.once
+def test_the_seal_is_timestamped_in_its_own_process_and_openssl_verifies_the_token(tmp_path, monkeypatch):
+    """With the data folder's own TSA the sealing process signs the timestamps itself: no HTTP request, no openssl
+    process. The token has the responder's fields, and OpenSSL's `ts -verify` accepts it against the root."""
+    from asn1crypto import tsp as asn1_tsp
+
+    def no_process(*args, **kwargs):
+        raise AssertionError("sealing started a process")
+
+    monkeypatch.setattr(tsa.subprocess, "run", no_process)
+    running = dict(tsa._running)
+    sealed = sealing.seal_pdf(small_pdf(), reason="test")
+    assert sealing.pades_level(sealed) == "B-LTA"
+    assert tsa._running == running  # no responder started for it
+    monkeypatch.undo()
+
+    query = asn1_tsp.TimeStampReq.load(timestamp_query(b"hello"))
+    reply = tsa.local_timestamper().request_tsa_response(query)
+    info = reply["time_stamp_token"]["content"]["encap_content_info"]["content"].parsed.native
+    assert info["policy"] == sealing.TSA_POLICY_OID and info["nonce"] == 12345
+    assert info["accuracy"]["seconds"] == 1 and info["ordering"] is True
+    assert info["gen_time"].microsecond == 0 and "可信时间戳服务" in info["tsa"]["common_name"]
+    (tmp_path / "reply.tsr").write_bytes(reply.dump())
+    (tmp_path / "data.bin").write_bytes(b"hello")
+    _cert, _key, root = sealing.tsa_files()
+    verified = subprocess.run(
+        [
+            "openssl",
+            "ts",
+            "-verify",
+            "-in",
+            str(tmp_path / "reply.tsr"),
+            "-data",
+            str(tmp_path / "data.bin"),  # noqa: S607
+            "-CAfile",
+            str(root),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verified.returncode == 0 and "Verification: OK" in verified.stdout, verified.stderr
+    other = tsa.local_timestamper().request_tsa_response(query)
+    other_info = other["time_stamp_token"]["content"]["encap_content_info"]["content"].parsed.native
+    assert other_info["serial_number"] != info["serial_number"]  # random, unique without a shared serial file
+
+
+@pytest.mark.once
+def test_quickstarts_published_responder_is_asked_in_process_by_its_own_process(settings):
+    """quickstart names the responder it started in SEAL_TSA_URL: the same TSA, answered without the loopback."""
+    settings.SEAL_TSA_URL = tsa.local_url()
+    config = sealing.tsa_config()
+    assert config.local and sealing._timestamper(config) is tsa.local_timestamper()
+    settings.SEAL_TSA_URL = closed_port_url()  # any other address is asked over HTTP
+    assert not sealing.tsa_config().local

@@ -192,3 +192,38 @@ def test_verification_by_upload_accepts_the_original_and_refuses_a_changed_copy(
     assert "不是存档文件" in bad.content.decode() and "王*工" not in bad.content.decode()
     empty = client.post(reverse("pledges:verify"), {})
     assert empty.status_code == 400 and "请输入验证码" in empty.content.decode()
+
+
+def test_a_signing_post_takes_a_fixed_number_of_statements_with_or_without_a_quiz(
+    campaign, org, accounts, member, django_capture_on_commit_callbacks
+):
+    """The deadline-morning request (bench/pledges_sign.py): pinned, so that a statement added to it is a decision.
+    A quiz adds nothing per question; a second signer costs the same as the first."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(client, in_campaign, user, **answers) -> int:
+        url = reverse("pledges:sign", args=[_target(in_campaign, user).pk])
+        form = _form(in_campaign, user, **answers)
+        with django_capture_on_commit_callbacks(execute=False), CaptureQueriesContext(connection) as done:
+            assert client.post(url, form).status_code == 302
+        return len(done.captured_queries)
+
+    expected = 22  # in production too (BEGIN and COMMIT for the test's savepoints); 26 before 2026-12-05
+    assert statements(member, campaign, accounts.member) == expected
+    quizzed = factories.pledge_campaign(
+        org.committee, actor=accounts.unit_admin, title="带测试题的承诺书签订"
+    )
+    questions = services.quiz_set(
+        actor=accounts.unit_admin,
+        campaign=quizzed,
+        questions=[
+            services.QuestionInput(text=f"第{k}题", options=["对", "错"], correct=0) for k in range(3)
+        ],
+    )
+    answers = {f"q{q.pk}": "0" for q in questions}
+    assert statements(member, quizzed, accounts.member, **answers) == expected
+    secretary = Client(HTTP_USER_AGENT=WECHAT_UA)
+    testing.login(secretary, accounts.secretary)
+    assert statements(secretary, quizzed, accounts.secretary, **answers) == expected
+    assert Pledge.objects.filter(campaign=quizzed, quiz_passed_at__isnull=False).count() == 2
