@@ -211,6 +211,7 @@ def main() -> None:
     parser.add_argument(
         "--database-url", help="also run on this PostgreSQL database (dropped and re-created)"
     )
+    parser.add_argument("--check", action="store_true", help="exit 1 when a step is over its target")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -254,6 +255,7 @@ def main() -> None:
         f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
     )
     base = min(r["a"][0] for rounds in runs.values() for r in rounds)
+    missed = []
     for backend, rounds in runs.items():
         name = "SQLite" if backend == "sqlite" else "PostgreSQL"
         print(f"\n{name}")
@@ -264,7 +266,12 @@ def main() -> None:
             note = rounds[0][key][2]
             target = f"≤{TARGETS[key]:.1f}" if key in TARGETS else ""
             print(f"{label:<44} {wall:>8.2f} {wall / base:>7.2f} {target:>7} {rss:>8.0f}  {note}")
+            if key in TARGETS and wall / base > TARGETS[key]:
+                missed.append(f"{name} {label}: {wall / base:.2f}× (target ≤ {TARGETS[key]:.1f}×)")
     print("\nwall time includes starting Python (and Django for b-d); peak MB is the child's max RSS.")
+    if args.check and missed:
+        print("targets missed:\n  " + "\n  ".join(missed))
+        sys.exit(1)
 
 
 def fresh_installation(data_dir: str, backend: str = "sqlite") -> dict[str, str]:

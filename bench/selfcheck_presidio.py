@@ -127,6 +127,9 @@ def timed_rounds(runs, repeat: int, clock) -> tuple[list[float], list[object]]:
     return best, results
 
 
+FLOOR = 50.0  # issue 16: the self-check at least this many times Presidio's MB/s on the same held-out texts
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -134,6 +137,11 @@ def main() -> int:
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--wall", action="store_true", help="time wall-clock seconds, not CPU seconds")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 when check_many is under 50× Presidio on all texts (issue 16)",
+    )
     args = parser.parse_args()
     try:
         import presidio_analyzer  # noqa: F401
@@ -231,6 +239,10 @@ def main() -> int:
         p2, r2, f2 = prf(tp, fp, fn)
         print(f"{kind:<20}{r1:>11.3f}{p1:>7.3f}{f1:>7.3f}{r2:>14.3f}{p2:>7.3f}{f2:>7.3f}")
     print(f"(Presidio also reported {other} findings of its other entity types, e.g. US driver's licences.)")
+    ratio = rows[0][3] / rows[0][1]
+    if args.check and ratio < FLOOR:
+        print(f"floor missed: check_many {ratio:.1f}× Presidio on all texts (floor {FLOOR:.0f}×)")
+        return 1
     return 0
 
 
