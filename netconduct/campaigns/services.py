@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, DateTimeField, F, IntegerField, Q, Value
+from django.db.models import BooleanField, Case, DateTimeField, F, IntegerField, Q, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -494,9 +494,32 @@ def targets_set_studied(*, campaign: Campaign, studied: dict[int, dt.datetime | 
 
 
 def target_mark_pledged(*, campaign: Campaign, person: Person, at: dt.datetime | None) -> None:
-    """The pledge issue calls this inside its signing transaction (or with None when a pledge is voided)."""
-    Target.objects.filter(campaign=campaign, person=person).update(pledged_at=at)
-    _refresh_done(Target.objects.filter(campaign=campaign, person=person), campaign)
+    """The pledge issue calls this inside its signing transaction (or with None when a pledge is voided).
+
+    One UPDATE, as `_refresh_done` would leave the target: `done_at` is the latest required action when this pledge
+    completes them, and cleared when a voided pledge leaves them incomplete (every signer's transaction runs it).
+    """
+    targets = Target.objects.filter(campaign=campaign, person=person)
+    fields = [ACTION_FIELDS[a] for a in campaign.required_actions]
+    if "pledged_at" not in fields:
+        targets.update(pledged_at=at)  # completion does not depend on the pledge
+        return
+    if at is None:
+        targets.update(pledged_at=None, done_at=None)
+        return
+    stamp = Value(at, output_field=DateTimeField())
+    others = [name for name in fields if name != "pledged_at"]
+    if not others:
+        targets.update(pledged_at=at, done_at=stamp)
+        return
+    complete = Q()
+    for name in others:
+        complete &= Q(**{f"{name}__isnull": False})
+    done = Case(
+        When(complete, then=Greatest(*[F(name) for name in others], stamp)),
+        default=Value(None, output_field=DateTimeField()),
+    )
+    targets.update(pledged_at=at, done_at=done)
 
 
 # ---------------------------------------------------------------------------------------------------- year two

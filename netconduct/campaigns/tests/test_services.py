@@ -227,3 +227,57 @@ def test_subtree_rollup_counts_each_unit_over_its_subtree_and_folds_party_groups
         ("甲醇厂第一党支部", 0, 3),
         ("第一党小组", 1, 1),
     ]
+
+
+@pytest.mark.parametrize(
+    "required",
+    [("pledge",), ("read", "pledge"), ("read", "study", "pledge"), ("read",)],
+    ids=lambda r: "+".join(r),
+)
+def test_marking_a_pledge_completes_the_target_as_the_other_actions_allow(org, accounts, required):
+    """One UPDATE on the signer's path: done when every required action is done, at the latest of them; a voided
+    pledge (None) undoes it; a campaign that does not ask for a pledge is not completed by one."""
+    campaign = f.campaign(
+        org.committee,
+        actor=accounts.unit_admin,
+        requires_read="read" in required,
+        requires_study="study" in required,
+        requires_pledge="pledge" in required,
+    )
+    target = _targets(campaign)["王职工"]
+    person = target.person
+    early = timezone.now() - dt.timedelta(hours=3)
+    late = timezone.now() - dt.timedelta(hours=1)
+
+    def state():
+        target.refresh_from_db()
+        return target.pledged_at, target.done_at
+
+    # nothing else done yet: the pledge completes only a pledge-only campaign
+    services.target_mark_pledged(campaign=campaign, person=person, at=early)
+    assert state() == (early, early if required == ("pledge",) else None)
+
+    # the other required actions done later than the pledge: the pledge marked again keeps the latest as done_at
+    Target.objects.filter(pk=target.pk).update(read_at=late, studied_at=late)
+    services.target_mark_pledged(campaign=campaign, person=person, at=early)
+    expected_done = late if "pledge" in required and len(required) > 1 else early
+    if required == ("read",):
+        expected_done = None  # completion is not recomputed by a pledge the campaign does not ask for
+    assert state() == (early, expected_done)
+
+    # the pledge later than the rest: done at the pledge
+    services.target_mark_pledged(campaign=campaign, person=person, at=late + dt.timedelta(minutes=5))
+    if "pledge" in required:
+        assert state() == (late + dt.timedelta(minutes=5), late + dt.timedelta(minutes=5))
+
+    # voided: incomplete again when the campaign asks for a pledge
+    services.target_mark_pledged(campaign=campaign, person=person, at=None)
+    assert state() == (None, None)
+
+
+def test_marking_a_pledge_when_another_required_action_is_missing_leaves_the_target_open(org, accounts):
+    campaign = f.campaign(org.committee, actor=accounts.unit_admin, requires_read=True, requires_pledge=True)
+    target = _targets(campaign)["王职工"]
+    services.target_mark_pledged(campaign=campaign, person=target.person, at=timezone.now())
+    target.refresh_from_db()
+    assert target.pledged_at is not None and target.read_at is None and target.done_at is None
