@@ -155,13 +155,10 @@ class _ChildSums:
     unit: OrgUnit | None  # the child itself (None for the focus's own people)
 
 
-def _sums_by_child(campaign: Campaign, focus: OrgUnit) -> dict[str, _ChildSums]:
-    """Path of each child of `focus` (and `focus` itself, for its own people) → the child, the tallies of its
-    subtree, its deepest level, its branches and those not all done; in path order. One statement: the campaign's
-    GROUP BY unit (answered from its covering index) joined to the subtree's units and summed per child path in the
-    database, the child's own columns picked out of its group, so no unit is walked in Python and the children are
-    not read again."""
-    tallies = (
+def _tallies_by_unit(campaign: Campaign, focus: OrgUnit):
+    """The campaign's targets under `focus` counted per unit (answered from the targets' covering index): the inner
+    query of the rollup's and the exports' sums."""
+    return (
         _targets_under(campaign, focus)
         .values("unit_id")
         .annotate(
@@ -174,6 +171,15 @@ def _sums_by_child(campaign: Campaign, focus: OrgUnit) -> dict[str, _ChildSums]:
         )
         .order_by()
     )
+
+
+def _sums_by_child(campaign: Campaign, focus: OrgUnit) -> dict[str, _ChildSums]:
+    """Path of each child of `focus` (and `focus` itself, for its own people) → the child, the tallies of its
+    subtree, its deepest level, its branches and those not all done; in path order. One statement: the campaign's
+    GROUP BY unit (answered from its covering index) joined to the subtree's units and summed per child path in the
+    database, the child's own columns picked out of its group, so no unit is walked in Python and the children are
+    not read again."""
+    tallies = _tallies_by_unit(campaign, focus)
     units = (
         OrgUnit.objects.filter(subtree_q("path", focus.path))
         .order_by()
@@ -264,19 +270,7 @@ def _sums_by_prefix(campaign: Campaign, focus: OrgUnit, lengths: list[int]) -> d
     """Path prefix of each given length → the tallies of the units under it, for every prefix under `focus` that has
     people in the campaign: the campaign's GROUP BY unit (from its covering index) joined to the subtree's units
     once, then summed per prefix at each length, in one statement."""
-    tallies = (
-        _targets_under(campaign, focus)
-        .values("unit_id")
-        .annotate(
-            n_total=Count("pk"),
-            n_read=Count("read_at"),
-            n_studied=Count("studied_at"),
-            n_pledged=Count("pledged_at"),
-            n_done=Count("done_at"),
-            n_proxy=Count("pk", filter=Q(read_by_proxy=True)),
-        )
-        .order_by()
-    )
+    tallies = _tallies_by_unit(campaign, focus)
     units = OrgUnit.objects.filter(subtree_q("path", focus.path)).order_by().values("id", "path", "depth")
     tallies_sql, tallies_params = tallies.query.sql_with_params()
     units_sql, units_params = units.query.sql_with_params()
