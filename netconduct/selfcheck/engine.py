@@ -47,6 +47,15 @@ from netconduct.selfcheck.kinds import (
 
 from . import detectors as d
 
+try:
+    import cython
+except ImportError:  # Cython is not installed: this is the pure Python module
+    COMPILED_SOURCE = False
+else:
+    # True in the build of this source by Cython (typed by _compiled/engine.pxd), where a few loops take a typed path
+    # of their own; both paths find the same (tests/test_compiled.py).
+    COMPILED_SOURCE = cython.compiled
+
 # A candidate before overlaps are resolved: (start, end, kind, reason, severity, extra). Masks are made only for the
 # candidates that survive (`extra` carries what a mask needs: an area code's length, where an address's detail starts).
 Candidate = tuple[int, int, str, str, str, int]
@@ -108,6 +117,9 @@ class Engine:
             if names
             else None
         )
+        # The same two classes as bits of one byte per code point (1: a name's first character, 2: its second), for
+        # the compiled engine's scan of them (`_name_starts`); None if a name has either outside the BMP.
+        self._name_flags = _name_flags(names) if names else None
         # check_many joins texts with _SEPARATOR: no keyword or name may hold its character
         self._batchable = not any(_SEPARATOR_CHAR in key for key in entries) and not any(
             _SEPARATOR_CHAR in name for name in names
@@ -162,7 +174,11 @@ class Engine:
         titles: list[int] = []  # where a title starts
         self._fixed_strings(t, self._hits(self._haystack(t)), found, cues, labels, titles)
         if self._name_starts is not None:
-            self._roster(t, [m.start() for m in self._name_starts.finditer(t)], found)
+            if COMPILED_SOURCE and self._name_flags is not None:
+                starts = _name_starts(self._name_starts, self._name_flags, t, [0, len(t) + 1]).get(0, [])
+            else:
+                starts = [m.start() for m in self._name_starts.finditer(t)]
+            self._roster(t, starts, found)
         if triggers:
             self._addresses(t, triggers, found)
         self._people(t, labels, titles, cues, found)
@@ -206,8 +222,7 @@ class Engine:
         # Each pass's matches come in order of offset, so each text's are consecutive: a list is made only for a text
         # that has some (most texts have matches in one pass or none), keyed by the text's place in the batch.
         scanned: dict[int, list[tuple[str, int, int]]] = {}
-        words: dict[int, list[tuple[int, int, int]]] = {}
-        starts: dict[int, list[int]] = {}
+        starts: dict[int, list[int]] = {}  # where a roster name may start
         kinds = d.SCAN_GROUP_KINDS
         j, base, following, into = -1, 0, 0, None
         for m in d.SCAN.finditer(joined):  # in order of start
@@ -219,24 +234,12 @@ class Engine:
                 into = scanned[j] = []
             group = m.lastindex
             into.append((kinds[group], start - base, m.end(group) - base))
-        j, base, following, into = -1, 0, 0, None
-        for index, start, end in self._hits(haystack):  # in order of end
-            if end > following:
-                while end > following:
-                    j += 1
-                    base, following = bounds[j], bounds[j + 1]
-                into = words[j] = []
-            into.append((index, start - base, end - base))
+        all_hits = self._hits(haystack)
+        words = _hit_spans(
+            all_hits, bounds
+        )  # each text's hits: a slice of all_hits, offsets into the joined text
         if self._name_starts is not None:
-            j, base, following, into = -1, 0, 0, None
-            for m in self._name_starts.finditer(joined):
-                start = m.start()
-                if start >= following:
-                    while start >= following:
-                        j += 1
-                        base, following = bounds[j], bounds[j + 1]
-                    into = starts[j] = []
-                into.append(start - base)
+            starts = _name_starts(self._name_starts, self._name_flags, joined, bounds)
         handlers = self._handlers
         for k, i in enumerate(batch):
             t = normalised[k]
@@ -261,7 +264,7 @@ class Engine:
                 cues: list[int] = []
                 labels: list[int] = []
                 titles: list[int] = []
-                self._fixed_strings(t, hits, found, cues, labels, titles)
+                self._fixed_strings(t, all_hits[hits[0] : hits[1]], found, cues, labels, titles, bounds[k])
             else:
                 cues = labels = titles = ()  # _people only reads them
             if names:
@@ -498,15 +501,25 @@ class Engine:
         out.append((start, end, DOC_NUMBER, reason, severity, 0))
 
     def _fixed_strings(
-        self, t: str, hits, out: list[Candidate], cues: list[int], labels: list[int], titles: list[int]
+        self,
+        t: str,
+        hits,
+        out: list[Candidate],
+        cues: list[int],
+        labels: list[int],
+        titles: list[int],
+        base: int = 0,
     ) -> None:
         """Handling marks, the committee's keywords, name labels, titles and the words after which a name in chatter
         ends: one pass of one automaton. Labels and titles are then taken as `finditer` on NAME_LABEL and TITLE
-        takes them: at each position the longest, none starting inside the one before."""
+        takes them: at each position the longest, none starting inside the one before. `hits` are the automaton's
+        (word, start, end), at offsets `base` past the text's."""
         n = len(t)
         words: list[tuple[int, int, str]] = []
         word_kinds = self._word_kinds
         for index, start, end in hits:
+            start -= base
+            end -= base
             for kind in word_kinds[index]:
                 if kind == _CUE:
                     cues.append(start)
@@ -704,6 +717,75 @@ _MORE_TO_LOOK_AT = re.compile("[@：:（(]")
 _CUE, _LABEL, _TITLE = "cue", "label", "title"
 # Personal information next to which a name is looked for
 _ANCHOR_KINDS = PERSONAL - {PERSON}
+
+
+def _name_flags(names: Iterable[str]) -> bytes | None:
+    """Bit 1 for the first character of a name, bit 2 for the second, one byte per code point of the BMP."""
+    flags = bytearray(0x10000)
+    for name in names:
+        first, second = ord(name[0]), ord(name[1])
+        if first >= 0x10000 or second >= 0x10000:
+            return None
+        flags[first] |= 1
+        flags[second] |= 2
+    return bytes(flags)
+
+
+def _name_starts(
+    pattern: re.Pattern, flags: bytes | None, joined: str, bounds: list[int]
+) -> dict[int, list[int]]:
+    """Where a roster name may start in each text of `joined` (`bounds`: where each starts, and where the last ends),
+    as offsets into that text, for the texts that have some: where `pattern` (a name's first character before a
+    second one) matches. Compiled, with `flags`: the same positions found by one loop in C over the characters."""
+    starts: dict[int, list[int]] = {}
+    j, base, following, into = -1, 0, 0, []
+    if COMPILED_SOURCE and flags is not None:
+        table = flags
+        previous = 0
+        i = -1
+        for ch in joined:
+            i += 1
+            code = ord(ch)
+            bits = table[code] if code < 0x10000 else 0
+            if (bits & 2) and (previous & 1):
+                start = i - 1
+                if start >= following:
+                    while start >= following:
+                        j += 1
+                        base, following = bounds[j], bounds[j + 1]
+                    into = starts[j] = []
+                into.append(start - base)
+            previous = bits
+        return starts
+    for m in pattern.finditer(joined):
+        start = m.start()
+        if start >= following:
+            while start >= following:
+                j += 1
+                base, following = bounds[j], bounds[j + 1]
+            into = starts[j] = []
+        into.append(start - base)
+    return starts
+
+
+def _hit_spans(hits: list[tuple[int, int, int]], bounds: list[int]) -> dict[int, tuple[int, int]]:
+    """For each text of a joined batch that has hits of the automaton (in order of end), where they are in `hits`:
+    text's place → (first, past the last). No tuple is made again per hit."""
+    spans: dict[int, tuple[int, int]] = {}
+    j, following, lo = -1, 0, 0
+    count = len(hits)
+    for k in range(count):
+        end = hits[k][2]
+        if end > following:
+            if k > lo:
+                spans[j] = (lo, k)
+            while end > following:
+                j += 1
+                following = bounds[j + 1]
+            lo = k
+    if count:
+        spans[j] = (lo, count)
+    return spans
 
 
 def _start_longest(word: tuple[int, int, str]) -> tuple[int, int]:

@@ -1,5 +1,6 @@
-"""The self-check engine compiled by Cython, an optional accelerator: `engine.py` and `detectors.py` built unchanged
-as `netconduct.selfcheck._compiled.engine` and `.detectors` (about a quarter faster; nothing else differs).
+"""The self-check engine compiled by Cython, an optional accelerator: `engine.py` and `detectors.py` built as
+`netconduct.selfcheck._compiled.engine` and `.detectors`, with the C types of `engine.pxd` and `detectors.pxd` (here)
+for the few helpers that take a typed path of their own where `COMPILED` is true; nothing else differs.
 
     pip install 'Cython>=3.0' && python -m netconduct.selfcheck._compiled.build    # .ci/run does this
 
@@ -16,14 +17,18 @@ from pathlib import Path
 
 SOURCES = ("engine.py", "detectors.py")
 HERE = Path(__file__).resolve().parent
+# C types for the build, one "augmenting" .pxd per source, here (build.py puts each beside a copy of its source)
+DECLARATIONS = tuple(name.removesuffix(".py") + ".pxd" for name in SOURCES)
 DIGEST_FILE = HERE / "built_from.txt"
 
 
 def source_digest() -> str:
-    """SHA-256 of the sources the build compiles, as they are now."""
+    """SHA-256 of the sources the build compiles and of their declarations, as they are now."""
     digest = hashlib.sha256()
     for name in SOURCES:
         digest.update((HERE.parent / name).read_bytes())
+    for name in DECLARATIONS:
+        digest.update((HERE / name).read_bytes())
     return digest.hexdigest()
 
 

@@ -1,5 +1,5 @@
 """Compiles `engine.py` and `detectors.py` with Cython, in place, as `netconduct.selfcheck._compiled.engine` and
-`.detectors`, and records the digest of the sources built (see `__init__.py`). Needs Cython (`pip install
+`.detectors` (typed by `engine.pxd` and `detectors.pxd`, here), and records the digest of the sources built (see `__init__.py`). Needs Cython (`pip install
 'Cython>=3.0'`), a C compiler and Python's headers; .ci/run runs it after the install.
 
     python -m netconduct.selfcheck._compiled.build
@@ -8,10 +8,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
+from pathlib import Path
 
-from netconduct.selfcheck._compiled import DIGEST_FILE, HERE, SOURCES, source_digest
+from netconduct.selfcheck._compiled import DECLARATIONS, DIGEST_FILE, HERE, SOURCES, source_digest
 
 
 def main() -> int:
@@ -22,11 +24,20 @@ def main() -> int:
     root = package.parents[1]  # where `netconduct/` is
     digest = source_digest()
     DIGEST_FILE.unlink(missing_ok=True)
-    extensions = [
-        Extension(f"netconduct.selfcheck._compiled.{name.removesuffix('.py')}", [str(package / name)])
-        for name in SOURCES
-    ]
     with tempfile.TemporaryDirectory() as tmp:
+        # Each source and its .pxd side by side, as the modules they become (netconduct/selfcheck/_compiled/engine.py
+        # and engine.pxd …): where Cython looks for a module's declarations
+        copies = Path(tmp) / "src" / "netconduct" / "selfcheck" / "_compiled"
+        copies.mkdir(parents=True)
+        for folder in (copies, copies.parent, copies.parent.parent):
+            (folder / "__init__.py").touch()
+        for name, declarations in zip(SOURCES, DECLARATIONS, strict=True):
+            shutil.copyfile(package / name, copies / name)
+            shutil.copyfile(HERE / declarations, copies / declarations)
+        extensions = [
+            Extension(f"netconduct.selfcheck._compiled.{name.removesuffix('.py')}", [str(copies / name)])
+            for name in SOURCES
+        ]
         modules = cythonize(
             extensions,
             build_dir=tmp,

@@ -1,0 +1,25 @@
+# C types for the build of detectors.py by Cython (an "augmenting" .pxd: build.py puts it beside a copy of the source).
+# Only the helpers that take a compiled path of their own (`if COMPILED:`) are typed; the rest compiles untyped.
+import cython
+
+cdef const unsigned char* _CHAR_FLAGS_PTR
+
+@cython.locals(ch=Py_UCS4)
+cdef bint _has_fullwidth(str text)
+
+@cython.locals(code=Py_ssize_t)
+cdef bint _flag(Py_UCS4 ch, int bit)
+
+@cython.locals(i=Py_ssize_t, code=Py_ssize_t)
+cdef bint _given_at(str text, Py_ssize_t start, Py_ssize_t end)
+
+@cython.locals(start=Py_ssize_t, length=Py_ssize_t, three=bint, two=bint)
+cpdef object name_before(str text, Py_ssize_t end)
+
+@cython.locals(code=Py_ssize_t, last=Py_UCS4)
+cpdef bint name_may_end_before(str text, Py_ssize_t end)
+
+cpdef bint name_exact(str text, Py_ssize_t start, Py_ssize_t end)
+
+@cython.locals(limit=Py_ssize_t, end=Py_ssize_t, given_from=Py_ssize_t, stop=Py_ssize_t)
+cpdef object name_after(str text, Py_ssize_t start)
