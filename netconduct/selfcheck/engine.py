@@ -311,40 +311,39 @@ class Engine:
 
     def _group_shape(self, t: str, groups, i: int, out: list[Candidate]) -> int:
         """Numbers written in groups: 6-8-4 IDs, 4-4-4-4(-3) cards, 3-4-4 mobiles, 0xxx-xxxxxxx landlines."""
-        lengths = tuple(len(g[2]) for g in groups[i : i + 5])
-        values = [g[2] for g in groups[i : i + 5]]
+        window = groups[i : i + 5]
+        values = [g[2] for g in window]
+        lengths = tuple([len(v) for v in values])
+        ends = [g[1] for g in window]  # where the window's first k groups end: ends[k - 1]
         start = groups[i][0]
-
-        def end_of(k: int) -> int:
-            return groups[i + k - 1][1]
 
         if lengths[:3] == (6, 8, 4):
             joined = "".join(values[:3]).upper()
-            if d.id18_valid(joined) and not _rejected(t, start, end_of(3), strong=True):
-                out.append(_id_card(start, end_of(3), old=False))
+            if d.id18_valid(joined) and not _rejected(t, start, ends[2], strong=True):
+                out.append(_id_card(start, ends[2], old=False))
                 return 3
         for k in (5, 4):
             if len(lengths) >= k and lengths[:4] == (4, 4, 4, 4) and (k == 4 or 1 <= lengths[4] <= 3):
                 joined = "".join(values[:k])
-                if joined.isdigit() and self._card_ok(t, start, end_of(k), joined, grouped=True):
-                    out.append(_bank_card(start, end_of(k)))
+                if joined.isdigit() and self._card_ok(t, start, ends[k - 1], joined, grouped=True):
+                    out.append(_bank_card(start, ends[k - 1]))
                     return k
         if values[0] == "86" and len(values) >= 2:
             rest = "".join(values[1:4]) if lengths[1:4] == (3, 4, 4) else values[1]
             used = 4 if lengths[1:4] == (3, 4, 4) else 2
-            if d.mobile_valid(rest) and not _rejected(t, start, end_of(used)):
-                out.append(_mobile(t, start, end_of(used)))
+            if d.mobile_valid(rest) and not _rejected(t, start, ends[used - 1]):
+                out.append(_mobile(t, start, ends[used - 1]))
                 return used
         for shape in ((3, 4, 4), (3, 8), (7, 4)):
             k = len(shape)
             if lengths[:k] == shape:
                 joined = "".join(values[:k])
-                if d.mobile_valid(joined) and not _rejected(t, start, end_of(k)):
-                    out.append(_mobile(t, start, end_of(k)))
+                if d.mobile_valid(joined) and not _rejected(t, start, ends[k - 1]):
+                    out.append(_mobile(t, start, ends[k - 1]))
                     return k
         if len(lengths) >= 2 and lengths[0] in (3, 4) and lengths[1] in (7, 8) and values[0][0] == "0":
-            if d.landline_valid(values[0], values[1]) and not _rejected(t, start, end_of(2)):
-                out.append(_landline(start, end_of(2), area_len=lengths[0]))
+            if d.landline_valid(values[0], values[1]) and not _rejected(t, start, ends[1]):
+                out.append(_landline(start, ends[1], area_len=lengths[0]))
                 return 2
         return 0
 

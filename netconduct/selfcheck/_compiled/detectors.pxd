@@ -23,3 +23,16 @@ cpdef bint name_exact(str text, Py_ssize_t start, Py_ssize_t end)
 
 @cython.locals(limit=Py_ssize_t, end=Py_ssize_t, given_from=Py_ssize_t, stop=Py_ssize_t)
 cpdef object name_after(str text, Py_ssize_t start)
+
+@cython.locals(i=Py_ssize_t, code=Py_ssize_t)
+cdef bint _ascii_digits(str value, Py_ssize_t count)
+
+@cython.locals(i=Py_ssize_t, number=cython.long)
+cdef long _digits_value(str value, Py_ssize_t start, Py_ssize_t end)
+
+@cython.locals(year=cython.long, month=cython.long, day=cython.long, remainder=cython.long, check=cython.long,
+               i=Py_ssize_t, last=Py_UCS4)
+cpdef bint id18_valid(str value)
+
+@cython.locals(total=cython.long, n=Py_ssize_t, i=Py_ssize_t, digit=cython.long)
+cpdef bint luhn_valid(str digits)
