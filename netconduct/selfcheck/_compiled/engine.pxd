@@ -8,3 +8,10 @@ cpdef dict _name_starts(object pattern, object flags, str joined, list bounds)
 
 @cython.locals(j=Py_ssize_t, following=Py_ssize_t, lo=Py_ssize_t, count=Py_ssize_t, k=Py_ssize_t, end=Py_ssize_t)
 cpdef dict _hit_spans(list hits, list bounds)
+
+from cpython.object cimport PyObject_GenericSetAttr
+
+# Called from within the module: C calls instead of Python ones
+cpdef object _finding(object kind, object start, object end, object masked, object reason, object article,
+                      object severity)
+cpdef list _resolve(object text, list found)

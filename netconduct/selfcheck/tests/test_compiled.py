@@ -104,3 +104,38 @@ def test_the_engine_tests_pass_on_pure_python_too():
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert " passed" in result.stdout
+
+
+@needs_build
+def test_compiled_helpers_answer_as_the_pure_ones():
+    """The detectors' helpers that take a typed path of their own when compiled (names, ID numbers, Luhn,
+    full-width folding) against the pure Python module, on random input."""
+    import importlib
+
+    from netconduct.selfcheck import detectors as pure
+    from netconduct.selfcheck import lexicon
+
+    compiled = importlib.import_module("netconduct.selfcheck._compiled.detectors")
+    assert compiled.COMPILED and not pure.COMPILED
+    rng = random.Random(23)
+    chars = "".join(sorted(lexicon.SURNAMES))[:60] + "建国娜伟某的了和说一二三：，（）ａ１ＡA1x 𠀀"
+    for _ in range(3000):
+        text = "".join(rng.choice(chars) for _ in range(rng.randint(0, 9)))
+        assert compiled.normalise(text) == pure.normalise(text)
+        for end in range(len(text) + 1):
+            assert compiled.name_before(text, end) == pure.name_before(text, end), (text, end)
+            assert compiled.name_may_end_before(text, end) == pure.name_may_end_before(text, end), (text, end)
+            assert compiled.name_after(text, end) == pure.name_after(text, end), (text, end)
+            for start in range(end + 1):
+                assert compiled.name_exact(text, start, end) == pure.name_exact(text, start, end), (
+                    text,
+                    start,
+                )
+    digits = "0123456789"
+    for _ in range(20000):
+        body = "".join(rng.choice(digits) for _ in range(rng.randint(14, 20)))
+        value = rng.choice(["11", "44", "99"]) + "0101" + rng.choice(["1990", "2099", "1899"]) + body[:8]
+        value = value[:17] + rng.choice("0123456789Xx") + value[18:]
+        for v in (value, body, value[:17] + "¹", value.upper()):
+            assert compiled.id18_valid(v) == pure.id18_valid(v), v
+        assert compiled.luhn_valid(body) == pure.luhn_valid(body), body

@@ -220,3 +220,44 @@ def test_a_name_may_end_only_where_name_exact_finds_one():
     assert not d.name_may_end_before("各单位", 3) and not d.name_may_end_before("王", 1)
     # the joiners _people looks for before it looks for lists of names
     assert frozenset("、和与及") == d.NAME_LIST_JOINERS
+
+
+def test_ipv6_of_hex_digits_and_colons_as_ipaddress_takes_it():
+    """ipv6_valid checks what the scan finds (hex digits and colons) by ipaddress's own rules, without building an
+    IPv6Address: the same answer on random strings, valid ones included."""
+    import ipaddress
+
+    def reference(value: str) -> bool:
+        if value.endswith(":") and not value.endswith("::"):
+            return False
+        try:
+            ipaddress.IPv6Address(value)
+        except ValueError:
+            return False
+        return True
+
+    rng = random.Random(6)
+    values = [
+        "".join(rng.choice("0123456789abcdefABCDEF::::") for _ in range(rng.randint(0, 40)))
+        for _ in range(20000)
+    ]
+    values += [
+        ":".join(
+            "".join(rng.choice("0123456789abcdef") for _ in range(rng.choice((0, 1, 2, 4, 4, 5))))
+            for _ in range(k)
+        )
+        for k in (2, 3, 7, 8, 9, 10)
+        for _ in range(3000)
+    ]
+    values += [
+        "::",
+        "::1",
+        "1::",
+        "1:2:3:4:5:6:7:8",
+        "1:2:3:4:5:6:7::",
+        "::2:3:4:5:6:7:8",
+        ":1:2:3:4:5:6:7:8",
+    ]
+    answers = [d.ipv6_valid(v) for v in values]
+    assert answers == [reference(v) for v in values]
+    assert sum(answers) > 1000
