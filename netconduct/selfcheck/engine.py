@@ -170,16 +170,21 @@ class Engine:
                 handlers[kind](t, start, end, found)
         if "@" in t:
             self._emails(t, found)
-        cues: list[int] = []  # where a word of working chatter starts
-        labels: list[int] = []  # where a name after a label may start
-        titles: list[int] = []  # where a title starts
-        self._fixed_strings(t, self._hits(self._haystack(t)), found, cues, labels, titles)
+        hits = self._hits(self._haystack(t))
+        if hits:
+            cues: list[int] = []  # where a word of working chatter starts
+            labels: list[int] = []  # where a name after a label may start
+            titles: list[int] = []  # where a title starts
+            self._fixed_strings(t, hits, found, cues, labels, titles)
+        else:
+            cues = labels = titles = ()  # _people only reads them
         if self._name_starts is not None:
             if COMPILED_SOURCE and self._name_flags is not None:
-                starts = _name_starts(self._name_starts, self._name_flags, t, [0, len(t) + 1]).get(0, [])
+                starts = _name_starts(self._name_starts, self._name_flags, t, [0, len(t) + 1]).get(0)
             else:
                 starts = [m.start() for m in self._name_starts.finditer(t)]
-            self._roster(t, starts, found)
+            if starts:
+                self._roster(t, starts, found)
         if triggers:
             self._addresses(t, triggers, found)
         self._people(t, labels, titles, cues, found)
@@ -300,7 +305,7 @@ class Engine:
 
     def _hits(self, haystack: str) -> list[tuple[int, int, int]]:
         """Every occurrence of the automaton's words, overlapping ones too: (word's index, start, end)."""
-        return self._automaton.find_matches_as_indexes(haystack, overlapping=True)
+        return self._automaton.find_matches_as_indexes(haystack, True)  # overlapping
 
     # ------------------------------------------------------------------------------------------------ numbers
 
