@@ -345,3 +345,23 @@ def warm_fonts() -> None:
     """Build (or load) the common fonts now, so the first pledge sealed does not pay for it (`seal-init`)."""
     with fonts_for("承诺书", ("承诺",), "承诺人"):
         pass
+
+
+def sample_pdf() -> bytes:
+    """A pledge page and an evidence page of made-up text, drawn as a pledge's are: what a worker renders (and seals)
+    at start so that its first pledge does not pay for the fonts, ReportLab and segno (`sealing.warm_up`)."""
+    title, paragraphs = "承诺书", ("本人承诺遵守网络行为规范。",)
+    buffer = io.BytesIO()
+    with fonts_for(title, paragraphs, "示例单位示例") as fonts:
+        canvas = new_canvas(buffer, title=title, author="示例")
+        layout = layout_for(title, paragraphs, fonts[Face.FANGSONG])
+        draw_pledge_page(
+            canvas, fonts, layout, PageFields(code="0" * 12, unit_label="示例单位", signer_name="示例")
+        )
+        canvas.showPage()
+        draw_evidence_page(
+            canvas, fonts, heading="电子签订证据页", rows=[("承诺人", "示例")], code="0" * 12, note="示例"
+        )
+        canvas.showPage()
+        canvas.save()
+    return buffer.getvalue()
