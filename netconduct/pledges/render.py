@@ -140,16 +140,33 @@ def qr_matrix(data: str) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(row) for row in segno.make(data, error="m", micro=False).matrix)
 
 
-def draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
-    """A QR code with its quiet zone inside the `size` square whose lower-left corner is (x, y)."""
+@lru_cache(maxsize=8)
+def qr_runs(data: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
+    """(modules a side, (row, first column, length) of each horizontal run of dark modules) of `data`'s QR code."""
     matrix = qr_matrix(data)
-    n = len(matrix)
+    runs = []
+    for r, row in enumerate(matrix):
+        c, n = 0, len(row)
+        while c < n:
+            if row[c]:
+                start = c
+                while c < n and row[c]:
+                    c += 1
+                runs.append((r, start, c - start))
+            else:
+                c += 1
+    return len(matrix), tuple(runs)
+
+
+def draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
+    """A QR code with its quiet zone inside the `size` square whose lower-left corner is (x, y). Each horizontal run
+    of dark modules is one rectangle (about half as many as one per module: less to write and to deflate, and no
+    hairlines between neighbours where a viewer anti-aliases their edges)."""
+    n, runs = qr_runs(data)
     module = size / (n + 4)
     path = canvas.beginPath()
-    for r, row in enumerate(matrix):
-        for c, dark in enumerate(row):
-            if dark:
-                path.rect(x + (c + 2) * module, y + size - (r + 3) * module, module, module)
+    for r, c, length in runs:
+        path.rect(x + (c + 2) * module, y + size - (r + 3) * module, length * module, module)
     canvas.saveState()
     canvas.setFillColorRGB(0, 0, 0)
     canvas.drawPath(path, fill=1, stroke=0)
