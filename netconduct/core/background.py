@@ -43,6 +43,25 @@ def database_backend_in_use() -> bool:
 
 # ---------------------------------------------------------------------------------------------------- the worker
 
+_warm_ups: list = []
+
+
+def worker_warm_up_register(fn) -> None:
+    """`fn()` runs once when `netconduct db_worker` starts, before it takes a task: an app loads there what its tasks
+    would otherwise load at the first one (pledges: fonts, the seal's key, pyHanko; about 2 CPU-s). A worker is
+    started long before a deadline morning; its first task should not cost what a hundred do."""
+    if fn not in _warm_ups:
+        _warm_ups.append(fn)
+
+
+def worker_warm_up() -> None:
+    """Run the registered warm-ups; one that fails is logged and skipped (its task loads what it needs anyway)."""
+    for fn in _warm_ups:
+        try:
+            fn()
+        except Exception:
+            logger.warning("worker warm-up %s failed", getattr(fn, "__qualname__", fn), exc_info=True)
+
 
 class EmbeddedWorker:
     """django-tasks-db's worker loop in a daemon thread, for a process that also serves the pages.

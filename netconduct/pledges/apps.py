@@ -19,3 +19,9 @@ class PledgesConfig(AppConfig):
         from .services import quiz_copy
 
         campaign_copier_register(quiz_copy)  # next year's campaign carries the quiz
+
+        from netconduct.core.background import worker_warm_up_register
+
+        from .sealing import warm_up
+
+        worker_warm_up_register(warm_up)  # a worker's first seal as cheap as the rest (fonts, key, pyHanko)

@@ -584,6 +584,32 @@ def seal_pdf(pdf: bytes, *, reason: str, location: str = "", signer_name: str = 
     return out.getvalue()
 
 
+def warm_up() -> None:
+    """Load what the first seal of a process would (`netconduct db_worker` at start, `background.worker_warm_up`):
+    the fonts and a rendering, the seal's key and chain, the CRL, pyHanko's modules. With the data folder's own TSA a
+    sample PDF is sealed in full (nothing leaves the process); with an external one it is only signed, without the
+    timestamp, so that starting a worker asks the TSA nothing."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.fields import SigSeedSubFilter
+
+    from . import render
+
+    pdf = render.sample_pdf()
+    config = tsa_config()
+    if config is not None and config.local:
+        seal_pdf(pdf, reason="warm-up")
+        return
+    meta = signers.PdfSignatureMetadata(
+        field_name=SEAL_FIELD, md_algorithm="sha256", subfilter=SigSeedSubFilter.PADES
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    _outside_event_loop(
+        signers.sign_pdf, writer, meta, signer=_signer(), bytes_reserved=SIGNATURE_RESERVED_BYTES
+    )
+    _trust_roots()
+
+
 # ---------------------------------------------------------------------------------------------------- verifying
 
 

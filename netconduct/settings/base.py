@@ -30,9 +30,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "netconduct.core",  # before django_tasks_db: its db_worker command (core/management) warms the apps up first
     "django_tasks",
     "django_tasks_db",
-    "netconduct.core",
     "netconduct.org",
     "netconduct.accounts",
     "netconduct.notifications",

@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import dj_database_url
-
 from . import env
 from .base import *  # noqa: F403
 
@@ -23,7 +21,7 @@ ALLOWED_HOSTS = env.get_list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.get_list("CSRF_TRUSTED_ORIGINS")
 
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": env.postgres(
         env.require("DATABASE_URL", "production runs on PostgreSQL"), conn_max_age=60, conn_health_checks=True
     )
 }

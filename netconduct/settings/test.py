@@ -5,8 +5,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import dj_database_url
-
 from . import env
 from .base import *  # noqa: F403
 
@@ -26,7 +24,7 @@ PASSWORD_HASHERS = [
 
 _url = env.get("DATABASE_URL")
 if _url:
-    DATABASES = {"default": dj_database_url.parse(_url)}
+    DATABASES = {"default": env.postgres(_url)}  # as production binds and prepares
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

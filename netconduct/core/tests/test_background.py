@@ -157,3 +157,39 @@ def test_stalled_tasks_are_those_due_for_minutes_that_no_worker_took(django_asse
 def test_no_check_when_tasks_run_at_once(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert background.stalled_tasks() is None
+
+
+# ---------------------------------------------------------------------------------------------------- warm-ups
+
+
+def test_netconduct_db_worker_runs_the_warm_ups_before_the_worker(monkeypatch):
+    """`netconduct db_worker` is core's command (listed before django_tasks_db): the apps' warm-ups, then
+    django-tasks-db's worker with its own options."""
+    from django.core.management import get_commands
+    from django_tasks_db.management.commands import db_worker as tasks_db_worker
+
+    from netconduct.core.management.commands.db_worker import Command
+
+    assert get_commands()["db_worker"] == "netconduct.core"
+    order: list[str] = []
+    monkeypatch.setattr(background, "_warm_ups", [lambda: order.append("warm")])
+    monkeypatch.setattr(
+        tasks_db_worker.Command, "handle", lambda self, *a, **kw: order.append(f"worker {kw['interval']}")
+    )
+    Command().handle(interval=0.5)
+    assert order == ["warm", "worker 0.5"]
+
+
+def test_a_failing_warm_up_is_logged_and_the_next_one_still_runs(monkeypatch, caplog):
+    ran: list[str] = []
+
+    def broken() -> None:
+        raise RuntimeError("no fonts here")
+
+    monkeypatch.setattr(background, "_warm_ups", [])
+    background.worker_warm_up_register(broken)
+    background.worker_warm_up_register(lambda: ran.append("second"))
+    background.worker_warm_up_register(broken)  # once only
+    background.worker_warm_up()
+    assert ran == ["second"]
+    assert [r.getMessage() for r in caplog.records].count(f"worker warm-up {broken.__qualname__} failed") == 1

@@ -782,3 +782,22 @@ def test_run_in_headings_take_the_heading_face_for_their_first_sentence_only():
     head = next(font for value, font in fonts_used if "总体要求" in value)
     rest = next(font for value, font in fonts_used if "全面贯彻" in value)
     assert "Sans" in head and "Serif" in rest
+
+
+def test_a_common_font_keeps_its_subsets_and_their_deflated_bytes_as_reportlab_makes_them():
+    """Pledges share their first font subset: it is built and deflated once, with the bytes ReportLab would make."""
+    import zlib
+
+    from reportlab.pdfbase.ttfonts import TTFontFace
+
+    from netconduct.documents.rendering import fonts
+
+    with fonts.common_fonts({fonts.Face.FANGSONG: "承诺书"}) as names:
+        face = pdfmetrics.getFont(names[fonts.Face.FANGSONG]).face
+    subset = [*range(32, 128), *map(ord, "本人郑重承诺遵守网络行为规范")]
+    made = face.makeSubset(subset)
+    assert made == TTFontFace.makeSubset(face, subset)
+    assert face.makeSubset(list(subset)) is made  # kept
+    deflate = fonts._KEPT_DEFLATE
+    assert deflate.encode(made) == zlib.compress(made)
+    assert deflate.encode(made) is deflate.encode(made)

@@ -157,3 +157,16 @@ def test_bad_input_is_refused_and_nothing_is_written(
     assert message in exc.value.message
     assert not Pledge.objects.exists()
     assert not AuditEvent.objects.filter(action="pledge.print").exists()
+
+
+def test_the_qr_code_is_drawn_as_runs_covering_exactly_its_dark_modules():
+    data = render.verify_url("ABCD2345EFGH")
+    matrix = render.qr_matrix(data)
+    n, runs = render.qr_runs(data)
+    drawn = [[0] * n for _ in range(n)]
+    for r, c, length in runs:
+        for k in range(c, c + length):
+            drawn[r][k] += 1
+    assert n == len(matrix) and [tuple(row) for row in drawn] == [
+        tuple(int(bool(m)) for m in row) for row in matrix
+    ]

@@ -137,6 +137,24 @@ def test_a_responder_with_credentials_refuses_requests_without_them(settings):
         server.stop()
 
 
+# ---------------------------------------------------------------------------------------------------- a worker's start
+
+
+@pytest.mark.django_db
+def test_the_warm_up_seals_nothing_of_record_and_asks_an_external_tsa_nothing(settings):
+    """A worker warms up at start (`sealing.warm_up`, registered by the app): a sample PDF sealed in process with the
+    data folder's TSA; with an external TSA (here: nobody listening) only signed, so the start asks it nothing."""
+    from netconduct.core import background
+    from netconduct.pledges.models import Pledge
+
+    assert sealing.warm_up in background._warm_ups
+    events = AuditEvent.objects.count()
+    sealing.warm_up()
+    settings.SEAL_TSA_URL, settings.SEAL_TSA_TIMEOUT = closed_port_url(), 2
+    sealing.warm_up()  # would raise TimestampUnavailable had it asked
+    assert AuditEvent.objects.count() == events and not Pledge.objects.exists()
+
+
 # ---------------------------------------------------------------------------------------------------- PAdES levels
 
 
