@@ -16,6 +16,12 @@ class PledgesConfig(AppConfig):
 
         from netconduct.campaigns.services import campaign_copier_register
 
-        from .services import quiz_copy
+        campaign_copier_register(_quiz_copy)  # next year's campaign carries the quiz
 
-        campaign_copier_register(quiz_copy)  # next year's campaign carries the quiz
+
+def _quiz_copy(source, copy) -> dict:
+    # The services are imported when a campaign is copied, not at start-up: they bring the PDF renderer (reportlab,
+    # fontTools, python-docx), half a second of every command and every worker's start.
+    from .services import quiz_copy
+
+    return quiz_copy(source, copy)
