@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from netconduct.core import bulk
+from netconduct.core.exceptions import ApplicationError
 from netconduct.core.models import AuditEvent
 from netconduct.org.models import Person
 from netconduct.org.roster.importer import roster_import
@@ -186,3 +187,91 @@ def test_keys_given_out_of_order_are_found_by_their_hash(tmp_path, org, accounts
     people = dict(Person.objects.filter(employee_no__startswith="E000").values_list("pk", "name"))
     assert len(people) == 30
     assert {int(e.object_id): e.object_repr for e in events if int(e.object_id) in people} == people
+
+
+# ---------------------------------------------------------------------------------------------------- parallel
+
+
+@pytest.fixture
+def forked(monkeypatch):
+    """The child parser on (the suite may run with threads of its own), with small chunks so that several cross."""
+    from netconduct.org.roster import importer
+
+    monkeypatch.setattr(importer, "_can_fork", lambda: True)
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 40)
+    return importer
+
+
+def _roster_with_mistakes(tmp_path):
+    rows = []
+    for n in range(1, 181):
+        unit = BRANCHES[n % 3] if n != 7 else "没有这个支部"
+        id_number = make_id_number(n, birth=dt.date(1980, 1, 1)) if n != 11 else "110101198001010000"
+        name = f"张{'伟芳娜秀英敏静丽强磊'[n % 10]}{'军洋勇艳杰'[n // 10 % 5]}"
+        rows.append([name, f"E{n:05d}", id_number, str(13700000000 + n), unit, "群众"])
+    rows.append(
+        ["重复", "E09999", make_id_number(5, birth=dt.date(1980, 1, 1)), "13800000000", BRANCHES[0], "群众"]
+    )
+    header = ["姓名", "工号", "身份证号码", "手机号码", "所在党组织", "政治面貌"]
+    return write_xlsx(tmp_path / "mistakes.xlsx", office_rows(rows, header=header, numbered=False))
+
+
+def test_a_parallel_import_writes_what_a_serial_dry_run_plans(tmp_path, org, accounts, forked):
+    admin = accounts.unit_admin
+    path = _roster_with_mistakes(tmp_path)
+    planned = roster_import(actor=admin, path=path, dry_run=True)
+    done = roster_import(actor=admin, path=path, dry_run=False, parallel=True)
+    assert done.as_json() == planned.as_json()
+    # Refused: the unknown unit, an invalid ID number, an ID number twice (sent from the child with the chunks).
+    assert done.created == 178, done.errors
+    assert [(e.row, e.column) for e in done.errors] == [
+        (10, "所在党组织"),
+        (14, "身份证号码"),
+        (184, "身份证号码"),
+    ]
+    assert [s.__dict__ for s in done.samples] == [s.__dict__ for s in planned.samples]
+    assert Person.objects.filter(employee_no__startswith="E0").count() == 178
+    person = Person.objects.get(employee_no="E00010")
+    assert person.unit.name == BRANCHES[10 % 3] and person.name == "张伟洋" and person.name_initials == "zwy"
+    assert AuditEvent.objects.filter(action="person.create").count() >= 178
+    out = io.StringIO()
+    call_command("audit-verify", stdout=out)
+    assert "审计链完好" in out.getvalue()
+
+
+def test_a_refusal_in_the_child_rolls_everything_back(tmp_path, org, accounts, forked, settings):
+    settings.NETCONDUCT_ROSTER_MAX_ROWS = (
+        100  # the child reads 180 rows: refused after two chunks were written
+    )
+    events = AuditEvent.objects.count()
+    with pytest.raises(ApplicationError, match="超出单次导入的上限"):
+        roster_import(actor=accounts.unit_admin, path=roster(tmp_path, 1, 180), dry_run=False, parallel=True)
+    assert not Person.objects.filter(employee_no__startswith="E0").exists()
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_child_that_dies_is_a_refusal(tmp_path, org, accounts, forked, monkeypatch):
+    import os
+
+    def die(self, sender):
+        os._exit(3)
+
+    monkeypatch.setattr(forked.RosterImporter, "_parse_in_child", die)
+    with pytest.raises(ApplicationError, match="子进程意外退出"):
+        roster_import(actor=accounts.unit_admin, path=roster(tmp_path, 1, 60), dry_run=False, parallel=True)
+    assert not Person.objects.filter(employee_no__startswith="E0").exists()
+
+
+def test_units_to_create_are_parsed_here(tmp_path, org, accounts, forked, monkeypatch):
+    def never(self):
+        raise AssertionError("no child when units may be created")
+
+    monkeypatch.setattr(forked.RosterImporter, "_parsed_in_child", never)
+    result = roster_import(
+        actor=accounts.unit_admin,
+        path=roster(tmp_path, 1, 30),
+        dry_run=False,
+        create_units=True,
+        parallel=True,
+    )
+    assert result.created == 30
