@@ -263,17 +263,31 @@ def apply_person_fields(person: Person, data: dict[str, Any]) -> None:
     The one place where a person's fields are assigned: the person services and the roster import both use it.
     `data` holds clean values only (see `validation`); keys absent from `data` leave the field as it is. With
     `id_number`, a caller that has computed its keyed hash already (the roster import matches rows by it) passes
-    it as `id_number_hash`, so that it is not computed twice.
+    it as `id_number_hash`, so that it is not computed twice; a caller that has computed the rest ahead passes
+    `derived` (`person_derived_fields` of the same name and ID number).
     """
+    derived = data.get("derived")
+    if derived is not None and (derived["name"], derived["id_number"]) != (
+        data.get("name"),
+        data.get("id_number"),
+    ):
+        derived = None  # made for other values: computed here again
     if "name" in data:
         person.name = data["name"]
-        person.name_initials, person.name_pinyin = validation.name_pinyin(data["name"])
+        if derived is not None:
+            person.name_initials, person.name_pinyin = derived["pinyin"]
+        else:
+            person.name_initials, person.name_pinyin = validation.name_pinyin(data["name"])
     if "id_number" in data:
         id_number = data["id_number"]
-        person.id_number_enc = crypto.encrypt(id_number, context=ID_CONTEXT)
         person.id_number_hash = data.get("id_number_hash") or id_number_hash(id_number)
-        person.id_number_masked = crypto.mask_id_number(id_number)
-        person.gender, person.birth_date = validation.id_number_facts(id_number)
+        if derived is not None:
+            person.id_number_enc, person.id_number_masked = derived["id_enc"], derived["id_masked"]
+            person.gender, person.birth_date = derived["id_facts"]
+        else:
+            person.id_number_enc = crypto.encrypt(id_number, context=ID_CONTEXT)
+            person.id_number_masked = crypto.mask_id_number(id_number)
+            person.gender, person.birth_date = validation.id_number_facts(id_number)
     if "categories" in data:
         chosen = {Category(c) for c in data["categories"]}
         for category, field in CATEGORY_FIELDS.items():
@@ -292,6 +306,20 @@ def apply_person_fields(person: Person, data: dict[str, Any]) -> None:
             setattr(person, field, data[field])
     if "unit" in data:
         person.unit = data["unit"]
+
+
+def person_derived_fields(name: str | None, id_number: str | None) -> dict[str, Any]:
+    """What `apply_person_fields` derives from a clean name and ID number (pinyin; the ID number encrypted,
+    masked, and the gender and birth date it holds), computed ahead — the roster import's parsing process does it
+    for a first import — and handed back as `data["derived"]`. It is used only with the same name and ID number."""
+    derived: dict[str, Any] = {"name": name, "id_number": id_number}
+    if name is not None:
+        derived["pinyin"] = validation.name_pinyin(name)
+    if id_number is not None:
+        derived["id_enc"] = crypto.encrypt(id_number, context=ID_CONTEXT)
+        derived["id_masked"] = crypto.mask_id_number(id_number)
+        derived["id_facts"] = validation.id_number_facts(id_number)
+    return derived
 
 
 def id_number_hash(id_number: str) -> str:
@@ -803,6 +831,8 @@ _DERIVED_FIELDS = {
     "name": ("name", "name_initials", "name_pinyin"),
     "id_number": ("id_number_enc", "id_number_hash", "id_number_masked", "gender", "birth_date"),
     "categories": tuple(CATEGORY_FIELDS.values()),
+    "derived": (),  # computed ahead for `name` and `id_number`, whose fields are listed above
+    "id_number_hash": (),  # likewise
 }
 
 

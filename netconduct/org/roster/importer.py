@@ -468,6 +468,7 @@ class ParsedRow:
     cadre: bool | None = None
     position: str | None = None
     status: str | None = None
+    derived: dict[str, Any] | None = None  # `services.person_derived_fields`, when computed ahead
 
 
 class KnownPerson(NamedTuple):
@@ -517,6 +518,7 @@ class RosterImporter:
         self._sampled = {"create": 0, "update": 0}
         self._indexes = bulk.DeferredIndexes()
         self._present: dict[type, int] | None = None  # rows in the people and event tables before the import
+        self._derive = False  # whether `parse` computes the derived fields of new people (in the child)
         self._written = 0
 
     # -- columns
@@ -636,6 +638,8 @@ class RosterImporter:
         if errors:
             self.result.errors.extend(errors)
             return None
+        if self._derive:
+            parsed.derived = services.person_derived_fields(parsed.name, id_number)
         return parsed
 
     # -- a chunk of rows
@@ -795,6 +799,7 @@ class RosterImporter:
             "name": row.name,
             "id_number": row.id_number,
             "id_number_hash": row.id_hash,  # computed once, in `parse`
+            "derived": row.derived,  # computed in `parse` by the child process of a first import, or None
             "political_status": row.political or PoliticalStatus.NONE,
             "categories": [c for c, on in flags.items() if on],
         }
@@ -880,6 +885,9 @@ class RosterImporter:
         transaction, so nothing is written."""
         import multiprocessing
 
+        # Into an empty people table (a first import) every row is a new person: the child derives their pinyin
+        # and encrypted ID number as well, which the writing process would otherwise compute.
+        self._derive = not Person.objects.exists()
         context = multiprocessing.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
         child = context.Process(target=self._parse_in_child, args=(sender,), daemon=True)

@@ -216,11 +216,25 @@ def _roster_with_mistakes(tmp_path):
     return write_xlsx(tmp_path / "mistakes.xlsx", office_rows(rows, header=header, numbered=False))
 
 
-def test_a_parallel_import_writes_what_a_serial_dry_run_plans(tmp_path, org, accounts, forked):
-    admin = accounts.unit_admin
+def test_a_parallel_import_writes_what_a_serial_dry_run_plans(tmp_path, org, forked, monkeypatch):
+    import os
+
+    from netconduct import testing
+    from netconduct.org import validation
+
+    admin = testing.superuser()
     path = _roster_with_mistakes(tmp_path)
     planned = roster_import(actor=admin, path=path, dry_run=True)
+    # A first import: the child derives pinyin and the encrypted ID numbers; this process must not.
+    parent, pinyin = os.getpid(), validation.name_pinyin
+
+    def name_pinyin(name):
+        assert os.getpid() != parent, "derived in the writing process"
+        return pinyin(name)
+
+    monkeypatch.setattr(validation, "name_pinyin", name_pinyin)
     done = roster_import(actor=admin, path=path, dry_run=False, parallel=True)
+    monkeypatch.setattr(validation, "name_pinyin", pinyin)
     assert done.as_json() == planned.as_json()
     # Refused: the unknown unit, an invalid ID number, an ID number twice (sent from the child with the chunks).
     assert done.created == 178, done.errors
@@ -233,10 +247,35 @@ def test_a_parallel_import_writes_what_a_serial_dry_run_plans(tmp_path, org, acc
     assert Person.objects.filter(employee_no__startswith="E0").count() == 178
     person = Person.objects.get(employee_no="E00010")
     assert person.unit.name == BRANCHES[10 % 3] and person.name == "张伟洋" and person.name_initials == "zwy"
+    # The child derived pinyin, the encrypted ID number, its mask and facts: the same as the services make them.
+    made = make_person_like(person)
+    for field in ("name_pinyin", "id_number_masked", "gender", "birth_date", "id_number_hash"):
+        assert getattr(person, field) == getattr(made, field), field
+    assert person.id_number == made.id_number == make_id_number(10, birth=dt.date(1980, 1, 1))
     assert AuditEvent.objects.filter(action="person.create").count() >= 178
     out = io.StringIO()
     call_command("audit-verify", stdout=out)
     assert "审计链完好" in out.getvalue()
+
+
+def make_person_like(person):
+    """An unsaved person given `person`'s name and ID number through `apply_person_fields` alone."""
+    from netconduct.org import services
+
+    other = Person()
+    services.apply_person_fields(other, {"name": person.name, "id_number": person.id_number})
+    return other
+
+
+def test_derived_fields_are_used_only_for_their_own_values(org):
+    from netconduct.org import services
+
+    number = make_id_number(3, birth=dt.date(1990, 5, 6))
+    derived = services.person_derived_fields("李娜", number)
+    person = Person()
+    services.apply_person_fields(person, {"name": "王强", "id_number": number, "derived": derived})
+    assert (person.name_initials, person.name_pinyin) == ("wq", "wangqiang")  # not 李娜's
+    assert person.id_number == number and person.birth_date == dt.date(1990, 5, 6)
 
 
 def test_a_refusal_in_the_child_rolls_everything_back(tmp_path, org, accounts, forked, settings):
