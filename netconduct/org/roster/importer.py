@@ -857,10 +857,18 @@ class RosterImporter:
 
     # -- the whole sheet
 
-    def _parsed(self) -> Iterator[list[ParsedRow]]:
-        """The sheet's good rows, parsed, in chunks (the refused ones are in `result.errors`)."""
-        parsed = (self.parse(number, cells) for number, cells in self.sheet.rows())
-        return _batched((p for p in parsed if p is not None), CHUNK_ROWS)
+    def _parsed(self, *, first: int | None = None) -> Iterator[list[ParsedRow]]:
+        """The sheet's good rows, parsed, in chunks (the refused ones are in `result.errors`); the first chunk of
+        `first` rows when given."""
+        parsed = (
+            p for p in (self.parse(number, cells) for number, cells in self.sheet.rows()) if p is not None
+        )
+        if first is not None and first < CHUNK_ROWS:
+            head = list(itertools.islice(parsed, first))
+            if not head:
+                return iter(())
+            return itertools.chain([head], _batched(parsed, CHUNK_ROWS))
+        return _batched(parsed, CHUNK_ROWS)
 
     def run(self, *, parallel: bool = False) -> ImportResult:
         use_child = parallel and not self.dry_run and not self.units.create_units and _can_fork()
@@ -920,7 +928,9 @@ class RosterImporter:
     def _parse_in_child(self, sender) -> None:
         # In the forked child. Never returns normally: multiprocessing ends it with os._exit.
         try:
-            for chunk in self._parsed():
+            # A smaller first chunk, so that the writing process starts sooner; large enough still to have the
+            # indexes deferred (`_defer_indexes`).
+            for chunk in self._parsed(first=bulk.DEFER_INDEXES_MIN_ROWS):
                 errors, self.result.errors = self.result.errors, []
                 sender.send(("chunk", [_wire(row) for row in chunk], errors))
             sender.send(("end", None, self.result.errors))

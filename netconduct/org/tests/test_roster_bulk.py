@@ -194,11 +194,13 @@ def test_keys_given_out_of_order_are_found_by_their_hash(tmp_path, org, accounts
 
 @pytest.fixture
 def forked(monkeypatch):
-    """The child parser on (the suite may run with threads of its own), with small chunks so that several cross."""
+    """The child parser on (the suite may run with threads of its own), with small chunks so that several cross
+    (the first one smaller)."""
     from netconduct.org.roster import importer
 
     monkeypatch.setattr(importer, "_can_fork", lambda: True)
     monkeypatch.setattr(importer, "CHUNK_ROWS", 40)
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_MIN_ROWS", 25)  # a first chunk of 25 rows, indexes deferred
     return importer
 
 
