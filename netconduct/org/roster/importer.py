@@ -952,12 +952,14 @@ def _wire(row: ParsedRow) -> tuple:
 
 
 def _can_fork() -> bool:
-    """Whether the child may be forked: on POSIX, in a process with no other thread (a thread holding a lock at
-    the fork would leave it held in the child)."""
+    """Whether the child may be forked, and is worth it: on POSIX, in a process with no other thread (a thread
+    holding a lock at the fork would leave it held in the child), with a second core to run it on (on one core it
+    would only add the pipe's work)."""
     import os
     import threading
 
-    return hasattr(os, "fork") and threading.active_count() == 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return hasattr(os, "fork") and threading.active_count() == 1 and cores >= 2
 
 
 def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -1,5 +1,6 @@
-"""The audit events' indexes after core 0004: the unused `varchar_pattern_ops` twins are gone on PostgreSQL, and the
-queries that filter events by unit subtree, by hash and by action prefix still find their rows through an index."""
+"""The audit events' indexes after core 0004 (tested here, as the queries that use them are org's): the unused
+`varchar_pattern_ops` twins are gone on PostgreSQL, and the queries that filter events by unit subtree, by hash and
+by action prefix still find their rows through an index."""
 
 import pytest
 from django.db import connection
