@@ -27,18 +27,14 @@ from __future__ import annotations
 
 import secrets
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
-import requests
-from authlib.integrations.requests_client import OAuth2Session
 from django.conf import settings
 from django.core.cache import cache
 from django.core.checks import Error, Warning, register
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 
 from netconduct.core.crypto import mask_mobile
 from netconduct.org.choices import PersonStatus
@@ -47,6 +43,13 @@ from netconduct.org.validation import clean_mobile
 
 from . import signin
 from .services import account_open_for_signin
+
+if TYPE_CHECKING:
+    from authlib.integrations.requests_client import OAuth2Session
+    from joserfc.jwk import KeySet
+
+# requests, Authlib and joserfc are imported by the functions that talk to the provider, not with the module: it is
+# imported at every start-up (its settings check, its sign-in method), where they cost half a second.
 
 METHOD = "oidc"
 SESSION_FLOW = "nc_oidc_flow"  # state, nonce, code verifier and next address of the sign-in under way
@@ -135,6 +138,8 @@ def oidc_settings_check(app_configs=None, **kwargs) -> list[Error | Warning]:
 
 
 def _get_json(url: str) -> dict:
+    import requests
+
     try:
         response = requests.get(url, timeout=settings.OIDC_TIMEOUT, headers={"Accept": "application/json"})
         response.raise_for_status()
@@ -170,6 +175,8 @@ def provider_metadata() -> dict:
 
 def _key_set(jwks_uri: str, *, refresh: bool = False) -> KeySet:
     key = f"oidc:jwks:{jwks_uri}"
+    from joserfc.jwk import KeySet
+
     data = None if refresh else cache.get(key)
     if data is None:
         data = _get_json(jwks_uri)
@@ -178,6 +185,8 @@ def _key_set(jwks_uri: str, *, refresh: bool = False) -> KeySet:
 
 
 def _client(redirect_uri: str) -> OAuth2Session:
+    from authlib.integrations.requests_client import OAuth2Session
+
     return OAuth2Session(
         settings.OIDC_CLIENT_ID,
         settings.OIDC_CLIENT_SECRET or None,
@@ -211,6 +220,9 @@ def oidc_begin(session, *, redirect_uri: str, next_url: str) -> str:
 
 def oidc_id_token_claims(id_token: str, *, nonce: str, metadata: dict | None = None) -> dict:
     """The claims of an ID token once its signature, issuer, audience, expiry and nonce are right; else OidcRefused."""
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+
     metadata = metadata if metadata is not None else provider_metadata()
     refused = OidcRefused(
         _("统一身份认证平台返回的身份凭证未通过校验，不能登录。请重新登录，或联系系统管理员。")
@@ -259,6 +271,8 @@ def oidc_finish(session, params) -> tuple[dict, str, str]:
         raise OidcRefused(_("登录结果来自另一个签发者，不是本平台配置的统一身份认证平台，请重新登录。"))
     if not params.get("code"):
         raise OidcRefused(_("统一身份认证平台没有返回授权码，请重新登录。"))
+    import requests
+
     metadata = provider_metadata()
     client = _client(flow["redirect_uri"])
     try:

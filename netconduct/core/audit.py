@@ -66,8 +66,12 @@ def _jsonable(value: Any) -> Any:
         out = {}
         for k, v in value.items():
             inner = type(v)
-            plain = inner is str or inner is int or inner is bool or v is None
-            out[k if type(k) is str else str(k)] = v if plain else _jsonable(v)
+            if not (inner is str or inner is int or inner is bool or v is None):
+                if inner is dt.date:
+                    v = v.isoformat()
+                elif not isinstance(v, str):  # a str enum (choices) is written as itself, as below
+                    v = _jsonable(v)
+            out[k if type(k) is str else str(k)] = v
         return out
     if isinstance(value, str | int):  # choices (str enums) and the like: as themselves, as before
         return value

@@ -14,6 +14,7 @@ pinning statement counts see them.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import time
@@ -130,65 +131,92 @@ def _fields(model: type[models.Model], names: Sequence[str] | None) -> list[mode
     return [model._meta.get_field(name) for name in names]  # type: ignore[misc]
 
 
-def _run(sql: str, rows: list[tuple], *, copy: str | None = None) -> None:
-    """One executemany (or COPY) of `rows`, logged as one query."""
-    started = time.monotonic()
+def _run(sql: str, rows: list[tuple]) -> None:
+    """One executemany of `rows` (logged as one query by Django's cursor)."""
     with connection.cursor() as cursor:
-        if copy is not None:
-            with cursor.cursor.copy(copy) as pipe:
-                for row in rows:
-                    pipe.write_row(row)
-        else:
-            cursor.executemany(sql, rows)
-    if copy is not None and connection.queries_logged:  # executemany is logged by Django's cursor already
+        cursor.executemany(sql, rows)
+
+
+def _copy(copy: str, rows: Iterable[tuple]) -> int:
+    """One COPY of `rows`, logged as one query; returns how many rows it wrote.
+
+    The rows are written as they come: psycopg sends them every 32 KB, so the server inserts them (and keeps the
+    table's indexes) while the caller's generator is still building the next ones — on the other core — instead
+    of waiting for a whole batch to be built first and then for the server to take it all.
+    """
+    started = time.monotonic()
+    count = 0
+    with connection.cursor() as cursor, cursor.cursor.copy(copy) as pipe:
+        write = pipe.write_row
+        for row in rows:
+            write(row)
+            count += 1
+    if connection.queries_logged:
         connection.queries_log.append(
-            {"sql": f"{copy} -- {len(rows)} rows", "time": f"{time.monotonic() - started:.3f}"}
+            {"sql": f"{copy} -- {count} rows", "time": f"{time.monotonic() - started:.3f}"}
         )
+    return count
 
 
 def insert_rows(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> int:
     """INSERT plain tuples (values already in database form) into `table`; returns the number of rows.
 
     One `executemany` per batch, one COPY per batch on PostgreSQL (which parses JSON text into jsonb columns).
+    `rows` may be a generator: on PostgreSQL it is consumed while the COPY runs (see `_copy`).
     """
     quote = connection.ops.quote_name
     names = ", ".join(quote(c) for c in columns)
-    copy = None
     if connection.vendor == "postgresql":
+        # COPY binds no parameters: its batches are bounded by memory only (and are never held whole).
         copy = f"COPY {quote(table)} ({names}) FROM STDIN"
-        sql = ""
-    else:
-        marks = ", ".join(["%s"] * len(columns))
-        sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"  # noqa: S608 (quoted names, not input)
+        iterator = iter(rows)
+        count = 0
+        while (first := next(iterator, None)) is not None:
+            count += _copy(copy, itertools.chain((first,), islice(iterator, MAX_BATCH_ROWS - 1)))
+        return count
+    marks = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"  # noqa: S608 (quoted names, not input)
     if connection.vendor == "sqlite":
         # A page cache of 64 MB rather than 2: inserting 100,000 random hashes into unique indexes otherwise
         # reads and writes the same index pages over and over. For this connection only.
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {SQLITE_CACHE_KIB}")
-    # COPY binds no parameters: its batches are bounded by memory only.
-    size = MAX_BATCH_ROWS if copy is not None else batch_rows(len(columns))
     count = 0
-    for batch in batched(rows, size):
-        _run(sql, batch, copy=copy)
+    for batch in batched(rows, batch_rows(len(columns))):
+        _run(sql, batch)
         count += len(batch)
     return count
 
 
-def insert_objects(objs: Sequence[models.Model], *, fields: Sequence[str] | None = None) -> int:
+def insert_objects(
+    objs: Iterable[models.Model],
+    *,
+    model: type[models.Model] | None = None,
+    fields: Sequence[str] | None = None,
+) -> int:
     """INSERT unsaved model instances without reading their keys back (the caller knows how to find them).
 
-    `auto_now`/`auto_now_add` date-times are set to now on the instances, as `save()` would.
+    `auto_now`/`auto_now_add` date-times are set to now on the instances, as `save()` would. `objs` may be a
+    generator (then `model` names their class): each instance is built while the rows before it are written.
     """
-    if not objs:
-        return 0
-    model = type(objs[0])
+    if model is None:
+        objs = list(objs)
+        if not objs:
+            return 0
+        model = type(objs[0])
     chosen = _fields(model, fields)
     now = timezone.now()
-    for field in chosen:
-        if isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
-            for obj in objs:
-                setattr(obj, field.attname, now)
-    return insert_rows(model._meta.db_table, [f.column for f in chosen], _values(objs, chosen))
+    stamped = [
+        f.attname for f in chosen if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add)
+    ]
+
+    def stamp(objs: Iterable[models.Model]) -> Iterator[models.Model]:
+        for obj in objs:
+            for attname in stamped:
+                setattr(obj, attname, now)
+            yield obj
+
+    return insert_rows(model._meta.db_table, [f.column for f in chosen], _values(stamp(objs), chosen))
 
 
 def _remember_last(conv: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -4,7 +4,8 @@ transaction; after the write the object must still be inside the writer's scope.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -66,9 +67,12 @@ PERSON_AUDIT_FIELDS = (
 )
 
 
+_audit_values = operator.attrgetter(*PERSON_AUDIT_FIELDS)
+
+
 def person_snapshot(person: Person) -> dict[str, Any]:
     """The person as the audit log records them: ID number and mobile masked, never in clear."""
-    data = {field: getattr(person, field) for field in PERSON_AUDIT_FIELDS}
+    data = dict(zip(PERSON_AUDIT_FIELDS, _audit_values(person), strict=True))
     data["mobile"] = person.mobile_masked
     data["id_number"] = person.id_number_masked
     data["unit"] = person.unit.name
@@ -259,17 +263,31 @@ def apply_person_fields(person: Person, data: dict[str, Any]) -> None:
     The one place where a person's fields are assigned: the person services and the roster import both use it.
     `data` holds clean values only (see `validation`); keys absent from `data` leave the field as it is. With
     `id_number`, a caller that has computed its keyed hash already (the roster import matches rows by it) passes
-    it as `id_number_hash`, so that it is not computed twice.
+    it as `id_number_hash`, so that it is not computed twice; a caller that has computed the rest ahead passes
+    `derived` (`person_derived_fields` of the same name and ID number).
     """
+    derived = data.get("derived")
+    if derived is not None and (derived["name"], derived["id_number"]) != (
+        data.get("name"),
+        data.get("id_number"),
+    ):
+        derived = None  # made for other values: computed here again
     if "name" in data:
         person.name = data["name"]
-        person.name_initials, person.name_pinyin = validation.name_pinyin(data["name"])
+        if derived is not None:
+            person.name_initials, person.name_pinyin = derived["pinyin"]
+        else:
+            person.name_initials, person.name_pinyin = validation.name_pinyin(data["name"])
     if "id_number" in data:
         id_number = data["id_number"]
-        person.id_number_enc = crypto.encrypt(id_number, context=ID_CONTEXT)
         person.id_number_hash = data.get("id_number_hash") or id_number_hash(id_number)
-        person.id_number_masked = crypto.mask_id_number(id_number)
-        person.gender, person.birth_date = validation.id_number_facts(id_number)
+        if derived is not None:
+            person.id_number_enc, person.id_number_masked = derived["id_enc"], derived["id_masked"]
+            person.gender, person.birth_date = derived["id_facts"]
+        else:
+            person.id_number_enc = crypto.encrypt(id_number, context=ID_CONTEXT)
+            person.id_number_masked = crypto.mask_id_number(id_number)
+            person.gender, person.birth_date = validation.id_number_facts(id_number)
     if "categories" in data:
         chosen = {Category(c) for c in data["categories"]}
         for category, field in CATEGORY_FIELDS.items():
@@ -288,6 +306,20 @@ def apply_person_fields(person: Person, data: dict[str, Any]) -> None:
             setattr(person, field, data[field])
     if "unit" in data:
         person.unit = data["unit"]
+
+
+def person_derived_fields(name: str | None, id_number: str | None) -> dict[str, Any]:
+    """What `apply_person_fields` derives from a clean name and ID number (pinyin; the ID number encrypted,
+    masked, and the gender and birth date it holds), computed ahead — the roster import's parsing process does it
+    for a first import — and handed back as `data["derived"]`. It is used only with the same name and ID number."""
+    derived: dict[str, Any] = {"name": name, "id_number": id_number}
+    if name is not None:
+        derived["pinyin"] = validation.name_pinyin(name)
+    if id_number is not None:
+        derived["id_enc"] = crypto.encrypt(id_number, context=ID_CONTEXT)
+        derived["id_masked"] = crypto.mask_id_number(id_number)
+        derived["id_facts"] = validation.id_number_facts(id_number)
+    return derived
 
 
 def id_number_hash(id_number: str) -> str:
@@ -701,25 +733,30 @@ def person_bulk_apply(
     new_people: list[Person] = []
     make = bulk.instance_maker(Person)
     unit_field = Person._meta.get_field("unit")
-    for unit, data in creates:
-        person = make()
-        person.unit_id = unit.pk
-        unit_field.set_cached_value(
-            person, unit
-        )  # as `person.unit = unit` does, without its checks per person
-        apply_person_fields(person, data)
-        if person.status != PersonStatus.ACTIVE and not person.status_since:
-            person.status_since = today
-        new_people.append(person)
+
+    def built() -> Iterator[Person]:
+        # Each new person is built as the rows are written (PostgreSQL inserts the ones sent while the next are
+        # being built: see `bulk.insert_rows`).
+        for unit, data in creates:
+            person = make()
+            person.unit_id = unit.pk
+            unit_field.set_cached_value(person, unit)  # as `person.unit = unit` does, without its checks
+            apply_person_fields(person, data)
+            if person.status != PersonStatus.ACTIVE and not person.status_since:
+                person.status_since = today
+            new_people.append(person)
+            yield person
+
     # The keys are read back afterwards (executemany and COPY return none): the new rows are those above the
     # highest key now visible, as keys only grow (SQLite's AUTOINCREMENT, PostgreSQL's identity sequence), so one
     # range of the primary key finds them — 5,000 look-ups by ID hash took 90 ms a chunk on PostgreSQL. A key
     # given out of order (a sequence cached per session) is found by its hash instead.
     floor = 0
-    if new_people:
+    if creates:
         floor = Person.objects.aggregate(top=Max("pk"))["top"] or 0
     try:
-        bulk.insert_objects(new_people)
+        if creates:
+            bulk.insert_objects(built(), model=Person)
     except IntegrityError as exc:
         raise ApplicationError(_("身份证号或工号与已有人员重复。")) from exc
     hashes = [p.id_number_hash for p in new_people]
@@ -794,6 +831,8 @@ _DERIVED_FIELDS = {
     "name": ("name", "name_initials", "name_pinyin"),
     "id_number": ("id_number_enc", "id_number_hash", "id_number_masked", "gender", "birth_date"),
     "categories": tuple(CATEGORY_FIELDS.values()),
+    "derived": (),  # computed ahead for `name` and `id_number`, whose fields are listed above
+    "id_number_hash": (),  # likewise
 }
 
 

@@ -16,12 +16,24 @@ class PledgesConfig(AppConfig):
 
         from netconduct.campaigns.services import campaign_copier_register
 
-        from .services import quiz_copy
-
-        campaign_copier_register(quiz_copy)  # next year's campaign carries the quiz
+        campaign_copier_register(_quiz_copy)  # next year's campaign carries the quiz
 
         from netconduct.core.background import worker_warm_up_register
 
-        from .sealing import warm_up
+        worker_warm_up_register(_warm_up)  # a worker's first seal as cheap as the rest (fonts, key, pyHanko)
 
-        worker_warm_up_register(warm_up)  # a worker's first seal as cheap as the rest (fonts, key, pyHanko)
+
+# The services and the sealing module are imported when they are used, not at start-up: they bring the PDF renderer
+# (reportlab, fontTools, python-docx) and pyHanko, half a second of every command.
+
+
+def _quiz_copy(source, copy) -> dict:
+    from .services import quiz_copy
+
+    return quiz_copy(source, copy)
+
+
+def _warm_up() -> None:
+    from .sealing import warm_up
+
+    warm_up()

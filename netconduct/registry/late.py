@@ -25,7 +25,6 @@ from django.utils.translation import gettext_lazy
 
 from netconduct.core.audit import Change, audit_record
 from netconduct.core.links import absolute_url
-from netconduct.core.xlsx import XlsxBook
 from netconduct.notifications.services import Message, notifications_send
 from netconduct.org import scoping
 from netconduct.org.choices import Role
@@ -116,6 +115,10 @@ HEADERS = [
 
 
 def late_xlsx(*, applications) -> bytes:
+    from netconduct.core.xlsx import (
+        XlsxBook,
+    )  # openpyxl: imported by the export, not by every start-up (daily job)
+
     book = XlsxBook()
     caption = _("逾期变更备案（变更发生后超过%(days)d日未备案；导出时间：%(now)s）") % {
         "days": change_days(),

@@ -14,6 +14,7 @@ goes wrong (a file-level refusal at row 200,001, a crash) rolls all of it back.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import re
@@ -467,6 +468,7 @@ class ParsedRow:
     cadre: bool | None = None
     position: str | None = None
     status: str | None = None
+    derived: dict[str, Any] | None = None  # `services.person_derived_fields`, when computed ahead
 
 
 class KnownPerson(NamedTuple):
@@ -516,6 +518,7 @@ class RosterImporter:
         self._sampled = {"create": 0, "update": 0}
         self._indexes = bulk.DeferredIndexes()
         self._present: dict[type, int] | None = None  # rows in the people and event tables before the import
+        self._derive = False  # whether `parse` computes the derived fields of new people (in the child)
         self._written = 0
 
     # -- columns
@@ -635,6 +638,8 @@ class RosterImporter:
         if errors:
             self.result.errors.extend(errors)
             return None
+        if self._derive:
+            parsed.derived = services.person_derived_fields(parsed.name, id_number)
         return parsed
 
     # -- a chunk of rows
@@ -794,6 +799,7 @@ class RosterImporter:
             "name": row.name,
             "id_number": row.id_number,
             "id_number_hash": row.id_hash,  # computed once, in `parse`
+            "derived": row.derived,  # computed in `parse` by the child process of a first import, or None
             "political_status": row.political or PoliticalStatus.NONE,
             "categories": [c for c, on in flags.items() if on],
         }
@@ -851,15 +857,109 @@ class RosterImporter:
 
     # -- the whole sheet
 
-    def run(self) -> ImportResult:
-        parsed = (self.parse(number, cells) for number, cells in self.sheet.rows())
-        for chunk in _batched((p for p in parsed if p is not None), CHUNK_ROWS):
-            self.process(chunk)
+    def _parsed(self, *, first: int | None = None) -> Iterator[list[ParsedRow]]:
+        """The sheet's good rows, parsed, in chunks (the refused ones are in `result.errors`); the first chunk of
+        `first` rows when given."""
+        parsed = (
+            p for p in (self.parse(number, cells) for number, cells in self.sheet.rows()) if p is not None
+        )
+        if first is not None and first < CHUNK_ROWS:
+            head = list(itertools.islice(parsed, first))
+            if not head:
+                return iter(())
+            return itertools.chain([head], _batched(parsed, CHUNK_ROWS))
+        return _batched(parsed, CHUNK_ROWS)
+
+    def run(self, *, parallel: bool = False) -> ImportResult:
+        use_child = parallel and not self.dry_run and not self.units.create_units and _can_fork()
+        with contextlib.closing(self._parsed_in_child() if use_child else self._parsed()) as chunks:
+            for chunk in chunks:
+                self.process(chunk)
         self._indexes.restore()
         self.result.errors.sort(key=lambda e: e.row)
         self.result.samples.sort(key=lambda s: (s.action != "create", s.row))
         self.result.units_created = list(self.units.created)
         return self.result
+
+    # -- reading and parsing in a second process (a large real import from the command line)
+
+    def _parsed_in_child(self) -> Iterator[list[ParsedRow]]:
+        """`_parsed()`, computed by a forked child while this process writes the chunks before: reading the cells,
+        cleaning them, the keyed hash of every ID number and resolving units are a third of a large import's
+        time, and need nothing the writes change. The child has this importer as it is (the units read, the
+        columns found) and touches neither the database nor its connection (it ends with `os._exit`); it sends
+        each chunk with the row errors found so far, units by path. Units are never created here (not with
+        `create_units`). A file-level refusal or a crash in the child is raised here, in the import's
+        transaction, so nothing is written."""
+        import multiprocessing
+
+        # Into an empty people table (a first import) every row is a new person: the child derives their pinyin
+        # and encrypted ID number as well, which the writing process would otherwise compute.
+        self._derive = not Person.objects.exists()
+        context = multiprocessing.get_context("fork")
+        receiver, sender = context.Pipe(duplex=False)
+        child = context.Process(target=self._parse_in_child, args=(sender,), daemon=True)
+        child.start()
+        sender.close()
+        by_path = self.units.by_path
+        try:
+            while True:
+                kind, payload, errors = receiver.recv()
+                self.result.errors.extend(errors)
+                if kind == "error":
+                    raise payload
+                if kind == "end":
+                    return
+                rows = []
+                for values in payload:
+                    row = ParsedRow(*values)
+                    if row.unit is not None:
+                        row.unit = by_path[row.unit]
+                    rows.append(row)
+                yield rows
+        except EOFError:
+            raise ApplicationError(_("读取花名册的子进程意外退出，未做任何改动，请重新导入。")) from None
+        finally:
+            receiver.close()
+            if child.is_alive():
+                child.terminate()
+            child.join()
+
+    def _parse_in_child(self, sender) -> None:
+        # In the forked child. Never returns normally: multiprocessing ends it with os._exit.
+        try:
+            # A smaller first chunk, so that the writing process starts sooner; large enough still to have the
+            # indexes deferred (`_defer_indexes`).
+            for chunk in self._parsed(first=bulk.DEFER_INDEXES_MIN_ROWS):
+                errors, self.result.errors = self.result.errors, []
+                sender.send(("chunk", [_wire(row) for row in chunk], errors))
+            sender.send(("end", None, self.result.errors))
+        except BaseException as exc:  # noqa: BLE001 - every failure is the parent's to raise
+            try:
+                sender.send(("error", exc, self.result.errors))
+            except Exception:  # noqa: BLE001 - an exception that does not pickle
+                sender.send(("error", ApplicationError(str(exc)), self.result.errors))
+        finally:
+            sender.close()
+
+
+def _wire(row: ParsedRow) -> tuple:
+    """A parsed row as plain values for the pipe: its unit by path."""
+    values = [getattr(row, name) for name in ParsedRow.__slots__]
+    if row.unit is not None:
+        values[ParsedRow.__slots__.index("unit")] = row.unit.path
+    return tuple(values)
+
+
+def _can_fork() -> bool:
+    """Whether the child may be forked, and is worth it: on POSIX, in a process with no other thread (a thread
+    holding a lock at the fork would leave it held in the child), with a second core to run it on (on one core it
+    would only add the pipe's work)."""
+    import os
+    import threading
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return hasattr(os, "fork") and threading.active_count() == 1 and cores >= 2
 
 
 def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -878,13 +978,16 @@ def roster_import(
     filename: str | None = None,
     create_units: bool = False,
     dry_run: bool = True,
+    parallel: bool = False,
 ) -> ImportResult:
     """Import an HR roster file: a dry run (nothing written) or the real thing (one transaction).
 
     Raises `ApplicationError` when the file as a whole is refused (not a spreadsheet, macros, password, zip bomb,
     over the limits, no header), `PermissionRefused` when the actor may not import at all; row problems are not
     exceptions but `ImportResult.errors`. A real import writes one audit event per person created or updated
-    (through `person_bulk_apply`), one per unit created, and one for the import itself.
+    (through `person_bulk_apply`), one per unit created, and one for the import itself. With `parallel` (the
+    command line), a real import that creates no units reads and parses the file in a forked child process while
+    this one writes (`RosterImporter._parsed_in_child`); the result is the same.
     """
     scope = scoping.scope_for(actor, "roster.import")
     if scope.empty:
@@ -893,7 +996,8 @@ def roster_import(
         if dry_run:
             return RosterImporter(actor=actor, sheet=sheet, create_units=create_units, dry_run=True).run()
         with transaction.atomic():
-            result = RosterImporter(actor=actor, sheet=sheet, create_units=create_units, dry_run=False).run()
+            importer = RosterImporter(actor=actor, sheet=sheet, create_units=create_units, dry_run=False)
+            result = importer.run(parallel=parallel)
             audit_record(
                 actor=actor,
                 change=Change(

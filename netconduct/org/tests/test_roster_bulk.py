@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from netconduct.core import bulk
+from netconduct.core.exceptions import ApplicationError
 from netconduct.core.models import AuditEvent
 from netconduct.org.models import Person
 from netconduct.org.roster.importer import roster_import
@@ -186,3 +187,132 @@ def test_keys_given_out_of_order_are_found_by_their_hash(tmp_path, org, accounts
     people = dict(Person.objects.filter(employee_no__startswith="E000").values_list("pk", "name"))
     assert len(people) == 30
     assert {int(e.object_id): e.object_repr for e in events if int(e.object_id) in people} == people
+
+
+# ---------------------------------------------------------------------------------------------------- parallel
+
+
+@pytest.fixture
+def forked(monkeypatch):
+    """The child parser on (the suite may run with threads of its own), with small chunks so that several cross
+    (the first one smaller)."""
+    from netconduct.org.roster import importer
+
+    monkeypatch.setattr(importer, "_can_fork", lambda: True)
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 40)
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_MIN_ROWS", 25)  # a first chunk of 25 rows, indexes deferred
+    return importer
+
+
+def _roster_with_mistakes(tmp_path):
+    rows = []
+    for n in range(1, 181):
+        unit = BRANCHES[n % 3] if n != 7 else "没有这个支部"
+        id_number = make_id_number(n, birth=dt.date(1980, 1, 1)) if n != 11 else "110101198001010000"
+        name = f"张{'伟芳娜秀英敏静丽强磊'[n % 10]}{'军洋勇艳杰'[n // 10 % 5]}"
+        rows.append([name, f"E{n:05d}", id_number, str(13700000000 + n), unit, "群众"])
+    rows.append(
+        ["重复", "E09999", make_id_number(5, birth=dt.date(1980, 1, 1)), "13800000000", BRANCHES[0], "群众"]
+    )
+    header = ["姓名", "工号", "身份证号码", "手机号码", "所在党组织", "政治面貌"]
+    return write_xlsx(tmp_path / "mistakes.xlsx", office_rows(rows, header=header, numbered=False))
+
+
+def test_a_parallel_import_writes_what_a_serial_dry_run_plans(tmp_path, org, forked, monkeypatch):
+    import os
+
+    from netconduct import testing
+    from netconduct.org import validation
+
+    admin = testing.superuser()
+    path = _roster_with_mistakes(tmp_path)
+    planned = roster_import(actor=admin, path=path, dry_run=True)
+    # A first import: the child derives pinyin and the encrypted ID numbers; this process must not.
+    parent, pinyin = os.getpid(), validation.name_pinyin
+
+    def name_pinyin(name):
+        assert os.getpid() != parent, "derived in the writing process"
+        return pinyin(name)
+
+    monkeypatch.setattr(validation, "name_pinyin", name_pinyin)
+    done = roster_import(actor=admin, path=path, dry_run=False, parallel=True)
+    monkeypatch.setattr(validation, "name_pinyin", pinyin)
+    assert done.as_json() == planned.as_json()
+    # Refused: the unknown unit, an invalid ID number, an ID number twice (sent from the child with the chunks).
+    assert done.created == 178, done.errors
+    assert [(e.row, e.column) for e in done.errors] == [
+        (10, "所在党组织"),
+        (14, "身份证号码"),
+        (184, "身份证号码"),
+    ]
+    assert [s.__dict__ for s in done.samples] == [s.__dict__ for s in planned.samples]
+    assert Person.objects.filter(employee_no__startswith="E0").count() == 178
+    person = Person.objects.get(employee_no="E00010")
+    assert person.unit.name == BRANCHES[10 % 3] and person.name == "张伟洋" and person.name_initials == "zwy"
+    # The child derived pinyin, the encrypted ID number, its mask and facts: the same as the services make them.
+    made = make_person_like(person)
+    for field in ("name_pinyin", "id_number_masked", "gender", "birth_date", "id_number_hash"):
+        assert getattr(person, field) == getattr(made, field), field
+    assert person.id_number == made.id_number == make_id_number(10, birth=dt.date(1980, 1, 1))
+    assert AuditEvent.objects.filter(action="person.create").count() >= 178
+    out = io.StringIO()
+    call_command("audit-verify", stdout=out)
+    assert "审计链完好" in out.getvalue()
+
+
+def make_person_like(person):
+    """An unsaved person given `person`'s name and ID number through `apply_person_fields` alone."""
+    from netconduct.org import services
+
+    other = Person()
+    services.apply_person_fields(other, {"name": person.name, "id_number": person.id_number})
+    return other
+
+
+def test_derived_fields_are_used_only_for_their_own_values(org):
+    from netconduct.org import services
+
+    number = make_id_number(3, birth=dt.date(1990, 5, 6))
+    derived = services.person_derived_fields("李娜", number)
+    person = Person()
+    services.apply_person_fields(person, {"name": "王强", "id_number": number, "derived": derived})
+    assert (person.name_initials, person.name_pinyin) == ("wq", "wangqiang")  # not 李娜's
+    assert person.id_number == number and person.birth_date == dt.date(1990, 5, 6)
+
+
+def test_a_refusal_in_the_child_rolls_everything_back(tmp_path, org, accounts, forked, settings):
+    settings.NETCONDUCT_ROSTER_MAX_ROWS = (
+        100  # the child reads 180 rows: refused after two chunks were written
+    )
+    events = AuditEvent.objects.count()
+    with pytest.raises(ApplicationError, match="超出单次导入的上限"):
+        roster_import(actor=accounts.unit_admin, path=roster(tmp_path, 1, 180), dry_run=False, parallel=True)
+    assert not Person.objects.filter(employee_no__startswith="E0").exists()
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_child_that_dies_is_a_refusal(tmp_path, org, accounts, forked, monkeypatch):
+    import os
+
+    def die(self, sender):
+        os._exit(3)
+
+    monkeypatch.setattr(forked.RosterImporter, "_parse_in_child", die)
+    with pytest.raises(ApplicationError, match="子进程意外退出"):
+        roster_import(actor=accounts.unit_admin, path=roster(tmp_path, 1, 60), dry_run=False, parallel=True)
+    assert not Person.objects.filter(employee_no__startswith="E0").exists()
+
+
+def test_units_to_create_are_parsed_here(tmp_path, org, accounts, forked, monkeypatch):
+    def never(self):
+        raise AssertionError("no child when units may be created")
+
+    monkeypatch.setattr(forked.RosterImporter, "_parsed_in_child", never)
+    result = roster_import(
+        actor=accounts.unit_admin,
+        path=roster(tmp_path, 1, 30),
+        dry_run=False,
+        create_units=True,
+        parallel=True,
+    )
+    assert result.created == 30

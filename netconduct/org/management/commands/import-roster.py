@@ -62,6 +62,7 @@ class Command(BaseCommand):
                 filename=path.name,
                 create_units=options["create_units"],
                 dry_run=options["dry_run"],
+                parallel=True,  # a process of its own: the file is parsed in a child while this one writes
             )
         except PermissionRefused:
             raise CommandError(
