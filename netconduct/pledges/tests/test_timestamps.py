@@ -148,7 +148,9 @@ def test_the_warm_up_seals_nothing_of_record_and_asks_an_external_tsa_nothing(se
     from netconduct.pledges.apps import _warm_up
     from netconduct.pledges.models import Pledge
 
-    assert _warm_up in background._warm_ups  # it imports the sealing module when a worker starts, not at start-up
+    assert (
+        _warm_up in background._warm_ups
+    )  # it imports the sealing module when a worker starts, not at start-up
     events = AuditEvent.objects.count()
     sealing.warm_up()
     settings.SEAL_TSA_URL, settings.SEAL_TSA_TIMEOUT = closed_port_url(), 2
