@@ -266,28 +266,17 @@ def apply_person_fields(person: Person, data: dict[str, Any]) -> None:
     it as `id_number_hash`, so that it is not computed twice; a caller that has computed the rest ahead passes
     `derived` (`person_derived_fields` of the same name and ID number).
     """
+    name, id_number = data.get("name"), data.get("id_number")
     derived = data.get("derived")
-    if derived is not None and (derived["name"], derived["id_number"]) != (
-        data.get("name"),
-        data.get("id_number"),
-    ):
-        derived = None  # made for other values: computed here again
+    if derived is None or (derived["name"], derived["id_number"]) != (name, id_number):
+        derived = person_derived_fields(name, id_number)  # none, or made for other values: computed here
     if "name" in data:
-        person.name = data["name"]
-        if derived is not None:
-            person.name_initials, person.name_pinyin = derived["pinyin"]
-        else:
-            person.name_initials, person.name_pinyin = validation.name_pinyin(data["name"])
+        person.name = name
+        person.name_initials, person.name_pinyin = derived["pinyin"]
     if "id_number" in data:
-        id_number = data["id_number"]
         person.id_number_hash = data.get("id_number_hash") or id_number_hash(id_number)
-        if derived is not None:
-            person.id_number_enc, person.id_number_masked = derived["id_enc"], derived["id_masked"]
-            person.gender, person.birth_date = derived["id_facts"]
-        else:
-            person.id_number_enc = crypto.encrypt(id_number, context=ID_CONTEXT)
-            person.id_number_masked = crypto.mask_id_number(id_number)
-            person.gender, person.birth_date = validation.id_number_facts(id_number)
+        person.id_number_enc, person.id_number_masked = derived["id_enc"], derived["id_masked"]
+        person.gender, person.birth_date = derived["id_facts"]
     if "categories" in data:
         chosen = {Category(c) for c in data["categories"]}
         for category, field in CATEGORY_FIELDS.items():
