@@ -63,9 +63,12 @@ def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
+_UNIT_SEPARATOR = "\x1f"
+
+
 def values_in(values: Sequence[str] | Sequence[int]) -> RawSQL | list:
-    """The right-hand side of `field__in=` carrying all `values` as ONE parameter (a JSON text on SQLite, an array
-    on PostgreSQL): no limit on variables, and none of Django's per-value preparation (8 µs a value).
+    """The right-hand side of `field__in=` carrying all `values` as ONE parameter (a JSON text on SQLite, a
+    separated text on PostgreSQL): no limit on variables, and none of Django's per-value preparation (8 µs a value).
 
     `Person.objects.filter(id_number_hash__in=values_in(hashes))`. Values are all str or all int.
     """
@@ -74,8 +77,16 @@ def values_in(values: Sequence[str] | Sequence[int]) -> RawSQL | list:
         return items  # Django answers an empty IN without a query
     numeric = isinstance(items[0], int)
     if connection.vendor == "postgresql":
-        cast = "bigint" if numeric else "text"
-        return RawSQL(f"SELECT unnest(%s::{cast}[])", [items])  # noqa: S611 (a fixed cast; values are bound)
+        # One text the server splits: psycopg dumps a list parameter value by value in Python (10 ms of CPU for
+        # 5,000 ID hashes, against 0.2 ms for a joined text; a roster import sends hundreds of such lists). Text
+        # values are joined with the ASCII unit separator, unless one of them holds it or the list is one empty
+        # string (which string_to_array reads as no value at all): then as an array, as before.
+        if numeric:
+            return RawSQL("SELECT unnest(string_to_array(%s, ',')::bigint[])", [",".join(map(str, items))])
+        joined = _UNIT_SEPARATOR.join(items)
+        if joined and joined.count(_UNIT_SEPARATOR) == len(items) - 1:
+            return RawSQL("SELECT unnest(string_to_array(%s, %s))", [joined, _UNIT_SEPARATOR])
+        return RawSQL("SELECT unnest(%s::text[])", [items])
     if connection.vendor == "sqlite":
         return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(items)])
     return items
