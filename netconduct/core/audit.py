@@ -56,10 +56,22 @@ def compute_hash(event: AuditEvent) -> str:
     return h.hexdigest()
 
 
+class CompactJSON(str):
+    """A `Change`'s before or after already serialised, as `audit_events_bulk` serialises them (`compact_json`):
+    made ahead, in another process (the roster import's parsing process makes new people's snapshots)."""
+
+
+def compact_json(value: Any) -> CompactJSON:
+    """`value` as the audit log stores it: JSON-safe (`_jsonable`), compact, keys sorted, not ASCII-escaped."""
+    return CompactJSON(_compact(_jsonable(value)))
+
+
 def _jsonable(value: Any) -> Any:
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:  # most values: no isinstance chain
         return value
+    if kind is CompactJSON:
+        return json.loads(value)
     if kind is dt.date:
         return value.isoformat()
     if kind is dict:
@@ -93,15 +105,16 @@ def _jsonable(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Change:
-    """What one audit event records; `before`/`after` must already have personal fields masked."""
+    """What one audit event records; `before`/`after` must already have personal fields masked (a dict, or the
+    dict's `compact_json`)."""
 
     action: str
     object_type: str
     object_id: str = ""
     object_repr: str = ""
     unit_path: str = ""
-    before: dict | None = None
-    after: dict | None = None
+    before: dict | CompactJSON | None = None
+    after: dict | CompactJSON | None = None
 
 
 def _actor_fields(actor) -> tuple[int | None, str]:
@@ -208,8 +221,11 @@ def audit_events_bulk(*, actor, changes: Iterable[Change]) -> int:
         prev, seq = state["prev"], state["seq"]
         for change in changes:
             seq += 1
-            before = _compact(_jsonable(change.before)) if change.before is not None else None
-            after = _compact(_jsonable(change.after)) if change.after is not None else None
+            before, after = change.before, change.after
+            if before is not None and type(before) is not CompactJSON:
+                before = _compact(_jsonable(before))
+            if after is not None and type(after) is not CompactJSON:
+                after = _compact(_jsonable(after))
             object_id, object_repr = str(change.object_id), str(change.object_repr)[:255]
             text = _CANONICAL.format(
                 action=quoted(str(change.action)),

@@ -230,6 +230,37 @@ def insert_objects(
     return insert_rows(model._meta.db_table, [f.column for f in chosen], _values(stamp(objs), chosen))
 
 
+def object_rows(objs: Iterable[models.Model], model: type[models.Model]) -> Iterator[tuple]:
+    """The rows `insert_objects` would write for unsaved instances of `model`, in database form, with their
+    `auto_now`/`auto_now_add` date-times not yet set: rows made ahead (in another process: they are plain values)
+    and written later by `insert_object_rows`. Makes no query."""
+    return _values(objs, _fields(model, None))
+
+
+def insert_object_rows(model: type[models.Model], rows: Iterable[tuple]) -> int:
+    """INSERT rows made by `object_rows`, their `auto_now`/`auto_now_add` date-times set to now (as `insert_objects`
+    sets them); returns how many. `rows` may be a generator."""
+    chosen = _fields(model, None)
+    stamped = [
+        i
+        for i, f in enumerate(chosen)
+        if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add)
+    ]
+    now = timezone.now()
+    if stamped:
+        convert = _converter(chosen[stamped[0]])
+        now = convert(now) if convert is not None else now
+
+    def stamp(rows: Iterable[tuple]) -> Iterator[tuple]:
+        for row in rows:
+            values = list(row)
+            for i in stamped:
+                values[i] = now
+            yield tuple(values)
+
+    return insert_rows(model._meta.db_table, [f.column for f in chosen], stamp(rows) if stamped else rows)
+
+
 def _remember_last(conv: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """`conv`, answering at once when given the very value it was last given (every row's `now`, a unit's date)."""
     last: list[Any] = [object(), None]

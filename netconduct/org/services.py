@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,7 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from netconduct.core import bulk, crypto
-from netconduct.core.audit import Change, audit_events_bulk, audit_record, audit_record_many
+from netconduct.core.audit import (
+    Change,
+    CompactJSON,
+    audit_events_bulk,
+    audit_record,
+    audit_record_many,
+    compact_json,
+)
 from netconduct.core.exceptions import ApplicationError, PermissionRefused
 from netconduct.org import scoping
 from netconduct.org.scoping import subtree_q
@@ -263,13 +270,10 @@ def apply_person_fields(person: Person, data: dict[str, Any]) -> None:
     The one place where a person's fields are assigned: the person services and the roster import both use it.
     `data` holds clean values only (see `validation`); keys absent from `data` leave the field as it is. With
     `id_number`, a caller that has computed its keyed hash already (the roster import matches rows by it) passes
-    it as `id_number_hash`, so that it is not computed twice; a caller that has computed the rest ahead passes
-    `derived` (`person_derived_fields` of the same name and ID number).
+    it as `id_number_hash`, so that it is not computed twice.
     """
     name, id_number = data.get("name"), data.get("id_number")
-    derived = data.get("derived")
-    if derived is None or (derived["name"], derived["id_number"]) != (name, id_number):
-        derived = person_derived_fields(name, id_number)  # none, or made for other values: computed here
+    derived = person_derived_fields(name, id_number)
     if "name" in data:
         person.name = name
         person.name_initials, person.name_pinyin = derived["pinyin"]
@@ -299,9 +303,8 @@ def apply_person_fields(person: Person, data: dict[str, Any]) -> None:
 
 def person_derived_fields(name: str | None, id_number: str | None) -> dict[str, Any]:
     """What `apply_person_fields` derives from a clean name and ID number (pinyin; the ID number encrypted,
-    masked, and the gender and birth date it holds), computed ahead — the roster import's parsing process does it
-    for a first import — and handed back as `data["derived"]`. It is used only with the same name and ID number."""
-    derived: dict[str, Any] = {"name": name, "id_number": id_number}
+    masked, and the gender and birth date it holds)."""
+    derived: dict[str, Any] = {}
     if name is not None:
         derived["pinyin"] = validation.name_pinyin(name)
     if id_number is not None:
@@ -697,42 +700,74 @@ def grants_for(user) -> Iterable[RoleGrant]:
 # ---------------------------------------------------------------------------------------------------- bulk
 
 
+class NewPerson(NamedTuple):
+    """A new person made ahead by `person_prepare_new`, without the database (the roster import's parsing process
+    makes them): what `person_bulk_apply(prepared=…)` writes and audits for them, as it would for `creates`."""
+
+    unit: OrgUnit
+    id_number_hash: str
+    name: str
+    row: tuple  # the person's row, `bulk.object_rows`
+    after: str  # their audit snapshot (`person_snapshot`) as compact JSON text, `audit.compact_json`
+
+
+def _built_people(creates: Iterable[tuple[OrgUnit, dict[str, Any]]], today: dt.date) -> Iterator[Person]:
+    """New, unsaved people from `creates` (a unit and clean data each), as `person_bulk_apply` writes them."""
+    make = bulk.instance_maker(Person)
+    unit_field = Person._meta.get_field("unit")
+    for unit, data in creates:
+        person = make()
+        person.unit_id = unit.pk
+        unit_field.set_cached_value(person, unit)  # as `person.unit = unit` does, without its checks
+        apply_person_fields(person, data)
+        if person.status != PersonStatus.ACTIVE and not person.status_since:
+            person.status_since = today
+        yield person
+
+
+def person_prepare_new(creates: Sequence[tuple[OrgUnit, dict[str, Any]]]) -> list[NewPerson]:
+    """`creates` of `person_bulk_apply` made ahead into rows and audit snapshots, with no query: the slow part of
+    creating people (pinyin, encrypting the ID number, the snapshot's JSON), done where the caller has a spare
+    core. Nothing is checked here: `person_bulk_apply(prepared=…)` checks the actor's scope and the units."""
+    people = list(_built_people(creates, timezone.localdate()))
+    return [
+        NewPerson(person.unit, person.id_number_hash, person.name, row, compact_json(person_snapshot(person)))
+        for person, row in zip(people, bulk.object_rows(people, Person), strict=True)
+    ]
+
+
 def person_bulk_apply(
     *,
     actor,
     creates: list[tuple[OrgUnit, dict[str, Any]]],
     updates: list[tuple[Person, dict[str, Any]]],
+    prepared: Sequence[NewPerson] = (),
     action_prefix: str = "person",
 ) -> tuple[list[Person], list[Person]]:
     """Create and update many people at once (roster import, demo data): same rules, one audit event each.
 
-    `creates` pairs a unit with clean data (see `clean_person_data`/`validation`); `updates` pairs a person loaded
-    with `select_related("unit")` with the clean fields that change. The caller has checked uniqueness within its
-    batch; the database constraints still hold the line. Must run inside the caller's transaction.
+    `creates` pairs a unit with clean data (see `clean_person_data`/`validation`); `prepared` holds new people made
+    ahead from such pairs by `person_prepare_new`; `updates` pairs a person loaded with `select_related("unit")`
+    with the clean fields that change. The caller has checked uniqueness within its batch; the database
+    constraints still hold the line. Must run inside the caller's transaction. Returns the people created from
+    `creates` (not those `prepared`) and the people changed.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("person_bulk_apply runs inside the caller's transaction")
     scope = scoping.scope_for(actor, "person.change")
-    for unit, _data in creates:
+    units = {unit.pk: unit for unit, _data in creates} | {new.unit.pk: new.unit for new in prepared}
+    for unit in units.values():
         if not scope.covers(unit.path):
             raise PermissionRefused(_("您无权在“%(name)s”中增加人员。") % {"name": unit.name})
         _check_unit_open(unit)
     changes: list[Change] = []
     today = timezone.localdate()
     new_people: list[Person] = []
-    make = bulk.instance_maker(Person)
-    unit_field = Person._meta.get_field("unit")
 
     def built() -> Iterator[Person]:
         # Each new person is built as the rows are written (PostgreSQL inserts the ones sent while the next are
         # being built: see `bulk.insert_rows`).
-        for unit, data in creates:
-            person = make()
-            person.unit_id = unit.pk
-            unit_field.set_cached_value(person, unit)  # as `person.unit = unit` does, without its checks
-            apply_person_fields(person, data)
-            if person.status != PersonStatus.ACTIVE and not person.status_since:
-                person.status_since = today
+        for person in _built_people(creates, today):
             new_people.append(person)
             yield person
 
@@ -741,14 +776,16 @@ def person_bulk_apply(
     # range of the primary key finds them — 5,000 look-ups by ID hash took 90 ms a chunk on PostgreSQL. A key
     # given out of order (a sequence cached per session) is found by its hash instead.
     floor = 0
-    if creates:
+    if creates or prepared:
         floor = Person.objects.aggregate(top=Max("pk"))["top"] or 0
     try:
         if creates:
             bulk.insert_objects(built(), model=Person)
+        if prepared:
+            bulk.insert_object_rows(Person, (new.row for new in prepared))
     except IntegrityError as exc:
         raise ApplicationError(_("身份证号或工号与已有人员重复。")) from exc
-    hashes = [p.id_number_hash for p in new_people]
+    hashes = [p.id_number_hash for p in new_people] + [new.id_number_hash for new in prepared]
     ids: dict[str, int] = {}
     if hashes:
         ids.update(Person.objects.filter(pk__gt=floor).values_list("id_number_hash", "pk"))
@@ -771,6 +808,19 @@ def person_bulk_apply(
                 person_snapshot(person),
             )
         )
+    create = f"{action_prefix}.create"
+    changes += [
+        Change(
+            create,
+            "org.person",
+            ids[new.id_number_hash],
+            new.name,
+            new.unit.path,
+            None,
+            CompactJSON(new.after),
+        )
+        for new in prepared
+    ]
 
     changed: list[Person] = []
     leavers: list[Person] = []
@@ -812,7 +862,9 @@ def person_bulk_apply(
     _check_may_end_access(actor, leavers)
     changes += access_end(actor=actor, leavers=leavers)
     audit_events_bulk(actor=actor, changes=changes)
-    announce_people_changed([p.pk for p in new_people] + [p.pk for p in changed])
+    announce_people_changed(
+        [p.pk for p in new_people] + [ids[new.id_number_hash] for new in prepared] + [p.pk for p in changed]
+    )
     return new_people, changed
 
 
@@ -820,8 +872,7 @@ _DERIVED_FIELDS = {
     "name": ("name", "name_initials", "name_pinyin"),
     "id_number": ("id_number_enc", "id_number_hash", "id_number_masked", "gender", "birth_date"),
     "categories": tuple(CATEGORY_FIELDS.values()),
-    "derived": (),  # computed ahead for `name` and `id_number`, whose fields are listed above
-    "id_number_hash": (),  # likewise
+    "id_number_hash": (),  # computed ahead for `id_number`, whose fields are listed above
 }
 
 

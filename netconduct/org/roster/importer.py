@@ -468,7 +468,9 @@ class ParsedRow:
     cadre: bool | None = None
     position: str | None = None
     status: str | None = None
-    derived: dict[str, Any] | None = None  # `services.person_derived_fields`, when computed ahead
+    prepared: tuple[tuple, str] | None = (
+        None  # a new person's row and audit snapshot, made ahead (`_prepare`)
+    )
 
 
 class KnownPerson(NamedTuple):
@@ -518,7 +520,7 @@ class RosterImporter:
         self._sampled = {"create": 0, "update": 0}
         self._indexes = bulk.DeferredIndexes()
         self._present: dict[type, int] | None = None  # rows in the people and event tables before the import
-        self._derive = False  # whether `parse` computes the derived fields of new people (in the child)
+        self._prepare_new = False  # whether the child makes new people's rows ahead (`_prepare`)
         self._written = 0
 
     # -- columns
@@ -638,8 +640,6 @@ class RosterImporter:
         if errors:
             self.result.errors.extend(errors)
             return None
-        if self._derive:
-            parsed.derived = services.person_derived_fields(parsed.name, id_number)
         return parsed
 
     # -- a chunk of rows
@@ -666,6 +666,7 @@ class RosterImporter:
             )
         )
         creates: list[tuple[OrgUnit, dict[str, Any]]] = []
+        prepared: list[services.NewPerson] = []
         changes: list[tuple[int, dict[str, Any]]] = []
         for row in chunk:
             known = existing.get(row.id_hash)
@@ -679,6 +680,12 @@ class RosterImporter:
             if self._login_name_refused(row, logins):
                 continue
             if known is None:
+                if row.prepared is not None:  # made in the child (a first import)
+                    assert isinstance(row.unit, OrgUnit) and row.name is not None
+                    prepared.append(services.NewPerson(row.unit, row.id_hash, row.name, *row.prepared))
+                    self._sample(row, "create", row.name, row.unit)
+                    self.result.created += 1
+                    continue
                 data = self._create_data(row)
                 if data is None:
                     continue
@@ -705,21 +712,21 @@ class RosterImporter:
             unit = data.get("unit") or self.units.by_path[known.unit_path]
             self._sample(row, "update", data.get("name", known.name), unit, data)
             self.result.updated += 1
-        if self.dry_run or not (creates or changes):
+        if self.dry_run or not (creates or prepared or changes):
             return
         # Only the people who change are loaded as model instances, in one query per batch.
         people: dict[int, Person] = {}
         pks = [pk for pk, _data in changes]
         people.update(Person.objects.select_related("unit").filter(pk__in=bulk.values_in(pks)).in_bulk())
         updates = [(people[pk], data) for pk, data in changes]
-        self._defer_indexes(len(creates))
+        self._defer_indexes(len(creates) + len(prepared))
         try:
-            services.person_bulk_apply(actor=self.actor, creates=creates, updates=updates)
+            services.person_bulk_apply(actor=self.actor, creates=creates, updates=updates, prepared=prepared)
         except IntegrityError as exc:
             raise ApplicationError(
                 _("身份证号或工号与已有人员重复（可能有人同时在修改人员信息），请重新导入。")
             ) from exc
-        self._written += len(creates) + len(changes)
+        self._written += len(creates) + len(prepared) + len(changes)
 
     def _defer_indexes(self, creating: int) -> None:
         """Before a chunk is written: when the import is much larger than the tables it fills (a first import), their
@@ -782,24 +789,24 @@ class RosterImporter:
         return flags
 
     def _create_data(self, row: ParsedRow) -> dict[str, Any] | None:
-        missing = False
         if row.name is None:
             self._refuse(row, NAME, "新增人员的姓名为空。")
-            missing = True
         if row.unit is None:
             if UNIT in self.columns:
                 self._refuse(row, UNIT, "新增人员的所属组织为空。")
             else:
                 self._refuse(row, UNIT, "文件中没有所属组织一列，无法新增人员（只能更新已有人员）。")
-            missing = True
-        if missing:
+        return self._new_person_data(row)
+
+    def _new_person_data(self, row: ParsedRow) -> dict[str, Any] | None:
+        """A new person's clean data from their row, or None when the row lacks their name or unit."""
+        if row.name is None or row.unit is None:
             return None
         flags = self._categories(row, dict.fromkeys(CATEGORY_FIELDS, False))
         data: dict[str, Any] = {
             "name": row.name,
             "id_number": row.id_number,
             "id_number_hash": row.id_hash,  # computed once, in `parse`
-            "derived": row.derived,  # computed in `parse` by the child process of a first import, or None
             "political_status": row.political or PoliticalStatus.NONE,
             "categories": [c for c, on in flags.items() if on],
         }
@@ -893,9 +900,10 @@ class RosterImporter:
         transaction, so nothing is written."""
         import multiprocessing
 
-        # Into an empty people table (a first import) every row is a new person: the child derives their pinyin
-        # and encrypted ID number as well, which the writing process would otherwise compute.
-        self._derive = not Person.objects.exists()
+        # Into an empty people table (a first import) every row is a new person: the child makes their rows and
+        # audit snapshots as well (pinyin, the encrypted ID number, the snapshot's JSON), which the writing process
+        # would otherwise make.
+        self._prepare_new = not Person.objects.exists()
         context = multiprocessing.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
         child = context.Process(target=self._parse_in_child, args=(sender,), daemon=True)
@@ -931,6 +939,8 @@ class RosterImporter:
             # A smaller first chunk, so that the writing process starts sooner; large enough still to have the
             # indexes deferred (`_defer_indexes`).
             for chunk in self._parsed(first=bulk.DEFER_INDEXES_MIN_ROWS):
+                if self._prepare_new:
+                    self._prepare(chunk)
                 errors, self.result.errors = self.result.errors, []
                 sender.send(("chunk", [_wire(row) for row in chunk], errors))
             sender.send(("end", None, self.result.errors))
@@ -942,12 +952,24 @@ class RosterImporter:
         finally:
             sender.close()
 
+    def _prepare(self, chunk: list[ParsedRow]) -> None:
+        """In the child of a first import: each new person's row and audit snapshot, made ahead. A row that the
+        writing process refuses (its employee number or mobile already taken) is dropped with them; a row without
+        a name or unit gets none, and is refused there as in any import."""
+        ready = [(row, data) for row in chunk if (data := self._new_person_data(row)) is not None]
+        made = services.person_prepare_new([(row.unit, data) for row, data in ready])  # type: ignore[misc]
+        for (row, _data), new in zip(ready, made, strict=True):
+            row.prepared = (new.row, str(new.after))
+
+
+_UNIT_SLOT = ParsedRow.__slots__.index("unit")
+
 
 def _wire(row: ParsedRow) -> tuple:
     """A parsed row as plain values for the pipe: its unit by path."""
     values = [getattr(row, name) for name in ParsedRow.__slots__]
     if row.unit is not None:
-        values[ParsedRow.__slots__.index("unit")] = row.unit.path
+        values[_UNIT_SLOT] = row.unit.path
     return tuple(values)
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from netconduct.core import bulk
 from netconduct.core.exceptions import ApplicationError
@@ -227,16 +228,24 @@ def test_a_parallel_import_writes_what_a_serial_dry_run_plans(tmp_path, org, for
     admin = testing.superuser()
     path = _roster_with_mistakes(tmp_path)
     planned = roster_import(actor=admin, path=path, dry_run=True)
-    # A first import: the child derives pinyin and the encrypted ID numbers; this process must not.
-    parent, pinyin = os.getpid(), validation.name_pinyin
+    # A first import: the child makes the new people's rows and audit snapshots (pinyin, the encrypted ID numbers);
+    # this process must not.
+    from netconduct.org import services
 
-    def name_pinyin(name):
-        assert os.getpid() != parent, "derived in the writing process"
-        return pinyin(name)
+    parent, pinyin, snapshot = os.getpid(), validation.name_pinyin, services.person_snapshot
 
-    monkeypatch.setattr(validation, "name_pinyin", name_pinyin)
+    def in_child(made):
+        def call(*args):
+            assert os.getpid() != parent, "made in the writing process"
+            return made(*args)
+
+        return call
+
+    monkeypatch.setattr(validation, "name_pinyin", in_child(pinyin))
+    monkeypatch.setattr(services, "person_snapshot", in_child(snapshot))
     done = roster_import(actor=admin, path=path, dry_run=False, parallel=True)
     monkeypatch.setattr(validation, "name_pinyin", pinyin)
+    monkeypatch.setattr(services, "person_snapshot", snapshot)
     assert done.as_json() == planned.as_json()
     # Refused: the unknown unit, an invalid ID number, an ID number twice (sent from the child with the chunks).
     assert done.created == 178, done.errors
@@ -254,7 +263,10 @@ def test_a_parallel_import_writes_what_a_serial_dry_run_plans(tmp_path, org, for
     for field in ("name_pinyin", "id_number_masked", "gender", "birth_date", "id_number_hash"):
         assert getattr(person, field) == getattr(made, field), field
     assert person.id_number == made.id_number == make_id_number(10, birth=dt.date(1980, 1, 1))
-    assert AuditEvent.objects.filter(action="person.create").count() >= 178
+    # Each person's audit record is their snapshot as stored, made in the child.
+    created = {e.object_id: e.after for e in AuditEvent.objects.filter(action="person.create")}
+    people = Person.objects.filter(employee_no__startswith="E0").select_related("unit")
+    assert {str(p.pk): json_of(snapshot(p)) for p in people}.items() <= created.items()
     out = io.StringIO()
     call_command("audit-verify", stdout=out)
     assert "审计链完好" in out.getvalue()
@@ -269,15 +281,82 @@ def make_person_like(person):
     return other
 
 
-def test_derived_fields_are_used_only_for_their_own_values(org):
+def test_people_made_ahead_are_written_and_audited_as_people_created_here(org, accounts):
+    """`person_prepare_new` + `person_bulk_apply(prepared=…)` (the roster's parsing process and the writing one)
+    give the same rows and audit records as `person_bulk_apply(creates=…)`."""
+    from django.db import transaction
+
+    from netconduct.core.audit import compact_json
     from netconduct.org import services
 
-    number = make_id_number(3, birth=dt.date(1990, 5, 6))
-    derived = services.person_derived_fields("李娜", number)
-    person = Person()
-    services.apply_person_fields(person, {"name": "王强", "id_number": number, "derived": derived})
-    assert (person.name_initials, person.name_pinyin) == ("wq", "wangqiang")  # not 李娜's
-    assert person.id_number == number and person.birth_date == dt.date(1990, 5, 6)
+    unit = org.branch1
+    columns = [
+        f.attname for f in Person._meta.concrete_fields if f.attname not in {"id", "created_at", "updated_at"}
+    ]
+
+    def data(n: int, status: str = "active") -> dict:
+        return {
+            "name": "欧阳娜娜",
+            "id_number": make_id_number(n, birth=dt.date(1979, 12, 31)),
+            "mobile": f"1391234000{n}",
+            "employee_no": f"K{n}",
+            "categories": ["employee", "cadre"],
+            "political_status": "party_member",
+            "status": status,
+        }
+
+    before = AuditEvent.objects.count()
+    with transaction.atomic():
+        made = services.person_prepare_new([(unit, data(1, "retired"))])
+        services.person_bulk_apply(actor=accounts.unit_admin, creates=[], updates=[], prepared=made)
+    with transaction.atomic():
+        services.person_bulk_apply(
+            actor=accounts.unit_admin, creates=[(unit, data(2, "retired"))], updates=[]
+        )
+    ahead, here = Person.objects.get(employee_no="K1"), Person.objects.get(employee_no="K2")
+    differ = {
+        "id_number_enc",
+        "id_number_hash",
+        "id_number_masked",
+        "mobile",
+        "employee_no",
+    }  # their own values
+    assert {c: getattr(ahead, c) for c in columns if c not in differ} == {
+        c: getattr(here, c) for c in columns if c not in differ
+    }
+    assert ahead.id_number == data(1)["id_number"] and ahead.status_since == timezone.localdate()
+    events = {e.object_id: e for e in AuditEvent.objects.filter(action="person.create").order_by("-seq")[:2]}
+    assert AuditEvent.objects.count() == before + 2
+    for person in (ahead, here):
+        event = events[str(person.pk)]
+        assert event.after == json_of(services.person_snapshot(person))
+        assert compact_json(event.after) == compact_json(services.person_snapshot(person))
+    out = io.StringIO()
+    call_command("audit-verify", stdout=out)
+    assert "审计链完好" in out.getvalue()
+
+
+def json_of(value):
+    import json
+
+    from netconduct.core.audit import compact_json
+
+    return json.loads(compact_json(value))
+
+
+def test_people_made_ahead_are_still_checked_against_the_actors_scope(org, accounts):
+    from django.db import transaction
+
+    from netconduct.core.exceptions import PermissionRefused
+    from netconduct.org import services
+
+    outside = org.branch1  # not the outsider secretary's branch
+    made = services.person_prepare_new(
+        [(outside, {"name": "李娜", "id_number": make_id_number(3, birth=dt.date(1990, 5, 6))})]
+    )
+    with pytest.raises(PermissionRefused), transaction.atomic():
+        services.person_bulk_apply(actor=accounts.outsider_secretary, creates=[], updates=[], prepared=made)
+    assert not Person.objects.filter(name="李娜").exists()
 
 
 def test_a_refusal_in_the_child_rolls_everything_back(tmp_path, org, accounts, forked, settings):
