@@ -18,6 +18,7 @@ import contextlib
 import functools
 import itertools
 import re
+import time
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -57,6 +58,10 @@ from .reader import (
 )
 
 CHUNK_ROWS = 5000
+# The parsing process of a first import makes a chunk's new people when sending the chunk before waited this long
+# for the writing process to take it (`RosterImporter._parse_in_child`); sending to a process ready to read takes
+# a few milliseconds.
+PREPARE_AFTER_WAITING_S = 0.02
 # The people's columns that each chunk's look-ups search by (login names): their indexes stay during a large load.
 DEFERRED_INDEX_KEEP = ("mobile",)
 SAMPLE_SIZE = 20
@@ -900,9 +905,9 @@ class RosterImporter:
         transaction, so nothing is written."""
         import multiprocessing
 
-        # Into an empty people table (a first import) every row is a new person: the child makes their rows and
-        # audit snapshots as well (pinyin, the encrypted ID number, the snapshot's JSON), which the writing process
-        # would otherwise make.
+        # Into an empty people table (a first import) every row is a new person: while the child is ahead, it makes
+        # their rows and audit snapshots as well (pinyin, the encrypted ID number, the snapshot's JSON), which the
+        # writing process would otherwise make.
         self._prepare_new = not Person.objects.exists()
         context = multiprocessing.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
@@ -938,11 +943,19 @@ class RosterImporter:
         try:
             # A smaller first chunk, so that the writing process starts sooner; large enough still to have the
             # indexes deferred (`_defer_indexes`).
+            # A chunk whose sending waited for the writing process (it was still busy with the one before) says
+            # that this process is ahead: it then makes the next chunk's new people too, which the writing process
+            # would otherwise make. So the two processes share that work by how fast each goes (the database, the
+            # machine), and neither waits long for the other.
+            waited = 0.0
             for chunk in self._parsed(first=bulk.DEFER_INDEXES_MIN_ROWS):
-                if self._prepare_new:
+                if self._prepare_new and waited > PREPARE_AFTER_WAITING_S:
                     self._prepare(chunk)
                 errors, self.result.errors = self.result.errors, []
-                sender.send(("chunk", [_wire(row) for row in chunk], errors))
+                wired = [_wire(row) for row in chunk]
+                started = time.monotonic()
+                sender.send(("chunk", wired, errors))
+                waited = time.monotonic() - started
             sender.send(("end", None, self.result.errors))
         except BaseException as exc:  # noqa: BLE001 - every failure is the parent's to raise
             try:
