@@ -1,13 +1,15 @@
 """`bulk.values_in`: many values as one parameter, on SQLite and PostgreSQL, whatever the values hold."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from netconduct.accounts.models import User
 from netconduct.core import bulk
 
 pytestmark = pytest.mark.django_db
+
+User = get_user_model()  # any table with a free text column will do
 
 AWKWARD = [
     "plain",
