@@ -159,6 +159,8 @@ class Engine:
         ends: dict[str, int] = {}
         for m in d.SCAN.finditer(t):
             group = m.lastindex
+            if group is None:
+                continue  # a run of digits or letters that starts no kind
             kind = kinds[group]
             start = m.start()
             if start < ends.get(kind, 0):
@@ -246,13 +248,15 @@ class Engine:
         kinds = d.SCAN_GROUP_KINDS
         j, base, following, into = -1, 0, 0, None
         for m in d.SCAN.finditer(joined):  # in order of start
+            group = m.lastindex
+            if group is None:
+                continue  # a run of digits or letters that starts no kind
             start = m.start()
             if start >= following:
                 while start >= following:
                     j += 1
                     base, following = bounds[j], bounds[j + 1]
                 into = scanned[j] = []
-            group = m.lastindex
             into.append((kinds[group], start - base, m.end(group) - base))
         all_hits = self._hits(haystack)
         words = _hit_spans(
