@@ -4,8 +4,10 @@ import cython
 
 cdef const unsigned char* _CHAR_FLAGS_PTR
 
-@cython.locals(ch=Py_UCS4)
-cdef bint _has_fullwidth(str text)
+cdef const unsigned char* _FOLDED_PTR
+
+@cython.locals(ch=Py_UCS4, code=Py_ssize_t, i=Py_ssize_t, run=Py_ssize_t, done=Py_ssize_t, pieces=list)
+cdef str _fold_runs(str text)
 
 @cython.locals(code=Py_ssize_t)
 cdef bint _flag(Py_UCS4 ch, int bit)
