@@ -750,10 +750,19 @@ def scan(text: str):
 
 # ---------------------------------------------------------------------------------------------------- masks
 
+# Compiled, each mask is made by `_star_ranks` in C, in one string of the length of the value, where the pure Python
+# joins slices and stars (or a list of characters where separators stay): it is made for every finding. (Lists, not
+# generators, for join: a generator is a closure, which the compiled functions, cpdef in detectors.pxd, cannot hold.)
+
 
 def mask_keep(value: str, head: int, tail: int) -> str:
     """Stars for the letters and digits (and CJK) of `value` except the first `head` and last `tail` of them;
     separators stay, so the mask has the original's length and shape."""
+    if COMPILED and type(value) is str:  # the same, in C
+        count = _count(value, _ALNUM)
+        if count <= head + tail:
+            return _star_ranks(value, 1, count, _ALNUM)  # all but the first, as below
+        return _star_ranks(value, head, count - tail, _ALNUM)
     n = len(value)
     if value.isalnum():  # the common case, no separators: slices
         if n <= head + tail:
@@ -764,7 +773,14 @@ def mask_keep(value: str, head: int, tail: int) -> str:
         keep = set(significant[:1])
     else:
         keep = set(significant[:head]) | set(significant[len(significant) - tail :] if tail else ())
-    return "".join(c if (i in keep or not c.isalnum()) else "*" for i, c in enumerate(value))
+    return "".join([c if (i in keep or not c.isalnum()) else "*" for i, c in enumerate(value)])
+
+
+def mask_head(value: str, keep: int) -> str:
+    """The first `keep` characters, and a star for each of the others (names)."""
+    if COMPILED and type(value) is str:  # the same, in C
+        return _star_ranks(value, keep, len(value), _ANY)
+    return value[:keep] + "*" * (len(value) - keep)
 
 
 # What str.isspace() calls whitespace (re's "\\s" on str patterns is the same Unicode property): found in C, not by a
@@ -774,26 +790,91 @@ _WHITESPACE = re.compile(r"\s")
 
 def mask_all(value: str) -> str:
     """Stars for everything but whitespace (marks, document numbers: brackets and ★ included)."""
+    if COMPILED and type(value) is str:  # the same, in C
+        return _star_ranks(value, 0, len(value), _NOT_SPACE)
     if value.isalnum() or _WHITESPACE.search(value) is None:
         return "*" * len(value)
-    return "".join(c if c.isspace() else "*" for c in value)
+    return "".join([c if c.isspace() else "*" for c in value])
 
 
 def mask_email(value: str) -> str:
     local, _, domain = value.partition("@")
-    return local[:1] + "*" * (len(local) - 1) + "@" + domain
+    return mask_head(local, 1) + "@" + domain
 
 
 def mask_ip(value: str) -> str:
     sep = "." if "." in value else ":"
     head, _, rest = value.partition(sep)
-    return head + sep + "".join("*" if c.isalnum() else c for c in rest)
+    if COMPILED:  # the same, in C
+        return head + sep + _star_ranks(rest, 0, len(rest), _ALNUM)
+    return head + sep + "".join(["*" if c.isalnum() else c for c in rest])
 
 
 def mask_mobile(value: str) -> str:
     """139****5678; a country code or separators before it stay."""
+    if COMPILED and type(value) is str:  # the same, in C: the eighth to the fifth digit from the end
+        return _star_ranks(value, -8, -4, _DIGIT)
     if value.isdigit() and len(value) == 11:
         return value[:3] + "****" + value[7:]
     digits = [i for i, c in enumerate(value) if c.isdigit()]
     hidden = set(digits[-8:-4])
-    return "".join("*" if i in hidden else c for i, c in enumerate(value))
+    return "".join(["*" if i in hidden else c for i, c in enumerate(value)])
+
+
+# Compiled only: which characters `_star_ranks` counts: any, letters and digits (str.isalnum), all but whitespace
+# (str.isspace), digits (str.isdigit); the same tests in C as the str methods make of each character.
+_ANY, _ALNUM, _NOT_SPACE, _DIGIT = 0, 1, 2, 3
+
+
+def _counts(ch: str, which: int) -> bool:
+    if which == _ALNUM:
+        return ch.isalnum()
+    if which == _NOT_SPACE:
+        return not ch.isspace()
+    if which == _DIGIT:
+        return ch.isdigit()
+    return True
+
+
+def _count(value: str, which: int) -> int:
+    """Compiled only: how many of the characters of `value` `_star_ranks` counts."""
+    count = 0
+    for ch in value:
+        if _counts(ch, which):
+            count += 1
+    return count
+
+
+def _star_ranks(value: str, lo: int, hi: int, which: int) -> str:
+    """Compiled only: `value` with a star for each character it counts (`which`) whose rank among those is from `lo`
+    to `hi` (negative: from the end, as a slice of their list takes them); made in C, in one new string."""
+    if lo < 0 or hi < 0:
+        count = _count(value, which)
+        if lo < 0:
+            lo = max(0, count + lo)
+        if hi < 0:
+            hi = max(0, count + hi)
+    if lo >= hi:
+        return value
+    # The largest character of the mask first: a string is stored in the narrowest width that holds its characters
+    # (a mask of CJK may be all stars, of width 1), and strings of the same characters compare equal only so.
+    largest = 0
+    rank = 0
+    for ch in value:
+        if _counts(ch, which):
+            if lo <= rank < hi:
+                ch = "*"
+            rank += 1
+        if ch > largest:
+            largest = ch
+    masked = PyUnicode_New(len(value), largest)  # noqa: F821 (declared in _compiled/detectors.pxd)
+    width = PyUnicode_KIND(masked)  # noqa: F821
+    data = PyUnicode_DATA(masked)  # noqa: F821
+    rank = 0
+    for i, ch in enumerate(value):
+        if _counts(ch, which):
+            if lo <= rank < hi:
+                ch = "*"
+            rank += 1
+        PyUnicode_WRITE(width, data, i, ch)  # noqa: F821
+    return masked

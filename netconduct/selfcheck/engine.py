@@ -714,7 +714,7 @@ class Engine:
                     and t[span[0] - 1] not in d.NAME_LIST_START
                 ):
                     span = (span[0] + 1, span[1])
-                    span = span if d.name_exact(t, *span) else None
+                    span = span if d.name_exact(t, span[0], span[1]) else None
                 if span and (span[0] == 0 or t[span[0] - 1] in d.NAME_LIST_START):
                     found.append(span)
             for span in found:
@@ -910,31 +910,28 @@ def _person(start: int, end: int, reason: str) -> Candidate:
 
 def mask(kind: str, value: str, extra: int = 0) -> str:
     """The same-length mask a finding of `kind` shows (and a redacted copy prints) instead of `value`."""
-    return _MASKS.get(kind, _mask_all)(value, extra)
-
-
-def _mask_person(value: str, extra: int) -> str:
-    keep = 2 if value[:2] in lexicon.COMPOUND_SURNAMES else 1
-    return value[:keep] + "*" * (len(value) - keep)
-
-
-def _mask_all(value: str, extra: int) -> str:
-    return d.mask_all(value)
-
-
-_MASKS = {
-    ID_CARD: lambda value, extra: d.mask_keep(value, 4, 4),
-    BANK_CARD: lambda value, extra: d.mask_keep(value, 4, 4),
-    MOBILE: lambda value, extra: d.mask_mobile(value),
-    LANDLINE: lambda value, extra: value[:extra] + d.mask_keep(value[extra:], 0, 2),
-    EMAIL: lambda value, extra: d.mask_email(value),
-    IP: lambda value, extra: d.mask_ip(value),
-    PLATE: lambda value, extra: value[:2] + d.mask_keep(value[2:], 0, 1),
-    PASSPORT: lambda value, extra: d.mask_keep(value, 1, 2),
-    ADDRESS: lambda value, extra: value[:extra] + d.mask_keep(value[extra:], 0, 0),
-    PERSON: _mask_person,
-    KEYWORD: lambda value, extra: d.mask_keep(value, 1, 0),
-}
+    # The kinds in order of how often the benchmark's corpora find them (names a third of all findings)
+    if kind == PERSON:
+        return d.mask_head(value, 2 if value[:2] in lexicon.COMPOUND_SURNAMES else 1)
+    if kind == MOBILE:
+        return d.mask_mobile(value)
+    if kind in (BANK_CARD, ID_CARD):
+        return d.mask_keep(value, 4, 4)
+    if kind == KEYWORD:
+        return d.mask_keep(value, 1, 0)
+    if kind == IP:
+        return d.mask_ip(value)
+    if kind == PLATE:
+        return value[:2] + d.mask_keep(value[2:], 0, 1)
+    if kind == ADDRESS:
+        return value[:extra] + d.mask_keep(value[extra:], 0, 0)
+    if kind == PASSPORT:
+        return d.mask_keep(value, 1, 2)
+    if kind == LANDLINE:
+        return value[:extra] + d.mask_keep(value[extra:], 0, 2)
+    if kind == EMAIL:
+        return d.mask_email(value)
+    return d.mask_all(value)  # marks, document numbers (and any other kind)
 
 
 # Findings are made by setting their slots directly: a frozen dataclass's __init__ goes through object.__setattr__
@@ -983,7 +980,7 @@ def _resolve(text: str, found: list[Candidate]) -> list[Finding]:
         return []
     if len(found) == 1:
         return [
-            _finding(k, s, e, _MASKS.get(k, _mask_all)(text[s:e], extra), reason, CITATIONS[k], sev)
+            _finding(k, s, e, mask(k, text[s:e], extra), reason, CITATIONS[k], sev)
             for s, e, k, reason, sev, extra in found
         ]
     # By start only, and stably: candidates with the same span keep the order in which the detectors found them.
@@ -995,7 +992,7 @@ def _resolve(text: str, found: list[Candidate]) -> list[Finding]:
         previous_end = cand[1]
     else:  # nothing overlaps: the common case
         return [
-            _finding(k, s, e, _MASKS.get(k, _mask_all)(text[s:e], extra), reason, CITATIONS[k], sev)
+            _finding(k, s, e, mask(k, text[s:e], extra), reason, CITATIONS[k], sev)
             for s, e, k, reason, sev, extra in found
         ]
     kept: list[Candidate] = []
@@ -1014,7 +1011,7 @@ def _resolve(text: str, found: list[Candidate]) -> list[Finding]:
     kept.extend(_resolve_cluster(cluster))
     kept.sort(key=_START)
     return [
-        _finding(k, s, e, _MASKS.get(k, _mask_all)(text[s:e], extra), reason, CITATIONS[k], sev)
+        _finding(k, s, e, mask(k, text[s:e], extra), reason, CITATIONS[k], sev)
         for s, e, k, reason, sev, extra in kept
     ]
 

@@ -11,7 +11,12 @@ cpdef dict _hit_spans(list hits, list bounds)
 
 from cpython.object cimport PyObject_GenericSetAttr
 
+# The compiled detectors: their functions declared in detectors.pxd are called in C (d.mask_keep, d.name_before …);
+# the rest of the module as in Python
+from netconduct.selfcheck._compiled cimport detectors as d
+
 # Called from within the module: C calls instead of Python ones
 cpdef object _finding(object kind, object start, object end, object masked, object reason, object article,
                       object severity)
 cpdef list _resolve(object text, list found)
+cpdef object mask(object kind, object value, Py_ssize_t extra=*)
