@@ -1020,10 +1020,19 @@ def _resolve_cluster(cluster: list[Candidate]) -> list[Candidate]:
     if len(cluster) == 1:
         return cluster
     chosen: list[Candidate] = []
-    for cand in sorted(cluster, key=lambda c: (PRIORITY[c[2]], c[0] - c[1], c[0])):
-        if all(cand[1] <= other[0] or cand[0] >= other[1] for other in chosen):
+    for cand in sorted(cluster, key=_precedence):
+        start, end = cand[0], cand[1]
+        for other in chosen:  # a loop, not all() over a generator: no closure made per candidate
+            if end > other[0] and start < other[1]:
+                break  # overlaps one chosen before it
+        else:
             chosen.append(cand)
     return chosen
+
+
+def _precedence(cand: Candidate) -> tuple[int, int, int]:
+    """The kind that comes first in PRIORITY, then the longer candidate, then the first."""
+    return PRIORITY[cand[2]], cand[0] - cand[1], cand[0]
 
 
 def redact(text: str, findings: Iterable[Finding]) -> str:
