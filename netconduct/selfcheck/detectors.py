@@ -446,11 +446,7 @@ def name_before(text: str, end: int) -> tuple[int, int] | None:
     if COMPILED and 0 <= end <= len(text):  # the same, with the characters' flags read in C (_CHAR_FLAGS)
         for length in (4, 3):
             start = end - length
-            if (
-                start >= 0
-                and text[start : start + 2] in lexicon.COMPOUND_SURNAMES
-                and _given_at(text, start + 2, end)
-            ):
+            if start >= 0 and _compound_at(text, start) and _given_at(text, start + 2, end):
                 return start, end
         three = end >= 3 and _flag(text[end - 3], _SURNAME) and _given_at(text, end - 2, end)
         two = end >= 2 and _flag(text[end - 2], _SURNAME) and _given_at(text, end - 1, end)
@@ -486,7 +482,7 @@ _NOT_GIVEN_CHARS = frozenset("".join(lexicon.NOT_IN_GIVEN_NAME) + "某")
 # Compiled only: what the name helpers ask of a character, as bits of one byte per code point of the Basic
 # Multilingual Plane, read in C where the pure Python looks a one-character string up in a set. Every character of
 # these sets is in the plane (asserted), so a character outside it has no bit.
-_SURNAME, _NOT_GIVEN, _WEAK, _NOT_IN_GIVEN = 1, 2, 4, 8
+_SURNAME, _NOT_GIVEN, _WEAK, _NOT_IN_GIVEN, _COMPOUND = 1, 2, 4, 8, 16
 
 
 def _char_flags() -> bytes:
@@ -496,6 +492,7 @@ def _char_flags() -> bytes:
         (_NOT_GIVEN, _NOT_GIVEN_CHARS),
         (_WEAK, _WEAK_LEADING),
         (_NOT_IN_GIVEN, lexicon.NOT_IN_GIVEN_NAME),
+        (_COMPOUND, {surname[0] for surname in lexicon.COMPOUND_SURNAMES}),
     ):
         for c in chars:
             assert len(c) == 1 and ord(c) < 0x10000, c
@@ -511,6 +508,16 @@ def _flag(ch: str, bit: int) -> bool:
     """Compiled only: whether the character has the bit in _CHAR_FLAGS."""
     code = ord(ch)
     return code < 0x10000 and (_CHAR_FLAGS_PTR[code] & bit) != 0
+
+
+def _compound_at(text: str, start: int) -> bool:
+    """Compiled only: `text[start : start + 2] in lexicon.COMPOUND_SURNAMES` for 0 <= start, the slice made only where
+    a compound surname starts with the character."""
+    return (
+        start + 2 <= len(text)
+        and _flag(text[start], _COMPOUND)
+        and text[start : start + 2] in lexicon.COMPOUND_SURNAMES
+    )
 
 
 def _given_at(text: str, start: int, end: int) -> bool:
@@ -536,11 +543,9 @@ def name_may_end_before(text: str, end: int) -> bool:
             return False
         if _flag(text[end - 2], _SURNAME):
             return True
-        if end >= 3 and (
-            _flag(text[end - 3], _SURNAME) or text[end - 3 : end - 1] in lexicon.COMPOUND_SURNAMES
-        ):
+        if end >= 3 and (_flag(text[end - 3], _SURNAME) or _compound_at(text, end - 3)):
             return True
-        return end >= 4 and text[end - 4 : end - 2] in lexicon.COMPOUND_SURNAMES
+        return end >= 4 and _compound_at(text, end - 4)
     last = text[end - 1]
     if not ("\u4e00" <= last <= "\u9fff") or last in _NOT_GIVEN_CHARS:
         return False
@@ -587,7 +592,7 @@ NAME_LIST_START = NAME_LIST_EDGE | lexicon.NAME_LIST_BEFORE
 def name_exact(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] is a full name: a surname and one or two characters of a given name."""
     if COMPILED and start >= 0 and end <= len(text):  # the same, with the characters' flags read in C
-        if text[start : start + 2] in lexicon.COMPOUND_SURNAMES and 3 <= end - start <= 4:
+        if 3 <= end - start <= 4 and _compound_at(text, start):
             return _given_at(text, start + 2, end)
         return 2 <= end - start <= 3 and _flag(text[start], _SURNAME) and _given_at(text, start + 1, end)
     if text[start : start + 2] in lexicon.COMPOUND_SURNAMES and 3 <= end - start <= 4:
@@ -604,7 +609,7 @@ def name_after(text: str, start: int) -> tuple[int, int] | None:
             end += 1
         if end - start < 2:
             return None
-        if text[start : start + 2] in lexicon.COMPOUND_SURNAMES:
+        if _compound_at(text, start):
             given_from = start + 2
         elif _flag(text[start], _SURNAME):
             given_from = start + 1

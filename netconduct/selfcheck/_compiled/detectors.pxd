@@ -13,6 +13,8 @@ cdef str _fold_runs(str text)
 @cython.locals(code=Py_ssize_t)
 cdef bint _flag(Py_UCS4 ch, int bit)
 
+cdef bint _compound_at(str text, Py_ssize_t start)
+
 @cython.locals(i=Py_ssize_t, code=Py_ssize_t)
 cdef bint _given_at(str text, Py_ssize_t start, Py_ssize_t end)
 

@@ -119,7 +119,8 @@ def test_compiled_helpers_answer_as_the_pure_ones():
     assert compiled.COMPILED and not pure.COMPILED
     rng = random.Random(23)
     chars = (
-        "".join(sorted(lexicon.SURNAMES))[:60] + "建国娜伟某的了和说一二三：，（）ａ１ＡＺ９＋－＠．＿A1x 𠀀"
+        "".join(sorted(lexicon.SURNAMES))[:60]
+        + "建国娜伟某的了和说一二三欧阳司马：，（）ａ１ＡＺ９＋－＠．＿A1x 𠀀"
     )
     for _ in range(3000):
         text = "".join(rng.choice(chars) for _ in range(rng.randint(0, 9)))
