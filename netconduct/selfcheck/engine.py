@@ -938,26 +938,23 @@ def mask(kind: str, value: str, extra: int = 0) -> str:
 # for each field, twice as slow, and the engine makes one for every finding of every text. (Here, not in finding.py,
 # so that the compiled engine compiles it too.)
 _new_object = object.__new__
+# Finding's slots, in the order of _finding's arguments
+_SLOTS = ("kind", "start", "end", "masked", "reason", "article", "severity")
 _set_kind, _set_start, _set_end, _set_masked, _set_reason, _set_article, _set_severity = (
-    Finding.__dict__[f].__set__ for f in ("kind", "start", "end", "masked", "reason", "article", "severity")
+    Finding.__dict__[f].__set__ for f in _SLOTS
 )
+if COMPILED_SOURCE:
+    _find_slots(Finding, _SLOTS)  # noqa: F821 (engine.pxd: where each slot is in a Finding)
 
 
 def _finding(
     kind: str, start: int, end: int, masked: str, reason: str, article: str, severity: str
 ) -> Finding:
-    f = _new_object(Finding)
     if COMPILED_SOURCE:
-        # Compiled: the C API's generic setattr (engine.pxd), which finds each slot's descriptor in the type's cache
-        # and stores, past the frozen class's __setattr__; no Python call per field
-        PyObject_GenericSetAttr(f, "kind", kind)  # noqa: F821 (declared in _compiled/engine.pxd)
-        PyObject_GenericSetAttr(f, "start", start)  # noqa: F821
-        PyObject_GenericSetAttr(f, "end", end)  # noqa: F821
-        PyObject_GenericSetAttr(f, "masked", masked)  # noqa: F821
-        PyObject_GenericSetAttr(f, "reason", reason)  # noqa: F821
-        PyObject_GenericSetAttr(f, "article", article)  # noqa: F821
-        PyObject_GenericSetAttr(f, "severity", severity)  # noqa: F821
-        return f
+        # Compiled: allocated as object.__new__ allocates it, and each value stored where its slot's descriptor says
+        # the slot is (engine.pxd), past the frozen class's __setattr__: no lookup and no call per field
+        return _new_finding(Finding, kind, start, end, masked, reason, article, severity)  # noqa: F821
+    f = _new_object(Finding)
     _set_kind(f, kind)
     _set_start(f, start)
     _set_end(f, end)

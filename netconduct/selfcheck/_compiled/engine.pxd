@@ -9,7 +9,45 @@ cpdef dict _name_starts(object pattern, object flags, str joined, list bounds)
 @cython.locals(j=Py_ssize_t, following=Py_ssize_t, lo=Py_ssize_t, count=Py_ssize_t, k=Py_ssize_t, end=Py_ssize_t)
 cpdef dict _hit_spans(list hits, list bounds)
 
-from cpython.object cimport PyObject_GenericSetAttr
+from cpython.object cimport PyObject, PyTypeObject
+from cpython.ref cimport Py_INCREF
+
+cdef extern from "Python.h":
+    # What the descriptor of a slot (__slots__) knows: where the slot is in the object
+    ctypedef struct PyMemberDef:
+        Py_ssize_t offset
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef* d_member
+    object PyType_GenericAlloc(PyTypeObject* type, Py_ssize_t nitems)
+
+# Where Finding's seven slots are in a Finding, in the order of engine._SLOTS (set once, by _find_slots)
+cdef Py_ssize_t _SLOT_OFFSETS[7]
+
+cdef inline void _find_slots(object cls, tuple names) except *:
+    cdef Py_ssize_t i
+    assert len(names) == 7, names
+    for i in range(7):
+        descriptor = cls.__dict__[names[i]]
+        assert type(descriptor).__name__ == "member_descriptor", descriptor  # a slot, not a property
+        _SLOT_OFFSETS[i] = (<PyMemberDescrObject*>descriptor).d_member.offset
+
+cdef inline void _store(object f, Py_ssize_t i, object value) noexcept:
+    # Into a slot still empty (NULL) of an object just allocated: nothing to release
+    Py_INCREF(value)
+    (<PyObject**>((<char*><PyObject*>f) + _SLOT_OFFSETS[i]))[0] = <PyObject*>value
+
+# What object.__new__(cls) does for a class such as Finding (its type's tp_alloc), then the seven slots stored
+cdef inline object _new_finding(object cls, object kind, object start, object end, object masked, object reason,
+                                object article, object severity):
+    f = PyType_GenericAlloc(<PyTypeObject*>cls, 0)
+    _store(f, 0, kind)
+    _store(f, 1, start)
+    _store(f, 2, end)
+    _store(f, 3, masked)
+    _store(f, 4, reason)
+    _store(f, 5, article)
+    _store(f, 6, severity)
+    return f
 
 # The compiled detectors: their functions declared in detectors.pxd are called in C (d.mask_keep, d.name_before …);
 # the rest of the module as in Python
