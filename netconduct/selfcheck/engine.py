@@ -189,7 +189,7 @@ class Engine:
                 self._roster(t, starts, found)
         if triggers:
             self._addresses(t, triggers, found)
-        self._people(t, labels, titles, cues, found)
+        _people(t, labels, titles, cues, found)
         return _resolve(text, found)
 
     def check_many(self, texts: Iterable[str]) -> list[list[Finding]]:
@@ -295,7 +295,7 @@ class Engine:
                 self._roster(t, names, found)
             if triggers:
                 self._addresses(t, triggers, found)
-            self._people(t, labels, titles, cues, found)
+            _people(t, labels, titles, cues, found)
             results[i] = _resolve(texts[i], found)
         return results
 
@@ -620,108 +620,107 @@ class Engine:
             severity = HIGH if (home or has_building) else MEDIUM
             out.append((start, end, ADDRESS, "详细地址（具体到门牌号）", severity, detail - start))
 
-    # ------------------------------------------------------------------------------------------------ people
 
-    def _people(
-        self, t: str, labels: list[int], titles: list[int], cues: list[int], out: list[Candidate]
-    ) -> None:
-        """Names after a label (where `labels` end), before a title (where `titles` start), next to personal
-        information found so far, after a role label, in brackets, before a word of working chatter (where `cues`
-        start) and in a list with a name found so."""
-        name_ok, weak_ok = d.is_name, d.is_name_weak
-        people: list[tuple[int, int, str]] = []
-        for label_end in labels:
-            span = d.name_after(t, label_end)
+# ---------------------------------------------------------------------------------------------------- people
+
+# Functions of the module, not methods (they use nothing of the engine): compiled, engine.pxd types them (the text
+# a str, its characters read in C).
+
+
+def _people(t: str, labels: list[int], titles: list[int], cues: list[int], out: list[Candidate]) -> None:
+    """Names after a label (where `labels` end), before a title (where `titles` start), next to personal
+    information found so far, after a role label, in brackets, before a word of working chatter (where `cues`
+    start) and in a list with a name found so."""
+    name_ok, weak_ok = d.is_name, d.is_name_weak
+    people: list[tuple[int, int, str]] = []
+    for label_end in labels:
+        span = d.name_after(t, label_end)
+        if span and name_ok(t[span[0] : span[1]]):
+            people.append((*span, "标注为姓名的内容"))
+    for title_start in titles:
+        span = d.name_before(t, title_start)
+        if span and name_ok(t[span[0] : span[1]]):
+            people.append((*span, "姓名（后接称谓）"))
+    for candidate in out:
+        if candidate[2] not in _ANCHOR_KINDS:
+            continue
+        start = candidate[0]
+        before = t[max(0, start - 12) : start][::-1]
+        bridge = d.NAME_BRIDGE_REVERSED.match(before)
+        name_end = start - bridge.end() if bridge else start
+        span = d.name_before(t, name_end)
+        if span and name_ok(t[span[0] : span[1]]):
+            people.append((*span, "与个人信息相邻的姓名"))
+    if "：" in t or ":" in t:
+        for m in d.ROLE_LABEL_END.finditer(t):
+            if t[max(0, m.start() - 1) : m.start() + 1] in lexicon.ROLE_LABEL_NOT:
+                continue
+            span = d.name_after(t, m.end())
             if span and name_ok(t[span[0] : span[1]]):
                 people.append((*span, "标注为姓名的内容"))
-        for title_start in titles:
-            span = d.name_before(t, title_start)
-            if span and name_ok(t[span[0] : span[1]]):
-                people.append((*span, "姓名（后接称谓）"))
-        for candidate in out:
-            if candidate[2] not in _ANCHOR_KINDS:
-                continue
-            start = candidate[0]
-            before = t[max(0, start - 12) : start][::-1]
-            bridge = d.NAME_BRIDGE_REVERSED.match(before)
-            name_end = start - bridge.end() if bridge else start
-            span = d.name_before(t, name_end)
-            if span and name_ok(t[span[0] : span[1]]):
-                people.append((*span, "与个人信息相邻的姓名"))
-        if "：" in t or ":" in t:
-            for m in d.ROLE_LABEL_END.finditer(t):
-                if t[max(0, m.start() - 1) : m.start() + 1] in lexicon.ROLE_LABEL_NOT:
-                    continue
-                span = d.name_after(t, m.end())
-                if span and name_ok(t[span[0] : span[1]]):
-                    people.append((*span, "标注为姓名的内容"))
-        if "（" in t or "(" in t:
-            for m in d.NAMES_IN_BRACKETS.finditer(t):
-                pos = m.start(1)
-                for part in m.group(1).split("、"):
-                    span = d.name_after(t, pos)
-                    if span and span[1] == pos + len(part) and weak_ok(part):
-                        people.append((*span, "括号中的姓名"))
-                    pos += len(part) + 1
-        for end in cues:
-            # "和王建国一起", "上午李娜打电话": the shortest name before the word, after a verb, a time or a stop
-            if not d.name_may_end_before(t, end):
-                continue  # most words of chatter follow no name ("各单位负责", "经核实")
-            for size in (2, 3, 4):
-                start = end - size
-                if start < 0:
-                    break
-                if (start == 0 or t[start - 1] in d.CHATTER_BEFORE) and d.name_exact(t, start, end):
-                    if weak_ok(t[start:end]) and not _has_title(t, start, end):
-                        people.append((start, end, "姓名（言谈中提及）"))
-                    break
-        if not (people or out):
-            return
-        if "、" in t or "和" in t or "与" in t or "及" in t:  # NAME_LIST_JOINERS: a list of names is possible
-            known = [(c[0], c[1]) for c in out if c[2] == PERSON] + [p[:2] for p in people]
-            joiners = d.NAME_LIST_JOINERS
-            n = len(t)
-            for start, end in known:
-                if (end < n and t[end] in joiners) or (start > 0 and t[start - 1] in joiners):
-                    self._name_lists(t, known, people)
-                    break
-        for start, end, reason in people:
-            out.append((start, end, PERSON, reason, MEDIUM, 0))
-
-    def _name_lists(self, t: str, known: list[tuple[int, int]], people: list[tuple[int, int, str]]) -> None:
-        """Names in a list with a name already found ("王建国、李娜和张伟同志"): a surname and a given name between the
-        list's joiners (、和与及) and the punctuation around it."""
-        seen = set(known)
-        todo = list(known)
+    if "（" in t or "(" in t:
+        for m in d.NAMES_IN_BRACKETS.finditer(t):
+            pos = m.start(1)
+            for part in m.group(1).split("、"):
+                span = d.name_after(t, pos)
+                if span and span[1] == pos + len(part) and weak_ok(part):
+                    people.append((*span, "括号中的姓名"))
+                pos += len(part) + 1
+    for end in cues:
+        # "和王建国一起", "上午李娜打电话": the shortest name before the word, after a verb, a time or a stop
+        if not d.name_may_end_before(t, end):
+            continue  # most words of chatter follow no name ("各单位负责", "经核实")
+        for size in (2, 3, 4):
+            start = end - size
+            if start < 0:
+                break
+            if (start == 0 or t[start - 1] in d.CHATTER_BEFORE) and d.name_exact(t, start, end):
+                if weak_ok(t[start:end]) and not _has_title(t, start, end):
+                    people.append((start, end, "姓名（言谈中提及）"))
+                break
+    if not (people or out):
+        return
+    if "、" in t or "和" in t or "与" in t or "及" in t:  # NAME_LIST_JOINERS: a list of names is possible
+        known = [(c[0], c[1]) for c in out if c[2] == PERSON] + [p[:2] for p in people]
+        joiners = d.NAME_LIST_JOINERS
         n = len(t)
-        while todo:
-            start, end = todo.pop()
-            found = []
-            if end + 1 < n and t[end] in d.NAME_LIST_JOINERS:
-                span = d.name_after(t, end + 1)
-                # "和郑爽三位": the shorter name, which the list's edge follows
-                if span and span[1] - span[0] == 3 and span[1] < n and t[span[1]] not in d.NAME_LIST_EDGE:
-                    span = (span[0], span[1] - 1)
-                if span and (span[1] >= n or t[span[1]] in d.NAME_LIST_EDGE or d.TITLE.match(t, span[1])):
-                    found.append(span)
-            if start > 1 and t[start - 1] in d.NAME_LIST_JOINERS:
-                span = d.name_before(t, start - 1)
-                # "感谢史强、…": 谢 is a surname too, but 感 is no list's edge, so the name is the shorter one
-                if (
-                    span
-                    and span[1] - span[0] == 3
-                    and span[0] > 0
-                    and t[span[0] - 1] not in d.NAME_LIST_START
-                ):
-                    span = (span[0] + 1, span[1])
-                    span = span if d.name_exact(t, span[0], span[1]) else None
-                if span and (span[0] == 0 or t[span[0] - 1] in d.NAME_LIST_START):
-                    found.append(span)
-            for span in found:
-                if span not in seen and d.is_name_weak(t[span[0] : span[1]]) and not _has_title(t, *span):
-                    seen.add(span)
-                    todo.append(span)
-                    people.append((*span, "姓名（与其他姓名并列）"))
+        for start, end in known:
+            if (end < n and t[end] in joiners) or (start > 0 and t[start - 1] in joiners):
+                _name_lists(t, known, people)
+                break
+    for start, end, reason in people:
+        out.append((start, end, PERSON, reason, MEDIUM, 0))
+
+
+def _name_lists(t: str, known: list[tuple[int, int]], people: list[tuple[int, int, str]]) -> None:
+    """Names in a list with a name already found ("王建国、李娜和张伟同志"): a surname and a given name between the
+    list's joiners (、和与及) and the punctuation around it."""
+    seen = set(known)
+    todo = list(known)
+    n = len(t)
+    while todo:
+        start, end = todo.pop()
+        found = []
+        if end + 1 < n and t[end] in d.NAME_LIST_JOINERS:
+            span = d.name_after(t, end + 1)
+            # "和郑爽三位": the shorter name, which the list's edge follows
+            if span and span[1] - span[0] == 3 and span[1] < n and t[span[1]] not in d.NAME_LIST_EDGE:
+                span = (span[0], span[1] - 1)
+            if span and (span[1] >= n or t[span[1]] in d.NAME_LIST_EDGE or d.TITLE.match(t, span[1])):
+                found.append(span)
+        if start > 1 and t[start - 1] in d.NAME_LIST_JOINERS:
+            span = d.name_before(t, start - 1)
+            # "感谢史强、…": 谢 is a surname too, but 感 is no list's edge, so the name is the shorter one
+            if span and span[1] - span[0] == 3 and span[0] > 0 and t[span[0] - 1] not in d.NAME_LIST_START:
+                span = (span[0] + 1, span[1])
+                span = span if d.name_exact(t, span[0], span[1]) else None
+            if span and (span[0] == 0 or t[span[0] - 1] in d.NAME_LIST_START):
+                found.append(span)
+        for span in found:
+            if span not in seen and d.is_name_weak(t[span[0] : span[1]]) and not _has_title(t, *span):
+                seen.add(span)
+                todo.append(span)
+                people.append((*span, "姓名（与其他姓名并列）"))
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
