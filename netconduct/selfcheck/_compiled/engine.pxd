@@ -9,10 +9,12 @@ cpdef dict _name_starts(object pattern, object flags, str joined, list bounds)
 @cython.locals(j=Py_ssize_t, following=Py_ssize_t, lo=Py_ssize_t, count=Py_ssize_t, k=Py_ssize_t, end=Py_ssize_t)
 cpdef dict _hit_spans(list hits, list bounds)
 
-# People: the text a str, its characters and slices read in C (labels, titles and cues are lists or an empty tuple)
+# People: offsets as C integers; the text an object in _people, where `"：" in t` on a typed str would be a loop of
+# Cython's over the characters, each test over the whole text, and the str's own search (PyUnicode_Contains) is faster
+# on a long one. (labels, titles and cues are lists or an empty tuple.)
 @cython.locals(label_end=Py_ssize_t, title_start=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, name_end=Py_ssize_t,
                pos=Py_ssize_t, size=Py_ssize_t, n=Py_ssize_t, people=list, known=list)
-cpdef _people(str t, object labels, object titles, object cues, list out)
+cpdef _people(object t, object labels, object titles, object cues, list out)
 @cython.locals(start=Py_ssize_t, end=Py_ssize_t, n=Py_ssize_t, todo=list, found=list)
 cpdef _name_lists(str t, list known, list people)
 
