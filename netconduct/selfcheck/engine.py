@@ -623,8 +623,8 @@ class Engine:
 
 # ---------------------------------------------------------------------------------------------------- people
 
-# Functions of the module, not methods (they use nothing of the engine): compiled, engine.pxd types them (the text
-# a str, its characters read in C).
+# Functions of the module, not methods (they use nothing of the engine), so that engine.pxd can type them: compiled,
+# their offsets are C integers (and _name_lists' text a str, its characters read in C).
 
 
 def _people(t: str, labels: list[int], titles: list[int], cues: list[int], out: list[Candidate]) -> None:

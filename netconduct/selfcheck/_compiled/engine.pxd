@@ -1,5 +1,6 @@
 # C types for the build of engine.py by Cython (an "augmenting" .pxd: build.py puts it beside a copy of the source).
-# Only the loops that take a compiled path of their own (`if COMPILED_SOURCE:`) are typed; the rest compiles untyped.
+# Only the loops that take a compiled path of their own (`if COMPILED_SOURCE:`) and a few functions called for every
+# text or finding are typed; the rest compiles untyped.
 import cython
 
 @cython.locals(j=Py_ssize_t, base=Py_ssize_t, following=Py_ssize_t, into=list, table="const unsigned char*",
