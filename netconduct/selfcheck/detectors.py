@@ -51,17 +51,46 @@ def _halfwidth(match: re.Match) -> str:
 
 def normalise(text: str) -> str:
     """The same text with full-width digits and letters made ASCII; always the same length."""
-    if COMPILED and type(text) is str and not _has_fullwidth(text):
-        return text  # compiled: one loop in C finds no full-width character, where the regex engine takes 7 ns each
+    if COMPILED and type(text) is str:
+        return _fold_runs(text)
     return _FULLWIDTH_RUN.sub(_halfwidth, text)
 
 
-def _has_fullwidth(text: str) -> bool:
-    """Whether `text` has a character of FULLWIDTH's range (compiled only: a loop over the characters in C)."""
-    for ch in text:  # noqa: SIM110 (any() over a generator would be a closure, which Cython's cdef cannot hold)
-        if "\uff0b" <= ch <= "\uff5a":
-            return True
-    return False
+# Compiled only: 1 for each code point U+FF00 + i that FULLWIDTH folds, i from 0 to 255
+_FOLDED = bytes(1 if 0xFF00 + i in FULLWIDTH else 0 for i in range(256))
+_FOLDED_PTR = _FOLDED  # compiled: a pointer to its bytes (detectors.pxd)
+
+
+def _fold_runs(text: str) -> str:
+    """Compiled only: `_FULLWIDTH_RUN.sub(_halfwidth, text)`, the runs found by one loop in C over the characters
+    (the regex engine takes 7 ns a character), and `text` itself where there is none: "，", "：" and "？" are
+    full-width forms too, in most texts, but not folded."""
+    pieces = None
+    done = 0  # where the text not yet in `pieces` starts
+    run = -1  # where the current run of characters to fold started
+    i = -1
+    for ch in text:
+        i += 1
+        code = ord(ch)
+        if 0xFF0B <= code <= 0xFF5A and _FOLDED_PTR[code - 0xFF00]:
+            if run < 0:
+                run = i
+        elif run >= 0:
+            if pieces is None:
+                pieces = []
+            pieces.append(text[done:run])
+            pieces.append(text[run:i].translate(FULLWIDTH))
+            done, run = i, -1
+    if run >= 0:
+        if pieces is None:
+            pieces = []
+        pieces.append(text[done:run])
+        pieces.append(text[run:].translate(FULLWIDTH))
+        done = len(text)
+    if pieces is None:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 CJK = "\u4e00-\u9fff"
@@ -120,7 +149,14 @@ def valid_date(year: int, month: int, day: int) -> bool:
     return True
 
 
+# A year before the one in which the module was imported is past for good, and so is every date in it: asked first,
+# as most birth years are, before the clock (time.localtime takes a microsecond, as long as the rest of an ID's check).
+_PAST_YEARS_BEFORE = time.localtime().tm_year
+
+
 def _not_future(year: int, month: int, day: int) -> bool:
+    if year < _PAST_YEARS_BEFORE:
+        return True
     now = time.localtime()
     return (year, month, day) <= (now.tm_year, now.tm_mon, now.tm_mday)
 
@@ -410,11 +446,7 @@ def name_before(text: str, end: int) -> tuple[int, int] | None:
     if COMPILED and 0 <= end <= len(text):  # the same, with the characters' flags read in C (_CHAR_FLAGS)
         for length in (4, 3):
             start = end - length
-            if (
-                start >= 0
-                and text[start : start + 2] in lexicon.COMPOUND_SURNAMES
-                and _given_at(text, start + 2, end)
-            ):
+            if start >= 0 and _compound_at(text, start) and _given_at(text, start + 2, end):
                 return start, end
         three = end >= 3 and _flag(text[end - 3], _SURNAME) and _given_at(text, end - 2, end)
         two = end >= 2 and _flag(text[end - 2], _SURNAME) and _given_at(text, end - 1, end)
@@ -450,7 +482,7 @@ _NOT_GIVEN_CHARS = frozenset("".join(lexicon.NOT_IN_GIVEN_NAME) + "某")
 # Compiled only: what the name helpers ask of a character, as bits of one byte per code point of the Basic
 # Multilingual Plane, read in C where the pure Python looks a one-character string up in a set. Every character of
 # these sets is in the plane (asserted), so a character outside it has no bit.
-_SURNAME, _NOT_GIVEN, _WEAK, _NOT_IN_GIVEN = 1, 2, 4, 8
+_SURNAME, _NOT_GIVEN, _WEAK, _NOT_IN_GIVEN, _COMPOUND = 1, 2, 4, 8, 16
 
 
 def _char_flags() -> bytes:
@@ -460,6 +492,7 @@ def _char_flags() -> bytes:
         (_NOT_GIVEN, _NOT_GIVEN_CHARS),
         (_WEAK, _WEAK_LEADING),
         (_NOT_IN_GIVEN, lexicon.NOT_IN_GIVEN_NAME),
+        (_COMPOUND, {surname[0] for surname in lexicon.COMPOUND_SURNAMES}),
     ):
         for c in chars:
             assert len(c) == 1 and ord(c) < 0x10000, c
@@ -475,6 +508,16 @@ def _flag(ch: str, bit: int) -> bool:
     """Compiled only: whether the character has the bit in _CHAR_FLAGS."""
     code = ord(ch)
     return code < 0x10000 and (_CHAR_FLAGS_PTR[code] & bit) != 0
+
+
+def _compound_at(text: str, start: int) -> bool:
+    """Compiled only: `text[start : start + 2] in lexicon.COMPOUND_SURNAMES` for 0 <= start, the slice made only where
+    a compound surname starts with the character."""
+    return (
+        start + 2 <= len(text)
+        and _flag(text[start], _COMPOUND)
+        and text[start : start + 2] in lexicon.COMPOUND_SURNAMES
+    )
 
 
 def _given_at(text: str, start: int, end: int) -> bool:
@@ -500,11 +543,9 @@ def name_may_end_before(text: str, end: int) -> bool:
             return False
         if _flag(text[end - 2], _SURNAME):
             return True
-        if end >= 3 and (
-            _flag(text[end - 3], _SURNAME) or text[end - 3 : end - 1] in lexicon.COMPOUND_SURNAMES
-        ):
+        if end >= 3 and (_flag(text[end - 3], _SURNAME) or _compound_at(text, end - 3)):
             return True
-        return end >= 4 and text[end - 4 : end - 2] in lexicon.COMPOUND_SURNAMES
+        return end >= 4 and _compound_at(text, end - 4)
     last = text[end - 1]
     if not ("\u4e00" <= last <= "\u9fff") or last in _NOT_GIVEN_CHARS:
         return False
@@ -551,7 +592,7 @@ NAME_LIST_START = NAME_LIST_EDGE | lexicon.NAME_LIST_BEFORE
 def name_exact(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] is a full name: a surname and one or two characters of a given name."""
     if COMPILED and start >= 0 and end <= len(text):  # the same, with the characters' flags read in C
-        if text[start : start + 2] in lexicon.COMPOUND_SURNAMES and 3 <= end - start <= 4:
+        if 3 <= end - start <= 4 and _compound_at(text, start):
             return _given_at(text, start + 2, end)
         return 2 <= end - start <= 3 and _flag(text[start], _SURNAME) and _given_at(text, start + 1, end)
     if text[start : start + 2] in lexicon.COMPOUND_SURNAMES and 3 <= end - start <= 4:
@@ -568,7 +609,7 @@ def name_after(text: str, start: int) -> tuple[int, int] | None:
             end += 1
         if end - start < 2:
             return None
-        if text[start : start + 2] in lexicon.COMPOUND_SURNAMES:
+        if _compound_at(text, start):
             given_from = start + 2
         elif _flag(text[start], _SURNAME):
             given_from = start + 1
@@ -605,14 +646,16 @@ def name_after(text: str, start: int) -> tuple[int, int] | None:
 # The patterns above that start at distinct characters, in one compiled pattern: one pass of the regex engine finds
 # every number, IPv4/IPv6 address, passport, plate, classification level, document number and address trigger, and
 # the capturing group that matched says which. (Name labels and titles, words whose first characters are common, are
-# found by the keyword automaton instead: in this pattern they made the regex engine stop at every 工, 部 and 经.) The pattern is an alternation with one branch per
-# first character (0, 1, …, 京, 〔, 路 …), each a literal: the regex engine then skips every other character in C (a
-# prefix character set), and at a hit it compares the character with each branch's literal without entering the
-# others. Inside a branch, each kind consumes only that character and captures its rest in a lookahead, so a match of
-# one kind never hides one of another kind that starts inside it; `scan` skips, per kind, what starts inside the
-# previous match of that kind, which is what `finditer` on the kind's own pattern does. No two kinds can match at the
-# same position (checked by the tests against the separate patterns); e-mail addresses can (13912345678@…), so they
-# keep their own pass, run only where there is an "@".
+# found by the keyword automaton instead: in this pattern they made the regex engine stop at every 工, 部 and 经.) The
+# pattern is one character class of every kind's first characters (0, 1, …, 京, 〔, 路 …), which the regex engine
+# skips to in C (a prefix character set), then an alternation with one branch per set of characters that start the
+# same kinds (the digits, the plates' provinces …), each a one-character lookbehind at the character consumed: a
+# handful of branches to try at a hit, not one per character (ninety literals, which made the scan twice as slow).
+# Inside a branch, each kind captures its rest in a lookahead, so a match of one kind never hides one of another kind
+# that starts inside it; `scan` skips, per kind, what starts inside the previous match of that kind, which is what
+# `finditer` on the kind's own pattern does. No two kinds can match at the same position (checked by the tests
+# against the separate patterns); e-mail addresses can (13912345678@…), so they keep their own pass, run only where
+# there is an "@".
 
 
 def _chars(spec: str) -> str:
@@ -655,21 +698,34 @@ def _build_scan() -> tuple[re.Pattern, tuple[str, ...]]:
     for kind, rests in SCAN_KINDS.items():
         for first, rest in rests.items():
             by_first.setdefault(first, []).append((kind, rest))
+    # The characters that start the same kinds, in order of first appearance (the digits first: the most frequent)
+    same_kinds: dict[tuple[tuple[str, str], ...], list[str]] = {}
+    for first, entries in by_first.items():
+        same_kinds.setdefault(tuple(entries), []).append(first)
     group_kinds: list[str] = [""]  # group 0 is the whole match
     branches = []
-    for first, entries in by_first.items():
+    for entries, firsts in same_kinds.items():
         inner = []
         for kind, rest in entries:
             inner.append(f"(?=({rest}))")
             group_kinds.append(kind)
-        branch = re.escape(first) + "(?:" + "|".join(inner) + ")"
-        if first.isascii() and first.isalnum():
+        chars = _class(firsts)
+        branch = f"(?<={chars})(?:" + "|".join(inner) + ")"
+        if all(first.isascii() and first.isalnum() for first in firsts):
             # Every kind that starts with a digit or a letter refuses to start after one: said once, before the
-            # kinds; and after a match the rest of the run of digits and letters is consumed, where no kind can
-            # start, so that the regex engine does not stop at each of its characters again.
-            branch = re.escape(first) + "(?<![0-9A-Za-z].)(?:" + "|".join(inner) + ")[0-9A-Za-z]*+"
+            # kinds; and the rest of the run of digits and letters is consumed, where no kind can start, so that the
+            # regex engine does not stop at each of its characters again. The empty alternative consumes it where no
+            # kind matches too: a match without a group (`lastindex` None, which `scan` and the engine skip), which
+            # costs less than failing again at each of the run's characters (dates, amounts, times).
+            branch = f"(?<={chars})(?<![0-9A-Za-z].)(?:" + "|".join(inner) + "|)[0-9A-Za-z]*+"
+        else:
+            assert not any(first.isascii() and first.isalnum() for first in firsts), firsts
         branches.append(branch)
-    return re.compile("(?:" + "|".join(branches) + ")"), tuple(group_kinds)
+    return re.compile(_class(by_first) + "(?:" + "|".join(branches) + ")"), tuple(group_kinds)
+
+
+def _class(chars) -> str:
+    return "[" + "".join(re.escape(c) for c in chars) + "]"
 
 
 SCAN, SCAN_GROUP_KINDS = _build_scan()
@@ -693,6 +749,8 @@ def scan(text: str):
     kinds = SCAN_GROUP_KINDS
     for m in SCAN.finditer(text):
         group = m.lastindex
+        if group is None:
+            continue  # a run of digits or letters that starts no kind
         kind = kinds[group]
         start = m.start()
         if start < ends.get(kind, 0):
@@ -704,10 +762,19 @@ def scan(text: str):
 
 # ---------------------------------------------------------------------------------------------------- masks
 
+# Compiled, each mask is made by `_star_ranks` in C, in one string of the length of the value, where the pure Python
+# joins slices and stars (or a list of characters where separators stay): it is made for every finding. (Lists, not
+# generators, for join: a generator is a closure, which the compiled functions, cpdef in detectors.pxd, cannot hold.)
+
 
 def mask_keep(value: str, head: int, tail: int) -> str:
     """Stars for the letters and digits (and CJK) of `value` except the first `head` and last `tail` of them;
     separators stay, so the mask has the original's length and shape."""
+    if COMPILED and type(value) is str:  # the same, in C
+        count = _count(value, _ALNUM)
+        if count <= head + tail:
+            return _star_ranks(value, 1, count, _ALNUM)  # all but the first, as below
+        return _star_ranks(value, head, count - tail, _ALNUM)
     n = len(value)
     if value.isalnum():  # the common case, no separators: slices
         if n <= head + tail:
@@ -718,7 +785,14 @@ def mask_keep(value: str, head: int, tail: int) -> str:
         keep = set(significant[:1])
     else:
         keep = set(significant[:head]) | set(significant[len(significant) - tail :] if tail else ())
-    return "".join(c if (i in keep or not c.isalnum()) else "*" for i, c in enumerate(value))
+    return "".join([c if (i in keep or not c.isalnum()) else "*" for i, c in enumerate(value)])
+
+
+def mask_head(value: str, keep: int) -> str:
+    """The first `keep` characters, and a star for each of the others (names)."""
+    if COMPILED and type(value) is str:  # the same, in C
+        return _star_ranks(value, keep, len(value), _ANY)
+    return value[:keep] + "*" * (len(value) - keep)
 
 
 # What str.isspace() calls whitespace (re's "\\s" on str patterns is the same Unicode property): found in C, not by a
@@ -728,26 +802,91 @@ _WHITESPACE = re.compile(r"\s")
 
 def mask_all(value: str) -> str:
     """Stars for everything but whitespace (marks, document numbers: brackets and ★ included)."""
+    if COMPILED and type(value) is str:  # the same, in C
+        return _star_ranks(value, 0, len(value), _NOT_SPACE)
     if value.isalnum() or _WHITESPACE.search(value) is None:
         return "*" * len(value)
-    return "".join(c if c.isspace() else "*" for c in value)
+    return "".join([c if c.isspace() else "*" for c in value])
 
 
 def mask_email(value: str) -> str:
     local, _, domain = value.partition("@")
-    return local[:1] + "*" * (len(local) - 1) + "@" + domain
+    return mask_head(local, 1) + "@" + domain
 
 
 def mask_ip(value: str) -> str:
     sep = "." if "." in value else ":"
     head, _, rest = value.partition(sep)
-    return head + sep + "".join("*" if c.isalnum() else c for c in rest)
+    if COMPILED:  # the same, in C
+        return head + sep + _star_ranks(rest, 0, len(rest), _ALNUM)
+    return head + sep + "".join(["*" if c.isalnum() else c for c in rest])
 
 
 def mask_mobile(value: str) -> str:
     """139****5678; a country code or separators before it stay."""
+    if COMPILED and type(value) is str:  # the same, in C: the eighth to the fifth digit from the end
+        return _star_ranks(value, -8, -4, _DIGIT)
     if value.isdigit() and len(value) == 11:
         return value[:3] + "****" + value[7:]
     digits = [i for i, c in enumerate(value) if c.isdigit()]
     hidden = set(digits[-8:-4])
-    return "".join("*" if i in hidden else c for i, c in enumerate(value))
+    return "".join(["*" if i in hidden else c for i, c in enumerate(value)])
+
+
+# Compiled only: which characters `_star_ranks` counts: any, letters and digits (str.isalnum), all but whitespace
+# (str.isspace), digits (str.isdigit); the same tests in C as the str methods make of each character.
+_ANY, _ALNUM, _NOT_SPACE, _DIGIT = 0, 1, 2, 3
+
+
+def _counts(ch: str, which: int) -> bool:
+    if which == _ALNUM:
+        return ch.isalnum()
+    if which == _NOT_SPACE:
+        return not ch.isspace()
+    if which == _DIGIT:
+        return ch.isdigit()
+    return True
+
+
+def _count(value: str, which: int) -> int:
+    """Compiled only: how many of the characters of `value` `_star_ranks` counts."""
+    count = 0
+    for ch in value:
+        if _counts(ch, which):
+            count += 1
+    return count
+
+
+def _star_ranks(value: str, lo: int, hi: int, which: int) -> str:
+    """Compiled only: `value` with a star for each character it counts (`which`) whose rank among those is from `lo`
+    to `hi` (negative: from the end, as a slice of their list takes them); made in C, in one new string."""
+    if lo < 0 or hi < 0:
+        count = _count(value, which)
+        if lo < 0:
+            lo = max(0, count + lo)
+        if hi < 0:
+            hi = max(0, count + hi)
+    if lo >= hi:
+        return value
+    # The largest character of the mask first: a string is stored in the narrowest width that holds its characters
+    # (a mask of CJK may be all stars, of width 1), and strings of the same characters compare equal only so.
+    largest = 0
+    rank = 0
+    for ch in value:
+        if _counts(ch, which):
+            if lo <= rank < hi:
+                ch = "*"
+            rank += 1
+        if ch > largest:
+            largest = ch
+    masked = PyUnicode_New(len(value), largest)  # noqa: F821 (declared in _compiled/detectors.pxd)
+    width = PyUnicode_KIND(masked)  # noqa: F821
+    data = PyUnicode_DATA(masked)  # noqa: F821
+    rank = 0
+    for i, ch in enumerate(value):
+        if _counts(ch, which):
+            if lo <= rank < hi:
+                ch = "*"
+            rank += 1
+        PyUnicode_WRITE(width, data, i, ch)  # noqa: F821
+    return masked

@@ -41,6 +41,8 @@ def main() -> int:
         modules = cythonize(
             extensions,
             build_dir=tmp,
+            # where engine.pxd's cimport of the detectors finds detectors.pxd
+            include_path=[str(Path(tmp) / "src")],
             compiler_directives={"language_level": 3, "annotation_typing": False},
             quiet=True,
             force=True,
