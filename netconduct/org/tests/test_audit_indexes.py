@@ -1,6 +1,7 @@
-"""The audit events' indexes after core 0004 (tested here, as the queries that use them are org's): the unused
-`varchar_pattern_ops` twins are gone on PostgreSQL, and the queries that filter events by unit subtree, by hash and
-by action prefix still find their rows through an index."""
+"""The audit events' indexes after core 0004 (tested here, as the queries that use them are org's) and the people's
+after org 0004: the unused `varchar_pattern_ops` twins are gone on PostgreSQL, and the queries that filter events by
+unit subtree, by hash and by action prefix, and people by ID hash, mobile, employee number prefix and initials, still
+find their rows through an index."""
 
 import pytest
 from django.db import connection
@@ -17,9 +18,9 @@ postgresql_only = pytest.mark.skipif(
 )
 
 
-def _index_names() -> set[str]:
+def _index_names(table: str = "core_auditevent") -> set[str]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'core_auditevent'")
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
         return {name for (name,) in cursor.fetchall()}
 
 
@@ -66,3 +67,31 @@ def test_event_by_hash_and_by_action_prefix(org):
     if connection.vendor == "postgresql":
         assert "core_auditevent_hash_key" in _plan(AuditEvent.objects.filter(hash=event.hash))
         assert "Index" in _plan(AuditEvent.objects.filter(action__startswith="person."))
+
+
+@postgresql_only
+def test_people_keep_only_the_pattern_indexes_their_search_uses(db):
+    names = _index_names("org_person")
+    twins = {n for n in names if n.endswith("_like")}
+    assert not any("_id_number_hash_" in n or "_mobile_" in n for n in twins), twins
+    assert any("_employee_no_" in n for n in twins) and any("_name_initials_" in n for n in twins), twins
+    assert any(n.startswith("org_person_mobile_") and not n.endswith("_like") for n in names), names
+
+
+def test_people_by_id_hash_mobile_and_search_prefixes(org):
+    from netconduct.org.models import Person
+
+    person = testing.make_person(org.branch1, name="赵六", employee_no="ZL1001", mobile="13987654321")
+    found = {
+        "hash": Person.objects.filter(id_number_hash=person.id_number_hash),
+        "mobile": Person.objects.filter(mobile="13987654321"),
+        "employee_no": Person.objects.filter(employee_no__startswith="ZL10"),
+        "initials": Person.objects.filter(name_initials__startswith="zl"),
+    }
+    for label, queryset in found.items():
+        assert list(queryset) == [person], label
+    if connection.vendor == "postgresql":
+        assert "org_person_id_number_hash_key" in _plan(found["hash"])
+        assert "org_person_mobile_" in _plan(found["mobile"])
+        assert "org_person_employee_no_" in _plan(found["employee_no"])
+        assert "org_person_name_initials_" in _plan(found["initials"])
