@@ -217,9 +217,7 @@ def insert_objects(
         model = type(objs[0])
     chosen = _fields(model, fields)
     now = timezone.now()
-    stamped = [
-        f.attname for f in chosen if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add)
-    ]
+    stamped = [chosen[i].attname for i in _stamped(chosen)]
 
     def stamp(objs: Iterable[models.Model]) -> Iterator[models.Model]:
         for obj in objs:
@@ -228,6 +226,15 @@ def insert_objects(
             yield obj
 
     return insert_rows(model._meta.db_table, [f.column for f in chosen], _values(stamp(objs), chosen))
+
+
+def _stamped(chosen: Sequence[models.Field]) -> list[int]:
+    """Where in `chosen` the `auto_now`/`auto_now_add` date-times are, which an insert sets to now."""
+    return [
+        i
+        for i, f in enumerate(chosen)
+        if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add)
+    ]
 
 
 def object_rows(objs: Iterable[models.Model], model: type[models.Model]) -> Iterator[tuple]:
@@ -241,11 +248,7 @@ def insert_object_rows(model: type[models.Model], rows: Iterable[tuple]) -> int:
     """INSERT rows made by `object_rows`, their `auto_now`/`auto_now_add` date-times set to now (as `insert_objects`
     sets them); returns how many. `rows` may be a generator."""
     chosen = _fields(model, None)
-    stamped = [
-        i
-        for i, f in enumerate(chosen)
-        if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add)
-    ]
+    stamped = _stamped(chosen)
     now = timezone.now()
     if stamped:
         convert = _converter(chosen[stamped[0]])

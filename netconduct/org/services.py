@@ -272,15 +272,15 @@ def apply_person_fields(person: Person, data: dict[str, Any]) -> None:
     `id_number`, a caller that has computed its keyed hash already (the roster import matches rows by it) passes
     it as `id_number_hash`, so that it is not computed twice.
     """
-    name, id_number = data.get("name"), data.get("id_number")
-    derived = person_derived_fields(name, id_number)
     if "name" in data:
-        person.name = name
-        person.name_initials, person.name_pinyin = derived["pinyin"]
+        person.name = data["name"]
+        person.name_initials, person.name_pinyin = validation.name_pinyin(data["name"])
     if "id_number" in data:
+        id_number = data["id_number"]
+        person.id_number_enc = crypto.encrypt(id_number, context=ID_CONTEXT)
         person.id_number_hash = data.get("id_number_hash") or id_number_hash(id_number)
-        person.id_number_enc, person.id_number_masked = derived["id_enc"], derived["id_masked"]
-        person.gender, person.birth_date = derived["id_facts"]
+        person.id_number_masked = crypto.mask_id_number(id_number)
+        person.gender, person.birth_date = validation.id_number_facts(id_number)
     if "categories" in data:
         chosen = {Category(c) for c in data["categories"]}
         for category, field in CATEGORY_FIELDS.items():
@@ -299,19 +299,6 @@ def apply_person_fields(person: Person, data: dict[str, Any]) -> None:
             setattr(person, field, data[field])
     if "unit" in data:
         person.unit = data["unit"]
-
-
-def person_derived_fields(name: str | None, id_number: str | None) -> dict[str, Any]:
-    """What `apply_person_fields` derives from a clean name and ID number (pinyin; the ID number encrypted,
-    masked, and the gender and birth date it holds)."""
-    derived: dict[str, Any] = {}
-    if name is not None:
-        derived["pinyin"] = validation.name_pinyin(name)
-    if id_number is not None:
-        derived["id_enc"] = crypto.encrypt(id_number, context=ID_CONTEXT)
-        derived["id_masked"] = crypto.mask_id_number(id_number)
-        derived["id_facts"] = validation.id_number_facts(id_number)
-    return derived
 
 
 def id_number_hash(id_number: str) -> str:
@@ -796,30 +783,13 @@ def person_bulk_apply(
     for person in new_people:
         person.pk = ids[person.id_number_hash]
         person._state.adding, person._state.db = False, Person.objects.db  # saved, as bulk_create leaves them
-    for person in new_people:
-        changes.append(
-            Change(
-                f"{action_prefix}.create",
-                "org.person",
-                person.pk,
-                person.name,
-                person.unit.path,
-                None,
-                person_snapshot(person),
-            )
-        )
     create = f"{action_prefix}.create"
     changes += [
-        Change(
-            create,
-            "org.person",
-            ids[new.id_number_hash],
-            new.name,
-            new.unit.path,
-            None,
-            CompactJSON(new.after),
-        )
-        for new in prepared
+        Change(create, "org.person", p.pk, p.name, p.unit.path, None, person_snapshot(p)) for p in new_people
+    ]
+    changes += [
+        Change(create, "org.person", ids[n.id_number_hash], n.name, n.unit.path, None, CompactJSON(n.after))
+        for n in prepared
     ]
 
     changed: list[Person] = []
@@ -872,7 +842,6 @@ _DERIVED_FIELDS = {
     "name": ("name", "name_initials", "name_pinyin"),
     "id_number": ("id_number_enc", "id_number_hash", "id_number_masked", "gender", "birth_date"),
     "categories": tuple(CATEGORY_FIELDS.values()),
-    "id_number_hash": (),  # computed ahead for `id_number`, whose fields are listed above
 }
 
 

@@ -473,9 +473,8 @@ class ParsedRow:
     cadre: bool | None = None
     position: str | None = None
     status: str | None = None
-    prepared: tuple[tuple, str] | None = (
-        None  # a new person's row and audit snapshot, made ahead (`_prepare`)
-    )
+    # A new person's row and audit snapshot, made ahead by the child of a first import (`_prepare`)
+    prepared: tuple[tuple, str] | None = None
 
 
 class KnownPerson(NamedTuple):
@@ -941,13 +940,13 @@ class RosterImporter:
     def _parse_in_child(self, sender) -> None:
         # In the forked child. Never returns normally: multiprocessing ends it with os._exit.
         try:
-            # A smaller first chunk, so that the writing process starts sooner; large enough still to have the
-            # indexes deferred (`_defer_indexes`).
             # A chunk whose sending waited for the writing process (it was still busy with the one before) says
             # that this process is ahead: it then makes the next chunk's new people too, which the writing process
             # would otherwise make. So the two processes share that work by how fast each goes (the database, the
             # machine), and neither waits long for the other.
             waited = 0.0
+            # A smaller first chunk, so that the writing process starts sooner; large enough still to have the
+            # indexes deferred (`_defer_indexes`).
             for chunk in self._parsed(first=bulk.DEFER_INDEXES_MIN_ROWS):
                 if self._prepare_new and waited > PREPARE_AFTER_WAITING_S:
                     self._prepare(chunk)
