@@ -174,9 +174,9 @@ def provider_metadata() -> dict:
 
 
 def _key_set(jwks_uri: str, *, refresh: bool = False) -> KeySet:
-    key = f"oidc:jwks:{jwks_uri}"
     from joserfc.jwk import KeySet
 
+    key = f"oidc:jwks:{jwks_uri}"
     data = None if refresh else cache.get(key)
     if data is None:
         data = _get_json(jwks_uri)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -146,15 +147,12 @@ def qr_runs(data: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
     matrix = qr_matrix(data)
     runs = []
     for r, row in enumerate(matrix):
-        c, n = 0, len(row)
-        while c < n:
-            if row[c]:
-                start = c
-                while c < n and row[c]:
-                    c += 1
-                runs.append((r, start, c - start))
-            else:
-                c += 1
+        c = 0
+        for dark, modules in itertools.groupby(row):
+            length = sum(1 for _ in modules)
+            if dark:
+                runs.append((r, c, length))
+            c += length
     return len(matrix), tuple(runs)
 
 

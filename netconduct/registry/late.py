@@ -115,9 +115,8 @@ HEADERS = [
 
 
 def late_xlsx(*, applications) -> bytes:
-    from netconduct.core.xlsx import (
-        XlsxBook,
-    )  # openpyxl: imported by the export, not by every start-up (daily job)
+    # openpyxl: imported by the export, not by every start-up (daily job)
+    from netconduct.core.xlsx import XlsxBook
 
     book = XlsxBook()
     caption = _("逾期变更备案（变更发生后超过%(days)d日未备案；导出时间：%(now)s）") % {
